@@ -1,0 +1,61 @@
+import type { ControlAPI } from '../manager/controlapi/api.js';
+import type { LogLine, LogOptions } from '../executor/executor.js';
+import type { SwarmSpec, Task } from '../types/objects.js';
+
+export interface SwarmInitRequest {
+  ListenAddr?: string;
+  AdvertiseAddr?: string;
+  DataPathAddr?: string;
+  DataPathPort?: number;
+  DefaultAddrPool?: string[];
+  SubnetSize?: number;
+  ForceNewCluster?: boolean;
+  Spec?: SwarmSpec;
+}
+
+export interface SwarmJoinRequest {
+  ListenAddr?: string;
+  AdvertiseAddr?: string;
+  DataPathAddr?: string;
+  RemoteAddrs: string[];
+  JoinToken: string;
+}
+
+/** The `Swarm` section of GET /info, as Docker fills it. */
+export interface SwarmInfo {
+  NodeID: string;
+  NodeAddr: string;
+  LocalNodeState: 'inactive' | 'pending' | 'active' | 'error' | 'locked';
+  ControlAvailable: boolean;
+  Error: string;
+  RemoteManagers: { NodeID: string; Addr: string }[] | null;
+  Nodes?: number;
+  Managers?: number;
+  Cluster?: unknown;
+}
+
+/** A task's log lines, tagged with the task so service logs can prefix them. */
+export interface TaskLogLine extends LogLine { task: Task }
+
+/**
+ * What the Engine API server needs from the daemon: swarm membership, the
+ * control API when this node is a manager, logs, and the engine to forward
+ * the endpoints tswarm does not own.
+ */
+export interface DaemonBackend {
+  /** Engine-ish facts for /info and /version. */
+  hostname(): string;
+  executorName(): string;
+  swarmInfo(): SwarmInfo;
+  init(req: SwarmInitRequest): Promise<string>;
+  join(req: SwarmJoinRequest): Promise<void>;
+  leave(force: boolean): Promise<void>;
+  /** The control API; throws ApiError 503 (not a manager / no swarm) otherwise. */
+  control(): ControlAPI;
+  /** Unlock key of the swarm (autolock), '' when none. */
+  unlockKey(): string;
+  /** Log lines of the given tasks (service logs pass all of its tasks). */
+  taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine>;
+  /** unix socket path of the local Docker engine to forward to, if any. */
+  engineSocket(): string | undefined;
+}

@@ -1,0 +1,40 @@
+import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
+
+/** Docker's filters, normalized: `{"name":{"web":true}}` and `{"name":["web"]}` both become `{name:["web"]}`. */
+export type Filters = Record<string, string[]>;
+
+export interface ServiceUpdateOptions {
+  /** 'previous' rolls back to PreviousSpec (`?rollback=previous`). */
+  rollback?: 'previous';
+}
+
+/**
+ * The manager's control surface, as the Engine API server uses it. The only
+ * writer of specs: validation, defaults and Docker's error text live behind
+ * it. Errors are thrown as ApiError (status + Docker's message).
+ */
+export interface ControlAPI {
+  // services
+  createService(spec: ServiceSpec): Promise<{ ID: string; Warnings?: string[] }>;
+  /** By full ID, name, or unique ID prefix (Docker's lookup order). */
+  getService(ref: string, opts?: { insertDefaults?: boolean }): Service;
+  listServices(filters: Filters, opts?: { status?: boolean }): Service[];
+  updateService(ref: string, version: number, spec: ServiceSpec, opts?: ServiceUpdateOptions): Promise<{ Warnings?: string[] }>;
+  removeService(ref: string): Promise<void>;
+
+  // tasks
+  getTask(ref: string): Task;
+  listTasks(filters: Filters): Task[];
+
+  // nodes
+  getNode(ref: string): Node;
+  listNodes(filters: Filters): Node[];
+  updateNode(ref: string, version: number, spec: NodeSpec): Promise<void>;
+  removeNode(ref: string, force: boolean): Promise<void>;
+
+  // cluster
+  getCluster(): Cluster;
+  updateCluster(version: number, spec: SwarmSpec, flags: {
+    rotateWorkerToken?: boolean; rotateManagerToken?: boolean; rotateManagerUnlockKey?: boolean;
+  }): Promise<void>;
+}

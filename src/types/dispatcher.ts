@@ -1,0 +1,51 @@
+import type { NodeDescription, Task, TaskStatus } from './objects.js';
+
+/**
+ * The agent ↔ dispatcher protocol. In one process it is called directly; a
+ * remote node uses the same calls over the cluster transport, so joining
+ * nodes only changes how these are carried.
+ */
+export interface RegisterRequest {
+  /** Set when the node has an identity already (restart, rejoin). */
+  nodeId?: string;
+  description: NodeDescription;
+  /** Address the node is reachable at (advertise address). */
+  addr?: string;
+}
+
+export interface RegisterResponse {
+  nodeId: string;
+  sessionId: string;
+  heartbeatPeriodMs: number;
+}
+
+export type AssignmentChange =
+  | { action: 'update'; task: Task }
+  | { action: 'remove'; taskId: string };
+
+export interface AssignmentsMessage {
+  /** complete: the full set (replace what you have); incremental: changes. */
+  type: 'complete' | 'incremental';
+  changes: AssignmentChange[];
+}
+
+export interface TaskStatusUpdate {
+  taskId: string;
+  status: TaskStatus;
+}
+
+export interface AssignmentsHandler {
+  onMessage(m: AssignmentsMessage): void;
+  /** The session ended (manager gone, session expired): the agent re-registers. */
+  onClose(err?: Error): void;
+}
+
+export interface DispatcherAPI {
+  register(req: RegisterRequest): Promise<RegisterResponse>;
+  /** Resolves with the period to wait before the next heartbeat; rejects if the session is invalid. */
+  heartbeat(sessionId: string): Promise<{ periodMs: number }>;
+  /** Streams the node's assignments: a complete set first, then incremental changes. */
+  assignments(sessionId: string, handler: AssignmentsHandler): { close(): void };
+  /** Batched task status reports from the agent. */
+  updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void>;
+}
