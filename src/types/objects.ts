@@ -224,6 +224,8 @@ export interface TaskStatus {
   Err?: string;
   ContainerStatus?: ContainerStatus;
   PortStatus?: { Ports?: PortConfig[] };
+  /** tswarm: where each target port of the task is reachable (for the ingress proxy). */
+  Endpoints?: { TargetPort: number; Protocol: 'tcp' | 'udp' | 'sctp'; Addr: string }[];
 }
 
 export interface Task extends Meta {
@@ -238,6 +240,10 @@ export interface Task extends Meta {
   DesiredState: TaskState;
   NetworksAttachments?: unknown[];
   JobIteration?: ObjectVersion;
+  /** The service's name and labels at task creation (swarmkit's ServiceAnnotations). */
+  ServiceAnnotations?: { Name?: string; Labels?: Labels };
+  /** The service's endpoint (published ports) as allocated for this task. */
+  Endpoint?: Endpoint;
   /** tswarm: the service's version whose spec this task runs (for the updater). */
   SpecVersion?: ObjectVersion;
 }
