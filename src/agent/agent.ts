@@ -1,0 +1,187 @@
+import type { Clock } from '../clock.js';
+import type { Executor } from '../executor/executor.js';
+import { logger } from '../log.js';
+import type { AssignmentsMessage, DispatcherAPI, TaskStatusUpdate } from '../types/dispatcher.js';
+import type { NodeDescription, Task, TaskStatus } from '../types/objects.js';
+import { AssignmentFile } from './assignment-file.js';
+import { TaskRunner } from './task-runner.js';
+
+const log = logger('agent');
+const RETRY_MS = 1000;
+/** Status reports made within this window go to the dispatcher together. */
+const REPORT_WINDOW_MS = 10;
+
+export interface AgentOptions {
+  dispatcher: DispatcherAPI;
+  executor: Executor;
+  clock: Clock;
+  /** Where assignments are persisted; undefined keeps them in memory (sim nodes). */
+  stateDir?: string;
+  nodeId?: string;
+  addr?: string;
+  /** Overrides executor.describe() (sim nodes with their own hostnames). */
+  description?: NodeDescription;
+}
+
+/**
+ * The worker side of a node: keeps a session with the dispatcher, runs the
+ * tasks assigned to this node through the executor, and reports their status.
+ * Assignments are persisted so a restarted agent re-attaches to what runs.
+ */
+export class Agent {
+  private runners = new Map<string, TaskRunner>();
+  private sessionId?: string;
+  private stream?: { close(): void };
+  private heartbeatTimer?: { cancel(): void };
+  private reportTimer?: { cancel(): void };
+  private pendingReports = new Map<string, TaskStatus>();
+  private stopped = false;
+  private file?: AssignmentFile;
+  nodeId?: string;
+
+  constructor(private opts: AgentOptions) {
+    this.nodeId = opts.nodeId;
+    if (opts.stateDir) this.file = new AssignmentFile(opts.stateDir);
+  }
+
+  async start(): Promise<void> {
+    // Tasks from before a restart: re-attach before the managers answer.
+    for (const task of (await this.file?.load()) ?? []) this.runnerFor(task);
+    await this.adoptRunning();
+    await this.connect();
+  }
+
+  async stop(opts: { shutdownTasks?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    this.stream?.close();
+    this.heartbeatTimer?.cancel();
+    await this.flushReports();
+    if (opts.shutdownTasks) {
+      await Promise.all([...this.runners.values()].map((r) => r.remove()));
+      this.runners.clear();
+      await this.file?.save([]);
+    }
+  }
+
+  tasks(): Task[] {
+    return [...this.runners.values()].map((r) => r.task);
+  }
+
+  private async connect(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const description = this.opts.description ?? (await this.opts.executor.describe());
+        const res = await this.opts.dispatcher.register({ nodeId: this.nodeId, description, addr: this.opts.addr });
+        this.nodeId = res.nodeId;
+        this.sessionId = res.sessionId;
+        this.stream = this.opts.dispatcher.assignments(res.sessionId, {
+          onMessage: (m) => this.onAssignments(m),
+          onClose: (err) => this.onSessionLost(err),
+        });
+        this.scheduleHeartbeat(res.heartbeatPeriodMs);
+        // Anything reported while disconnected goes now.
+        for (const r of this.runners.values()) this.pendingReports.set(r.task.ID, r.task.Status);
+        this.scheduleReports();
+        return;
+      } catch (err) {
+        log.warn({ err: String(err) }, 'registration failed; retrying');
+        await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), RETRY_MS));
+      }
+    }
+  }
+
+  private onSessionLost(err?: Error) {
+    if (this.stopped) return;
+    log.info({ err: err?.message }, 'session lost; reconnecting');
+    this.sessionId = undefined;
+    this.heartbeatTimer?.cancel();
+    this.opts.clock.setTimeout(() => void this.connect(), RETRY_MS);
+  }
+
+  private scheduleHeartbeat(periodMs: number) {
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = this.opts.clock.setTimeout(async () => {
+      const sid = this.sessionId;
+      if (!sid || this.stopped) return;
+      try {
+        const { periodMs: next } = await this.opts.dispatcher.heartbeat(sid);
+        this.scheduleHeartbeat(next);
+      } catch (err) {
+        this.stream?.close();
+        this.onSessionLost(err as Error);
+      }
+    }, periodMs);
+  }
+
+  private onAssignments(m: AssignmentsMessage) {
+    if (m.type === 'complete') {
+      const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' ? [c.task.ID] : [])));
+      for (const [id, r] of this.runners) if (!keep.has(id)) this.dropRunner(id, r);
+    }
+    for (const c of m.changes) {
+      if (c.action === 'remove') {
+        const r = this.runners.get(c.taskId);
+        if (r) this.dropRunner(c.taskId, r);
+      } else {
+        const r = this.runners.get(c.task.ID);
+        if (r) r.update(c.task);
+        else this.runnerFor(c.task);
+      }
+    }
+    void this.persist();
+  }
+
+  private runnerFor(task: Task): TaskRunner {
+    const r = new TaskRunner(task, this.opts.executor, this.opts.clock, (id, s) => this.queueReport(id, s), log);
+    this.runners.set(task.ID, r);
+    r.update(task);
+    return r;
+  }
+
+  private dropRunner(id: string, r: TaskRunner) {
+    this.runners.delete(id);
+    void r.remove();
+  }
+
+  /** Tasks whose containers still run (or exited while we were away) get their real state. */
+  private async adoptRunning() {
+    const known = await this.opts.executor.list().catch(() => []);
+    for (const rt of known) {
+      const r = this.runners.get(rt.taskId);
+      if (!r) continue;
+      const st = await this.opts.executor.inspect(r.task).catch(() => undefined);
+      if (st) r.adopt(st);
+    }
+  }
+
+  private queueReport(taskId: string, status: TaskStatus) {
+    this.pendingReports.set(taskId, status);
+    this.scheduleReports();
+    void this.persist();
+  }
+
+  private scheduleReports() {
+    this.reportTimer ??= this.opts.clock.setTimeout(() => {
+      this.reportTimer = undefined;
+      void this.flushReports();
+    }, REPORT_WINDOW_MS);
+  }
+
+  private async flushReports() {
+    const sid = this.sessionId;
+    if (!sid || this.pendingReports.size === 0) return;
+    const updates: TaskStatusUpdate[] = [...this.pendingReports].map(([taskId, status]) => ({ taskId, status }));
+    this.pendingReports.clear();
+    try {
+      await this.opts.dispatcher.updateTaskStatus(sid, updates);
+    } catch (err) {
+      // Keep the newest status of each task for the next session.
+      for (const u of updates) if (!this.pendingReports.has(u.taskId)) this.pendingReports.set(u.taskId, u.status);
+      log.warn({ err: String(err) }, 'status report failed');
+    }
+  }
+
+  private persist() {
+    return this.file?.save(this.tasks());
+  }
+}

@@ -1,0 +1,166 @@
+import type { Clock } from '../clock.js';
+import { isoNano } from '../clock.js';
+import type { Executor, RuntimeStatus } from '../executor/executor.js';
+import type { Logger } from '../log.js';
+import { isTerminal, taskStateRank, type Task, type TaskState, type TaskStatus } from '../types/objects.js';
+
+const DEFAULT_GRACE_MS = 10_000;
+
+/** Docker's status messages for each state the agent reports. */
+const MESSAGES: Partial<Record<TaskState, string>> = {
+  accepted: 'accepted', preparing: 'preparing', ready: 'prepared', starting: 'starting',
+  running: 'started', complete: 'finished', shutdown: 'shutdown', failed: 'started',
+  rejected: 'preparing',
+};
+
+/**
+ * Drives one task on this node toward its desired state through the executor:
+ * accepted → preparing → ready → starting → running → complete|failed, or
+ * shutdown when the manager asks. Each step is reported through `report`.
+ */
+export class TaskRunner {
+  private status: TaskStatus;
+  private busy = false;
+  private dirty = false;
+  private waiting = false;
+  private removed = false;
+
+  constructor(
+    public task: Task,
+    private executor: Executor,
+    private clock: Clock,
+    private report: (taskId: string, status: TaskStatus) => void,
+    private log: Logger,
+  ) {
+    this.status = task.Status;
+  }
+
+  /** The manager sent a new version of the task (desired state, spec). */
+  update(task: Task) {
+    this.task = { ...task, Status: this.status };
+    this.kick();
+  }
+
+  /** The task left this node's assignments: stop it and remove its container. */
+  async remove(): Promise<void> {
+    this.removed = true;
+    await this.executor.shutdown(this.task, this.graceMs()).catch(() => undefined);
+    await this.executor.remove(this.task).catch((err) => this.log.warn({ err, task: this.task.ID }, 'remove failed'));
+  }
+
+  /** Re-attaches to a task that was already running before the agent restarted. */
+  adopt(rt: RuntimeStatus) {
+    if (rt.running) {
+      this.setStatus('running', { ContainerStatus: { ContainerID: rt.containerId, PID: rt.pid ?? 0, ExitCode: 0 }, ...ports(rt) });
+      this.watchExit();
+    } else if (taskStateRank(this.status.State) >= taskStateRank('starting') && !isTerminal(this.status.State)) {
+      this.exited(rt.exitCode ?? 0, rt.error, rt.containerId);
+    }
+    this.kick();
+  }
+
+  get state(): TaskState { return this.status.State; }
+
+  private kick() {
+    if (this.removed) return;
+    if (this.busy) { this.dirty = true; return; }
+    this.busy = true;
+    void this.step().finally(() => {
+      this.busy = false;
+      if (this.dirty) { this.dirty = false; this.kick(); }
+    });
+  }
+
+  private graceMs() {
+    const ns = this.task.Spec.ContainerSpec?.StopGracePeriod;
+    return ns === undefined ? DEFAULT_GRACE_MS : Math.round(ns / 1e6);
+  }
+
+  private async step(): Promise<void> {
+    const desired = this.task.DesiredState;
+    const state = this.status.State;
+    if (isTerminal(state)) return;
+    if (taskStateRank(desired) > taskStateRank('running')) {
+      // shutdown / remove requested
+      if (taskStateRank(state) >= taskStateRank('starting')) await this.executor.shutdown(this.task, this.graceMs());
+      this.setStatus('shutdown', { ContainerStatus: this.status.ContainerStatus });
+      return;
+    }
+    try {
+      if (state === 'assigned' || state === 'new' || state === 'pending') {
+        this.setStatus('accepted');
+        this.setStatus('preparing');
+        await this.executor.prepare(this.task);
+        this.setStatus('ready');
+      }
+      if (this.status.State === 'accepted' || this.status.State === 'preparing') {
+        await this.executor.prepare(this.task);
+        this.setStatus('ready');
+      }
+      if (this.task.DesiredState !== 'running') { this.dirty = true; return; } // 'ready': wait (restart delay)
+      if (this.status.State === 'ready' || this.status.State === 'starting') {
+        this.setStatus('starting');
+        await this.executor.start(this.task);
+        const rt = await this.executor.inspect(this.task);
+        this.setStatus('running', {
+          ContainerStatus: { ContainerID: rt?.containerId, PID: rt?.pid ?? 0, ExitCode: 0 },
+          ...ports(rt),
+        });
+        this.watchExit();
+      }
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.log.warn({ task: this.task.ID, err: msg }, 'task failed to start');
+      const before = this.status.State;
+      if (taskStateRank(before) < taskStateRank('starting')) this.setStatus('rejected', { Err: msg });
+      else this.setStatus('failed', { Err: msg });
+    }
+  }
+
+  private watchExit() {
+    if (this.waiting) return;
+    this.waiting = true;
+    void this.executor.wait(this.task).then(
+      async ({ exitCode, error }) => {
+        this.waiting = false;
+        if (this.removed || isTerminal(this.status.State)) return;
+        const rt = await this.executor.inspect(this.task).catch(() => undefined);
+        this.exited(exitCode, error, rt?.containerId ?? this.status.ContainerStatus?.ContainerID);
+      },
+      (err) => {
+        this.waiting = false;
+        if (!this.removed && !isTerminal(this.status.State)) this.exited(-1, String(err?.message ?? err), undefined);
+      },
+    );
+  }
+
+  private exited(exitCode: number, error: string | undefined, containerId: string | undefined) {
+    const shuttingDown = taskStateRank(this.task.DesiredState) > taskStateRank('running');
+    const cs = { ContainerID: containerId ?? this.status.ContainerStatus?.ContainerID, PID: 0, ExitCode: exitCode };
+    if (shuttingDown) this.setStatus('shutdown', { ContainerStatus: cs });
+    else if (exitCode === 0 && !error) this.setStatus('complete', { ContainerStatus: cs });
+    else this.setStatus('failed', { ContainerStatus: cs, Err: error ?? `task: non-zero exit (${exitCode})` });
+  }
+
+  private setStatus(state: TaskState, extra: Partial<TaskStatus> = {}) {
+    if (taskStateRank(state) < taskStateRank(this.status.State)) return;
+    const message = state === 'failed' && extra.Err ? MESSAGES.failed : MESSAGES[state] ?? state;
+    this.status = {
+      Timestamp: isoNano(this.clock.now()),
+      State: state,
+      Message: message,
+      ...(this.status.PortStatus ? { PortStatus: this.status.PortStatus } : {}),
+      ...(this.status.Endpoints ? { Endpoints: this.status.Endpoints } : {}),
+      ...extra,
+    };
+    this.task = { ...this.task, Status: this.status };
+    this.report(this.task.ID, this.status);
+  }
+}
+
+function ports(rt: RuntimeStatus | undefined): Partial<TaskStatus> {
+  const out: Partial<TaskStatus> = {};
+  if (rt?.hostPorts?.length) out.PortStatus = { Ports: rt.hostPorts };
+  if (rt?.endpoints?.length) out.Endpoints = rt.endpoints;
+  return out;
+}

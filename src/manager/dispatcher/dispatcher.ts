@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+import { isoNano } from '../../clock.js';
+import { newId } from '../../ids.js';
+import { logger } from '../../log.js';
+import type { MemoryStore } from '../../store/store.js';
+import { ApiError } from '../../types/errors.js';
+import type {
+  AssignmentChange, AssignmentsHandler, DispatcherAPI, RegisterRequest, RegisterResponse, TaskStatusUpdate,
+} from '../../types/dispatcher.js';
+import { taskStateRank, type Node, type Task } from '../../types/objects.js';
+import type { LeaderComponent } from '../component.js';
+import { StatusBatcher } from './status-batcher.js';
+
+const log = logger('dispatcher');
+const DEFAULT_HEARTBEAT_MS = 5000;
+/** A node is down after this many missed heartbeat periods (swarmkit's grace multiplier). */
+const MISSED_HEARTBEATS = 3;
+
+interface Session {
+  id: string;
+  nodeId: string;
+  lastHeartbeat: number;
+  stream?: AssignmentStream;
+}
+
+/**
+ * The managers' end of agent sessions: registration, heartbeats (a node that
+ * misses three is marked down), each node's assignment set, and batched task
+ * status reports from agents. Leader-only.
+ */
+export class Dispatcher implements DispatcherAPI, LeaderComponent {
+  readonly name = 'dispatcher';
+  private sessions = new Map<string, Session>();
+  private statuses: StatusBatcher;
+  private unwatch?: () => void;
+  private expiryTimer?: { cancel(): void };
+  private running = false;
+
+  constructor(private store: MemoryStore, private clock: Clock) {
+    this.statuses = new StatusBatcher(store, clock);
+  }
+
+  start(): void {
+    this.running = true;
+    this.unwatch = this.store.watch((events) => {
+      const touched = new Map<string, AssignmentChange[]>();
+      for (const e of events) {
+        if (e.table !== 'tasks') continue;
+        const t = e.object as Task;
+        const old = e.old as Task | undefined;
+        if (old?.NodeID && old.NodeID !== t.NodeID) push(touched, old.NodeID, { action: 'remove', taskId: t.ID });
+        if (!t.NodeID) continue;
+        if (e.action === 'remove') push(touched, t.NodeID, { action: 'remove', taskId: t.ID });
+        else if (isAssignable(t) && assignmentChanged(old, t)) push(touched, t.NodeID, { action: 'update', task: t });
+      }
+      for (const s of this.sessions.values()) {
+        const changes = touched.get(s.nodeId);
+        if (changes && s.stream) s.stream.send({ type: 'incremental', changes });
+      }
+    });
+    this.scheduleExpiryCheck();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unwatch?.();
+    this.expiryTimer?.cancel();
+    for (const s of this.sessions.values()) s.stream?.end(new Error('dispatcher stopped'));
+    this.sessions.clear();
+    await this.statuses.flush();
+  }
+
+  heartbeatPeriodMs(): number {
+    const ns = this.store.view((tx) => tx.cluster()?.Spec.Dispatcher?.HeartbeatPeriod);
+    return ns ? Math.round(ns / 1e6) : DEFAULT_HEARTBEAT_MS;
+  }
+
+  async register(req: RegisterRequest): Promise<RegisterResponse> {
+    this.ensureRunning();
+    const nodeId = req.nodeId ?? newId();
+    await this.store.update((tx) => {
+      const cur = tx.nodes.get(nodeId);
+      const status = { State: 'ready' as const, Addr: req.addr ?? cur?.Status.Addr ?? '127.0.0.1' };
+      if (cur) {
+        tx.update('nodes', { ...structuredClone(cur), Description: req.description, Status: status });
+      } else {
+        tx.create('nodes', {
+          ID: nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
+          Spec: { Labels: {}, Role: 'worker', Availability: 'active' },
+          Description: req.description,
+          Status: status,
+        } as Node);
+      }
+    });
+    // One session per node: a new registration replaces the old one.
+    for (const [id, s] of this.sessions) {
+      if (s.nodeId === nodeId) { s.stream?.end(new Error('session replaced')); this.sessions.delete(id); }
+    }
+    const sessionId = randomBytes(12).toString('hex');
+    this.sessions.set(sessionId, { id: sessionId, nodeId, lastHeartbeat: this.clock.now() });
+    log.debug({ nodeId, sessionId }, 'node registered');
+    return { nodeId, sessionId, heartbeatPeriodMs: this.heartbeatPeriodMs() };
+  }
+
+  async heartbeat(sessionId: string): Promise<{ periodMs: number }> {
+    const s = this.session(sessionId);
+    s.lastHeartbeat = this.clock.now();
+    return { periodMs: this.heartbeatPeriodMs() };
+  }
+
+  assignments(sessionId: string, handler: AssignmentsHandler): { close(): void } {
+    const s = this.session(sessionId);
+    s.stream?.end(new Error('assignments stream replaced'));
+    const stream = new AssignmentStream(handler, () => { if (s.stream === stream) s.stream = undefined; });
+    s.stream = stream;
+    const tasks = this.store.view((tx) => tx.tasks.find({ nodeId: s.nodeId })).filter(isAssignable);
+    stream.send({ type: 'complete', changes: tasks.map((task) => ({ action: 'update', task })) });
+    return { close: () => stream.end() };
+  }
+
+  async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
+    const s = this.session(sessionId);
+    await this.statuses.add(s.nodeId, updates);
+  }
+
+  private session(sessionId: string): Session {
+    this.ensureRunning();
+    const s = this.sessions.get(sessionId);
+    if (!s) throw new ApiError(404, 'session invalid');
+    return s;
+  }
+
+  private ensureRunning() {
+    if (!this.running) throw new ApiError(503, 'dispatcher is stopped');
+  }
+
+  private scheduleExpiryCheck() {
+    if (!this.running) return;
+    const period = this.heartbeatPeriodMs();
+    this.expiryTimer = this.clock.setTimeout(() => {
+      void this.expireSessions(period).finally(() => this.scheduleExpiryCheck());
+    }, period);
+  }
+
+  /** Nodes that missed MISSED_HEARTBEATS periods are marked down and their sessions closed. */
+  private async expireSessions(period: number) {
+    const now = this.clock.now();
+    const expired = [...this.sessions.values()].filter((s) => now - s.lastHeartbeat > period * MISSED_HEARTBEATS);
+    if (expired.length === 0) return;
+    for (const s of expired) { this.sessions.delete(s.id); s.stream?.end(new Error('heartbeat expired')); }
+    await this.store.update((tx) => {
+      for (const s of expired) {
+        const n = tx.nodes.get(s.nodeId);
+        if (!n || n.Status.State === 'down') continue;
+        tx.update('nodes', { ...structuredClone(n), Status: { ...n.Status, State: 'down', Message: 'heartbeat failure' } });
+      }
+    }).catch((err) => log.warn({ err }, 'marking nodes down failed'));
+  }
+
+  /** Time of the node's status change, for callers that format it. */
+  static now(clock: Clock) { return isoNano(clock.now()); }
+}
+
+/** A task belongs in a node's assignment set once scheduled there and until it is removed. */
+function isAssignable(t: Task): boolean {
+  return taskStateRank(t.Status.State) >= taskStateRank('assigned');
+}
+
+/** Agents care about the spec and desired state, not about their own status echoes. */
+function assignmentChanged(old: Task | undefined, t: Task): boolean {
+  if (!old || !isAssignable(old)) return true;
+  return old.DesiredState !== t.DesiredState || old.SpecVersion?.Index !== t.SpecVersion?.Index
+    || old.Spec !== t.Spec && JSON.stringify(old.Spec) !== JSON.stringify(t.Spec);
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
+  const a = m.get(k);
+  if (a) a.push(v); else m.set(k, [v]);
+}
+
+/** One node's assignment stream; messages are delivered asynchronously, in order. */
+class AssignmentStream {
+  private closed = false;
+  constructor(private handler: AssignmentsHandler, private onEnd: () => void) {}
+  send(m: Parameters<AssignmentsHandler['onMessage']>[0]) {
+    if (this.closed) return;
+    queueMicrotask(() => { if (!this.closed) this.handler.onMessage(m); });
+  }
+  end(err?: Error) {
+    if (this.closed) return;
+    this.closed = true;
+    this.onEnd();
+    queueMicrotask(() => this.handler.onClose(err));
+  }
+}
