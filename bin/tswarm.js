@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// tswarm: `tswarm daemon` runs a node; every other command is the client.
+const argv = process.argv.slice(2);
+const main = argv[0] === 'daemon'
+  ? (await import('../dist/src/daemon/main.js')).runDaemon(argv.slice(1))
+  : (await import('../dist/src/cli/main.js')).runCli(argv);
+process.exitCode = await main;

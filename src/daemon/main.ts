@@ -1,0 +1,63 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Server } from 'node:http';
+import { createApiServer } from '../api/server.js';
+import { systemClock } from '../clock.js';
+import { selectExecutor } from '../executor/select.js';
+import { logger } from '../log.js';
+import { Daemon } from './daemon.js';
+import { parseDaemonArgs } from './options.js';
+
+const log = logger('daemon');
+
+/** `tswarm daemon`: serves the Engine API and runs this node's part of the swarm. */
+export async function runDaemon(argv: string[]): Promise<number> {
+  const parsed = parseDaemonArgs(argv);
+  if ('help' in parsed) { process.stdout.write(parsed.help); return 0; }
+  if ('error' in parsed) { process.stderr.write(`${parsed.error}\nSee 'tswarm daemon --help'.\n`); return 125; }
+  const opts = parsed;
+  await mkdir(opts.dataRoot, { recursive: true });
+
+  const { executor, reason, engineHost } = await selectExecutor({
+    kind: opts.executor, dockerHost: opts.dockerHost, stateDir: `${opts.dataRoot}/executor`,
+  });
+  process.stderr.write(`tswarm: ${reason}\n`);
+  const engineSocket = engineHost?.startsWith('unix://') ? engineHost.slice('unix://'.length) : undefined;
+
+  const daemon = new Daemon(opts, executor, systemClock, engineSocket);
+  await daemon.start();
+
+  const servers: Server[] = [];
+  for (const host of opts.hosts) {
+    const server = createApiServer(daemon, {});
+    await listen(server, host);
+    servers.push(server);
+    process.stderr.write(`tswarm: API listening on ${host}\n`);
+  }
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (sig: string) => {
+      log.info({ signal: sig }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  for (const s of servers) { s.closeAllConnections?.(); s.close(); }
+  await daemon.stop();
+  await executor.close?.();
+  return 0;
+}
+
+async function listen(server: Server, host: string): Promise<void> {
+  if (host.startsWith('unix://')) {
+    const path = host.slice('unix://'.length);
+    await mkdir(dirname(path), { recursive: true });
+    await rm(path, { force: true });
+    await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(path, () => res()); });
+    return;
+  }
+  const m = /^tcp:\/\/(.*):(\d+)$/.exec(host);
+  if (!m) throw new Error(`invalid --host ${host}: use unix://PATH or tcp://HOST:PORT`);
+  await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(Number(m[2]), m[1] || '0.0.0.0', () => res()); });
+}

@@ -1,0 +1,29 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What a node remembers of its swarm membership across restarts. */
+export interface SwarmState {
+  nodeId: string;
+  role: 'manager' | 'worker';
+  /** "ip:port" other nodes reach this node's cluster port at. */
+  advertiseAddr: string;
+  listenAddr: string;
+}
+
+export class SwarmStateFile {
+  constructor(readonly dir: string) {}
+  private get path() { return join(this.dir, 'state.json'); }
+
+  async load(): Promise<SwarmState | undefined> {
+    try { return JSON.parse(await readFile(this.path, 'utf8')) as SwarmState; } catch { return undefined; }
+  }
+  async save(s: SwarmState): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(this.path + '.tmp', JSON.stringify(s));
+    await rename(this.path + '.tmp', this.path);
+  }
+  /** Leaving the swarm forgets everything about it. */
+  async erase(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
