@@ -4,4 +4,6 @@ const argv = process.argv.slice(2);
 const main = argv[0] === 'daemon'
   ? (await import('../dist/src/daemon/main.js')).runDaemon(argv.slice(1))
   : (await import('../dist/src/cli/main.js')).runCli(argv);
-process.exitCode = await main;
+const code = await main;
+if (argv[0] === "daemon") process.exit(code); // stray handles must not keep a stopped daemon alive
+process.exitCode = code;

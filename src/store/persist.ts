@@ -13,6 +13,8 @@ import type { Change, StoreSnapshot } from './tables.js';
 export class FileChangeLog implements ChangeLog {
   private fh?: FileHandle;
   private entries = 0;
+  /** Appends and compactions take turns: a compaction swaps the log file. */
+  private io: Promise<unknown> = Promise.resolve();
 
   constructor(private dir: string, private store: MemoryStore, private snapshotEvery = 10_000) {}
 
@@ -42,18 +44,29 @@ export class FileChangeLog implements ChangeLog {
     this.store.log = this;
   }
 
-  async append(version: number, changes: Change[]): Promise<void> {
-    if (!this.fh) throw new Error('change log is not open');
-    await this.fh.write(encodeRecord(version, changes));
-    await this.fh.datasync();
-    if (++this.entries >= this.snapshotEvery) {
-      // The entry being appended is not applied yet: snapshot after it is.
-      queueMicrotask(() => void this.compact());
-    }
+  append(version: number, changes: Change[]): Promise<void> {
+    return this.turn(async () => {
+      if (!this.fh) throw new Error('change log is not open');
+      await this.fh.write(encodeRecord(version, changes));
+      await this.fh.datasync();
+      // The entry just written is applied after this resolves; the snapshot
+      // taken next turn may miss it, and the rewritten log keeps it.
+      if (++this.entries >= this.snapshotEvery) void this.compact();
+    });
   }
 
-  /** Writes a snapshot of the applied state and starts an empty log. */
-  async compact(): Promise<void> {
+  /** Writes a snapshot of the applied state and keeps only later entries in the log. */
+  compact(): Promise<void> {
+    return this.turn(() => this.compactNow());
+  }
+
+  private turn<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.io.then(fn);
+    this.io = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactNow(): Promise<void> {
     const snap = this.store.snapshot();
     const tmp = this.snapPath + '.tmp';
     const fh = await open(tmp, 'w');
@@ -86,9 +99,11 @@ export class FileChangeLog implements ChangeLog {
     this.entries = keep.length;
   }
 
-  async close(): Promise<void> {
-    await this.fh?.close();
-    this.fh = undefined;
+  close(): Promise<void> {
+    return this.turn(async () => {
+      await this.fh?.close();
+      this.fh = undefined;
+    });
   }
 }
 
