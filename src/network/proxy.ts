@@ -96,7 +96,7 @@ export class PortProxy {
 
   private listenUdp(port: number): Promise<Listener> {
     const server = createSocket('udp4');
-    const flows = new Map<string, { sock: UdpSocket; timer: NodeJS.Timeout }>();
+    const flows = new Map<string, { sock: UdpSocket; timer: NodeJS.Timeout; ready: Promise<void> }>();
     const l: Listener = {
       backends: [], next: 0,
       close: async () => {
@@ -112,17 +112,17 @@ export class PortProxy {
         if (!target) return;
         const [host, p] = splitHostPort(target);
         const sock = createSocket('udp4');
-        sock.connect(p, host);
+        const ready = new Promise<void>((r) => sock.connect(p, host, () => r()));
         sock.on('message', (reply) => server.send(reply, rinfo.port, rinfo.address));
         sock.on('error', () => undefined);
-        f = { sock, timer: setTimeout(() => undefined, 0) };
+        f = { sock, timer: setTimeout(() => undefined, 0), ready };
         flows.set(key, f);
       }
       clearTimeout(f.timer);
       const flow = f;
       flow.timer = setTimeout(() => { flows.delete(key); flow.sock.close(); }, UDP_IDLE_MS);
       flow.timer.unref();
-      flow.sock.send(msg); // queued by dgram until connect() completes
+      void flow.ready.then(() => flow.sock.send(msg));
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
