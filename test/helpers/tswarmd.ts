@@ -1,0 +1,107 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
+export const TSWARM_BIN = join(repo, 'bin', 'tswarm.js');
+
+export interface Tswarmd {
+  socket: string;
+  host: string;
+  dataRoot: string;
+  proc: ChildProcess;
+  log: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  restart(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function ping(socket: string): Promise<boolean> {
+  return new Promise((res) => {
+    const r = request({ socketPath: socket, path: '/_ping', timeout: 1000 }, (resp) => { resp.resume(); res(resp.statusCode === 200); });
+    r.on('error', () => res(false));
+    r.end();
+  });
+}
+
+/** Starts a real `tswarm daemon` process with its own data root and socket. */
+export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; dockerHost?: string; extra?: string[] }): Promise<Tswarmd> {
+  const dataRoot = await mkdtemp(join(tmpdir(), 'tswarmd-'));
+  const socket = join(dataRoot, 'tswarm.sock');
+  const args = [TSWARM_BIN, 'daemon', '--data-root', dataRoot, '--host', `unix://${socket}`, '--executor', o.executor,
+    '--listen-addr', '127.0.0.1:2377', ...(o.dockerHost ? ['--docker-host', o.dockerHost] : []), ...(o.extra ?? [])];
+  let out = '';
+  const d: Tswarmd = {
+    socket, host: `unix://${socket}`, dataRoot, proc: undefined as unknown as ChildProcess,
+    log: () => out,
+    async stop(signal = 'SIGTERM') {
+      const p = d.proc;
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill(signal);
+      await exited;
+    },
+    async restart(signal = 'SIGTERM') {
+      await d.stop(signal);
+      await launch();
+    },
+  };
+  const launch = async () => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSWARM_LOG_LEVEL: 'warn' } });
+    p.stdout!.on('data', (c) => (out += c));
+    p.stderr!.on('data', (c) => (out += c));
+    d.proc = p;
+    for (let i = 0; i < 100; i++) {
+      if (await ping(socket)) return;
+      if (p.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`tswarm daemon did not start:\n${out}`);
+  };
+  await launch();
+  return d;
+}
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+/** Runs the real docker CLI (or any command) against a DOCKER_HOST. */
+export function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunResult> {
+  return new Promise((res) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      res({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+export const docker = (host: string, ...args: string[]) => run('docker', args, { DOCKER_HOST: host });
+export const tswarm = (host: string, ...args: string[]) => run(process.execPath, [TSWARM_BIN, ...args], { DOCKER_HOST: host });
+
+/** Polls until fn returns a truthy value. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function httpGet(port: number, host = '127.0.0.1'): Promise<string> {
+  return new Promise((res, rej) => {
+    const r = request({ host, port, path: '/', timeout: 3000 }, (resp) => {
+      let b = '';
+      resp.on('data', (c) => (b += c));
+      resp.on('end', () => res(b));
+    });
+    r.on('error', rej);
+    r.on('timeout', () => r.destroy(new Error('timeout')));
+    r.end();
+  });
+}
