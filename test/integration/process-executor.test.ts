@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { docker, eventually, startTswarmd, httpGet } from '../helpers/tswarmd.js';
+import { runningTasks, swarmScenario } from './scenario.js';
+
+// The README's walk-through with the real docker CLI, tasks as host processes (no engine).
+test('docker CLI drives a single-node swarm on the process executor', { timeout: 600_000 }, async (t) => {
+  const d = await startTswarmd({ executor: 'process' });
+  t.after(() => d.stop('SIGKILL'));
+  await swarmScenario(t, d, {
+    image: 'busybox',
+    webCommand: ['sh', '-c', 'd=$(mktemp -d) && echo $$ > $d/index.html && exec busybox httpd -f -p $PORT_80 -h $d'],
+    idleCommand: ['sleep', '86400'],
+    publishedPort: 18080,
+  });
+
+  await t.test('restarts keep state and adopt running tasks (SIGTERM and SIGKILL)', async () => {
+    const c = await docker(d.host, 'service', 'create', '--name', 'keep', '--replicas', '2', '-p', '18081:80', '--detach', 'busybox',
+      'sh', '-c', 'd=$(mktemp -d) && echo $$ > $d/index.html && exec busybox httpd -f -p $PORT_80 -h $d');
+    assert.equal(c.code, 0, c.stderr);
+    await eventually(async () => (await runningTasks(d, 'keep')).length === 2, 60_000, 'keep running');
+    const pidsBefore = new Set<string>();
+    await eventually(async () => { for (let i = 0; i < 6; i++) pidsBefore.add((await httpGet(18081)).trim()); return pidsBefore.size === 2; }, 20_000, 'two answers');
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      await d.restart(signal);
+      await eventually(async () => (await runningTasks(d, 'keep')).length === 2, 60_000, `running after ${signal}`);
+      const ids = await docker(d.host, 'service', 'ps', '-q', 'keep');
+      assert.equal(ids.stdout.trim().split('\n').length, 2, `no task replaced after ${signal}`);
+      const after = new Set<string>();
+      await eventually(async () => { for (let i = 0; i < 6; i++) after.add((await httpGet(18081)).trim()); return after.size === 2; }, 20_000, 'two answers again');
+      assert.deepEqual([...after].sort(), [...pidsBefore].sort(), `same processes after ${signal}`);
+    }
+    assert.equal((await docker(d.host, 'service', 'rm', 'keep')).code, 0);
+    const leave = await docker(d.host, 'swarm', 'leave', '--force');
+    assert.equal(leave.code, 0, leave.stderr);
+    assert.match(leave.stdout, /Node left the swarm/);
+  });
+});
