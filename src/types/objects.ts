@@ -282,4 +282,6 @@ export interface Cluster extends Meta {
   SubnetSize: number;
   DataPathPort: number;
   JoinTokens: JoinTokens;
+  /** tswarm: hex SHA-256 the join tokens carry (of the root CA once the CA lands). */
+  RootDigest?: string;
 }

@@ -1,0 +1,56 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { newId } from '../ids.js';
+import type { Cluster, SwarmSpec } from '../types/objects.js';
+import { newJoinToken } from './ca/tokens.js';
+
+const SECOND_NS = 1e9;
+
+/** Docker's defaults for a new swarm, as `docker swarm inspect` prints them after `swarm init`. */
+export function defaultSwarmSpec(): SwarmSpec {
+  return {
+    Name: 'default',
+    Labels: {},
+    Orchestration: { TaskHistoryRetentionLimit: 5 },
+    Raft: { SnapshotInterval: 10000, KeepOldSnapshots: 0, LogEntriesForSlowFollowers: 500, ElectionTick: 10, HeartbeatTick: 1 },
+    Dispatcher: { HeartbeatPeriod: 5 * SECOND_NS },
+    CAConfig: { NodeCertExpiry: 90 * 24 * 3600 * SECOND_NS },
+    TaskDefaults: {},
+    EncryptionConfig: { AutoLockManagers: false },
+  };
+}
+
+/** Merges a user's spec over the defaults, section by section. */
+export function withSpecDefaults(spec: SwarmSpec | undefined): SwarmSpec {
+  const d = defaultSwarmSpec();
+  const s = spec ?? {};
+  return {
+    ...d, ...s,
+    Labels: s.Labels ?? d.Labels,
+    Orchestration: { ...d.Orchestration, ...s.Orchestration },
+    Raft: { ...d.Raft, ...s.Raft },
+    Dispatcher: { ...d.Dispatcher, ...s.Dispatcher },
+    CAConfig: { ...d.CAConfig, ...s.CAConfig },
+    EncryptionConfig: { ...d.EncryptionConfig, ...s.EncryptionConfig },
+    TaskDefaults: { ...d.TaskDefaults, ...s.TaskDefaults },
+    Name: 'default',
+  };
+}
+
+export function newCluster(o: {
+  clock: Clock; spec?: SwarmSpec; defaultAddrPool?: string[]; subnetSize?: number; dataPathPort?: number;
+}): Cluster {
+  // Until the CA lands, the token's digest covers this cluster's random root secret.
+  const rootDigest = createHash('sha256').update(randomBytes(32)).digest('hex');
+  return {
+    ID: newId(), Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
+    Spec: withSpecDefaults(o.spec),
+    TLSInfo: { TrustRoot: '', CertIssuerSubject: '', CertIssuerPublicKey: '' },
+    RootRotationInProgress: false,
+    DefaultAddrPool: o.defaultAddrPool?.length ? o.defaultAddrPool : ['10.0.0.0/8'],
+    SubnetSize: o.subnetSize || 24,
+    DataPathPort: o.dataPathPort || 4789,
+    JoinTokens: { Worker: newJoinToken(rootDigest), Manager: newJoinToken(rootDigest) },
+    RootDigest: rootDigest,
+  } as Cluster;
+}

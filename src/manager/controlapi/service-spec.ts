@@ -1,0 +1,77 @@
+import type { ServiceSpec, UpdateConfig } from '../../types/objects.js';
+import { parseConstraint } from './constraints.js';
+import { rpcError } from './rpc-errors.js';
+
+const SECOND_NS = 1e9;
+
+export const defaultUpdateConfig = (): UpdateConfig =>
+  ({ Parallelism: 1, FailureAction: 'pause', Monitor: 5 * SECOND_NS, MaxFailureRatio: 0, Order: 'stop-first' });
+
+/** Defaults applied once, at create/update, so every reader sees the same spec. */
+export function withServiceDefaults(spec: ServiceSpec): ServiceSpec {
+  const s = structuredClone(spec);
+  s.Labels ??= {};
+  s.Mode ??= { Replicated: { Replicas: 1 } };
+  if (s.Mode.Replicated) s.Mode.Replicated.Replicas ??= 1;
+  const tt = (s.TaskTemplate ??= {});
+  tt.ContainerSpec ??= {};
+  tt.ContainerSpec.StopGracePeriod ??= 10 * SECOND_NS;
+  tt.Resources ??= { Limits: {}, Reservations: {} };
+  tt.RestartPolicy = { Condition: 'any', Delay: 5 * SECOND_NS, MaxAttempts: 0, ...tt.RestartPolicy };
+  tt.Placement ??= {};
+  tt.ForceUpdate ??= 0;
+  tt.Runtime ??= 'container';
+  s.UpdateConfig = { ...defaultUpdateConfig(), ...s.UpdateConfig };
+  s.RollbackConfig = { ...defaultUpdateConfig(), ...s.RollbackConfig };
+  s.EndpointSpec = { Mode: 'vip', ...s.EndpointSpec };
+  for (const p of s.EndpointSpec.Ports ?? []) {
+    p.Protocol ??= 'tcp';
+    p.PublishMode ??= 'ingress';
+  }
+  return s;
+}
+
+const NAME_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+
+/** swarmkit's validateServiceSpec: the errors Docker relays, as it relays them. */
+export function validateServiceSpec(s: ServiceSpec): void {
+  if (!s.Name) throw rpcError('InvalidArgument', 'meta: name must be provided');
+  if (!NAME_RE.test(s.Name)) {
+    throw rpcError('InvalidArgument', `name must be valid as a DNS name component`);
+  }
+  const cs = s.TaskTemplate?.ContainerSpec;
+  if (!cs?.Image) throw rpcError('InvalidArgument', 'ContainerSpec: image reference must be provided');
+  const modes = Object.keys(s.Mode ?? {}).filter((k) => (s.Mode as Record<string, unknown>)[k] !== undefined);
+  if (modes.length > 1) throw rpcError('InvalidArgument', 'service mode must be one of replicated, global, replicated-job or global-job');
+  const replicas = s.Mode?.Replicated?.Replicas;
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) {
+    throw rpcError('InvalidArgument', `invalid replicas value: ${replicas}`);
+  }
+  for (const c of s.TaskTemplate?.Placement?.Constraints ?? []) {
+    try { parseConstraint(c); } catch (e) { throw rpcError('Unknown', (e as Error).message); }
+  }
+  for (const m of cs.Mounts ?? []) {
+    if (!m.Target) throw rpcError('InvalidArgument', 'ContainerSpec: Target must be specified for mount');
+    if (m.Type === 'bind' && !m.Source) throw rpcError('InvalidArgument', `ContainerSpec: invalid bind mount source, source is required`);
+    if (m.Type === 'bind' && !m.Source!.startsWith('/')) throw rpcError('InvalidArgument', `ContainerSpec: invalid bind mount source, must be an absolute path: ${m.Source}`);
+  }
+  const seen = new Set<string>();
+  for (const p of s.EndpointSpec?.Ports ?? []) {
+    if (!p.TargetPort || p.TargetPort < 1 || p.TargetPort > 65535) throw rpcError('InvalidArgument', 'EndpointSpec: port number out of range');
+    if (p.PublishedPort !== undefined && (p.PublishedPort < 0 || p.PublishedPort > 65535)) throw rpcError('InvalidArgument', 'EndpointSpec: port number out of range');
+    if (!p.PublishedPort) continue;
+    const key = `${p.PublishedPort}/${p.Protocol ?? 'tcp'}/${p.PublishMode ?? 'ingress'}`;
+    if (seen.has(key)) throw rpcError('InvalidArgument', `EndpointSpec: duplicate published ports provided`);
+    seen.add(key);
+  }
+  const u = s.UpdateConfig;
+  if (u?.Delay !== undefined && u.Delay < 0) throw rpcError('InvalidArgument', 'TaskSpec: update-delay cannot be negative');
+  if (u?.MaxFailureRatio !== undefined && (u.MaxFailureRatio < 0 || u.MaxFailureRatio > 1)) throw rpcError('InvalidArgument', 'UpdateConfig: max failure ratio must be between 0 and 1');
+}
+
+export function serviceMode(s: ServiceSpec): 'replicated' | 'global' | 'replicated-job' | 'global-job' {
+  if (s.Mode?.Global) return 'global';
+  if (s.Mode?.ReplicatedJob) return 'replicated-job';
+  if (s.Mode?.GlobalJob) return 'global-job';
+  return 'replicated';
+}
