@@ -25,11 +25,9 @@ export async function selectExecutor(o: { kind?: 'docker' | 'process' | 'sim'; d
   if (o.kind === 'process') return { executor: new ProcessExecutor(o.stateDir), reason: 'using the process executor (tasks run as host processes)' };
   const host = o.dockerHost ?? DEFAULT_ENGINE;
   const answers = await pingEngine(host);
-  if (o.kind === 'docker' || answers) {
+  if (o.kind === 'docker') {
     throw new Error(`the docker executor is not available in this build of tswarm (engine ${host}${answers ? ' answers' : ' does not answer'}); use --executor process`);
   }
-  return {
-    executor: new ProcessExecutor(o.stateDir),
-    reason: `no Docker engine answered at ${host}: using the process executor (tasks run as host processes)`,
-  };
+  const why = answers ? `the docker executor is not in this build yet` : `no Docker engine answered at ${host}`;
+  return { executor: new ProcessExecutor(o.stateDir), reason: `${why}: using the process executor (tasks run as host processes)` };
 }

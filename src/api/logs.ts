@@ -1,0 +1,59 @@
+import type { Ctx } from './http.js';
+import { boolParam } from './http.js';
+import type { DaemonBackend } from './backend.js';
+import type { Task } from '../types/objects.js';
+import { badRequest } from '../types/errors.js';
+
+/** Go's url.QueryEscape for detail keys and values. */
+function qe(s: string) { return encodeURIComponent(s).replace(/%20/g, '+'); }
+
+/** Docker's stdcopy header: stream (1 stdout, 2 stderr), 3 zero bytes, big-endian length. */
+function frame(stream: 1 | 2, payload: Buffer): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = stream;
+  h.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([h, payload]);
+}
+
+function sinceMs(v: string | null): number | undefined {
+  if (!v) return undefined;
+  const n = Number(v);
+  if (!Number.isNaN(n)) return n * 1000;
+  const d = Date.parse(v);
+  if (Number.isNaN(d)) throw badRequest(`invalid value for "since": ${v}`);
+  return d;
+}
+
+/** Service and task logs as Docker streams them (multiplexed unless the task has a TTY). */
+export async function streamLogs(ctx: Ctx, backend: DaemonBackend, tasks: Task[], tty: boolean) {
+  const q = ctx.query;
+  const stdout = boolParam(q, 'stdout');
+  const stderr = boolParam(q, 'stderr');
+  if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
+  const tailRaw = q.get('tail');
+  const tail = !tailRaw || tailRaw === 'all' ? undefined : Number(tailRaw);
+  const follow = boolParam(q, 'follow');
+  const details = boolParam(q, 'details');
+  const timestamps = boolParam(q, 'timestamps');
+  const abort = new AbortController();
+  ctx.res.on('close', () => abort.abort());
+  ctx.res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+  ctx.res.flushHeaders();
+  const lines = backend.taskLogs(tasks, { follow, tail, stdout, stderr, since: sinceMs(q.get('since')), signal: abort.signal });
+  for await (const l of lines) {
+    if (abort.signal.aborted) break;
+    let text = l.line;
+    if (details) {
+      const attrs = [
+        ['com.docker.swarm.node.id', l.task.NodeID ?? ''],
+        ['com.docker.swarm.service.id', l.task.ServiceID],
+        ['com.docker.swarm.task.id', l.task.ID],
+      ].map(([k, v]) => `${qe(k)}=${qe(v)}`).join(',');
+      text = `${attrs} ${text}`;
+    }
+    if (timestamps) text = `${l.timestamp} ${text}`;
+    const payload = Buffer.from(text + '\n');
+    ctx.res.write(tty ? payload : frame(l.stream === 'stderr' ? 2 : 1, payload));
+  }
+  ctx.res.end();
+}
