@@ -50,7 +50,9 @@ export class TaskRunner {
 
   /** Re-attaches to a task that was already running before the agent restarted. */
   adopt(rt: RuntimeStatus) {
-    if (rt.running) {
+    if (rt.running && this.status.State === 'running') {
+      this.watchExit(); // already reported as running: keep its timestamp
+    } else if (rt.running) {
       this.setStatus('running', { ContainerStatus: { ContainerID: rt.containerId, PID: rt.pid ?? 0, ExitCode: 0 }, ...ports(rt) });
       this.watchExit();
     } else if (taskStateRank(this.status.State) >= taskStateRank('starting') && !isTerminal(this.status.State)) {

@@ -48,7 +48,7 @@ export async function swarmScenario(t: TestContext, d: Tswarmd, o: ScenarioOptio
     }, 30_000, 'answers from 3 distinct tasks');
     assert.equal(seen.size, 3);
     const ls = await dk('service', 'ls');
-    assert.match(ls.stdout, new RegExp(`web\\s+replicated\\s+3/3\\s+${o.image.replace(/[.:]/g, '\\$&')}\\s+\\*:${o.publishedPort}->80/tcp`));
+    assert.match(ls.stdout, new RegExp(`web\\s+replicated\\s+3/3\\s+${o.image.replace(/[.:]/g, '\\$&')}(:latest)?\\s+\\*:${o.publishedPort}->80/tcp`));
   });
 
   await t.test('service ps, inspect --pretty and logs', async () => {

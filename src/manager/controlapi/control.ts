@@ -96,7 +96,7 @@ export class Control implements ControlAPI {
   }
 
   listTasks(filters: Filters): Task[] {
-    validateFilters(filters, ['id', 'name', 'service', 'node', 'label', 'desired-state', 'up-to-date', 'runtime']);
+    validateFilters(filters, ['id', 'name', 'service', 'node', 'label', 'desired-state', '_up-to-date', 'runtime']);
     for (const v of filters['desired-state'] ?? []) {
       if (!['running', 'shutdown', 'accepted', 'ready', 'remove', 'complete', 'failed', 'rejected'].includes(v)) {
         throw badRequest(`Invalid task desired state filter value: ${v}`);
@@ -114,7 +114,8 @@ export class Control implements ControlAPI {
         && anyOf(filters, 'id', (v) => t.ID.startsWith(v))
         && anyOf(filters, 'name', (v) => taskName(tx, t).startsWith(v))
         && anyOf(filters, 'desired-state', (v) => t.DesiredState === v)
-        && labelsMatch(filters, 'label', t.Labels));
+        && labelsMatch(filters, 'label', t.Labels)
+        && anyOf(filters, '_up-to-date', (v) => (v === 'true') === upToDate(tx, t)));
     });
   }
 
@@ -189,6 +190,12 @@ export class Control implements ControlAPI {
       });
     });
   }
+}
+
+/** The task runs its service's current template (the CLI's progress display asks for these). */
+function upToDate(tx: ReadTx, t: Task): boolean {
+  const s = tx.services.get(t.ServiceID);
+  return !!s && JSON.stringify(t.Spec) === JSON.stringify(s.Spec.TaskTemplate ?? {});
 }
 
 /** "web.1" / "g.<node>" — the name docker prints; used by the name filter. */
