@@ -1,0 +1,56 @@
+import { request } from 'node:http';
+
+export class ClientError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+/** Where the daemon listens: --host, TSWARM_HOST, DOCKER_HOST, then the default socket. */
+export function resolveHost(flag: string | undefined): string {
+  if (flag) return flag;
+  if (process.env.TSWARM_HOST) return process.env.TSWARM_HOST;
+  if (process.env.DOCKER_HOST) return process.env.DOCKER_HOST;
+  if (process.getuid?.() === 0) return 'unix:///run/tswarm/tswarm.sock';
+  return `unix://${process.env.XDG_RUNTIME_DIR ?? '/tmp'}/tswarm/tswarm.sock`;
+}
+
+/** A small Engine API client over a unix socket or TCP. */
+export class Client {
+  constructor(private host: string) {}
+
+  private target() {
+    if (this.host.startsWith('unix://')) return { socketPath: this.host.slice('unix://'.length) };
+    const m = /^tcp:\/\/([^:]+):(\d+)$/.exec(this.host);
+    if (!m) throw new Error(`unsupported host: ${this.host}`);
+    return { host: m[1], port: Number(m[2]) };
+  }
+
+  raw(method: string, path: string, body?: unknown): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const r = request({ ...this.target(), method, path: `/v1.47${path}`, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
+      });
+      r.on('error', (e) => reject(new ClientError(0, `Cannot connect to the tswarm daemon at ${this.host}. Is the daemon running? (${e.message})`)));
+      r.end(data);
+    });
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await this.raw(method, path, body);
+    const text = r.body.toString('utf8');
+    if (r.status >= 400) {
+      let msg = text;
+      try { msg = JSON.parse(text).message ?? text; } catch { /* plain text */ }
+      throw new ClientError(r.status, msg);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T>(path: string) { return this.call<T>('GET', path); }
+  post<T>(path: string, body?: unknown) { return this.call<T>('POST', path, body); }
+  del<T>(path: string) { return this.call<T>('DELETE', path); }
+}
+
+export const q = (filters: Record<string, string[]>) => encodeURIComponent(JSON.stringify(filters));

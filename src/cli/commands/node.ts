@@ -1,0 +1,81 @@
+import type { Node } from '../../types/objects.js';
+import { all, has, one, parseArgs } from '../args.js';
+import { q, type Client } from '../client.js';
+import { formatRows } from '../format.js';
+import { filtersOf, serviceCommand } from './service.js';
+
+const cap = (s: string | undefined) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : '');
+
+async function selfId(c: Client): Promise<string> {
+  return (await c.get<{ Swarm: { NodeID: string } }>('/info')).Swarm.NodeID;
+}
+
+async function resolve(c: Client, ref: string): Promise<Node> {
+  return c.get<Node>(`/nodes/${encodeURIComponent(ref === 'self' ? await selfId(c) : ref)}`);
+}
+
+export async function nodeCommand(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'ls': case 'list': {
+      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true } });
+      const nodes = await c.get<Node[]>(`/nodes?filters=${q(filtersOf(all(p, 'filter')))}`);
+      if (has(p, 'quiet')) { out(nodes.map((n) => `${n.ID}\n`).join('')); return 0; }
+      const self = await selfId(c);
+      nodes.sort((a, b) => ((a.Description.Hostname ?? '') < (b.Description.Hostname ?? '') ? -1 : 1));
+      const rows = nodes.map((n) => ({
+        ID: n.ID + (n.ID === self ? ' *' : ''), Hostname: n.Description.Hostname, Status: cap(n.Status.State),
+        Availability: cap(n.Spec.Availability), Self: n.ID === self,
+        ManagerStatus: n.ManagerStatus?.Leader ? 'Leader' : cap(n.ManagerStatus?.Reachability),
+        EngineVersion: n.Description.Engine?.EngineVersion ?? '', TLSStatus: 'Ready',
+      }));
+      out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}\t{{.ManagerStatus}}\t{{.EngineVersion}}',
+        { ManagerStatus: 'MANAGER STATUS', EngineVersion: 'ENGINE VERSION' }));
+      return 0;
+    }
+    case 'inspect': {
+      const p = parseArgs(rest, { format: { short: 'f', value: true }, pretty: { value: false } });
+      const list = await Promise.all(p.args.map((r) => resolve(c, r)));
+      const f = one(p, 'format');
+      out(f ? formatRows(list as unknown as Record<string, unknown>[], f, '', {}) : JSON.stringify(list, null, 4) + '\n');
+      return 0;
+    }
+    case 'update': case 'promote': case 'demote': {
+      const p = parseArgs(rest, { availability: { value: true }, role: { value: true }, 'label-add': { value: true }, 'label-rm': { value: true } });
+      for (const ref of p.args) {
+        const n = await resolve(c, ref);
+        const spec = structuredClone(n.Spec);
+        if (sub === 'promote') spec.Role = 'manager';
+        if (sub === 'demote') spec.Role = 'worker';
+        if (one(p, 'availability')) spec.Availability = one(p, 'availability') as 'active';
+        if (one(p, 'role')) spec.Role = one(p, 'role') as 'worker';
+        for (const l of all(p, 'label-add')) { const [k, ...v] = l.split('='); (spec.Labels ??= {})[k] = v.join('='); }
+        for (const k of all(p, 'label-rm')) delete spec.Labels?.[k];
+        await c.post(`/nodes/${n.ID}/update?version=${n.Version.Index}`, spec);
+        if (sub === 'update') out(`${ref}\n`);
+        else out(`Node ${ref} ${sub === 'promote' ? 'promoted to a manager' : 'demoted'} in the swarm.\n`);
+      }
+      return 0;
+    }
+    case 'rm': case 'remove': {
+      const p = parseArgs(rest, { force: { short: 'f', value: false } });
+      for (const ref of p.args) { await c.del(`/nodes/${encodeURIComponent(ref)}?force=${has(p, 'force')}`); out(`${ref}\n`); }
+      return 0;
+    }
+    case 'ps': {
+      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true }, 'no-trunc': { value: false } });
+      const ids = p.args.length ? p.args : ['self'];
+      const rows: string[] = [];
+      for (const ref of ids) {
+        const n = await resolve(c, ref);
+        const tasks = await c.get<{ ServiceID: string }[]>(`/tasks?filters=${q({ node: [n.ID] })}`);
+        for (const sid of new Set(tasks.map((t) => t.ServiceID))) rows.push(sid);
+      }
+      // node ps shows the tasks of the node; reuse service ps rendering per service with a node filter
+      for (const sid of rows) await serviceCommand(c, ['ps', '--filter', `node=${(await resolve(c, ids[0])).ID}`, sid], out);
+      return 0;
+    }
+    default:
+      throw new Error(`unknown command "${sub}" for "tswarm node"`);
+  }
+}

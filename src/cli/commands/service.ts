@@ -1,0 +1,277 @@
+import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
+import { all, has, one, parseArgs, type FlagSpec, type Parsed } from '../args.js';
+import { q, type Client } from '../client.js';
+import { formatRows, goJson } from '../format.js';
+import { stateAgo } from '../table.js';
+import { parseDuration, parsePublish, parseUint } from './util.js';
+
+const V = { value: true };
+const B = { value: false };
+const SPEC_FLAGS: FlagSpec = {
+  name: V, replicas: V, mode: V, publish: { short: 'p', value: true }, env: { short: 'e', value: true }, label: V,
+  'container-label': V, constraint: V, 'restart-condition': V, 'restart-delay': V, 'restart-max-attempts': V, 'restart-window': V,
+  'update-parallelism': V, 'update-delay': V, 'update-order': V, 'update-failure-action': V, 'update-monitor': V,
+  'limit-cpu': V, 'limit-memory': V, 'reserve-cpu': V, 'reserve-memory': V, workdir: { short: 'w', value: true },
+  user: { short: 'u', value: true }, hostname: V, 'stop-signal': V, 'stop-grace-period': V, entrypoint: V, 'endpoint-mode': V,
+  'replicas-max-per-node': V, 'placement-pref': V, detach: { short: 'd', value: false }, quiet: { short: 'q', value: false },
+};
+const UPDATE_FLAGS: FlagSpec = {
+  ...SPEC_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': V, 'label-rm': V, 'publish-add': V, 'publish-rm': V,
+  'constraint-add': V, 'constraint-rm': V, args: V, force: B, rollback: B,
+};
+
+function memBytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmgt]?)b?$/i.exec(v);
+  if (!m) throw new Error(`invalid size: '${v}'`);
+  return Math.round(Number(m[1]) * 1024 ** 'bkmgt'.indexOf((m[2] || 'b').toLowerCase()));
+}
+
+/** Applies the create/update flags shared by both commands onto a spec. */
+function applyFlags(spec: ServiceSpec, p: Parsed) {
+  const tt = (spec.TaskTemplate ??= {});
+  const cs = (tt.ContainerSpec ??= {});
+  const mode = one(p, 'mode');
+  if (mode) {
+    spec.Mode = mode === 'global' ? { Global: {} } : mode === 'replicated' ? { Replicated: { Replicas: 1 } }
+      : mode === 'replicated-job' ? { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } } : mode === 'global-job' ? { GlobalJob: {} } : undefined;
+    if (!spec.Mode) throw new Error(`invalid replicated mode ${mode}`);
+  }
+  const replicas = one(p, 'replicas');
+  if (replicas !== undefined) {
+    const n = parseUint('replicas', replicas);
+    if (!spec.Mode?.Replicated && spec.Mode) throw new Error('replicas can only be used with replicated or replicated-job mode');
+    spec.Mode = { Replicated: { Replicas: n } };
+  }
+  for (const e of all(p, 'env')) (cs.Env ??= []).push(e);
+  for (const l of all(p, 'label')) { const [k, ...v] = l.split('='); (spec.Labels ??= {})[k] = v.join('='); }
+  for (const l of all(p, 'container-label')) { const [k, ...v] = l.split('='); (cs.Labels ??= {})[k] = v.join('='); }
+  for (const c of all(p, 'constraint')) ((tt.Placement ??= {}).Constraints ??= []).push(c);
+  for (const pref of all(p, 'placement-pref')) ((tt.Placement ??= {}).Preferences ??= []).push({ Spread: { SpreadDescriptor: pref.replace(/^spread=/, '') } });
+  const mpn = one(p, 'replicas-max-per-node');
+  if (mpn) (tt.Placement ??= {}).MaxReplicas = parseUint('replicas-max-per-node', mpn);
+  for (const pub of all(p, 'publish')) ((spec.EndpointSpec ??= {}).Ports ??= []).push(parsePublish(pub));
+  const em = one(p, 'endpoint-mode');
+  if (em) (spec.EndpointSpec ??= {}).Mode = em as 'vip' | 'dnsrr';
+  const rp = (k: string) => one(p, k);
+  if (rp('restart-condition')) (tt.RestartPolicy ??= {}).Condition = rp('restart-condition') as 'any';
+  if (rp('restart-delay')) (tt.RestartPolicy ??= {}).Delay = parseDuration(rp('restart-delay')!);
+  if (rp('restart-max-attempts')) (tt.RestartPolicy ??= {}).MaxAttempts = parseUint('restart-max-attempts', rp('restart-max-attempts')!);
+  if (rp('restart-window')) (tt.RestartPolicy ??= {}).Window = parseDuration(rp('restart-window')!);
+  const uc = () => (spec.UpdateConfig ??= {});
+  if (rp('update-parallelism')) uc().Parallelism = parseUint('update-parallelism', rp('update-parallelism')!);
+  if (rp('update-delay')) uc().Delay = parseDuration(rp('update-delay')!);
+  if (rp('update-order')) uc().Order = rp('update-order') as 'start-first';
+  if (rp('update-failure-action')) uc().FailureAction = rp('update-failure-action') as 'pause';
+  if (rp('update-monitor')) uc().Monitor = parseDuration(rp('update-monitor')!);
+  const res = () => (tt.Resources ??= {});
+  if (rp('limit-cpu')) (res().Limits ??= {}).NanoCPUs = Math.round(Number(rp('limit-cpu')) * 1e9);
+  if (rp('limit-memory')) (res().Limits ??= {}).MemoryBytes = memBytes(rp('limit-memory')!);
+  if (rp('reserve-cpu')) (res().Reservations ??= {}).NanoCPUs = Math.round(Number(rp('reserve-cpu')) * 1e9);
+  if (rp('reserve-memory')) (res().Reservations ??= {}).MemoryBytes = memBytes(rp('reserve-memory')!);
+  if (rp('workdir')) cs.Dir = rp('workdir');
+  if (rp('user')) cs.User = rp('user');
+  if (rp('hostname')) cs.Hostname = rp('hostname');
+  if (rp('stop-signal')) cs.StopSignal = rp('stop-signal');
+  if (rp('stop-grace-period')) cs.StopGracePeriod = parseDuration(rp('stop-grace-period')!);
+  if (rp('entrypoint')) cs.Command = rp('entrypoint')!.split(' ');
+}
+
+/** Waits until the service's tasks converge, printing docker's summary lines. */
+async function converge(c: Client, id: string, out: (s: string) => void) {
+  for (let i = 0; i < 600; i++) {
+    const [s] = await c.get<Service[]>(`/services?status=true&filters=${q({ id: [id] })}`);
+    const st = s?.ServiceStatus;
+    const updating = s?.UpdateStatus?.State === 'updating' || s?.UpdateStatus?.State === 'rollback_started';
+    if (st && st.RunningTasks === st.DesiredTasks && !updating) {
+      out(`overall progress: ${st.RunningTasks} out of ${st.DesiredTasks} tasks\nverify: Service ${s.Spec.Name} converged\n`);
+      return;
+    }
+    if (s?.UpdateStatus?.State === 'paused') throw new Error(s.UpdateStatus.Message);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const shortId = (id: string) => id.slice(0, 12);
+
+function portsText(ports: PortConfig[] | undefined): string {
+  return (ports ?? []).filter((p) => p.PublishMode !== 'host' || p.PublishedPort).map((p) => `*:${p.PublishedPort}->${p.TargetPort}/${p.Protocol ?? 'tcp'}`).join(', ');
+}
+
+function modeOf(s: Service): string {
+  if (s.Spec.Mode?.Global) return 'global';
+  if (s.Spec.Mode?.ReplicatedJob) return 'replicated job';
+  if (s.Spec.Mode?.GlobalJob) return 'global job';
+  return 'replicated';
+}
+
+export async function serviceCommand(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'create': {
+      const p = parseArgs(rest, SPEC_FLAGS, false);
+      const [image, ...args] = p.args;
+      if (!image) throw new Error('"docker service create" requires at least 1 argument.');
+      const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: image, ...(args.length ? { Args: args } : {}) } } };
+      applyFlags(spec, p);
+      const r = await c.post<{ ID: string }>('/services/create', spec);
+      out(`${r.ID}\n`);
+      if (!has(p, 'detach') && !has(p, 'quiet')) await converge(c, r.ID, out);
+      return 0;
+    }
+    case 'ls': case 'list': {
+      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: V });
+      const filters = filtersOf(all(p, 'filter'));
+      const services = await c.get<Service[]>(`/services?status=true&filters=${q(filters)}`);
+      services.sort((a, b) => (a.Spec.Name! < b.Spec.Name! ? -1 : 1));
+      if (has(p, 'quiet')) { out(services.map((s) => `${shortId(s.ID)}\n`).join('')); return 0; }
+      const rows = services.map((s) => ({
+        ID: shortId(s.ID), Name: s.Spec.Name, Mode: modeOf(s),
+        Replicas: `${s.ServiceStatus?.RunningTasks ?? 0}/${s.ServiceStatus?.DesiredTasks ?? 0}`,
+        Image: (s.Spec.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0], Ports: portsText(s.Endpoint?.Ports),
+      }));
+      out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}', {}));
+      return 0;
+    }
+    case 'inspect': {
+      const p = parseArgs(rest, { format: { short: 'f', value: true }, pretty: B });
+      const list: Service[] = [];
+      for (const ref of p.args) {
+        try { list.push(await c.get<Service>(`/services/${encodeURIComponent(ref)}`)); } catch (e) {
+          if ((e as { status?: number }).status === 404) throw new Error(`no such service: ${ref}`);
+          throw e;
+        }
+      }
+      const f = one(p, 'format');
+      if (f) out(formatRows(list as unknown as Record<string, unknown>[], f, '', {}));
+      else out(JSON.stringify(list, null, 4) + '\n');
+      return 0;
+    }
+    case 'ps': {
+      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: V, 'no-trunc': B, 'no-resolve': B });
+      const filters = filtersOf(all(p, 'filter'));
+      const rows: Record<string, unknown>[] = [];
+      const nodes = new Map((await c.get<Node[]>('/nodes')).map((n) => [n.ID, n]));
+      for (const ref of p.args) {
+        const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`).catch(() => { throw new Error(`no such service: ${ref}`); });
+        const tasks = await c.get<Task[]>(`/tasks?filters=${q({ ...filters, service: [s.ID] })}`);
+        tasks.sort((a, b) => ((a.Slot ?? 0) - (b.Slot ?? 0)) || (a.NodeID ?? '').localeCompare(b.NodeID ?? '') || (b.CreatedAt < a.CreatedAt ? -1 : 1));
+        let prevKey = '';
+        for (const t of tasks) {
+          const key = `${t.Slot ?? t.NodeID}`;
+          const name = `${s.Spec.Name}.${t.Slot ?? t.NodeID}`;
+          rows.push({
+            ID: has(p, 'no-trunc') || has(p, 'quiet') ? t.ID : shortId(t.ID), Name: key === prevKey ? ` \\_ ${name}` : name,
+            Image: (t.Spec.ContainerSpec?.Image ?? '').split('@')[0], Node: nodes.get(t.NodeID ?? '')?.Description?.Hostname ?? '',
+            DesiredState: cap(t.DesiredState), CurrentState: stateAgo(t.Status.State, t.Status.Timestamp),
+            Error: t.Status.Err ? `"${t.Status.Err}"` : '', Ports: portsText(t.Status.PortStatus?.Ports),
+          });
+          prevKey = key;
+        }
+      }
+      if (has(p, 'quiet')) { out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
+      out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Image}}\t{{.Node}}\t{{.DesiredState}}\t{{.CurrentState}}\t{{.Error}}\t{{.Ports}}',
+        { DesiredState: 'DESIRED STATE', CurrentState: 'CURRENT STATE' }));
+      return 0;
+    }
+    case 'scale': {
+      const p = parseArgs(rest, { detach: { short: 'd', value: false } });
+      for (const a of p.args) {
+        const [name, n] = a.split('=');
+        if (n === undefined || !/^\d+$/.test(n)) throw new Error(`invalid scale specifier '${a}'.\nSee 'docker service scale --help'.`);
+        const s = await c.get<Service>(`/services/${encodeURIComponent(name)}`);
+        if (!s.Spec.Mode?.Replicated) throw new Error(`scale can only be used with replicated or replicated-job mode`);
+        const spec = { ...s.Spec, Mode: { Replicated: { Replicas: Number(n) } } };
+        await c.post(`/services/${s.ID}/update?version=${s.Version.Index}`, spec);
+        out(`${name} scaled to ${n}\n`);
+        if (!has(p, 'detach')) await converge(c, s.ID, out);
+      }
+      return 0;
+    }
+    case 'update': case 'rollback': {
+      const p = parseArgs(rest, sub === 'rollback' ? { detach: { short: 'd', value: false }, quiet: { short: 'q', value: false } } : UPDATE_FLAGS);
+      const ref = p.args[0];
+      const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`);
+      const spec = structuredClone(s.Spec);
+      const rollback = sub === 'rollback' || has(p, 'rollback');
+      if (!rollback) {
+        applyFlags(spec, p);
+        const cs = spec.TaskTemplate!.ContainerSpec!;
+        if (one(p, 'image')) cs.Image = one(p, 'image');
+        if (one(p, 'args')) cs.Args = one(p, 'args')!.split(' ');
+        const rmKeys = new Set(all(p, 'env-rm'));
+        const added = all(p, 'env-add');
+        const addKeys = new Set(added.map((e) => e.split('=')[0]));
+        cs.Env = [...(cs.Env ?? []).filter((e) => !rmKeys.has(e.split('=')[0]) && !addKeys.has(e.split('=')[0])), ...added];
+        for (const l of all(p, 'label-add')) { const [k, ...v] = l.split('='); (spec.Labels ??= {})[k] = v.join('='); }
+        for (const k of all(p, 'label-rm')) delete spec.Labels?.[k];
+        for (const pub of all(p, 'publish-add')) ((spec.EndpointSpec ??= {}).Ports ??= []).push(parsePublish(pub));
+        for (const pub of all(p, 'publish-rm')) {
+          const target = parsePublish(pub);
+          if (spec.EndpointSpec?.Ports) spec.EndpointSpec.Ports = spec.EndpointSpec.Ports.filter((x) => x.PublishedPort !== (target.PublishedPort ?? target.TargetPort));
+        }
+        const pl = (spec.TaskTemplate!.Placement ??= {});
+        for (const cn of all(p, 'constraint-add')) (pl.Constraints ??= []).push(cn);
+        for (const cn of all(p, 'constraint-rm')) pl.Constraints = (pl.Constraints ?? []).filter((x) => x !== cn);
+        if (has(p, 'force')) spec.TaskTemplate!.ForceUpdate = (spec.TaskTemplate!.ForceUpdate ?? 0) + 1;
+      }
+      await c.post(`/services/${s.ID}/update?version=${s.Version.Index}${rollback ? '&rollback=previous' : ''}`, rollback ? {} : spec);
+      out(`${ref}\n`);
+      if (rollback) out('rollback: manually requested rollback\n');
+      if (!has(p, 'detach') && !has(p, 'quiet')) await converge(c, s.ID, out);
+      return 0;
+    }
+    case 'rm': case 'remove': {
+      let code = 0;
+      for (const ref of rest) {
+        try { await c.del(`/services/${encodeURIComponent(ref)}`); out(`${ref}\n`); } catch (e) {
+          process.stderr.write(`${(e as Error).message}\n`); code = 1;
+        }
+      }
+      return code;
+    }
+    case 'logs': {
+      const p = parseArgs(rest, { follow: { short: 'f', value: false }, tail: { short: 'n', value: true }, timestamps: { short: 't', value: false }, raw: B, 'no-task-ids': B, 'no-trunc': B, since: V, details: B });
+      const ref = p.args[0];
+      const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`);
+      const r = await c.raw('GET', `/services/${s.ID}/logs?stdout=1&stderr=1&details=1&tail=${one(p, 'tail') ?? 'all'}${has(p, 'timestamps') ? '&timestamps=1' : ''}`);
+      const tasks = new Map((await c.get<Task[]>(`/tasks?filters=${q({ service: [s.ID] })}`)).map((t) => [t.ID, t]));
+      const nodes = new Map((await c.get<Node[]>('/nodes')).map((n) => [n.ID, n]));
+      for (const { stream, text } of demux(r.body)) {
+        for (const line of text.split('\n').filter(Boolean)) {
+          const sp = line.indexOf(' ');
+          const attrs = Object.fromEntries(line.slice(0, sp).split(',').map((kv) => kv.split('=').map(decodeURIComponent)));
+          const t = tasks.get(attrs['com.docker.swarm.task.id']);
+          const prefix = `${s.Spec.Name}.${t?.Slot ?? t?.NodeID}.${shortId(t?.ID ?? '')}@${nodes.get(t?.NodeID ?? '')?.Description?.Hostname ?? ''}`;
+          const msg = `${prefix}    | ${line.slice(sp + 1)}\n`;
+          if (stream === 2) process.stderr.write(msg); else out(msg);
+        }
+      }
+      return 0;
+    }
+    default:
+      throw new Error(`unknown command "${sub}" for "tswarm service"`);
+  }
+}
+
+function* demux(buf: Buffer): Generator<{ stream: number; text: string }> {
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    yield { stream: buf[i], text: buf.subarray(i + 8, i + 8 + len).toString('utf8') };
+    i += 8 + len;
+  }
+}
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export function filtersOf(list: string[]): Record<string, string[]> {
+  const f: Record<string, string[]> = {};
+  for (const x of list) {
+    const i = x.indexOf('=');
+    if (i < 0) throw new Error(`bad format of filter (expected name=value)`);
+    (f[x.slice(0, i)] ??= []).push(x.slice(i + 1));
+  }
+  return f;
+}
+
+export { goJson };

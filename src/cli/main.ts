@@ -1,0 +1,65 @@
+import { one, parseArgs } from './args.js';
+import { Client, resolveHost } from './client.js';
+import { nodeCommand } from './commands/node.js';
+import { serviceCommand } from './commands/service.js';
+import { swarmCommand } from './commands/swarm.js';
+import { formatRows } from './format.js';
+
+const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
+
+Commands:
+  daemon      Run a tswarm node
+  swarm       Manage Swarm (init, join-token, leave, update)
+  node        Manage Swarm nodes (ls, inspect, update, promote, demote, ps, rm)
+  service     Manage Swarm services (create, ls, ps, inspect, update, scale, rollback, logs, rm)
+  info        Display system-wide information
+  version     Show the tswarm version information
+
+Options:
+  -H, --host string   Daemon socket to connect to (default: TSWARM_HOST, DOCKER_HOST, /run/tswarm/tswarm.sock)
+`;
+
+/** The tswarm client: docker's commands and output against the Engine API. */
+export async function runCli(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(s);
+  let host: string | undefined;
+  while (argv[0] === '-H' || argv[0] === '--host' || argv[0]?.startsWith('--host=')) {
+    host = argv[0].includes('=') ? argv[0].split('=')[1] : argv[1];
+    argv = argv.slice(argv[0].includes('=') ? 1 : 2);
+  }
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === 'help') { out(USAGE); return 0; }
+  const c = new Client(resolveHost(host));
+  try {
+    switch (cmd) {
+      case 'swarm': return await swarmCommand(c, rest, out);
+      case 'node': return await nodeCommand(c, rest, out);
+      case 'service': return await serviceCommand(c, rest, out);
+      case 'info': {
+        const p = parseArgs(rest, { format: { short: 'f', value: true } });
+        const info = await c.get<Record<string, any>>('/info');
+        const f = one(p, 'format');
+        if (f) { out(formatRows([info], f, '', {})); return 0; }
+        const s = info.Swarm;
+        out(`Server:\n Name: ${info.Name}\n Server Version: ${info.ServerVersion}\n Swarm: ${s.LocalNodeState}\n`);
+        if (s.LocalNodeState === 'active') {
+          out(`  NodeID: ${s.NodeID}\n  Is Manager: ${s.ControlAvailable}\n  ClusterID: ${s.Cluster?.ID}\n  Managers: ${s.Managers}\n  Nodes: ${s.Nodes}\n  Node Address: ${s.NodeAddr}\n`);
+        }
+        out(` Default Runtime: ${info.DefaultRuntime}\n Kernel Version: ${info.KernelVersion}\n CPUs: ${info.NCPU}\n Total Memory: ${(info.MemTotal / 2 ** 30).toFixed(2)}GiB\n`);
+        return 0;
+      }
+      case 'version': {
+        const v = await c.get<Record<string, string>>('/version');
+        out(`Server: tswarm\n Version:          ${v.Version}\n API version:      ${v.ApiVersion} (minimum version ${v.MinAPIVersion})\n Node:             ${v.GoVersion}\n OS/Arch:          ${v.Os}/${v.Arch}\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(`tswarm: '${cmd}' is not a tswarm command.\nSee 'tswarm --help'\n`);
+        return 1;
+    }
+  } catch (e) {
+    const err = e as Error & { status?: number };
+    process.stderr.write(err.status ? `Error response from daemon: ${err.message}\n` : `${err.message}\n`);
+    return 1;
+  }
+}
