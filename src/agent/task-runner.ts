@@ -99,7 +99,7 @@ export class TaskRunner {
         await this.executor.prepare(this.task);
         this.setStatus('ready');
       }
-      if (this.task.DesiredState !== 'running') { this.dirty = true; return; } // 'ready': wait (restart delay)
+      if (this.task.DesiredState !== 'running') return; // 'ready': prepared, waits for the manager (restart delay)
       if (this.status.State === 'ready' || this.status.State === 'starting') {
         this.setStatus('starting');
         await this.executor.start(this.task);

@@ -73,6 +73,7 @@ export class ProcessExecutor implements Executor {
     const dir = this.dir(t);
     const cwd = cs.Dir || dir;
     await mkdir(cwd, { recursive: true });
+    await rm(join(dir, 'exit'), { force: true });
     const out = openSync(join(dir, 'stdout.log'), 'a');
     const err = openSync(join(dir, 'stderr.log'), 'a');
     const user = cs.User ? resolveUser(cs.User) : undefined;
@@ -90,7 +91,6 @@ export class ProcessExecutor implements Executor {
     });
     child.unref();
     child.on('exit', () => undefined); // reap; the exit file has the code
-    await rm(join(dir, 'exit'), { force: true });
     const startTime = procStartTime(spawned);
     await this.saveMeta({ ...m, pid: spawned, startTime });
     await writeFile(join(dir, 'started'), isoNano(Date.now()));
@@ -103,6 +103,8 @@ export class ProcessExecutor implements Executor {
       if (signal?.aborted) throw new Error('aborted');
       await sleep(POLL_MS);
     }
+    // The task ends with its main process: what it left in its group goes too.
+    try { process.kill(-m.pid, 'SIGKILL'); } catch { /* group already empty */ }
     return { exitCode: await this.exitCode(t) };
   }
 
