@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 
 /** Forwards a request the swarm API does not own to the local engine, streaming both ways. */
 export function forwardToEngine(socketPath: string, req: IncomingMessage, res: ServerResponse) {
-  const up = request({ socketPath, method: req.method, path: req.url, headers: req.headers }, (r) => {
+  const up = request({ socketPath, method: req.method, path: enginePath(req.url), headers: req.headers }, (r) => {
     res.writeHead(r.statusCode ?? 502, r.headers);
     r.pipe(res);
   });
@@ -19,7 +19,7 @@ export function forwardToEngine(socketPath: string, req: IncomingMessage, res: S
 export function forwardUpgrade(socketPath: string, req: IncomingMessage, client: Duplex, head: Buffer) {
   const engine = connect(socketPath);
   engine.on('connect', () => {
-    const lines = [`${req.method} ${req.url} HTTP/1.1`];
+    const lines = [`${req.method} ${enginePath(req.url)} HTTP/1.1`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     engine.write(lines.join('\r\n') + '\r\n\r\n');
     if (head.length) engine.write(head);
@@ -28,4 +28,9 @@ export function forwardUpgrade(socketPath: string, req: IncomingMessage, client:
   });
   engine.on('error', () => client.destroy());
   client.on('error', () => engine.destroy());
+}
+
+/** The engine may serve an older API than ours: unversioned paths get its own newest version. */
+function enginePath(url: string | undefined): string {
+  return (url ?? '/').replace(/^\/v\d+\.\d+\//, '/');
 }

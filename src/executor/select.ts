@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { Executor } from './executor.js';
+import { DockerExecutor } from './docker/docker.js';
 import { ProcessExecutor } from './process/process.js';
 import { SimExecutor } from './sim/sim.js';
 
@@ -25,9 +26,7 @@ export async function selectExecutor(o: { kind?: 'docker' | 'process' | 'sim'; d
   if (o.kind === 'process') return { executor: new ProcessExecutor(o.stateDir), reason: 'using the process executor (tasks run as host processes)' };
   const host = o.dockerHost ?? DEFAULT_ENGINE;
   const answers = await pingEngine(host);
-  if (o.kind === 'docker') {
-    throw new Error(`the docker executor is not available in this build of tswarm (engine ${host}${answers ? ' answers' : ' does not answer'}); use --executor process`);
-  }
-  const why = answers ? `the docker executor is not in this build yet` : `no Docker engine answered at ${host}`;
-  return { executor: new ProcessExecutor(o.stateDir), reason: `${why}: using the process executor (tasks run as host processes)` };
+  if (answers) return { executor: new DockerExecutor(host.slice('unix://'.length)), reason: `using the docker executor on ${host}`, engineHost: host };
+  if (o.kind === 'docker') throw new Error(`no Docker engine answered at ${host}`);
+  return { executor: new ProcessExecutor(o.stateDir), reason: `no Docker engine answered at ${host}: using the process executor (tasks run as host processes)` };
 }

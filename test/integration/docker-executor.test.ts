@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { docker, eventually, startTswarmd, run } from '../helpers/tswarmd.js';
+import { ensureBusyboxImage } from '../helpers/image.js';
+import { runningTasks, swarmScenario } from './scenario.js';
+
+const engine = process.env.TSWARM_TEST_DOCKER_HOST;
+
+// The README's walk-through with the real docker CLI, tasks as containers of a private engine.
+test('docker CLI drives a single-node swarm on the docker executor', { timeout: 600_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
+  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
+  const image = await ensureBusyboxImage(engine);
+  // task containers left on the shared engine by an earlier run would confuse the counts below
+  const stale = (await run('docker', ['ps', '-aq', '--filter', 'label=com.docker.swarm.task.id'], { DOCKER_HOST: engine })).stdout.trim().split('\n').filter(Boolean);
+  if (stale.length) await run('docker', ['rm', '-f', ...stale], { DOCKER_HOST: engine });
+  const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
+  t.after(() => d.stop('SIGKILL'));
+  const ours = async () => (await run('docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.task.id'], { DOCKER_HOST: engine })).stdout.trim().split('\n').filter(Boolean);
+
+  await swarmScenario(t, d, {
+    image,
+    webCommand: ['sh', '-c', 'hostname > /www/index.html && exec httpd -f -p 80 -h /www'],
+    idleCommand: ['sleep', '86400'],
+    publishedPort: 18180,
+  });
+
+  await t.test('containers really run on the engine, are restarted when killed, and go with service rm', async () => {
+    assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', 'c', '--replicas', '2', '--restart-delay', '200ms', image, 'sleep', '86400')).code, 0);
+    await eventually(async () => (await runningTasks(d, 'c')).length === 2, 60_000, '2 running');
+    const names = (await run('docker', ['ps', '--format', '{{.Names}}', '--filter', 'label=com.docker.swarm.service.name=c'], { DOCKER_HOST: engine })).stdout.trim().split('\n');
+    assert.equal(names.length, 2);
+    for (const n of names) assert.match(n, /^c\.[12]\.\w{25}$/);
+    // docker ps through tswarm's own socket reaches the same engine
+    const viaTswarm = await docker(d.host, 'ps', '--format', '{{.Names}}', '--filter', 'label=com.docker.swarm.service.name=c');
+    assert.deepEqual(viaTswarm.stdout.trim().split('\n').sort(), names.sort());
+    await run('docker', ['kill', names[0]], { DOCKER_HOST: engine });
+    await eventually(async () => {
+      const ps = await docker(d.host, 'service', 'ps', 'c');
+      return /Failed/.test(ps.stdout) && (await runningTasks(d, 'c')).length === 2;
+    }, 60_000, 'killed container replaced');
+    assert.equal((await docker(d.host, 'service', 'rm', 'c')).code, 0);
+    await eventually(async () => (await ours()).length === 0, 60_000, 'containers removed');
+  });
+
+  await t.test('a restarted daemon adopts the running containers (SIGKILL)', async () => {
+    assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', 'keep', '--replicas', '2', image, 'sleep', '86400')).code, 0);
+    await eventually(async () => (await runningTasks(d, 'keep')).length === 2, 60_000, 'running');
+    const before = (await ours()).sort();
+    await d.restart('SIGKILL');
+    await eventually(async () => (await runningTasks(d, 'keep')).length === 2, 60_000, 'running after restart');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual((await ours()).sort(), before, 'the same containers, none added');
+    assert.equal((await docker(d.host, 'service', 'rm', 'keep')).code, 0);
+    await eventually(async () => (await ours()).length === 0, 60_000, 'containers removed');
+    assert.equal((await docker(d.host, 'swarm', 'leave', '--force')).code, 0);
+  });
+});
