@@ -1,7 +1,7 @@
 import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
 import { all, has, one, parseArgs, type FlagSpec, type Parsed } from '../args.js';
 import { q, type Client } from '../client.js';
-import { formatRows, goJson } from '../format.js';
+import { formatRows } from '../format.js';
 import { stateAgo } from '../table.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
 
@@ -274,4 +274,3 @@ export function filtersOf(list: string[]): Record<string, string[]> {
   return f;
 }
 
-export { goJson };

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, cpus, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
 import { isoNano } from '../../clock.js';
@@ -51,7 +51,7 @@ export class ProcessExecutor implements Executor {
   private async saveMeta(m: Meta) {
     const p = join(this.dir(m.taskId), 'meta.json');
     await writeFile(p + '.tmp', JSON.stringify(m));
-    await (await import('node:fs/promises')).rename(p + '.tmp', p);
+    await rename(p + '.tmp', p);
   }
 
   async prepare(t: Task): Promise<void> {

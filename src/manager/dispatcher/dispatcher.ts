@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
-import { isoNano } from '../../clock.js';
 import { newId } from '../../ids.js';
 import { logger } from '../../log.js';
 import type { MemoryStore } from '../../store/store.js';
@@ -157,9 +156,6 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       }
     }).catch((err) => log.warn({ err }, 'marking nodes down failed'));
   }
-
-  /** Time of the node's status change, for callers that format it. */
-  static now(clock: Clock) { return isoNano(clock.now()); }
 }
 
 /** A task belongs in a node's assignment set once scheduled there and until it is removed. */
