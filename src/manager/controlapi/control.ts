@@ -10,6 +10,7 @@ import { lookup } from './lookup.js';
 import { rpcError } from './rpc-errors.js';
 import { serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
 import { isoNano } from '../../clock.js';
+import { isUpToDate } from '../orchestrator/task-factory.js';
 
 const OUT_OF_SEQUENCE = () => rpcError('Unknown', 'update out of sequence');
 const serviceName = (s: Service) => s.Spec.Name;
@@ -195,7 +196,7 @@ export class Control implements ControlAPI {
 /** The task runs its service's current template (the CLI's progress display asks for these). */
 function upToDate(tx: ReadTx, t: Task): boolean {
   const s = tx.services.get(t.ServiceID);
-  return !!s && JSON.stringify(t.Spec) === JSON.stringify(s.Spec.TaskTemplate ?? {});
+  return !!s && isUpToDate(t, s);
 }
 
 /** "web.1" / "g.<node>" — the name docker prints; used by the name filter. */
