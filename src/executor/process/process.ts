@@ -11,6 +11,7 @@ import { alive, procStartTime, resolveUser } from './proc.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 100;
+const EXITED_BEFORE_READ = 'exited';
 
 /** What survives a daemon restart about a task's process. */
 interface Meta {
@@ -91,7 +92,9 @@ export class ProcessExecutor implements Executor {
     });
     child.unref();
     child.on('exit', () => undefined); // reap; the exit file has the code
-    const startTime = procStartTime(spawned);
+    // A command that already ended has no start time left to read; the
+    // marker never matches a live process, so wait() goes to the exit file.
+    const startTime = procStartTime(spawned) ?? EXITED_BEFORE_READ;
     await this.saveMeta({ ...m, pid: spawned, startTime });
     await writeFile(join(dir, 'started'), isoNano(Date.now()));
   }
