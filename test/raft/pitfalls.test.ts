@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProposalError, Raft } from '../../src/raft/core/raft.js';
+import type { Message } from '../../src/raft/types.js';
+import { ManualCluster } from './sim/manual.js';
+
+const FIVE = ['s1', 's2', 's3', 's4', 's5'];
+const THREE = ['s1', 's2', 's3'];
+const isElection = (m: Message) => ['preVote', 'preVoteResp', 'vote', 'voteResp'].includes(m.type);
+const dataAt = (c: ManualCluster, id: string) => c.applied.get(id)!.filter((e) => e.type === 'normal' && e.data).map((e) => e.data);
+
+test('Figure 8: an old-term entry on a majority is not committed by counting, and is safely overwritten', () => {
+  const c = new ManualCluster(FIVE, { maxEntriesPerMsg: 1 });
+  c.elect('s1');
+  assert.equal(c.get('s1').term, 2);
+  const base = c.get('s1').log.lastIndex; // bootstrap entries + s1's no-op, committed everywhere
+  assert.equal(c.get('s5').log.committed, base);
+
+  // (a) s1 (term 2) gets X to s2 only.
+  c.filter = (m) => m.to === 's2' || m.from === 's2';
+  c.get('s1').propose('X');
+  c.pump();
+  assert.equal(c.get('s2').log.term(base + 1), 2);
+
+  // (b) s1 down; s5 wins term 3 with s3 and s4, writes Y only to itself.
+  c.crash('s1');
+  c.filter = isElection;
+  c.elect('s5');
+  assert.equal(c.get('s5').term, 3);
+  c.get('s5').propose('Y');
+  c.pump();
+
+  // (c) s5 down, s1 back: it wins term 4 and copies X to s3 — now on a majority (s1, s2, s3).
+  c.crash('s5');
+  c.restart('s1');
+  // Only X travels: the term-4 entries after it never leave s1.
+  c.filter = (m) => (m.type === 'app' ? { ...m, entries: (m.entries ?? []).filter((e) => e.index <= base + 1) } : true);
+  c.elect('s1');
+  c.tick(['s1', 's2', 's3', 's4'], 3);
+  assert.equal(c.get('s1').term, 4);
+  assert.equal(c.get('s3').log.term(base + 1), 2, 'X reached s3');
+  assert.ok(c.get('s1').log.committed < base + 1, `X (term 2) must not be committed by counting replicas in term 4 (committed ${c.get('s1').log.committed})`);
+
+  // (d) s1 down; s5 (last entry term 3) wins term 5 and overwrites X with Y everywhere.
+  c.crash('s1');
+  c.restart('s5');
+  c.filter = () => true;
+  c.elect('s5');
+  c.tick(['s2', 's3', 's4', 's5'], 3);
+  for (const id of ['s2', 's3', 's4', 's5']) {
+    assert.equal(c.get(id).log.term(base + 1), 3, `${id} holds Y at ${base + 1}`);
+    assert.deepEqual(dataAt(c, id), ['Y'], `${id} applied only Y`);
+  }
+});
+
+test('a stale leader cut off by a partition commits nothing, steps down, and its entries vanish', () => {
+  const c = new ManualCluster(THREE);
+  c.elect('s1');
+  c.filter = (m) => m.from !== 's1' && m.to !== 's1';
+  c.get('s1').propose('stale');
+  c.elect('s2');
+  c.get('s2').propose('fresh');
+  c.pump();
+  assert.equal(c.get('s1').role, 'leader', 's1 does not know yet');
+  assert.equal(c.get('s1').log.committed < c.get('s1').log.lastIndex, true);
+  // Check-quorum: a leader that hears from no one for an election timeout steps down on its own.
+  c.tick(['s1'], 20); // at most two election timeouts: the first may still count pre-partition answers
+  assert.equal(c.get('s1').role, 'follower');
+  c.filter = () => true;
+  c.tick(['s1', 's2', 's3'], 3);
+  assert.equal(c.get('s1').leader, 's2');
+  for (const id of THREE) assert.deepEqual(dataAt(c, id), ['fresh'], `${id} applied only what the real leader committed`);
+  assert.equal(c.terms('s1'), c.terms('s2'));
+});
+
+test('pre-vote: a node that was cut off rejoins without disrupting the leader', () => {
+  const c = new ManualCluster(THREE);
+  c.elect('s1');
+  const term = c.get('s1').term;
+  c.filter = (m) => m.from !== 's3' && m.to !== 's3';
+  c.tick(THREE, 200); // s3 times out again and again
+  assert.equal(c.get('s3').term, term, 'pre-vote kept s3 from raising its term');
+  c.filter = () => true;
+  c.tick(THREE, 5);
+  assert.equal(c.get('s1').role, 'leader');
+  assert.equal(c.get('s1').term, term);
+  assert.equal(c.get('s3').leader, 's1');
+
+  // Without pre-vote the same partition makes s3 depose the leader when it returns.
+  const d = new ManualCluster(THREE, { preVote: false });
+  d.elect('s1');
+  const t0 = d.get('s1').term;
+  d.filter = (m) => m.from !== 's3' && m.to !== 's3';
+  d.tick(THREE, 200);
+  assert.ok(d.get('s3').term > t0 + 3, 'without pre-vote the isolated node keeps raising its term');
+});
+
+test('a follower with a divergent tail has it replaced by the leader\'s entries', () => {
+  const c = new ManualCluster(THREE);
+  c.elect('s1');
+  c.filter = (m) => m.from !== 's1' && m.to !== 's1';
+  for (let i = 0; i < 5; i++) c.get('s1').propose(`lost-${i}`);
+  c.pump();
+  c.crash('s1');
+  c.elect('s2');
+  for (let i = 0; i < 3; i++) c.get('s2').propose(`kept-${i}`);
+  c.pump();
+  c.restart('s1');
+  c.filter = () => true;
+  c.tick(THREE, 5);
+  assert.equal(c.terms('s1'), c.terms('s2'));
+  assert.deepEqual(dataAt(c, 's1'), ['kept-0', 'kept-1', 'kept-2']);
+});
+
+test('leadership transfer, membership changes (removed IDs never come back), reads, and snapshots for laggards', () => {
+  const c = new ManualCluster(THREE, { keepEntries: 0 });
+  c.elect('s1');
+  c.get('s1').transferLeader('s2');
+  c.pump();
+  assert.equal(c.get('s2').role, 'leader');
+  const l = c.get('s2');
+
+  l.proposeConfChange({ type: 'remove', id: 's3' });
+  c.pump();
+  assert.deepEqual([...l.voters].sort(), ['s1', 's2']);
+  assert.throws(() => l.proposeConfChange({ type: 'add', id: 's3' }), (e: unknown) => e instanceof ProposalError && e.reason === 'bad-conf');
+
+  // A linearizable read on the leader and through a follower.
+  l.readIndex('r1');
+  c.get('s1').readIndex('r2');
+  c.pump();
+  assert.ok(c.reads.get('s2')!.some((r) => r.context === 'r1' && r.index === l.log.committed));
+  assert.ok(c.reads.get('s1')!.some((r) => r.context === 'r2' && r.index === l.log.committed), 'the follower got its read index');
+
+  // A new member that starts empty catches up from a snapshot.
+  for (let i = 0; i < 20; i++) l.propose(`v${i}`);
+  c.pump();
+  l.compact(l.log.applied, JSON.stringify({ upTo: l.log.applied }));
+  assert.ok(l.log.offset > 0);
+  const fresh = new Raft({ id: 's4', electionTick: 10, heartbeatTick: 1, random: () => 5 });
+  c.nodes.set('s4', fresh);
+  c.applied.set('s4', []);
+  l.proposeConfChange({ type: 'add', id: 's4' });
+  c.tick(['s1', 's2', 's4'], 5);
+  assert.equal(fresh.log.offset, l.log.offset, 's4 installed the snapshot');
+  assert.equal(fresh.log.lastIndex, l.log.lastIndex);
+  assert.deepEqual([...fresh.voters].sort(), ['s1', 's2', 's4']);
+});
