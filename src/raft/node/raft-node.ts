@@ -1,0 +1,282 @@
+import { logger } from '../../log.js';
+import { ProposalError, Raft } from '../core/raft.js';
+import type { ConfChange, Entry, Message, RaftId, RaftStorage, Ready, SoftState } from '../types.js';
+
+const log = logger('raft');
+
+/** The application above Raft: applies committed data and snapshots its state. */
+export interface StateMachine {
+  /** Applies one committed entry; the result goes to whoever proposed it. */
+  apply(data: string, index: number): unknown;
+  snapshot(): string;
+  restore(data: string): void;
+}
+
+export interface RaftNodeOptions {
+  id: RaftId;
+  storage: RaftStorage;
+  sm: StateMachine;
+  send(msgs: Message[]): void;
+  tickMs: number;
+  electionTick: number;
+  heartbeatTick: number;
+  snapshotEvery: number;
+  keepEntries: number;
+  /** Membership changed: member id → address ("" when removed). */
+  onMembers?(members: Map<RaftId, string>): void;
+  /** Leadership changed; `ready` is true once this leader applied everything before its term. */
+  onLeadership?(leading: boolean, leader: RaftId): void;
+  random?: (n: number) => number;
+}
+
+export class RaftError extends Error {
+  constructor(readonly code: 'not-leader' | 'timeout' | 'dropped' | 'stopped' | 'conf', message: string) {
+    super(message);
+  }
+}
+
+interface Waiter {
+  term: number;
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Snapshot data as stored: the members' addresses with the application's state. */
+interface SnapshotData {
+  members: [RaftId, string][];
+  app: string;
+}
+
+/**
+ * Drives the pure core: ticks on a timer, persists each Ready (fsync) before
+ * sending its messages, applies committed entries to the state machine,
+ * answers proposers and readers, and takes snapshots.
+ */
+export class RaftNode {
+  readonly core: Raft;
+  readonly members = new Map<RaftId, string>();
+  private waiters = new Map<number, Waiter>();
+  private reads = new Map<string, { resolve(): void; reject(e: Error): void; timer: NodeJS.Timeout; index?: number }>();
+  private readSeq = 0;
+  private ticker?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+  private lastSnapshotIndex = 0;
+  private leading = false;
+  private soft: SoftState = { leader: '', role: 'follower' };
+
+  private constructor(private o: RaftNodeOptions, core: Raft) {
+    this.core = core;
+  }
+
+  /** Loads what storage has; `founders` bootstraps a brand-new cluster. */
+  static async start(o: RaftNodeOptions, founders?: { id: RaftId; addr: string }[]): Promise<RaftNode> {
+    const loaded = await o.storage.open();
+    const core = new Raft({
+      id: o.id, electionTick: o.electionTick, heartbeatTick: o.heartbeatTick, keepEntries: o.keepEntries,
+      random: o.random ?? ((n) => Math.floor(Math.random() * n)), restore: loaded,
+    });
+    const node = new RaftNode(o, core);
+    if (loaded.snapshot) {
+      const data = JSON.parse(loaded.snapshot.data) as SnapshotData;
+      for (const [id, addr] of data.members) node.members.set(id, addr);
+      o.sm.restore(data.app);
+      node.lastSnapshotIndex = loaded.snapshot.meta.index;
+    }
+    if (founders && core.log.lastIndex === 0) {
+      core.bootstrap(founders.map((f) => f.id));
+      for (const f of founders) node.members.set(f.id, f.addr);
+    }
+    o.onMembers?.(node.members);
+    node.ticker = setInterval(() => node.tick(), o.tickMs);
+    node.kick();
+    return node;
+  }
+
+  get leader(): RaftId { return this.core.leader; }
+  get isLeader(): boolean { return this.core.role === 'leader'; }
+  /** Leads and has applied everything committed before its term. */
+  get isLeaderReady(): boolean { return this.leading; }
+
+  step(m: Message): void {
+    if (this.stopped) return;
+    this.core.step(m);
+    this.kick();
+  }
+
+  private tick() {
+    this.core.tick();
+    this.kick();
+  }
+
+  propose(data: string, timeoutMs: number): Promise<unknown> {
+    return this.track(() => this.core.propose(data), timeoutMs);
+  }
+
+  proposeConfChange(cc: ConfChange, timeoutMs: number): Promise<unknown> {
+    return this.track(() => this.core.proposeConfChange(cc), timeoutMs);
+  }
+
+  private track(fn: () => { index: number; term: number }, timeoutMs: number): Promise<unknown> {
+    if (this.stopped) return Promise.reject(new RaftError('stopped', 'raft: node stopped'));
+    let at: { index: number; term: number };
+    try {
+      at = fn();
+    } catch (err) {
+      if (err instanceof ProposalError) {
+        return Promise.reject(new RaftError(err.reason === 'not-leader' || err.reason === 'transferring' ? 'not-leader' : 'conf', err.message));
+      }
+      throw err;
+    }
+    this.kick();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(at.index);
+        reject(new RaftError('timeout', 'raft: the proposal was not committed in time'));
+      }, timeoutMs);
+      this.waiters.set(at.index, { term: at.term, resolve, reject, timer });
+    });
+  }
+
+  /** Resolves once a read of the local state is linearizable (ReadIndex). */
+  readBarrier(timeoutMs: number): Promise<void> {
+    const ctx = `${this.o.id}-${++this.readSeq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reads.delete(ctx);
+        reject(new RaftError('timeout', 'raft: no quorum confirmed the read in time'));
+      }, timeoutMs);
+      this.reads.set(ctx, { resolve, reject, timer });
+      this.core.readIndex(ctx);
+      this.kick();
+    });
+  }
+
+  transferLeadership(to: RaftId): void {
+    this.core.transferLeader(to);
+    this.kick();
+  }
+
+  reportUnreachable(id: RaftId): void {
+    this.core.reportUnreachable(id);
+  }
+
+  /** Runs the Ready loop unless it already runs. */
+  private kick() {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    void this.loop().catch((err) => {
+      log.error({ err: String(err?.stack ?? err) }, 'raft loop failed: stopping this node');
+      void this.stop();
+    }).finally(() => { this.running = false; });
+  }
+
+  private async loop() {
+    while (!this.stopped && this.core.hasReady()) {
+      const rd = this.core.ready();
+      await this.handle(rd);
+    }
+  }
+
+  private async handle(rd: Ready) {
+    if (rd.snapshot) {
+      await this.o.storage.saveSnapshot(rd.snapshot);
+      this.restoreSnapshot(rd.snapshot.data);
+      this.lastSnapshotIndex = rd.snapshot.meta.index;
+    }
+    if (rd.hardState || rd.entries.length) await this.o.storage.save(rd.hardState, rd.entries);
+    if (this.stopped) return;
+    // Only now is what these messages promise on disk.
+    if (rd.messages.length) this.o.send(rd.messages);
+    for (const e of rd.committed) this.apply(e);
+    const reads = rd.readStates;
+    this.core.advance(rd);
+    for (const rs of reads) {
+      const r = this.reads.get(rs.context);
+      if (r) r.index = rs.index;
+    }
+    this.answerReads();
+    if (rd.softState) this.soft = rd.softState;
+    this.updateLeading();
+    await this.maybeSnapshot();
+  }
+
+  private restoreSnapshot(raw: string) {
+    const data = JSON.parse(raw) as SnapshotData;
+    this.members.clear();
+    for (const [id, addr] of data.members) this.members.set(id, addr);
+    this.o.sm.restore(data.app);
+    this.o.onMembers?.(this.members);
+  }
+
+  private apply(e: Entry) {
+    let result: unknown;
+    if (e.type === 'conf') {
+      const cc = JSON.parse(e.data) as ConfChange;
+      if (cc.type === 'add') {
+        const addr = cc.context ? (JSON.parse(cc.context) as { addr: string }).addr : this.members.get(cc.id) ?? '';
+        this.members.set(cc.id, addr);
+      } else {
+        this.members.delete(cc.id);
+      }
+      this.o.onMembers?.(this.members);
+    } else if (e.data) {
+      result = this.o.sm.apply(e.data, e.index);
+    }
+    const w = this.waiters.get(e.index);
+    if (!w) return;
+    this.waiters.delete(e.index);
+    clearTimeout(w.timer);
+    // Another term's entry at our index means ours was overwritten and never committed.
+    if (w.term === e.term) w.resolve(result);
+    else w.reject(new RaftError('dropped', 'raft: the proposal was replaced by a new leader\'s entries'));
+  }
+
+  private answerReads() {
+    const applied = this.core.log.applied;
+    for (const [ctx, r] of this.reads) {
+      if (r.index === undefined || r.index > applied) continue;
+      this.reads.delete(ctx);
+      clearTimeout(r.timer);
+      r.resolve();
+    }
+  }
+
+  private updateLeading() {
+    const c = this.core;
+    const leading = c.role === 'leader' && c.log.term(c.log.applied) === c.term;
+    if (leading !== this.leading || (!leading && this.soft.leader !== c.leader)) {
+      this.leading = leading;
+      this.o.onLeadership?.(leading, c.leader);
+    }
+  }
+
+  private async maybeSnapshot() {
+    const applied = this.core.log.applied;
+    if (applied - this.lastSnapshotIndex < this.o.snapshotEvery) return;
+    await this.snapshotNow();
+  }
+
+  /** Snapshots the applied state now (also used by `swarm update --snapshot-interval` tests). */
+  async snapshotNow(): Promise<void> {
+    const applied = this.core.log.applied;
+    const data: SnapshotData = { members: [...this.members], app: this.o.sm.snapshot() };
+    const snap = this.core.compact(applied, JSON.stringify(data));
+    this.lastSnapshotIndex = applied;
+    await this.o.storage.saveSnapshot(snap);
+  }
+
+  setSnapshotEvery(n: number): void { this.o.snapshotEvery = n; }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.ticker);
+    for (const w of this.waiters.values()) { clearTimeout(w.timer); w.reject(new RaftError('stopped', 'raft: node stopped')); }
+    for (const r of this.reads.values()) { clearTimeout(r.timer); r.reject(new RaftError('stopped', 'raft: node stopped')); }
+    this.waiters.clear();
+    this.reads.clear();
+    await this.o.storage.close();
+  }
+}

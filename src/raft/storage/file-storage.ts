@@ -1,0 +1,192 @@
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { logger } from '../../log.js';
+import type { Entry, HardState, LoadedState, RaftStorage, Snapshot } from '../types.js';
+import { decodeRecord, encodeRecord, plainCodec, type RecordCodec } from './records.js';
+
+const log = logger('raft-storage');
+
+/** One WAL record: a hard state, entries, or both. */
+interface WalRecord {
+  hs?: HardState;
+  e?: Entry[];
+}
+
+export interface FileStorageOptions {
+  segmentBytes?: number;
+  codec?: RecordCodec;
+  /** Older snapshot files kept besides the newest. */
+  keepOldSnapshots?: number;
+}
+
+const segName = (seq: number, firstIndex: number) => `${String(seq).padStart(16, '0')}-${String(firstIndex).padStart(16, '0')}.wal`;
+const parseSeg = (name: string) => {
+  const m = /^(\d{16})-(\d{16})\.wal$/.exec(name);
+  return m ? { seq: Number(m[1]), first: Number(m[2]), name } : undefined;
+};
+
+/**
+ * Raft's durable state: a write-ahead log in segment files (a CRC per
+ * record, fdatasync before save() resolves) and snapshot files (temp file,
+ * rename, directory fsync). A torn or corrupt tail of the last segment is
+ * cut on open; corruption anywhere else stops the start.
+ */
+export class FileRaftStorage implements RaftStorage {
+  private fh?: FileHandle;
+  private segBytes = 0;
+  private seq = 0;
+  private lastIndex = 0;
+  /** Repeated at the head of each segment, so dropping old segments never loses it. */
+  private hs: HardState = { term: 0, vote: '', commit: 0 };
+  private io: Promise<unknown> = Promise.resolve();
+  private readonly codec: RecordCodec;
+  private readonly segmentBytes: number;
+  /** What open() found broken and cut, for logs and tests. */
+  repaired?: string;
+
+  constructor(private dir: string, private opts: FileStorageOptions = {}) {
+    this.codec = opts.codec ?? plainCodec;
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+  }
+
+  private get walDir() { return join(this.dir, 'wal'); }
+  private get snapDir() { return join(this.dir, 'snap'); }
+
+  async open(): Promise<LoadedState> {
+    await mkdir(this.walDir, { recursive: true });
+    await mkdir(this.snapDir, { recursive: true });
+    const snapshot = await this.loadSnapshot();
+    const after = snapshot?.meta.index ?? 0;
+    let hardState: HardState = { term: 0, vote: '', commit: 0 };
+    const entries: Entry[] = [];
+    const segs = await this.segments();
+    for (let i = 0; i < segs.length; i++) {
+      const path = join(this.walDir, segs[i].name);
+      const buf = await readFile(path);
+      let pos = 0;
+      for (;;) {
+        const r = decodeRecord<WalRecord>(buf, pos, this.codec);
+        if (r.kind === 'end') break;
+        if (r.kind === 'bad') {
+          if (i !== segs.length - 1) throw new Error(`raft WAL ${path} is corrupt at byte ${r.at} (${r.why}) and later segments follow: refusing to start`);
+          // The last write never finished: cut it, never apply it.
+          this.repaired = `${segs[i].name}: ${r.why} at byte ${r.at}, cut ${buf.length - r.at} bytes`;
+          log.warn({ repaired: this.repaired }, 'cut a torn WAL tail');
+          const fh = await open(path, 'r+');
+          await fh.truncate(r.at);
+          await fh.sync();
+          await fh.close();
+          break;
+        }
+        pos = r.end;
+        if (r.value.hs) hardState = r.value.hs;
+        for (const e of r.value.e ?? []) {
+          if (e.index <= after) continue;
+          // A later record for an index replaces it and everything after it.
+          const at = e.index - after - 1;
+          if (at > entries.length) throw new Error(`raft WAL ${path}: gap before entry ${e.index}`);
+          entries.length = at;
+          entries.push(e);
+        }
+      }
+    }
+    this.lastIndex = entries.length ? entries[entries.length - 1].index : after;
+    this.hs = hardState;
+    const last = segs[segs.length - 1];
+    this.seq = last ? last.seq : 0;
+    if (last) {
+      this.fh = await open(join(this.walDir, last.name), 'a');
+      this.segBytes = (await this.fh.stat()).size;
+    } else {
+      await this.newSegment(this.lastIndex + 1);
+    }
+    return { hardState, snapshot, entries };
+  }
+
+  save(hardState: HardState | undefined, entries: Entry[]): Promise<void> {
+    if (!hardState && !entries.length) return Promise.resolve();
+    return this.turn(async () => {
+      if (this.segBytes >= this.segmentBytes) await this.newSegment(entries[0]?.index ?? this.lastIndex + 1);
+      const rec: WalRecord = {};
+      if (hardState) rec.hs = this.hs = hardState;
+      if (entries.length) rec.e = entries;
+      const buf = encodeRecord(rec, this.codec);
+      await this.fh!.write(buf);
+      await this.fh!.datasync();
+      this.segBytes += buf.length;
+      if (entries.length) this.lastIndex = entries[entries.length - 1].index;
+    });
+  }
+
+  saveSnapshot(snap: Snapshot): Promise<void> {
+    return this.turn(async () => {
+      const name = `${String(snap.meta.index).padStart(16, '0')}.snap`;
+      const tmp = join(this.snapDir, name + '.tmp');
+      const fh = await open(tmp, 'w');
+      await fh.writeFile(encodeRecord(snap, this.codec));
+      await fh.sync();
+      await fh.close();
+      await rename(tmp, join(this.snapDir, name));
+      fsyncDir(this.snapDir);
+      await this.dropOld(snap.meta.index);
+    });
+  }
+
+  /** Removes snapshots beyond what is kept, and segments wholly covered by the snapshot. */
+  private async dropOld(index: number) {
+    const snaps = (await readdir(this.snapDir)).filter((n) => n.endsWith('.snap')).sort();
+    const keep = 1 + (this.opts.keepOldSnapshots ?? 0);
+    for (const n of snaps.slice(0, Math.max(0, snaps.length - keep))) await rm(join(this.snapDir, n), { force: true });
+    const segs = await this.segments();
+    // Segment i holds entries from its first index up to the next segment's first index.
+    for (let i = 0; i + 1 < segs.length; i++) {
+      if (segs[i + 1].first - 1 <= index && segs[i + 1].first > 0) await rm(join(this.walDir, segs[i].name), { force: true });
+    }
+    fsyncDir(this.walDir);
+  }
+
+  private async newSegment(firstIndex: number) {
+    await this.fh?.close();
+    this.seq++;
+    this.fh = await open(join(this.walDir, segName(this.seq, firstIndex)), 'a');
+    const head = encodeRecord({ hs: this.hs } satisfies WalRecord, this.codec);
+    await this.fh.write(head);
+    await this.fh.datasync();
+    this.segBytes = head.length;
+    fsyncDir(this.walDir);
+  }
+
+  private async segments() {
+    return (await readdir(this.walDir)).map(parseSeg).filter((s) => !!s).sort((a, b) => a.seq - b.seq);
+  }
+
+  private async loadSnapshot(): Promise<Snapshot | undefined> {
+    const names = (await readdir(this.snapDir)).filter((n) => n.endsWith('.snap')).sort().reverse();
+    for (const n of names) {
+      const buf = await readFile(join(this.snapDir, n));
+      const r = decodeRecord<Snapshot>(buf, 0, this.codec);
+      if (r.kind === 'record') return r.value;
+      log.warn({ file: n, why: r.kind === 'bad' ? r.why : 'empty' }, 'skipping a broken snapshot file');
+    }
+    return undefined;
+  }
+
+  private turn<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.io.then(fn);
+    this.io = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): Promise<void> {
+    return this.turn(async () => {
+      await this.fh?.close();
+      this.fh = undefined;
+    });
+  }
+}
+
+function fsyncDir(dir: string) {
+  const fd = openSync(dir, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}

@@ -1,0 +1,53 @@
+import * as grpc from '@grpc/grpc-js';
+
+/**
+ * gRPC plumbing shared by everything on the cluster port: methods carry JSON
+ * (the object model is JSON end to end), so no protobuf compiler is needed.
+ */
+export const json = {
+  serialize: (v: unknown) => Buffer.from(JSON.stringify(v ?? null)),
+  deserialize: (b: Buffer) => JSON.parse(b.toString('utf8')) as unknown,
+};
+
+export function unary(path: string): grpc.MethodDefinition<unknown, unknown> {
+  return {
+    path, requestStream: false, responseStream: false,
+    requestSerialize: json.serialize, requestDeserialize: json.deserialize,
+    responseSerialize: json.serialize, responseDeserialize: json.deserialize,
+  };
+}
+
+export function clientStream(path: string): grpc.MethodDefinition<unknown, unknown> {
+  return { ...unary(path), requestStream: true };
+}
+
+/** Snapshots travel as one message: lift gRPC's 4 MiB default. */
+export const channelOptions: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 512 * 1024 * 1024,
+  'grpc.max_send_message_length': 512 * 1024 * 1024,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
+/** Where TLS plugs in (issue "joining nodes"); insecure until then. */
+export interface ClusterCredentials {
+  server(): grpc.ServerCredentials;
+  client(): grpc.ChannelCredentials;
+}
+
+export const insecureCredentials: ClusterCredentials = {
+  server: () => grpc.ServerCredentials.createInsecure(),
+  client: () => grpc.credentials.createInsecure(),
+};
+
+/** Calls a unary method on addr, with a deadline. */
+export function call<Req, Res>(client: grpc.Client, path: string, req: Req, timeoutMs: number): Promise<Res> {
+  const def = unary(path);
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(path, def.requestSerialize, def.responseDeserialize, req,
+      new grpc.Metadata(), { deadline: Date.now() + timeoutMs },
+      (err, res) => (err ? reject(err) : resolve(res as Res)));
+  });
+}
