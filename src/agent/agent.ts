@@ -48,7 +48,8 @@ export class Agent {
     // Tasks from before a restart: re-attach before the managers answer.
     for (const task of (await this.file?.load()) ?? []) this.runnerFor(task);
     await this.adoptRunning();
-    await this.connect();
+    // Registration waits for a leader's dispatcher; the node runs its tasks meanwhile.
+    void this.connect();
   }
 
   async stop(opts: { shutdownTasks?: boolean } = {}): Promise<void> {

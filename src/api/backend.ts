@@ -50,6 +50,11 @@ export interface DaemonBackend {
   init(req: SwarmInitRequest): Promise<string>;
   join(req: SwarmJoinRequest): Promise<void>;
   leave(force: boolean): Promise<void>;
+  /**
+   * On a manager that does not lead: a handler that sends this write to the
+   * leader (or fails with "no leader"). Undefined when this node handles it.
+   */
+  leaderProxy?(): ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: string) => Promise<void>) | undefined;
   /** The control API; throws ApiError 503 (not a manager / no swarm) otherwise. */
   control(): ControlAPI;
   /** Unlock key of the swarm (autolock), '' when none. */

@@ -8,6 +8,7 @@ import { VERSION, routes } from './routes.js';
 
 const log = logger('api');
 const VERSIONED = /^\/v(\d+\.\d+)(\/.*)$/;
+const CLUSTER_WRITE = /^\/(services|nodes|tasks|secrets|configs)(\/|$)|^\/swarm\/(update|unlockkey)$/;
 
 export interface ApiServerOptions { /* TLS options arrive with the membership issue */ }
 
@@ -50,6 +51,11 @@ async function handle(backend: DaemonBackend, req: IncomingMessage, res: ServerR
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', Swarm: swarmHeader(backend), 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
       res.end(method === 'GET' ? 'OK' : undefined);
       return;
+    }
+    if (method !== 'GET' && method !== 'HEAD' && CLUSTER_WRITE.test(path)) {
+      // Followers serve reads from their own store; writes go to the leader.
+      const toLeader = backend.leaderProxy?.();
+      if (toLeader) { await toLeader(req, res, req.url ?? path); return; }
     }
     for (const [m, re, handler] of routes) {
       const match = re.exec(path);

@@ -1,3 +1,6 @@
+import type * as grpc from '@grpc/grpc-js';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
@@ -7,7 +10,9 @@ import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
-import { Manager } from '../manager/manager.js';
+import { Manager, newManagerNode } from '../manager/manager.js';
+import { NO_LEADER } from '../manager/raft-store.js';
+import { HTTP, JOIN, clusterCall, replayHttp, startClusterServer, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { IngressController } from '../network/ingress.js';
 import { PortProxy } from '../network/proxy.js';
 import { ApiError, NOT_A_SWARM_MANAGER, notImplemented, unavailable } from '../types/errors.js';
@@ -23,6 +28,7 @@ const log = logger('daemon');
 export const ALREADY_IN_SWARM =
   'This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.';
 export const NOT_IN_SWARM = 'This node is not part of a swarm';
+export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';
 export const LEAVE_AS_MANAGER =
   'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.';
 
@@ -36,6 +42,7 @@ export class Daemon implements DaemonBackend {
   private agent?: Agent;
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
+  private clusterServer?: grpc.Server;
   private stateFile: SwarmStateFile;
   /** Serializes init/leave/start/stop so they never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
@@ -117,7 +124,7 @@ export class Daemon implements DaemonBackend {
       if (this.state) throw unavailable(ALREADY_IN_SWARM);
       const listenAddr = req.ListenAddr && req.ListenAddr !== '0.0.0.0:2377' ? req.ListenAddr : this.opts.listenAddr;
       const advertiseAddr = resolveAddr(req.AdvertiseAddr || this.opts.advertiseAddr, listenAddr);
-      const state: SwarmState = { nodeId: newId(), role: 'manager', advertiseAddr, listenAddr };
+      const state: SwarmState = { nodeId: newId(), role: 'manager', advertiseAddr, listenAddr, raftId: newRaftId() };
       await this.activate(state, req);
       await this.stateFile.save(state);
       log.info({ nodeId: state.nodeId, advertiseAddr }, 'swarm initialized');
@@ -125,8 +132,94 @@ export class Daemon implements DaemonBackend {
     });
   }
 
-  async join(_req: SwarmJoinRequest): Promise<void> {
-    throw notImplemented('joining a swarm is not supported by this tswarm version yet');
+  /** `swarm join`: asks a manager to add this node; as a manager it becomes a Raft member. */
+  join(req: SwarmJoinRequest): Promise<void> {
+    return this.serial(async () => {
+      if (this.state) throw unavailable(ALREADY_IN_SWARM);
+      const remote = req.RemoteAddrs?.[0];
+      if (!remote) throw new ApiError(400, 'at least 1 RemoteAddr is required to join');
+      const listenAddr = req.ListenAddr && req.ListenAddr !== '0.0.0.0:2377' ? req.ListenAddr : this.opts.listenAddr;
+      const advertiseAddr = resolveAddr(req.AdvertiseAddr || this.opts.advertiseAddr, listenAddr);
+      const nodeId = newId();
+      // Listen first: the leader starts replicating as soon as the membership change commits.
+      this.clusterServer = await startClusterServer(listenAddr, this.clusterHandlers());
+      let res: JoinResponse;
+      try {
+        res = await clusterCall<JoinRequest, JoinResponse>(withPort(remote), JOIN, {
+          token: req.JoinToken, nodeId, addr: advertiseAddr, description: await this.describe(),
+        });
+      } catch (err) {
+        this.clusterServer.forceShutdown();
+        this.clusterServer = undefined;
+        throw new ApiError(400, grpcMessage(err));
+      }
+      const state: SwarmState = { nodeId, role: 'manager', advertiseAddr, listenAddr, raftId: res.raftId };
+      await this.activate(state, undefined, res.members);
+      await this.stateFile.save(state);
+      log.info({ nodeId, raftId: res.raftId, remote }, 'joined the swarm as a manager');
+    });
+  }
+
+  /** The leader's side of a join: check the token, add the Raft member, record the node. */
+  private async acceptJoin(req: JoinRequest): Promise<JoinResponse> {
+    const m = this.manager;
+    if (!m?.raft) throw new Error('This node is not a swarm manager.');
+    if (!m.raft.isLeader) {
+      const leader = m.leaderMember();
+      if (!leader) throw new Error(NO_LEADER);
+      return clusterCall<JoinRequest, JoinResponse>(leader.addr, JOIN, req);
+    }
+    const cluster = m.store.view((tx) => tx.cluster());
+    const want = cluster?.JoinTokens.Manager ?? '';
+    if (!sameSecret(req.token, want)) {
+      if (cluster && sameSecret(req.token, cluster.JoinTokens.Worker)) throw new Error('joining as a worker arrives with the node-membership work; use the manager token');
+      throw new Error(INVALID_JOIN_TOKEN);
+    }
+    const raftId = newRaftId();
+    // The node object first: once the member is added, commits need the joiner, which starts only after we answer.
+    await m.store.update((tx) => tx.create('nodes', newManagerNode(req.nodeId, req.addr, req.description as NodeDescription | undefined)));
+    try {
+      await m.raft.proposeConfChange({ type: 'add', id: raftId, context: JSON.stringify({ addr: req.addr, nodeId: req.nodeId }) }, 20_000);
+    } catch (err) {
+      await m.store.update((tx) => tx.remove('nodes', req.nodeId)).catch(() => undefined);
+      throw err;
+    }
+    return { raftId, members: [...m.raft.members] };
+  }
+
+  private clusterHandlers() {
+    return {
+      raftMessage: (msg: import('../raft/types.js').Message) => this.manager?.step(msg),
+      join: (r: JoinRequest) => this.acceptJoin(r),
+      http: (r: HttpRequest) => this.replayOnLeader(r),
+    };
+  }
+
+  private replayOnLeader(r: HttpRequest): Promise<HttpResponse> {
+    const sock = this.opts.hosts.find((h) => h.startsWith('unix://'));
+    if (!sock) throw new Error('this manager has no unix API socket to replay forwarded requests on');
+    return replayHttp(sock.slice('unix://'.length), r);
+  }
+
+  leaderProxy(): ((req: IncomingMessage, res: ServerResponse, url: string) => Promise<void>) | undefined {
+    const m = this.manager;
+    if (!m?.raft || m.raft.isLeader) return undefined;
+    return async (req, res, url) => {
+      const leader = m.leaderMember();
+      if (!leader) throw unavailable(NO_LEADER);
+      let body = '';
+      for await (const c of req) body += c;
+      const headers: Record<string, string> = {};
+      if (req.headers['content-type']) headers['content-type'] = String(req.headers['content-type']);
+      let out: HttpResponse;
+      try {
+        out = await clusterCall<HttpRequest, HttpResponse>(leader.addr, HTTP, { method: req.method ?? 'POST', url, headers, body });
+      } catch (err) {
+        throw unavailable(`${NO_LEADER} (${grpcMessage(err)})`);
+      }
+      res.writeHead(out.status, out.headers);
+      res.end(out.body);
+    };
   }
 
   leave(force: boolean): Promise<void> {
@@ -165,9 +258,11 @@ export class Daemon implements DaemonBackend {
     return { ...d, Hostname: this.hostname() };
   }
 
-  private async activate(state: SwarmState, init: SwarmInitRequest | undefined) {
+  private async activate(state: SwarmState, init: SwarmInitRequest | undefined, members?: JoinResponse['members']) {
     const manager = new Manager(join(this.opts.dataRoot, 'swarm'), this.clock);
-    await manager.open();
+    this.manager = manager;
+    this.clusterServer ??= await startClusterServer(state.listenAddr, this.clusterHandlers());
+    await manager.open({ raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found: !!init, members });
     const description = await this.describe();
     if (init) {
       await manager.bootstrap({
@@ -175,8 +270,6 @@ export class Daemon implements DaemonBackend {
         defaultAddrPool: init.DefaultAddrPool, subnetSize: init.SubnetSize, dataPathPort: init.DataPathPort,
       });
     }
-    manager.startLeading();
-    this.manager = manager;
     this.state = state;
     this.ingress = new IngressController(manager.store, new PortProxy());
     this.ingress.start();
@@ -197,9 +290,32 @@ export class Daemon implements DaemonBackend {
     await this.agent?.stop(o);
     await this.ingress?.stop();
     await this.manager?.close();
+    this.clusterServer?.forceShutdown();
+    this.clusterServer = undefined;
     this.agent = undefined;
     this.ingress = undefined;
     this.manager = undefined;
     this.state = undefined;
   }
+}
+
+function newRaftId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Join tokens compared in constant time. */
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function withPort(addr: string): string {
+  return /:\d+$/.test(addr) ? addr : `${addr}:2377`;
+}
+
+/** A gRPC error's own text, without grpc-js's "2 UNKNOWN: " prefix. */
+function grpcMessage(err: unknown): string {
+  const e = err as { details?: string; message?: string };
+  return e.details || e.message || String(err);
 }

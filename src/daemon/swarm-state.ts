@@ -8,6 +8,8 @@ export interface SwarmState {
   /** "ip:port" other nodes reach this node's cluster port at. */
   advertiseAddr: string;
   listenAddr: string;
+  /** This manager's Raft member ID (never reused). */
+  raftId?: string;
 }
 
 export class SwarmStateFile {

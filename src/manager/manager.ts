@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { logger } from '../log.js';
-import { FileChangeLog } from '../store/persist.js';
+import { RaftNode, type Member } from '../raft/node/raft-node.js';
+import { FileRaftStorage } from '../raft/storage/file-storage.js';
+import { PeerTransport } from '../raft/transport/peer-transport.js';
+import { insecureCredentials } from '../raft/transport/rpc.js';
+import type { Message, RaftId } from '../raft/types.js';
 import { MemoryStore } from '../store/store.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
 import { Allocator } from './allocator/allocator.js';
@@ -10,8 +14,12 @@ import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { leaderComponents } from './leader-components.js';
+import { RaftChangeLog, StoreStateMachine } from './raft-store.js';
 
 const log = logger('manager');
+
+/** Raft timing: a 100 ms tick, so the cluster spec's ticks (10 and 1) give a 1–2 s election timeout. */
+export const RAFT_TICK_MS = 100;
 
 export interface BootstrapOptions {
   nodeId: string;
@@ -25,48 +33,108 @@ export interface BootstrapOptions {
   availability?: 'active' | 'pause' | 'drain';
 }
 
+export interface RaftSetup {
+  raftId: RaftId;
+  nodeId: string;
+  addr: string;
+  /** A new cluster whose only member is this manager. */
+  found: boolean;
+  /** Members a joining manager was told about, to answer the leader before its log says who they are. */
+  members?: [RaftId, Member][];
+}
+
 /**
- * One manager: its store (durable in dataDir), the control API, and the
- * leader-only components, started while this manager leads. With one manager
- * it leads as soon as it starts; Raft decides that when managers are many.
+ * One manager: its store (kept by Raft in dataDir), the control API, and
+ * the leader-only components, which run exactly while this manager leads.
  */
 export class Manager {
   readonly store: MemoryStore;
   readonly control: Control;
   readonly dispatcher: Dispatcher;
-  private changeLog: FileChangeLog;
+  raft?: RaftNode;
+  private transport?: PeerTransport;
   private components: LeaderComponent[];
   private leading = false;
+  private transitions: Promise<unknown> = Promise.resolve();
 
-  constructor(dataDir: string, private clock: Clock, random?: () => number) {
+  constructor(private dataDir: string, private clock: Clock, random?: () => number) {
     this.store = new MemoryStore(clock);
-    this.changeLog = new FileChangeLog(join(dataDir, 'store'), this.store);
-    this.control = new Control(this.store, { clock });
+    this.store.log = new RaftChangeLog(() => this.raft);
+    this.control = new Control(this.store, { clock, managerStatus: (n) => this.managerStatus(n) });
     this.dispatcher = new Dispatcher(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
     this.components = [this.dispatcher, new Allocator(deps), ...leaderComponents(deps)];
   }
 
-  /** Loads the persisted state (snapshot + log). */
-  async open(): Promise<void> {
-    await this.changeLog.open();
+  /** Starts this manager's Raft member from what its data directory holds. */
+  async open(s: RaftSetup): Promise<void> {
+    this.transport = new PeerTransport(insecureCredentials, (id) => this.raft?.reportUnreachable(id));
+    const cluster = this.store.view((tx) => tx.cluster());
+    this.raft = await RaftNode.start({
+      id: s.raftId,
+      storage: new FileRaftStorage(join(this.dataDir, 'raft')),
+      sm: new StoreStateMachine(this.store),
+      send: (msgs) => this.transport?.send(msgs),
+      tickMs: RAFT_TICK_MS,
+      electionTick: cluster?.Spec.Raft?.ElectionTick ?? 10,
+      heartbeatTick: cluster?.Spec.Raft?.HeartbeatTick ?? 1,
+      snapshotEvery: cluster?.Spec.Raft?.SnapshotInterval ?? 10_000,
+      keepEntries: cluster?.Spec.Raft?.LogEntriesForSlowFollowers ?? 500,
+      onMembers: (members) => this.setPeers(s.raftId, members),
+      onLeadership: (leading) => this.setLeading(leading),
+    }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
+    if (s.found) this.raft.campaign();
+  }
+
+  /** A Raft message from a peer's stream. */
+  step(m: Message): void { this.raft?.step(m); }
+
+  private setPeers(self: RaftId, members: Map<RaftId, Member>) {
+    if (!this.transport) return;
+    for (const [id, m] of members) if (id !== self) this.transport.setPeer(id, m.addr);
+    // Removed members stop receiving; the transport forgets them.
+    for (const id of this.transport.peerIds()) {
+      if (!members.has(id)) this.transport.removePeer(id);
+    }
+  }
+
+  /** The leader's member, for forwarding writes and joins. */
+  leaderMember(): Member | undefined {
+    const r = this.raft;
+    return r && r.leader ? r.members.get(r.leader) : undefined;
+  }
+
+  private managerStatus(n: Node): Node['ManagerStatus'] {
+    const r = this.raft;
+    if (!r) return n.ManagerStatus;
+    const leaderNode = this.leaderMember()?.nodeId;
+    let reach = n.ManagerStatus?.Reachability ?? 'reachable';
+    if (r.isLeader) {
+      const id = [...r.members].find(([, m]) => m.nodeId === n.ID)?.[0];
+      const pr = id && r.core.prs.get(id);
+      if (id === r.core.id) reach = 'reachable';
+      else if (pr) reach = pr.recentActive || pr.match === r.core.log.lastIndex ? 'reachable' : 'unreachable';
+    } else if (n.ID === leaderNode) {
+      reach = 'reachable';
+    }
+    return { ...n.ManagerStatus, Addr: n.ManagerStatus?.Addr ?? '', Leader: n.ID === leaderNode, Reachability: reach };
+  }
+
+  /** Leader components start once this leader has applied all earlier terms, and stop the moment it loses them. */
+  private setLeading(leading: boolean) {
+    this.transitions = this.transitions.then(() => (leading ? this.startLeading() : this.stopLeading()));
   }
 
   /** `swarm init`: the cluster object and this node, as the first manager. */
   async bootstrap(o: BootstrapOptions): Promise<Cluster> {
+    await this.raft!.waitLeaderReady(15_000);
     const cluster = newCluster({
       clock: this.clock, spec: o.spec, defaultAddrPool: o.defaultAddrPool,
       subnetSize: o.subnetSize, dataPathPort: o.dataPathPort,
     });
     await this.store.update((tx) => {
       tx.create('cluster', cluster);
-      tx.create('nodes', {
-        ID: o.nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
-        Spec: { Labels: {}, Role: 'manager', Availability: o.availability ?? 'active' },
-        Description: o.description,
-        Status: { State: 'unknown', Addr: o.addr.split(':')[0] },
-        ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: o.addr },
-      } as Node);
+      tx.create('nodes', newManagerNode(o.nodeId, o.addr, o.description, o.availability));
     });
     return this.store.view((tx) => tx.cluster()!);
   }
@@ -84,11 +152,24 @@ export class Manager {
     for (const c of [...this.components].reverse()) {
       await c.stop().catch((err) => log.warn({ component: c.name, err: String(err) }, 'stop failed'));
     }
+    log.info('leadership lost: leader components stopped');
   }
 
   async close(): Promise<void> {
     await this.stopLeading();
-    await this.store.update(() => undefined); // wait for in-flight writes
-    await this.changeLog.close();
+    this.transport?.close();
+    await this.raft?.stop();
+    this.raft = undefined;
   }
+}
+
+/** A manager's node object, as the leader records it when it joins (or founds) the swarm. */
+export function newManagerNode(nodeId: string, addr: string, description: NodeDescription | undefined, availability: 'active' | 'pause' | 'drain' = 'active'): Node {
+  return {
+    ID: nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
+    Spec: { Labels: {}, Role: 'manager', Availability: availability },
+    Description: description,
+    Status: { State: 'unknown', Addr: addr.split(':')[0] },
+    ManagerStatus: { Leader: false, Reachability: 'reachable', Addr: addr },
+  } as Node;
 }

@@ -35,6 +35,8 @@ export interface WriteTx extends ReadTx {
 /** Where committed changes go before they are applied: the WAL now, Raft later. */
 export interface ChangeLog {
   append(version: number, changes: Change[]): Promise<void>;
+  /** True when committed changes come back through applyCommitted (Raft), so commit must not apply them itself. */
+  readonly appliesCommitted?: boolean;
 }
 
 export type Watcher = (events: StoreEvent[], version: number) => void;
@@ -130,7 +132,7 @@ export class MemoryStore {
     const changes = tx.changes();
     if (changes.length === 0) return result;
     if (this.log) await this.log.append(version, changes);
-    this.applyCommitted(version, changes);
+    if (!this.log?.appliesCommitted) this.applyCommitted(version, changes);
     return result;
   }
 }

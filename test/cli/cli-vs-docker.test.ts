@@ -4,7 +4,7 @@ import { docker, eventually, startTswarmd, tswarm } from '../helpers/tswarmd.js'
 
 // The tswarm CLI prints what the real docker CLI prints, on the same daemon and the same state.
 test('tswarm and docker print the same tables', { timeout: 180_000 }, async (t) => {
-  const d = await startTswarmd({ executor: 'process' });
+  const d = await startTswarmd({ executor: 'process', listenAddr: '127.0.0.1:2377' });
   t.after(() => d.stop('SIGKILL'));
   const init = await tswarm(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1');
   assert.equal(init.code, 0, init.stderr);

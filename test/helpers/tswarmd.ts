@@ -1,6 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +27,28 @@ function ping(socket: string): Promise<boolean> {
   });
 }
 
-/** Starts a real `tswarm daemon` process with its own data root and socket. */
-export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; dockerHost?: string; extra?: string[] }): Promise<Tswarmd> {
+/** A TCP port nobody listens on right now, on ip. */
+export function freePort(ip = '127.0.0.1'): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, ip, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Starts a real `tswarm daemon` process with its own data root, socket and cluster port. */
+export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; dockerHost?: string; extra?: string[]; listenAddr?: string }): Promise<Tswarmd & { listenAddr: string }> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'tswarmd-'));
   const socket = join(dataRoot, 'tswarm.sock');
+  const listenAddr = o.listenAddr ?? `127.0.0.1:${await freePort()}`;
   const args = [TSWARM_BIN, 'daemon', '--data-root', dataRoot, '--host', `unix://${socket}`, '--executor', o.executor,
-    '--listen-addr', '127.0.0.1:2377', ...(o.dockerHost ? ['--docker-host', o.dockerHost] : []), ...(o.extra ?? [])];
+    '--listen-addr', listenAddr, ...(o.dockerHost ? ['--docker-host', o.dockerHost] : []), ...(o.extra ?? [])];
   let out = '';
-  const d: Tswarmd = {
-    socket, host: `unix://${socket}`, dataRoot, proc: undefined as unknown as ChildProcess,
+  const d: Tswarmd & { listenAddr: string } = {
+    socket, host: `unix://${socket}`, dataRoot, listenAddr, proc: undefined as unknown as ChildProcess,
     log: () => out,
     async stop(signal = 'SIGTERM') {
       const p = d.proc;

@@ -21,7 +21,13 @@ const nodeName = (n: Node) => n.Spec.Name || n.Description?.Hostname;
  * Bad input throws before any write, so it never leaves a half-written object.
  */
 export class Control implements ControlAPI {
-  constructor(private store: MemoryStore, private opts: { clock: Clock }) {}
+  constructor(private store: MemoryStore, private opts: { clock: Clock; managerStatus?: (n: Node) => Node['ManagerStatus'] }) {}
+
+  /** Leader and reachability are Raft's live view, not stored fields. */
+  private withStatus(n: Node): Node {
+    const st = n.ManagerStatus && this.opts.managerStatus?.(n);
+    return st ? { ...n, ManagerStatus: st } : n;
+  }
 
   private view<T>(fn: (tx: ReadTx) => T): T { return this.store.view(fn); }
 
@@ -122,7 +128,7 @@ export class Control implements ControlAPI {
 
   // ---------- nodes ----------
   getNode(ref: string): Node {
-    return this.view((tx) => lookup(tx.nodes.all(), ref, 'node', nodeName));
+    return this.withStatus(this.view((tx) => lookup(tx.nodes.all(), ref, 'node', nodeName)));
   }
 
   listNodes(filters: Filters): Node[] {
@@ -133,7 +139,7 @@ export class Control implements ControlAPI {
       && anyOf(filters, 'role', (v) => n.Spec.Role === v)
       && anyOf(filters, 'membership', (v) => v === 'accepted')
       && labelsMatch(filters, 'label', n.Description?.Engine?.Labels)
-      && labelsMatch(filters, 'node.label', n.Spec.Labels)));
+      && labelsMatch(filters, 'node.label', n.Spec.Labels)).map((n) => this.withStatus(n)));
   }
 
   async updateNode(ref: string, version: number, spec: NodeSpec): Promise<void> {

@@ -89,9 +89,12 @@ export class Raft {
   }
 
   /** A brand-new cluster: the founding members as committed conf entries, like etcd's StartNode. */
-  bootstrap(voters: RaftId[]): void {
+  bootstrap(members: (RaftId | { id: RaftId; context?: string })[]): void {
     if (this.log.lastIndex > 0) throw new Error('raft: bootstrap of a node that has a log');
-    const ents = voters.map((id, i): Entry => ({ term: 1, index: i + 1, type: 'conf', data: JSON.stringify({ type: 'add', id } satisfies ConfChange) }));
+    const ents = members.map((m, i): Entry => {
+      const cc: ConfChange = typeof m === 'string' ? { type: 'add', id: m } : { type: 'add', id: m.id, ...(m.context ? { context: m.context } : {}) };
+      return { term: 1, index: i + 1, type: 'conf', data: JSON.stringify(cc) };
+    });
     this.log.append(ents);
     this.term = 1;
     this.log.committed = ents.length;
@@ -164,6 +167,11 @@ export class Raft {
   }
 
   // ---- inputs ----
+
+  /** Starts an election now (a single founding member need not wait out a timeout). */
+  campaignNow(): void {
+    if (this.role !== 'leader') this.campaign('elect');
+  }
 
   tick(): void {
     if (this.role === 'leader') return this.tickLeader();

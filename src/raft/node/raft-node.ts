@@ -12,6 +12,12 @@ export interface StateMachine {
   restore(data: string): void;
 }
 
+/** How to reach a member, carried in its 'add' ConfChange context. */
+export interface Member {
+  addr: string;
+  nodeId: string;
+}
+
 export interface RaftNodeOptions {
   id: RaftId;
   storage: RaftStorage;
@@ -22,8 +28,8 @@ export interface RaftNodeOptions {
   heartbeatTick: number;
   snapshotEvery: number;
   keepEntries: number;
-  /** Membership changed: member id → address ("" when removed). */
-  onMembers?(members: Map<RaftId, string>): void;
+  /** Membership changed. */
+  onMembers?(members: Map<RaftId, Member>): void;
   /** Leadership changed; `ready` is true once this leader applied everything before its term. */
   onLeadership?(leading: boolean, leader: RaftId): void;
   random?: (n: number) => number;
@@ -44,7 +50,7 @@ interface Waiter {
 
 /** Snapshot data as stored: the members' addresses with the application's state. */
 interface SnapshotData {
-  members: [RaftId, string][];
+  members: [RaftId, Member][];
   app: string;
 }
 
@@ -55,7 +61,7 @@ interface SnapshotData {
  */
 export class RaftNode {
   readonly core: Raft;
-  readonly members = new Map<RaftId, string>();
+  readonly members = new Map<RaftId, Member>();
   private waiters = new Map<number, Waiter>();
   private reads = new Map<string, { resolve(): void; reject(e: Error): void; timer: NodeJS.Timeout; index?: number }>();
   private readSeq = 0;
@@ -71,7 +77,11 @@ export class RaftNode {
   }
 
   /** Loads what storage has; `founders` bootstraps a brand-new cluster. */
-  static async start(o: RaftNodeOptions, founders?: { id: RaftId; addr: string }[]): Promise<RaftNode> {
+  /**
+   * Loads what storage has; `founders` bootstraps a brand-new cluster;
+   * `known` are the members a joining node was told about (its log is empty).
+   */
+  static async start(o: RaftNodeOptions, founders?: (Member & { id: RaftId })[], known?: [RaftId, Member][]): Promise<RaftNode> {
     const loaded = await o.storage.open();
     const core = new Raft({
       id: o.id, electionTick: o.electionTick, heartbeatTick: o.heartbeatTick, keepEntries: o.keepEntries,
@@ -80,14 +90,15 @@ export class RaftNode {
     const node = new RaftNode(o, core);
     if (loaded.snapshot) {
       const data = JSON.parse(loaded.snapshot.data) as SnapshotData;
-      for (const [id, addr] of data.members) node.members.set(id, addr);
+      for (const [id, m] of data.members) node.members.set(id, m);
       o.sm.restore(data.app);
       node.lastSnapshotIndex = loaded.snapshot.meta.index;
     }
     if (founders && core.log.lastIndex === 0) {
-      core.bootstrap(founders.map((f) => f.id));
-      for (const f of founders) node.members.set(f.id, f.addr);
+      core.bootstrap(founders.map((f) => ({ id: f.id, context: JSON.stringify({ addr: f.addr, nodeId: f.nodeId } satisfies Member) })));
+      for (const f of founders) node.members.set(f.id, { addr: f.addr, nodeId: f.nodeId });
     }
+    if (!node.members.size) for (const [id, m] of known ?? []) node.members.set(id, m);
     o.onMembers?.(node.members);
     node.ticker = setInterval(() => node.tick(), o.tickMs);
     node.kick();
@@ -153,6 +164,20 @@ export class RaftNode {
     });
   }
 
+  campaign(): void {
+    this.core.campaignNow();
+    this.kick();
+  }
+
+  /** Resolves once this node leads and has applied everything before its term. */
+  async waitLeaderReady(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!this.leading) {
+      if (Date.now() > end) throw new RaftError('timeout', 'raft: no leadership in time');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   transferLeadership(to: RaftId): void {
     this.core.transferLeader(to);
     this.kick();
@@ -205,7 +230,7 @@ export class RaftNode {
   private restoreSnapshot(raw: string) {
     const data = JSON.parse(raw) as SnapshotData;
     this.members.clear();
-    for (const [id, addr] of data.members) this.members.set(id, addr);
+    for (const [id, m] of data.members) this.members.set(id, m);
     this.o.sm.restore(data.app);
     this.o.onMembers?.(this.members);
   }
@@ -215,8 +240,8 @@ export class RaftNode {
     if (e.type === 'conf') {
       const cc = JSON.parse(e.data) as ConfChange;
       if (cc.type === 'add') {
-        const addr = cc.context ? (JSON.parse(cc.context) as { addr: string }).addr : this.members.get(cc.id) ?? '';
-        this.members.set(cc.id, addr);
+        const m = cc.context ? (JSON.parse(cc.context) as Member) : this.members.get(cc.id);
+        if (m) this.members.set(cc.id, m);
       } else {
         this.members.delete(cc.id);
       }

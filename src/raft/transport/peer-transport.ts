@@ -40,7 +40,7 @@ export class PeerTransport {
     this.peers.delete(id);
   }
 
-  addr(id: RaftId): string | undefined { return this.peers.get(id)?.addr; }
+  peerIds(): RaftId[] { return [...this.peers.keys()]; }
 
   send(msgs: Message[]): void {
     for (const m of msgs) {

@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { docker, eventually, freePort, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
+
+type Daemon = Tswarmd & { listenAddr: string };
+
+async function startManagers(n: number): Promise<Daemon[]> {
+  const ds: Daemon[] = [];
+  for (let i = 1; i <= n; i++) {
+    const ip = `127.0.0.${i}`;
+    ds.push(await startTswarmd({ executor: 'sim', listenAddr: `${ip}:${await freePort(ip)}`, extra: ['--hostname', `m${i}`] }));
+  }
+  return ds;
+}
+
+const dk = (d: Daemon, ...a: string[]) => docker(d.host, ...a);
+
+/** The manager whose `node ls` marks itself Leader. */
+async function findLeader(ds: Daemon[]): Promise<Daemon> {
+  return eventually(async () => {
+    for (const d of ds) {
+      if (d.proc.exitCode !== null || d.proc.signalCode !== null) continue;
+      const r = await dk(d, 'node', 'ls', '--format', '{{.Self}} {{.ManagerStatus}}');
+      if (r.code === 0 && /^true Leader$/m.test(r.stdout)) return d;
+    }
+    return undefined;
+  }, 30_000, 'a leader');
+}
+
+async function formCluster(ds: Daemon[]) {
+  assert.equal((await dk(ds[0], 'swarm', 'init', '--advertise-addr', ds[0].listenAddr)).code, 0);
+  const token = (await dk(ds[0], 'swarm', 'join-token', '-q', 'manager')).stdout.trim();
+  for (const d of ds.slice(1)) {
+    const j = await dk(d, 'swarm', 'join', '--token', token, '--advertise-addr', d.listenAddr, ds[0].listenAddr);
+    assert.equal(j.code, 0, j.stderr);
+    assert.match(j.stdout, /This node joined a swarm as a manager\./);
+  }
+}
+
+test('three managers formed with docker swarm join agree; a wrong token is refused', { timeout: 120_000 }, async (t) => {
+  const ds = await startManagers(3);
+  t.after(() => Promise.all(ds.map((d) => d.stop('SIGKILL'))));
+  await formCluster(ds);
+
+  for (const d of ds) {
+    const ls = await eventually(async () => {
+      const r = await dk(d, 'node', 'ls', '--format', '{{.Hostname}} {{.ManagerStatus}}');
+      const lines = r.stdout.trim().split('\n').sort();
+      return lines.length === 3 && lines.filter((l) => l.endsWith(' Leader')).length === 1 && lines.every((l) => / (Leader|Reachable)$/.test(l)) ? lines : undefined;
+    }, 30_000, 'three managers listed');
+    assert.deepEqual(ls.map((l) => l.split(' ')[0]), ['m1', 'm2', 'm3']);
+  }
+  const info = await dk(ds[1], 'info', '--format', '{{.Swarm.Managers}} {{.Swarm.Nodes}} {{.Swarm.ControlAvailable}}');
+  assert.equal(info.stdout.trim(), '3 3 true');
+
+  // A write on a follower goes to the leader; every manager then reads it.
+  const leader = await findLeader(ds);
+  const follower = ds.find((d) => d !== leader)!;
+  const c = await dk(follower, 'service', 'create', '-d', '--name', 'via-follower', '--replicas', '2', 'busybox', 'sleep', '1d');
+  assert.equal(c.code, 0, c.stderr);
+  for (const d of ds) {
+    await eventually(async () => (await dk(d, 'service', 'ls', '--format', '{{.Name}}')).stdout.includes('via-follower'), 10_000, 'replicated');
+  }
+
+  // A fourth daemon with a made-up token is refused and changes nothing.
+  const [x] = await startManagersAt(4);
+  t.after(() => x.stop('SIGKILL'));
+  const wrong = await dk(x, 'swarm', 'join', '--token', 'SWMTKN-1-0000000000000000000000000000000000000000000000000-aaaaaaaaaaaaaaaaaaaaaaaaa', ds[0].listenAddr);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr, /A valid join token is necessary to join this cluster/);
+  assert.equal((await dk(ds[0], 'node', 'ls', '-q')).stdout.trim().split('\n').length, 3);
+});
+
+async function startManagersAt(i: number): Promise<Daemon[]> {
+  const ip = `127.0.0.${i}`;
+  return [await startTswarmd({ executor: 'sim', listenAddr: `${ip}:${await freePort(ip)}`, extra: ['--hostname', `m${i}`] })];
+}
+
+test('writes survive leader SIGKILL, restarts and a frozen manager; every acknowledged spec is on every manager', { timeout: 300_000 }, async (t) => {
+  const ds = await startManagers(3);
+  t.after(() => Promise.all(ds.map((d) => { try { d.proc.kill('SIGCONT'); } catch { /* gone */ } return d.stop('SIGKILL'); })));
+  await formCluster(ds);
+  await findLeader(ds);
+
+  /** Last acknowledged label value per service. */
+  const acked = new Map<string, string>();
+  const attempted = new Set<string>();
+  let stop = false;
+  let writes = 0;
+  let failures = 0;
+  const client = (async () => {
+    for (let i = 0; !stop; i++) {
+      const live = ds.filter((d) => d.proc.exitCode === null && d.proc.signalCode === null);
+      const d = live[i % live.length];
+      const name = `s${i % 12}`;
+      const value = `v${i}`;
+      attempted.add(name);
+      const r = acked.has(name)
+        ? await dk(d, 'service', 'update', '-d', '--label-add', `rev=${value}`, name)
+        : await dk(d, 'service', 'create', '-d', '--name', name, '--label', `rev=${value}`, 'busybox', 'sleep', '1d');
+      if (r.code === 0) { acked.set(name, value); writes++; } else failures++;
+    }
+  })();
+
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await pause(2000);
+  for (let round = 0; round < 2; round++) {
+    const leader = await findLeader(ds);
+    await leader.stop('SIGKILL');
+    await pause(3000);
+    await leader.restart();
+    await pause(2000);
+  }
+  // Freeze a follower (cut off, as an unreachable host would be), then let it come back.
+  const leader = await findLeader(ds);
+  const frozen = ds.find((d) => d !== leader)!;
+  frozen.proc.kill('SIGSTOP');
+  await pause(4000);
+  frozen.proc.kill('SIGCONT');
+  await pause(3000);
+  stop = true;
+  await client;
+  assert.ok(writes > 10, `only ${writes} writes were acknowledged (${failures} failed)`);
+
+  for (const d of ds) {
+    await eventually(async () => {
+      const names = await dk(d, 'service', 'ls', '--format', '{{.Name}}');
+      if (names.code !== 0) return undefined;
+      const r = await dk(d, 'service', 'inspect', '--format', '{{.Spec.Name}} {{index .Spec.Labels "rev"}}', ...names.stdout.trim().split('\n'));
+      if (r.code !== 0) return undefined;
+      const seen = new Map<string, string[]>();
+      for (const line of r.stdout.trim().split('\n')) {
+        const [n, rev] = line.split(' ');
+        seen.set(n, [...(seen.get(n) ?? []), rev]);
+      }
+      for (const [name, value] of acked) {
+        const revs = seen.get(name);
+        if (!revs || revs.length !== 1) return undefined;
+        // A write that failed on the client may still have landed after the last acknowledged one.
+        if (Number(revs[0].slice(1)) < Number(value.slice(1))) return undefined;
+      }
+      for (const name of seen.keys()) assert.ok(attempted.has(name), `unexpected service ${name}`);
+      return true;
+    }, 30_000, `manager ${d.listenAddr} holds every acknowledged write`);
+  }
+  console.log(`${writes} acknowledged writes, ${failures} refused or failed during faults`);
+});
