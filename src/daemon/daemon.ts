@@ -263,6 +263,7 @@ export class Daemon implements DaemonBackend {
     this.manager = manager;
     this.clusterServer ??= await startClusterServer(state.listenAddr, this.clusterHandlers());
     await manager.open({ raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found: !!init, members });
+    if (!init) await this.settle(manager);
     const description = await this.describe();
     if (init) {
       await manager.bootstrap({
@@ -281,6 +282,14 @@ export class Daemon implements DaemonBackend {
     await this.agent.start();
     if (this.opts.simNodes > 0) {
       this.simAgents = await startSimNodes(this.opts.simNodes, manager.dispatcher, this.clock);
+    }
+  }
+
+  /** On restart, give a sole manager a moment to lead again before the API answers writes. */
+  private async settle(m: Manager) {
+    const end = Date.now() + 3000;
+    while (Date.now() < end && m.raft && !m.raft.isLeaderReady && m.raft.core.voters.size <= 1) {
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 

@@ -52,7 +52,8 @@ test('an agent runs its assignments, reports states, and stops tasks on request'
   const exec = new MemExecutor();
   const agent = new Agent({ dispatcher, executor: exec, clock: systemClock, nodeId: 'n1' });
   await agent.start();
-  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'ready');
+  // Registration goes on in the background: the node turns ready once the dispatcher answers.
+  await until(() => store.view((tx) => tx.nodes.get('n1'))?.Status.State === 'ready');
   await store.update((tx) => tx.create('tasks', assigned('t1', 'n1')));
   const state = () => store.view((tx) => tx.tasks.get('t1'))!.Status.State;
   await until(() => state() === 'running');

@@ -225,6 +225,9 @@ export class RaftNode {
     if (rd.softState) this.soft = rd.softState;
     this.updateLeading();
     await this.maybeSnapshot();
+    // A sole voter (a restarted single-manager swarm) need not wait out an election timeout.
+    const c = this.core;
+    if (c.role === 'follower' && c.voters.size === 1 && c.voters.has(this.o.id)) c.campaignNow();
   }
 
   private restoreSnapshot(raw: string) {
