@@ -35,8 +35,6 @@ export class StoreStateMachine implements StateMachine {
 
 /** Store writes go through Raft: acknowledged once committed and applied here. */
 export class RaftChangeLog implements ChangeLog {
-  readonly appliesCommitted = true;
-
   constructor(private raft: () => RaftNode | undefined) {}
 
   async append(version: number, changes: Change[]): Promise<void> {

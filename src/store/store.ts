@@ -32,11 +32,12 @@ export interface WriteTx extends ReadTx {
   remove(table: TableName, id: string): void;
 }
 
-/** Where committed changes go before they are applied: the WAL now, Raft later. */
+/**
+ * Where a transaction's changes are committed (Raft): append resolves once
+ * they are durable and applied back through applyCommitted.
+ */
 export interface ChangeLog {
   append(version: number, changes: Change[]): Promise<void>;
-  /** True when committed changes come back through applyCommitted (Raft), so commit must not apply them itself. */
-  readonly appliesCommitted?: boolean;
 }
 
 export type Watcher = (events: StoreEvent[], version: number) => void;
@@ -131,8 +132,9 @@ export class MemoryStore {
     const result = fn(tx);
     const changes = tx.changes();
     if (changes.length === 0) return result;
+    // Without a log (tests, tools) the store is its own commit point.
     if (this.log) await this.log.append(version, changes);
-    if (!this.log?.appliesCommitted) this.applyCommitted(version, changes);
+    else this.applyCommitted(version, changes);
     return result;
   }
 }

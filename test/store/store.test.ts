@@ -1,10 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, appendFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MemoryStore, OUT_OF_SEQUENCE } from '../../src/store/store.js';
-import { FileChangeLog } from '../../src/store/persist.js';
 import type { Service, Task } from '../../src/types/objects.js';
 import { ApiError } from '../../src/types/errors.js';
 
@@ -84,56 +80,4 @@ test('watchers see each committed transaction with the old object', async () => 
   await store.update((tx) => tx.update('services', structuredClone(s)));
   await store.update((tx) => tx.remove('services', 's1'));
   assert.deepEqual(seen, ['1:create:s1:', '2:update:s1:old', '3:remove:s1:old']);
-});
-
-test('the change log restores state after a restart and cuts a torn tail', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tswarm-store-'));
-  const s1 = new MemoryStore();
-  const log1 = new FileChangeLog(dir, s1);
-  await log1.open();
-  await s1.update((tx) => tx.create('services', svc('s1', 'a')));
-  await s1.update((tx) => tx.create('services', svc('s2', 'b')));
-  await log1.close();
-  // a crash mid-write leaves half a record
-  await appendFile(join(dir, 'wal.log'), '0badc0de {"version":3,"chan');
-  const s2 = new MemoryStore();
-  const log2 = new FileChangeLog(dir, s2);
-  await log2.open();
-  assert.deepEqual(s2.view((tx) => tx.services.all().map((s) => s.Spec.Name).sort()), ['a', 'b']);
-  assert.equal(s2.version, 2);
-  await s2.update((tx) => tx.create('services', svc('s3', 'c')));
-  await log2.close();
-  const wal = await readFile(join(dir, 'wal.log'), 'utf8');
-  assert.equal(wal.split('\n').filter(Boolean).length, 3, 'torn record removed, new one appended');
-});
-
-test('a corrupt record stops replay: nothing after it is applied', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tswarm-store-'));
-  const s1 = new MemoryStore();
-  const l1 = new FileChangeLog(dir, s1);
-  await l1.open();
-  await s1.update((tx) => tx.create('services', svc('s1', 'a')));
-  await s1.update((tx) => tx.create('services', svc('s2', 'b')));
-  await l1.close();
-  const lines = (await readFile(join(dir, 'wal.log'), 'utf8')).split('\n');
-  lines[0] = lines[0].replace('"a"', '"z"'); // bit rot in the first record
-  await writeFile(join(dir, 'wal.log'), lines.join('\n'));
-  const s2 = new MemoryStore();
-  await new FileChangeLog(dir, s2).open();
-  assert.equal(s2.view((tx) => tx.services.all().length), 0);
-});
-
-test('compaction writes a snapshot and keeps later entries', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'tswarm-store-'));
-  const s1 = new MemoryStore();
-  const l1 = new FileChangeLog(dir, s1, 3);
-  await l1.open();
-  for (let i = 0; i < 5; i++) await s1.update((tx) => tx.create('services', svc(`s${i}`, `n${i}`)));
-  await l1.compact();
-  await s1.update((tx) => tx.create('services', svc('s9', 'n9')));
-  await l1.close();
-  const s2 = new MemoryStore();
-  await new FileChangeLog(dir, s2).open();
-  assert.equal(s2.view((tx) => tx.services.all().length), 6);
-  assert.equal(s2.version, 6);
 });
