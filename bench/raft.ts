@@ -75,7 +75,6 @@ async function main() {
   const base = await mkdtemp(join(tmpdir(), 'tswarm-bench-raft-'));
   const ms: Member[] = [1, 2, 3].map((i) => ({ id: `m${i}`, addr: `127.0.0.${i}:${23900 + i}`, dir: join(base, `m${i}`) }));
   for (const m of ms) await startMember(m, ms, true);
-  ms[0].node!.campaign();
   await waitLeader(ms);
   await load(ms, 8, 200); // warm-up
   const one = await load(ms, 1, 500);

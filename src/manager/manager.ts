@@ -83,7 +83,6 @@ export class Manager {
       onMembers: (members) => this.setPeers(s.raftId, members),
       onLeadership: (leading) => this.setLeading(leading),
     }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
-    if (s.found) this.raft.campaign();
   }
 
   /** A Raft message from a peer's stream. */

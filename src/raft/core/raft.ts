@@ -168,15 +168,12 @@ export class Raft {
 
   // ---- inputs ----
 
-  /** Starts an election now (a single founding member need not wait out a timeout). */
-  campaignNow(): void {
-    if (this.role !== 'leader') this.campaign('elect');
-  }
-
   tick(): void {
     if (this.role === 'leader') return this.tickLeader();
     this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElection) {
+    // A sole voter has no one to wait for (a single-manager swarm, also after a restart).
+    const alone = this.voters.size === 1;
+    if (this.promotable() && (alone || this.electionElapsed >= this.randomizedElection)) {
       this.electionElapsed = 0;
       this.campaign(this.cfg.preVote ? 'pre' : 'elect');
     }

@@ -164,11 +164,6 @@ export class RaftNode {
     });
   }
 
-  campaign(): void {
-    this.core.campaignNow();
-    this.kick();
-  }
-
   /** Resolves once this node leads and has applied everything before its term. */
   async waitLeaderReady(timeoutMs: number): Promise<void> {
     const end = Date.now() + timeoutMs;
@@ -225,9 +220,6 @@ export class RaftNode {
     if (rd.softState) this.soft = rd.softState;
     this.updateLeading();
     await this.maybeSnapshot();
-    // A sole voter (a restarted single-manager swarm) need not wait out an election timeout.
-    const c = this.core;
-    if (c.role === 'follower' && c.voters.size === 1 && c.voters.has(this.o.id)) c.campaignNow();
   }
 
   private restoreSnapshot(raw: string) {
