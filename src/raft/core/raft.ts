@@ -688,15 +688,6 @@ export class Raft {
     // A smaller quorum may commit what waited for the removed member.
     if (this.maybeCommit()) this.broadcastAppend();
   }
-
-  /** Applies a conf snapshot on restart through the driver (used by tests). */
-  get status() {
-    return {
-      id: this.id, term: this.term, vote: this.vote, leader: this.leader, role: this.role,
-      committed: this.log.committed, applied: this.log.applied, lastIndex: this.log.lastIndex,
-      voters: [...this.voters],
-    };
-  }
 }
 
 function sameHard(a: HardState, b: HardState): boolean {

@@ -1,6 +1,6 @@
 import { logger } from '../../log.js';
 import { ProposalError, Raft } from '../core/raft.js';
-import type { ConfChange, Entry, Message, RaftId, RaftStorage, Ready, SoftState } from '../types.js';
+import type { ConfChange, Entry, Message, RaftId, RaftStorage, Ready } from '../types.js';
 
 const log = logger('raft');
 
@@ -30,7 +30,7 @@ export interface RaftNodeOptions {
   keepEntries: number;
   /** Membership changed. */
   onMembers?(members: Map<RaftId, Member>): void;
-  /** Leadership changed; `ready` is true once this leader applied everything before its term. */
+  /** Called when this node starts leading (having applied everything before its term) or stops. */
   onLeadership?(leading: boolean, leader: RaftId): void;
   random?: (n: number) => number;
 }
@@ -70,7 +70,6 @@ export class RaftNode {
   private stopped = false;
   private lastSnapshotIndex = 0;
   private leading = false;
-  private soft: SoftState = { leader: '', role: 'follower' };
 
   private constructor(private o: RaftNodeOptions, core: Raft) {
     this.core = core;
@@ -217,7 +216,6 @@ export class RaftNode {
       if (r) r.index = rs.index;
     }
     this.answerReads();
-    if (rd.softState) this.soft = rd.softState;
     this.updateLeading();
     await this.maybeSnapshot();
   }
@@ -266,28 +264,21 @@ export class RaftNode {
   private updateLeading() {
     const c = this.core;
     const leading = c.role === 'leader' && c.log.term(c.log.applied) === c.term;
-    if (leading !== this.leading || (!leading && this.soft.leader !== c.leader)) {
+    if (leading !== this.leading) {
       this.leading = leading;
       this.o.onLeadership?.(leading, c.leader);
     }
   }
 
+  /** Every snapshotEvery applied entries: snapshot the applied state and compact behind it. */
   private async maybeSnapshot() {
     const applied = this.core.log.applied;
     if (applied - this.lastSnapshotIndex < this.o.snapshotEvery) return;
-    await this.snapshotNow();
-  }
-
-  /** Snapshots the applied state now (also used by `swarm update --snapshot-interval` tests). */
-  async snapshotNow(): Promise<void> {
-    const applied = this.core.log.applied;
     const data: SnapshotData = { members: [...this.members], app: this.o.sm.snapshot() };
     const snap = this.core.compact(applied, JSON.stringify(data));
     this.lastSnapshotIndex = applied;
     await this.o.storage.saveSnapshot(snap);
   }
-
-  setSnapshotEvery(n: number): void { this.o.snapshotEvery = n; }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
