@@ -43,6 +43,8 @@ export class SimCluster {
   private opSeq = 0;
   private leaderHint?: RaftId;
   private healing = false;
+  /** Entries applied when healing began: liveness means more get applied after. */
+  private healMark = 0;
   readonly events: string[] = [];
   private cfg: SimConfig;
 
@@ -65,14 +67,12 @@ export class SimCluster {
       answer: (opId, out) => this.answer(opId, out),
     });
     this.nodes.set(id, node);
-    const epoch = () => node.epoch;
     const tickLoop = () => {
       if (this.nodes.get(id) !== node) return; // removed for good
       node.tick();
       this.inv.checkNode(node);
       this.q.after(TICK_MS, tickLoop);
     };
-    void epoch;
     this.q.after(this.rng.range(1, TICK_MS), tickLoop);
     return node;
   }
@@ -210,7 +210,7 @@ export class SimCluster {
       const victim = this.rng.pick(voters);
       if (l.proposeConf('remove', victim)) {
         this.note(`propose remove ${victim}`);
-        this.afterApplied(victim, 'remove');
+        this.shutDownOnceRemoved(victim);
       }
     } else {
       const fresh = this.newNode();
@@ -219,8 +219,8 @@ export class SimCluster {
     }
   }
 
-  /** A removed member is shut down once the removal reaches it or the leader. */
-  private afterApplied(id: RaftId, _t: 'remove') {
+  /** A removed member is shut down once the leader has applied its removal. */
+  private shutDownOnceRemoved(id: RaftId) {
     const check = () => {
       if (this.error) return;
       const n = this.nodes.get(id);
@@ -266,8 +266,6 @@ export class SimCluster {
     this.note('heal all');
     this.healMark = this.inv.appliedLog.length;
   }
-
-  private healMark = 0;
 
   /** Liveness after healing: one leader, new writes applied, every member caught up. */
   private checkProgress() {

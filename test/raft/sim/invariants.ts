@@ -37,7 +37,6 @@ export class Invariants {
         return;
       }
     }
-    if (log.offset > this.appliedLog.length) return;
   }
 
   /**

@@ -82,8 +82,7 @@ export class SimNode {
     this.up = false;
     this.epoch++;
     this.persisting = false;
-    for (const p of this.proposals.values()) void p; // their clients hear nothing: outcome unknown
-    this.proposals.clear();
+    this.proposals.clear(); // their clients hear nothing: the outcome is unknown
     this.reads.clear();
     this.readsWaiting = [];
   }
