@@ -14,8 +14,9 @@ import { Manager, newManagerNode } from '../manager/manager.js';
 import { NO_LEADER } from '../manager/raft-store.js';
 import { HTTP, JOIN, clusterCall, replayHttp, startClusterServer, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { IngressController } from '../network/ingress.js';
+import type { Message } from '../raft/types.js';
 import { PortProxy } from '../network/proxy.js';
-import { ApiError, NOT_A_SWARM_MANAGER, notImplemented, unavailable } from '../types/errors.js';
+import { ApiError, NOT_A_SWARM_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
 import { mergeAsync } from './merge.js';
@@ -122,8 +123,7 @@ export class Daemon implements DaemonBackend {
   init(req: SwarmInitRequest): Promise<string> {
     return this.serial(async () => {
       if (this.state) throw unavailable(ALREADY_IN_SWARM);
-      const listenAddr = req.ListenAddr && req.ListenAddr !== '0.0.0.0:2377' ? req.ListenAddr : this.opts.listenAddr;
-      const advertiseAddr = resolveAddr(req.AdvertiseAddr || this.opts.advertiseAddr, listenAddr);
+      const { listenAddr, advertiseAddr } = this.addresses(req);
       const state: SwarmState = { nodeId: newId(), role: 'manager', advertiseAddr, listenAddr, raftId: newRaftId() };
       await this.activate(state, req);
       await this.stateFile.save(state);
@@ -138,8 +138,7 @@ export class Daemon implements DaemonBackend {
       if (this.state) throw unavailable(ALREADY_IN_SWARM);
       const remote = req.RemoteAddrs?.[0];
       if (!remote) throw new ApiError(400, 'at least 1 RemoteAddr is required to join');
-      const listenAddr = req.ListenAddr && req.ListenAddr !== '0.0.0.0:2377' ? req.ListenAddr : this.opts.listenAddr;
-      const advertiseAddr = resolveAddr(req.AdvertiseAddr || this.opts.advertiseAddr, listenAddr);
+      const { listenAddr, advertiseAddr } = this.addresses(req);
       const nodeId = newId();
       // Listen first: the leader starts replicating as soon as the membership change commits.
       this.clusterServer = await startClusterServer(listenAddr, this.clusterHandlers());
@@ -158,6 +157,12 @@ export class Daemon implements DaemonBackend {
       await this.stateFile.save(state);
       log.info({ nodeId, raftId: res.raftId, remote }, 'joined the swarm as a manager');
     });
+  }
+
+  /** The cluster addresses of an init or join: the request's, else the daemon's flags. */
+  private addresses(req: { ListenAddr?: string; AdvertiseAddr?: string }) {
+    const listenAddr = req.ListenAddr && req.ListenAddr !== '0.0.0.0:2377' ? req.ListenAddr : this.opts.listenAddr;
+    return { listenAddr, advertiseAddr: resolveAddr(req.AdvertiseAddr || this.opts.advertiseAddr, listenAddr) };
   }
 
   /** The leader's side of a join: check the token, add the Raft member, record the node. */
@@ -189,13 +194,13 @@ export class Daemon implements DaemonBackend {
 
   private clusterHandlers() {
     return {
-      raftMessage: (msg: import('../raft/types.js').Message) => this.manager?.step(msg),
+      raftMessage: (msg: Message) => this.manager?.step(msg),
       join: (r: JoinRequest) => this.acceptJoin(r),
       http: (r: HttpRequest) => this.replayOnLeader(r),
     };
   }
 
-  private replayOnLeader(r: HttpRequest): Promise<HttpResponse> {
+  private async replayOnLeader(r: HttpRequest): Promise<HttpResponse> {
     const sock = this.opts.hosts.find((h) => h.startsWith('unix://'));
     if (!sock) throw new Error('this manager has no unix API socket to replay forwarded requests on');
     return replayHttp(sock.slice('unix://'.length), r);

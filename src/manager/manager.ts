@@ -9,7 +9,7 @@ import type { Message, RaftId } from '../raft/types.js';
 import { MemoryStore } from '../store/store.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
 import { Allocator } from './allocator/allocator.js';
-import { newCluster } from './cluster.js';
+import { defaultSwarmSpec, newCluster } from './cluster.js';
 import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
@@ -69,17 +69,19 @@ export class Manager {
   /** Starts this manager's Raft member from what its data directory holds. */
   async open(s: RaftSetup): Promise<void> {
     this.transport = new PeerTransport(insecureCredentials, (id) => this.raft?.reportUnreachable(id));
-    const cluster = this.store.view((tx) => tx.cluster());
+    // The store fills from Raft only after this start, so the timing comes from the
+    // swarm defaults; applying a cluster's own Raft settings is still to do.
+    const raft = defaultSwarmSpec().Raft!;
     this.raft = await RaftNode.start({
       id: s.raftId,
       storage: new FileRaftStorage(join(this.dataDir, 'raft')),
       sm: new StoreStateMachine(this.store),
       send: (msgs) => this.transport?.send(msgs),
       tickMs: RAFT_TICK_MS,
-      electionTick: cluster?.Spec.Raft?.ElectionTick ?? 10,
-      heartbeatTick: cluster?.Spec.Raft?.HeartbeatTick ?? 1,
-      snapshotEvery: cluster?.Spec.Raft?.SnapshotInterval ?? 10_000,
-      keepEntries: cluster?.Spec.Raft?.LogEntriesForSlowFollowers ?? 500,
+      electionTick: raft.ElectionTick!,
+      heartbeatTick: raft.HeartbeatTick!,
+      snapshotEvery: raft.SnapshotInterval!,
+      keepEntries: raft.LogEntriesForSlowFollowers!,
       onMembers: (members) => this.setPeers(s.raftId, members),
       onLeadership: (leading) => this.setLeading(leading),
     }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
