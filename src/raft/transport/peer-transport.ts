@@ -53,7 +53,8 @@ export class PeerTransport {
         p.blocked = true;
         s.once('drain', () => { p.blocked = false; });
       }
-      if (s.writableLength > MAX_QUEUED * 1024) this.onUnreachable(m.to);
+      // The stream is in object mode: writableLength counts messages.
+      if (s.writableLength > MAX_QUEUED) this.onUnreachable(m.to);
     }
   }
 
