@@ -11,7 +11,7 @@ import { newId } from '../ids.js';
 import { logger } from '../log.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import { Manager, newManagerNode } from '../manager/manager.js';
-import { NO_LEADER } from '../manager/raft-store.js';
+import { NO_LEADER, noLeader } from '../manager/controlapi/rpc-errors.js';
 import { HTTP, JOIN, clusterCall, replayHttp, startClusterServer, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { IngressController } from '../network/ingress.js';
 import type { Message } from '../raft/types.js';
@@ -211,7 +211,7 @@ export class Daemon implements DaemonBackend {
     if (!m?.raft || m.raft.isLeader) return undefined;
     return async (req, res, url) => {
       const leader = m.leaderMember();
-      if (!leader) throw unavailable(NO_LEADER);
+      if (!leader) throw noLeader();
       let body = '';
       for await (const c of req) body += c;
       const headers: Record<string, string> = {};
@@ -220,7 +220,7 @@ export class Daemon implements DaemonBackend {
       try {
         out = await clusterCall<HttpRequest, HttpResponse>(leader.addr, HTTP, { method: req.method ?? 'POST', url, headers, body });
       } catch (err) {
-        throw unavailable(`${NO_LEADER} (${grpcMessage(err)})`);
+        throw noLeader(grpcMessage(err));
       }
       res.writeHead(out.status, out.headers);
       res.end(out.body);

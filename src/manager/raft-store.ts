@@ -1,11 +1,8 @@
 import type { RaftNode, StateMachine } from '../raft/node/raft-node.js';
 import { RaftError } from '../raft/node/raft-node.js';
-import { OUT_OF_SEQUENCE, type ChangeLog, type MemoryStore } from '../store/store.js';
+import type { ChangeLog, MemoryStore } from '../store/store.js';
 import type { Change, StoreSnapshot } from '../store/tables.js';
-import { ApiError } from '../types/errors.js';
-
-export const NO_LEADER =
-  "The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.";
+import { noLeader, outOfSequence } from './controlapi/rpc-errors.js';
 
 const PROPOSAL_TIMEOUT_MS = 10_000;
 
@@ -39,15 +36,15 @@ export class RaftChangeLog implements ChangeLog {
 
   async append(version: number, changes: Change[]): Promise<void> {
     const node = this.raft();
-    if (!node) throw new ApiError(503, NO_LEADER);
+    if (!node) throw noLeader();
     let result: unknown;
     try {
       result = await node.propose(JSON.stringify({ v: version, c: changes } satisfies StoreEntry), PROPOSAL_TIMEOUT_MS);
     } catch (err) {
-      if (err instanceof RaftError && (err.code === 'not-leader' || err.code === 'stopped')) throw new ApiError(503, NO_LEADER);
-      if (err instanceof RaftError && err.code === 'dropped') throw new ApiError(500, `rpc error: code = Unknown desc = ${OUT_OF_SEQUENCE}`);
-      throw new ApiError(503, `${NO_LEADER} (${(err as Error).message})`);
+      if (err instanceof RaftError && (err.code === 'not-leader' || err.code === 'stopped')) throw noLeader();
+      if (err instanceof RaftError && err.code === 'dropped') throw outOfSequence();
+      throw noLeader((err as Error).message);
     }
-    if (result === 'stale') throw new ApiError(500, `rpc error: code = Unknown desc = ${OUT_OF_SEQUENCE}`);
+    if (result === 'stale') throw outOfSequence();
   }
 }

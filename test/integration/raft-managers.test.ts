@@ -145,3 +145,23 @@ test('writes survive leader SIGKILL, restarts and a frozen manager; every acknow
   }
   console.log(`${writes} acknowledged writes, ${failures} refused or failed during faults`);
 });
+
+test('without a quorum writes fail with Docker\'s message and never appear later', { timeout: 120_000 }, async (t) => {
+  const ds = await startManagers(3);
+  t.after(() => Promise.all(ds.map((d) => d.stop('SIGKILL'))));
+  await formCluster(ds);
+  await findLeader(ds);
+  const [survivor, ...gone] = ds;
+  for (const d of gone) await d.stop('SIGKILL');
+  // Check-quorum: within two election timeouts the survivor knows it has no leader.
+  await eventually(async () => !/Leader/.test((await dk(survivor, 'node', 'ls')).stdout), 15_000, 'no leader');
+  const w = await dk(survivor, 'service', 'create', '-d', '--name', 'orphan', 'busybox', 'sleep', '1d');
+  assert.equal(w.code, 1);
+  assert.equal(w.stderr.trim(), "Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.");
+  for (const d of gone) await d.restart();
+  const leader = await findLeader(ds);
+  assert.equal((await dk(leader, 'service', 'create', '-d', '--name', 'after', 'busybox', 'sleep', '1d')).code, 0);
+  for (const d of ds) {
+    await eventually(async () => (await dk(d, 'service', 'ls', '--format', '{{.Name}}')).stdout.trim() === 'after' || undefined, 15_000, 'only the acknowledged service');
+  }
+});

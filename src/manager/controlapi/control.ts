@@ -7,12 +7,11 @@ import { newJoinToken } from '../ca/tokens.js';
 import type { ControlAPI, Filters, ServiceUpdateOptions } from './api.js';
 import { anyOf, labelsMatch, validateFilters } from './filters.js';
 import { lookup } from './lookup.js';
-import { rpcError } from './rpc-errors.js';
+import { outOfSequence, rpcError } from './rpc-errors.js';
 import { serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
 import { isoNano } from '../../clock.js';
 import { isUpToDate } from '../orchestrator/task-factory.js';
 
-const OUT_OF_SEQUENCE = () => rpcError('Unknown', 'update out of sequence');
 const serviceName = (s: Service) => s.Spec.Name;
 const nodeName = (n: Node) => n.Spec.Name || n.Description?.Hostname;
 
@@ -64,7 +63,7 @@ export class Control implements ControlAPI {
 
   async updateService(ref: string, version: number, specIn: ServiceSpec, opts: ServiceUpdateOptions = {}): Promise<{ Warnings?: string[] }> {
     const cur = this.getService(ref);
-    if (cur.Version.Index !== version) throw OUT_OF_SEQUENCE();
+    if (cur.Version.Index !== version) throw outOfSequence();
     let spec: ServiceSpec;
     let previous: ServiceSpec | undefined = cur.Spec;
     let updateStatus = cur.UpdateStatus;
@@ -82,7 +81,7 @@ export class Control implements ControlAPI {
     await this.store.update((tx) => {
       const now = tx.services.get(cur.ID);
       if (!now) throw notFound(`service ${ref} not found`);
-      if (now.Version.Index !== version) throw OUT_OF_SEQUENCE();
+      if (now.Version.Index !== version) throw outOfSequence();
       checkPortConflicts(tx, spec, cur.ID);
       tx.update('services', {
         ...structuredClone(now), Spec: spec, PreviousSpec: previous,
@@ -144,14 +143,14 @@ export class Control implements ControlAPI {
 
   async updateNode(ref: string, version: number, spec: NodeSpec): Promise<void> {
     const cur = this.getNode(ref);
-    if (cur.Version.Index !== version) throw OUT_OF_SEQUENCE();
+    if (cur.Version.Index !== version) throw outOfSequence();
     if (spec.Availability && !['active', 'pause', 'drain'].includes(spec.Availability)) {
       throw rpcError('InvalidArgument', `invalid availability: ${spec.Availability}`);
     }
     if (spec.Role && !['worker', 'manager'].includes(spec.Role)) throw rpcError('InvalidArgument', `invalid role: ${spec.Role}`);
     await this.store.update((tx) => {
       const now = tx.nodes.get(cur.ID)!;
-      if (now.Version.Index !== version) throw OUT_OF_SEQUENCE();
+      if (now.Version.Index !== version) throw outOfSequence();
       if (now.Spec.Role === 'manager' && spec.Role === 'worker') {
         const managers = tx.nodes.all().filter((n) => n.Spec.Role === 'manager');
         if (managers.length <= 1) throw rpcError('FailedPrecondition', 'attempting to demote the last manager of the swarm');
@@ -180,12 +179,12 @@ export class Control implements ControlAPI {
 
   async updateCluster(version: number, spec: SwarmSpec, flags: { rotateWorkerToken?: boolean; rotateManagerToken?: boolean; rotateManagerUnlockKey?: boolean }): Promise<void> {
     const cur = this.getCluster();
-    if (cur.Version.Index !== version) throw OUT_OF_SEQUENCE();
+    if (cur.Version.Index !== version) throw outOfSequence();
     const hist = spec.Orchestration?.TaskHistoryRetentionLimit;
     if (hist !== undefined && hist < 0) throw rpcError('InvalidArgument', 'TaskHistoryRetentionLimit must be positive');
     await this.store.update((tx) => {
       const now = tx.cluster()!;
-      if (now.Version.Index !== version) throw OUT_OF_SEQUENCE();
+      if (now.Version.Index !== version) throw outOfSequence();
       const digest = now.RootDigest ?? '0';
       tx.update('cluster', {
         ...structuredClone(now),
