@@ -4,11 +4,12 @@ import { docker, eventually, startTswarmd, tswarm } from '../helpers/tswarmd.js'
 
 // The tswarm CLI prints what the real docker CLI prints, on the same daemon and the same state.
 test('tswarm and docker print the same tables', { timeout: 180_000 }, async (t) => {
-  const d = await startTswarmd({ executor: 'process', listenAddr: '127.0.0.1:2377' });
+  const d = await startTswarmd({ executor: 'process' });
+  const port = d.listenAddr.split(':')[1];
   t.after(() => d.stop('SIGKILL'));
   const init = await tswarm(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1');
   assert.equal(init.code, 0, init.stderr);
-  assert.match(init.stdout, /^Swarm initialized: current node \(\w{25}\) is now a manager\.\n\nTo add a worker to this swarm, run the following command:\n\n    docker swarm join --token SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25} 127\.0\.0\.1:2377\n/);
+  assert.match(init.stdout, new RegExp(String.raw`^Swarm initialized: current node \(\w{25}\) is now a manager\.\n\nTo add a worker to this swarm, run the following command:\n\n    docker swarm join --token SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25} 127\.0\.0\.1:${port}\n`));
   const created = await tswarm(d.host, 'service', 'create', '--name', 'web', '--replicas', '2', '-p', '18095:80', 'busybox', 'sh', '-c', 'exec busybox httpd -f -p $PORT_80');
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /overall progress: 2 out of 2 tasks\nverify: Service web converged/);
