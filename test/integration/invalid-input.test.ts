@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { docker, startTswarmd } from '../helpers/tswarmd.js';
+import { docker, eventually, startTswarmd } from '../helpers/tswarmd.js';
 
 function api(socket: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   return new Promise((res, rej) => {
@@ -28,6 +28,9 @@ test('invalid input is refused with Docker errors and leaves the store unchanged
   assert.equal((await dk('swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
   assert.equal((await dk('service', 'create', '--name', 'web', '--detach', 'busybox', 'sleep', '86400')).code, 0);
   const snapshot = async () => JSON.stringify((await api(d.socket, 'GET', '/v1.47/services')).json);
+  // The allocator records the endpoint and the task runs asynchronously: compare once the service has settled.
+  await eventually(async () => (await dk('service', 'ls', '--format', '{{.Replicas}}')).stdout.trim() === '1/1', 30_000, 'web running');
+  await eventually(async () => JSON.parse(await snapshot())[0]?.Endpoint !== undefined, 10_000, 'endpoint allocated');
   const before = await snapshot();
 
   const unknown = await dk('service', 'inspect', 'nope');
