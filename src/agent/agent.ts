@@ -21,6 +21,8 @@ export interface AgentOptions {
   addr?: string;
   /** Overrides executor.describe() (sim nodes with their own hostnames). */
   description?: NodeDescription;
+  /** Told, with each heartbeat, the role the managers want this node in. */
+  onRole?(role: 'manager' | 'worker'): void;
 }
 
 /**
@@ -105,8 +107,9 @@ export class Agent {
       const sid = this.sessionId;
       if (!sid || this.stopped) return;
       try {
-        const { periodMs: next } = await this.opts.dispatcher.heartbeat(sid);
+        const { periodMs: next, role } = await this.opts.dispatcher.heartbeat(sid);
         this.scheduleHeartbeat(next);
+        if (role) this.opts.onRole?.(role);
       } catch (err) {
         this.stream?.close();
         this.onSessionLost(err as Error);

@@ -11,14 +11,20 @@ export const HTTP = '/tswarm.Cluster/Http';
 
 export interface JoinRequest {
   token: string;
-  nodeId: string;
+  /** Set by a node that already has an identity (a promoted worker). */
+  nodeId?: string;
   /** The joiner's cluster address ("ip:port"). */
   addr: string;
   description?: unknown;
 }
 export interface JoinResponse {
-  raftId: string;
-  members: [string, { addr: string; nodeId: string }][];
+  nodeId: string;
+  role: 'manager' | 'worker';
+  /** Managers only: this member's Raft ID and the members so far. */
+  raftId?: string;
+  members?: [string, { addr: string; nodeId: string }][];
+  /** Cluster addresses of the managers. */
+  managers: string[];
 }
 
 /** An Engine API request a follower hands to the leader. */
@@ -31,8 +37,11 @@ export interface ClusterHandlers {
   http(req: HttpRequest): Promise<HttpResponse>;
 }
 
-/** The cluster port: Raft streams, joins, and writes forwarded from followers. */
-export async function startClusterServer(addr: string, h: ClusterHandlers): Promise<grpc.Server> {
+/** Another service on the cluster port (the dispatcher's). */
+export interface ExtraService { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }
+
+/** The cluster port: Raft streams, joins, writes forwarded from followers, and the dispatcher. */
+export async function startClusterServer(addr: string, h: ClusterHandlers, extra: ExtraService[] = []): Promise<grpc.Server> {
   const server = new grpc.Server(channelOptions);
   const wrap = <Req, Res>(fn: (r: Req) => Promise<Res>): grpc.handleUnaryCall<unknown, unknown> => (c, cb) => {
     fn(c.request as Req).then((res) => cb(null, res), (err: Error) => cb({ code: grpc.status.UNKNOWN, details: err.message }));
@@ -46,6 +55,7 @@ export async function startClusterServer(addr: string, h: ClusterHandlers): Prom
     Join: wrap(h.join),
     Http: wrap(h.http),
   });
+  for (const e of extra) server.addService(e.definition, e.implementation);
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(addr, insecureCredentials.server(), (err) => (err ? reject(err) : resolve()));
   });

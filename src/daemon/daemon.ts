@@ -3,20 +3,24 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
 import { Agent } from '../agent/agent.js';
+import { RemoteDispatcher } from '../agent/remote-dispatcher.js';
 import type { Clock } from '../clock.js';
 import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
-import { Manager, newManagerNode } from '../manager/manager.js';
+import { Manager, newManagerNode, newWorkerNode } from '../manager/manager.js';
+import { dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
+import { insecureCredentials } from '../raft/transport/rpc.js';
 import { NO_LEADER, noLeader } from '../manager/controlapi/rpc-errors.js';
-import { HTTP, JOIN, clusterCall, replayHttp, startClusterServer, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { HTTP, JOIN, clusterCall, replayHttp, startClusterServer, type ExtraService, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { IngressController } from '../network/ingress.js';
 import type { Message } from '../raft/types.js';
 import { PortProxy } from '../network/proxy.js';
-import { ApiError, NOT_A_SWARM_MANAGER, unavailable } from '../types/errors.js';
+import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
 import { mergeAsync } from './merge.js';
@@ -41,6 +45,8 @@ export class Daemon implements DaemonBackend {
   private state?: SwarmState;
   private manager?: Manager;
   private agent?: Agent;
+  private remote?: RemoteDispatcher;
+  private roleChange?: Promise<unknown>;
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
   private clusterServer?: grpc.Server;
@@ -93,8 +99,14 @@ export class Daemon implements DaemonBackend {
 
   swarmInfo(): SwarmInfo {
     const st = this.state;
-    if (!st || !this.manager) {
+    if (!st) {
       return { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null };
+    }
+    if (!this.manager) {
+      return {
+        NodeID: st.nodeId, NodeAddr: st.advertiseAddr.split(':')[0], LocalNodeState: 'active', ControlAvailable: false,
+        Error: '', RemoteManagers: (st.managers ?? []).map((Addr) => ({ NodeID: '', Addr })),
+      };
     }
     const { cluster, nodes } = this.manager.store.view((tx) => ({ cluster: tx.cluster(), nodes: tx.nodes.all() }));
     const managers = nodes.filter((n) => n.Spec.Role === 'manager');
@@ -116,6 +128,7 @@ export class Daemon implements DaemonBackend {
   }
 
   control(): ControlAPI {
+    if (this.state && !this.manager) throw unavailable(WORKER_NOT_MANAGER);
     if (!this.manager || this.state?.role !== 'manager') throw unavailable(NOT_A_SWARM_MANAGER);
     return this.manager.control;
   }
@@ -132,30 +145,29 @@ export class Daemon implements DaemonBackend {
     });
   }
 
-  /** `swarm join`: asks a manager to add this node; as a manager it becomes a Raft member. */
+  /** `swarm join`: asks a manager to add this node, as a worker or (a Raft member) as a manager. */
   join(req: SwarmJoinRequest): Promise<void> {
     return this.serial(async () => {
       if (this.state) throw unavailable(ALREADY_IN_SWARM);
       const remote = req.RemoteAddrs?.[0];
       if (!remote) throw new ApiError(400, 'at least 1 RemoteAddr is required to join');
       const { listenAddr, advertiseAddr } = this.addresses(req);
-      const nodeId = newId();
-      // Listen first: the leader starts replicating as soon as the membership change commits.
-      this.clusterServer = await startClusterServer(listenAddr, this.clusterHandlers());
+      // Listen first: a manager's leader starts replicating as soon as the membership change commits.
+      this.clusterServer = await startClusterServer(listenAddr, this.clusterHandlers(), this.clusterServices());
       let res: JoinResponse;
       try {
         res = await clusterCall<JoinRequest, JoinResponse>(withPort(remote), JOIN, {
-          token: req.JoinToken, nodeId, addr: advertiseAddr, description: await this.describe(),
+          token: req.JoinToken, addr: advertiseAddr, description: await this.describe(),
         });
       } catch (err) {
         this.clusterServer.forceShutdown();
         this.clusterServer = undefined;
         throw new ApiError(400, grpcMessage(err));
       }
-      const state: SwarmState = { nodeId, role: 'manager', advertiseAddr, listenAddr, raftId: res.raftId };
+      const state: SwarmState = { nodeId: res.nodeId, role: res.role, advertiseAddr, listenAddr, raftId: res.raftId, managers: res.managers };
       await this.activate(state, undefined, res.members);
       await this.stateFile.save(state);
-      log.info({ nodeId, raftId: res.raftId, remote }, 'joined the swarm as a manager');
+      log.info({ nodeId: res.nodeId, role: res.role, remote }, `joined the swarm as a ${res.role}`);
     });
   }
 
@@ -165,7 +177,7 @@ export class Daemon implements DaemonBackend {
     return { listenAddr, advertiseAddr: resolveAddr(req.AdvertiseAddr || this.opts.advertiseAddr, listenAddr) };
   }
 
-  /** The leader's side of a join: check the token, add the Raft member, record the node. */
+  /** The leader's side of a join: check the token, record the node, and for a manager add the Raft member. */
   private async acceptJoin(req: JoinRequest): Promise<JoinResponse> {
     const m = this.manager;
     if (!m?.raft) throw new Error('This node is not a swarm manager.');
@@ -175,21 +187,122 @@ export class Daemon implements DaemonBackend {
       return clusterCall<JoinRequest, JoinResponse>(leader.addr, JOIN, req);
     }
     const cluster = m.store.view((tx) => tx.cluster());
-    const want = cluster?.JoinTokens.Manager ?? '';
-    if (!sameSecret(req.token, want)) {
-      if (cluster && sameSecret(req.token, cluster.JoinTokens.Worker)) throw new Error('joining as a worker arrives with the node-membership work; use the manager token');
-      throw new Error(INVALID_JOIN_TOKEN);
+    const promoted = req.nodeId ? m.store.view((tx) => tx.nodes.get(req.nodeId!)) : undefined;
+    const role = cluster && sameSecret(req.token, cluster.JoinTokens.Manager) ? 'manager'
+      : cluster && sameSecret(req.token, cluster.JoinTokens.Worker) ? 'worker'
+        // A promoted worker joins Raft with the identity it has.
+        : promoted?.Spec.Role === 'manager' && !promoted.ManagerStatus ? 'manager' : undefined;
+    if (!role) throw new Error(INVALID_JOIN_TOKEN);
+    const nodeId = promoted?.ID ?? newId();
+    const description = req.description as NodeDescription | undefined;
+    if (role === 'worker') {
+      await m.store.update((tx) => tx.create('nodes', newWorkerNode(nodeId, req.addr, description)));
+      return { nodeId, role, managers: this.managerAddrs() };
     }
     const raftId = newRaftId();
     // The node object first: once the member is added, commits need the joiner, which starts only after we answer.
-    await m.store.update((tx) => tx.create('nodes', newManagerNode(req.nodeId, req.addr, req.description as NodeDescription | undefined)));
+    await m.store.update((tx) => {
+      const cur = tx.nodes.get(nodeId);
+      const node = newManagerNode(nodeId, req.addr, description ?? cur?.Description);
+      if (cur) tx.update('nodes', { ...structuredClone(cur), ManagerStatus: node.ManagerStatus });
+      else tx.create('nodes', node);
+    });
     try {
-      await m.raft.proposeConfChange({ type: 'add', id: raftId, context: JSON.stringify({ addr: req.addr, nodeId: req.nodeId }) }, 20_000);
+      await m.raft.proposeConfChange({ type: 'add', id: raftId, context: JSON.stringify({ addr: req.addr, nodeId }) }, 20_000);
     } catch (err) {
-      await m.store.update((tx) => tx.remove('nodes', req.nodeId)).catch(() => undefined);
+      await m.store.update((tx) => {
+        const cur = tx.nodes.get(nodeId);
+        if (!promoted) tx.remove('nodes', nodeId);
+        else if (cur) { const { ManagerStatus: _no, ...rest } = structuredClone(cur); tx.update('nodes', rest as typeof cur); }
+      }).catch(() => undefined);
       throw err;
     }
-    return { raftId, members: [...m.raft.members] };
+    return { nodeId, role, raftId, members: [...m.raft.members], managers: this.managerAddrs() };
+  }
+
+  /** The heartbeat tells the role the managers want: a promoted worker joins Raft; a demoted manager, out of Raft, stops its manager. */
+  private onRole(role: 'manager' | 'worker') {
+    const st = this.state;
+    if (!st || st.role === role || this.roleChange) return;
+    this.roleChange = this.serial(() => (role === 'manager' ? this.promoteSelf() : this.demoteSelf()))
+      .catch((err) => log.warn({ err: String(err), role }, 'role change failed; will retry'))
+      .finally(() => { this.roleChange = undefined; });
+  }
+
+  private async promoteSelf() {
+    const st = this.state;
+    if (!st || st.role !== 'worker') return;
+    let res: JoinResponse | undefined;
+    let lastErr: unknown;
+    for (const addr of st.managers ?? []) {
+      try {
+        res = await clusterCall<JoinRequest, JoinResponse>(addr, JOIN, { token: '', nodeId: st.nodeId, addr: st.advertiseAddr, description: await this.describe() });
+        break;
+      } catch (err) { lastErr = err; }
+    }
+    if (!res) throw lastErr ?? new Error('no manager answered');
+    const next: SwarmState = { ...st, role: 'manager', raftId: res.raftId };
+    await this.startManager(next, undefined, res.members);
+    this.state = next;
+    await this.stateFile.save(next);
+    log.info({ raftId: res.raftId }, 'promoted: this node is now a manager');
+  }
+
+  private async demoteSelf() {
+    const st = this.state;
+    if (!st || st.role !== 'manager' || !this.manager) return;
+    await this.stopManager();
+    // A later promotion joins Raft afresh, under a new member ID.
+    await rm(join(this.opts.dataRoot, 'swarm', 'raft'), { recursive: true, force: true });
+    const next: SwarmState = { ...st, role: 'worker', raftId: undefined, managers: st.managers?.length ? st.managers : this.managerAddrsFromRaft() };
+    this.state = next;
+    await this.stateFile.save(next);
+    log.info('demoted: this node is now a worker');
+  }
+
+  private async stopManager() {
+    for (const a of this.simAgents) await a.stop();
+    this.simAgents = [];
+    await this.ingress?.stop();
+    this.ingress = undefined;
+    const m = this.manager;
+    const addrs = this.managerAddrs();
+    this.manager = undefined;
+    this.lastManagers = addrs;
+    await m?.close();
+  }
+
+  private lastManagers: string[] = [];
+  private managerAddrsFromRaft(): string[] {
+    return this.lastManagers.filter((a) => a !== this.state?.advertiseAddr);
+  }
+
+  /** Cluster addresses of the managers: from the store on a manager, else as last told. */
+  private managerAddrs(): string[] {
+    const m = this.manager;
+    if (!m) return this.state?.managers ?? [];
+    const own = this.state?.advertiseAddr;
+    const addrs = m.store.view((tx) => tx.nodes.all())
+      .filter((n) => n.Spec.Role === 'manager' && n.ManagerStatus?.Addr).map((n) => n.ManagerStatus!.Addr);
+    return [...(own ? [own] : []), ...addrs.filter((a) => a !== own)];
+  }
+
+  /** The dispatcher on the cluster port, answered by the leader's dispatcher. */
+  private clusterServices(): ExtraService[] {
+    return [{
+      definition: dispatcherServiceDefinition,
+      implementation: dispatcherServiceHandlers({
+        local: () => (this.manager?.raft?.isLeader ? this.manager.dispatcher : undefined),
+        leaderAddr: () => this.manager?.leaderMember()?.addr,
+        managers: () => this.managerAddrs(),
+        identify: () => undefined,
+        requireIdentity: false,
+        admit: (nodeId) => {
+          const known = this.manager?.store.view((tx) => tx.nodes.get(nodeId));
+          if (!known) throw new ApiError(404, `node ${nodeId} not found`);
+        },
+      }),
+    }];
   }
 
   private clusterHandlers() {
@@ -264,30 +377,49 @@ export class Daemon implements DaemonBackend {
   }
 
   private async activate(state: SwarmState, init: SwarmInitRequest | undefined, members?: JoinResponse['members']) {
+    this.clusterServer ??= await startClusterServer(state.listenAddr, this.clusterHandlers(), this.clusterServices());
+    if (state.role === 'manager') await this.startManager(state, init, members);
+    this.state = state;
+    const description = await this.describe();
+    // Every agent, a manager's too, reaches the leader's dispatcher over the cluster port.
+    this.remote = new RemoteDispatcher({
+      managers: this.managerAddrs().length ? this.managerAddrs() : [state.advertiseAddr],
+      credentials: () => insecureCredentials.client(),
+      onManagers: (addrs) => void this.rememberManagers(addrs),
+    });
+    this.agent = new Agent({
+      dispatcher: this.remote, executor: this.executor, clock: this.clock,
+      stateDir: join(this.opts.dataRoot, 'agent'), nodeId: state.nodeId,
+      addr: state.advertiseAddr.split(':')[0], description,
+      onRole: (role) => this.onRole(role),
+    });
+    await this.agent.start();
+    if (this.manager && this.opts.simNodes > 0) {
+      this.simAgents = await startSimNodes(this.opts.simNodes, this.manager.dispatcher, this.clock);
+    }
+  }
+
+  private async startManager(state: SwarmState, init: SwarmInitRequest | undefined, members?: JoinResponse['members']) {
     const manager = new Manager(join(this.opts.dataRoot, 'swarm'), this.clock);
     this.manager = manager;
-    this.clusterServer ??= await startClusterServer(state.listenAddr, this.clusterHandlers());
     await manager.open({ raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found: !!init, members });
     if (!init) await this.settle(manager);
-    const description = await this.describe();
     if (init) {
       await manager.bootstrap({
-        nodeId: state.nodeId, description, addr: state.advertiseAddr, spec: init.Spec,
+        nodeId: state.nodeId, description: await this.describe(), addr: state.advertiseAddr, spec: init.Spec,
         defaultAddrPool: init.DefaultAddrPool, subnetSize: init.SubnetSize, dataPathPort: init.DataPathPort,
       });
     }
-    this.state = state;
     this.ingress = new IngressController(manager.store, new PortProxy());
     this.ingress.start();
-    this.agent = new Agent({
-      dispatcher: manager.dispatcher, executor: this.executor, clock: this.clock,
-      stateDir: join(this.opts.dataRoot, 'agent'), nodeId: state.nodeId,
-      addr: state.advertiseAddr.split(':')[0], description,
-    });
-    await this.agent.start();
-    if (this.opts.simNodes > 0) {
-      this.simAgents = await startSimNodes(this.opts.simNodes, manager.dispatcher, this.clock);
-    }
+  }
+
+  /** A worker keeps the managers it was last told of, to find a leader after a restart. */
+  private async rememberManagers(addrs: string[]) {
+    const st = this.state;
+    if (!st || JSON.stringify(st.managers) === JSON.stringify(addrs)) return;
+    st.managers = addrs;
+    await this.stateFile.save(st).catch((err) => log.warn({ err: String(err) }, 'saving managers failed'));
   }
 
   /** On restart, give a sole manager a moment to lead again before the API answers writes. */
@@ -302,6 +434,8 @@ export class Daemon implements DaemonBackend {
     for (const a of this.simAgents) await a.stop();
     this.simAgents = [];
     await this.agent?.stop(o);
+    this.remote?.close();
+    this.remote = undefined;
     await this.ingress?.stop();
     await this.manager?.close();
     this.clusterServer?.forceShutdown();

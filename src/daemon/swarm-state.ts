@@ -10,6 +10,8 @@ export interface SwarmState {
   listenAddr: string;
   /** This manager's Raft member ID (never reused). */
   raftId?: string;
+  /** Managers' cluster addresses, as last heard from them. */
+  managers?: string[];
 }
 
 export class SwarmStateFile {

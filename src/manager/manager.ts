@@ -15,6 +15,7 @@ import { Control } from './controlapi/control.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { leaderComponents } from './leader-components.js';
 import { RaftChangeLog, StoreStateMachine } from './raft-store.js';
+import { RoleManager, canRemoveMember } from './role-manager.js';
 
 const log = logger('manager');
 
@@ -56,14 +57,19 @@ export class Manager {
   private components: LeaderComponent[];
   private leading = false;
   private transitions: Promise<unknown> = Promise.resolve();
+  /** When each peer's last Raft message arrived: what "reachable" means. */
+  private lastHeard = new Map<RaftId, number>();
 
   constructor(private dataDir: string, private clock: Clock, random?: () => number) {
     this.store = new MemoryStore(clock);
     this.store.log = new RaftChangeLog(() => this.raft);
-    this.control = new Control(this.store, { clock, managerStatus: (n) => this.managerStatus(n) });
+    this.control = new Control(this.store, {
+      clock, managerStatus: (n) => this.managerStatus(n),
+      canRemoveManager: (nodeId) => !this.raft || canRemoveMember(this.raft, this.reachableMembers(), nodeId),
+    });
     this.dispatcher = new Dispatcher(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
-    this.components = [this.dispatcher, new Allocator(deps), ...leaderComponents(deps)];
+    this.components = [this.dispatcher, new RoleManager(this.store, clock, () => this.raft, () => this.reachableMembers()), new Allocator(deps), ...leaderComponents(deps)];
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */
@@ -88,7 +94,24 @@ export class Manager {
   }
 
   /** A Raft message from a peer's stream. */
-  step(m: Message): void { this.raft?.step(m); }
+  step(m: Message): void {
+    this.lastHeard.set(m.from, Date.now());
+    this.raft?.step(m);
+  }
+
+  /** Members this manager heard from within an election timeout (itself included). */
+  reachableMembers(): Set<RaftId> {
+    const out = new Set<RaftId>();
+    const r = this.raft;
+    if (!r) return out;
+    const window = defaultSwarmSpec().Raft!.ElectionTick! * RAFT_TICK_MS;
+    const now = Date.now();
+    for (const id of r.members.keys()) {
+      const heard = this.lastHeard.get(id);
+      if (id === r.core.id || (heard !== undefined && now - heard <= window)) out.add(id);
+    }
+    return out;
+  }
 
   private setPeers(self: RaftId, members: Map<RaftId, Member>) {
     if (!this.transport) return;
@@ -112,9 +135,7 @@ export class Manager {
     let reach = n.ManagerStatus?.Reachability ?? 'reachable';
     if (r.isLeader) {
       const id = [...r.members].find(([, m]) => m.nodeId === n.ID)?.[0];
-      const pr = id && r.core.prs.get(id);
-      if (id === r.core.id) reach = 'reachable';
-      else if (pr) reach = pr.recentActive || pr.match === r.core.log.lastIndex ? 'reachable' : 'unreachable';
+      if (id) reach = this.reachableMembers().has(id) ? 'reachable' : 'unreachable';
     } else if (n.ID === leaderNode) {
       reach = 'reachable';
     }
@@ -172,5 +193,15 @@ export function newManagerNode(nodeId: string, addr: string, description: NodeDe
     Description: description,
     Status: { State: 'unknown', Addr: addr.split(':')[0] },
     ManagerStatus: { Leader: false, Reachability: 'reachable', Addr: addr },
+  } as Node;
+}
+
+/** A worker's node object, recorded when it joins; it is ready once its agent registers. */
+export function newWorkerNode(nodeId: string, addr: string, description: NodeDescription | undefined): Node {
+  return {
+    ID: nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
+    Spec: { Labels: {}, Role: 'worker', Availability: 'active' },
+    Description: description,
+    Status: { State: 'unknown', Addr: addr.split(':')[0] },
   } as Node;
 }

@@ -17,7 +17,20 @@ export interface RegisterResponse {
   nodeId: string;
   sessionId: string;
   heartbeatPeriodMs: number;
+  /** Cluster addresses of the managers, so a worker can find the next leader. */
+  managers?: string[];
 }
+
+/** The dispatcher's methods on the cluster port (gRPC, JSON messages). */
+export const DISPATCHER_RPC = {
+  register: '/tswarm.Dispatcher/Register',
+  heartbeat: '/tswarm.Dispatcher/Heartbeat',
+  assignments: '/tswarm.Dispatcher/Assignments',
+  updateTaskStatus: '/tswarm.Dispatcher/UpdateTaskStatus',
+} as const;
+
+/** gRPC metadata key a follower manager sets on a refusal: where the leader is. */
+export const LEADER_HINT = 'tswarm-leader';
 
 export type AssignmentChange =
   | { action: 'update'; task: Task }
@@ -40,10 +53,16 @@ export interface AssignmentsHandler {
   onClose(err?: Error): void;
 }
 
+export interface HeartbeatResponse {
+  periodMs: number;
+  /** What the node should run as: manager while it is (or should become) a Raft member, else worker. */
+  role?: 'manager' | 'worker';
+}
+
 export interface DispatcherAPI {
   register(req: RegisterRequest): Promise<RegisterResponse>;
   /** Resolves with the period to wait before the next heartbeat; rejects if the session is invalid. */
-  heartbeat(sessionId: string): Promise<{ periodMs: number }>;
+  heartbeat(sessionId: string): Promise<HeartbeatResponse>;
   /** Streams the node's assignments: a complete set first, then incremental changes. */
   assignments(sessionId: string, handler: AssignmentsHandler): { close(): void };
   /** Batched task status reports from the agent. */

@@ -17,6 +17,9 @@ export const notImplemented = (msg: string) => new ApiError(501, msg);
 export const NOT_A_SWARM_MANAGER =
   'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 
+export const WORKER_NOT_MANAGER =
+  "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.";
+
 export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
 }

@@ -20,7 +20,12 @@ const nodeName = (n: Node) => n.Spec.Name || n.Description?.Hostname;
  * Bad input throws before any write, so it never leaves a half-written object.
  */
 export class Control implements ControlAPI {
-  constructor(private store: MemoryStore, private opts: { clock: Clock; managerStatus?: (n: Node) => Node['ManagerStatus'] }) {}
+  constructor(private store: MemoryStore, private opts: {
+    clock: Clock;
+    managerStatus?: (n: Node) => Node['ManagerStatus'];
+    /** Whether Raft keeps a quorum without this node's member (demotion). */
+    canRemoveManager?: (nodeId: string) => boolean;
+  }) {}
 
   /** Leader and reachability are Raft's live view, not stored fields. */
   private withStatus(n: Node): Node {
@@ -154,6 +159,9 @@ export class Control implements ControlAPI {
       if (now.Spec.Role === 'manager' && spec.Role === 'worker') {
         const managers = tx.nodes.all().filter((n) => n.Spec.Role === 'manager');
         if (managers.length <= 1) throw rpcError('FailedPrecondition', 'attempting to demote the last manager of the swarm');
+        if (this.opts.canRemoveManager && !this.opts.canRemoveManager(now.ID)) {
+          throw rpcError('FailedPrecondition', "can't remove member from the raft: this would result in a loss of quorum");
+        }
       }
       tx.update('nodes', { ...structuredClone(now), Spec: { Labels: {}, ...spec } });
     });

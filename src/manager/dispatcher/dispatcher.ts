@@ -5,7 +5,7 @@ import { logger } from '../../log.js';
 import type { MemoryStore } from '../../store/store.js';
 import { ApiError } from '../../types/errors.js';
 import type {
-  AssignmentChange, AssignmentsHandler, DispatcherAPI, RegisterRequest, RegisterResponse, TaskStatusUpdate,
+  AssignmentChange, AssignmentsHandler, DispatcherAPI, HeartbeatResponse, RegisterRequest, RegisterResponse, TaskStatusUpdate,
 } from '../../types/dispatcher.js';
 import { taskStateRank, type Node, type Task } from '../../types/objects.js';
 import type { LeaderComponent } from '../component.js';
@@ -31,6 +31,8 @@ interface Session {
 export class Dispatcher implements DispatcherAPI, LeaderComponent {
   readonly name = 'dispatcher';
   private sessions = new Map<string, Session>();
+  /** When each node not yet down was last heard of (a new leader gives every node a full grace period). */
+  private lastSeen = new Map<string, number>();
   private statuses: StatusBatcher;
   private unwatch?: () => void;
   private expiryTimer?: { cancel(): void };
@@ -58,6 +60,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
         if (changes && s.stream) s.stream.send({ type: 'incremental', changes });
       }
     });
+    const now = this.clock.now();
+    for (const n of this.store.view((tx) => tx.nodes.all())) if (n.Status.State !== 'down') this.lastSeen.set(n.ID, now);
     this.scheduleExpiryCheck();
   }
 
@@ -67,6 +71,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.expiryTimer?.cancel();
     for (const s of this.sessions.values()) s.stream?.end(new Error('dispatcher stopped'));
     this.sessions.clear();
+    this.lastSeen.clear();
     await this.statuses.flush();
   }
 
@@ -98,14 +103,18 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     }
     const sessionId = randomBytes(12).toString('hex');
     this.sessions.set(sessionId, { id: sessionId, nodeId, lastHeartbeat: this.clock.now() });
+    this.lastSeen.set(nodeId, this.clock.now());
     log.debug({ nodeId, sessionId }, 'node registered');
     return { nodeId, sessionId, heartbeatPeriodMs: this.heartbeatPeriodMs() };
   }
 
-  async heartbeat(sessionId: string): Promise<{ periodMs: number }> {
+  async heartbeat(sessionId: string): Promise<HeartbeatResponse> {
     const s = this.session(sessionId);
     s.lastHeartbeat = this.clock.now();
-    return { periodMs: this.heartbeatPeriodMs() };
+    this.lastSeen.set(s.nodeId, s.lastHeartbeat);
+    const n = this.store.view((tx) => tx.nodes.get(s.nodeId));
+    const role = n && (n.Spec.Role === 'manager' || n.ManagerStatus) ? 'manager' : 'worker';
+    return { periodMs: this.heartbeatPeriodMs(), role };
   }
 
   assignments(sessionId: string, handler: AssignmentsHandler): { close(): void } {
@@ -142,15 +151,18 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     }, period);
   }
 
-  /** Nodes that missed MISSED_HEARTBEATS periods are marked down and their sessions closed. */
+  /** Nodes not heard of for MISSED_HEARTBEATS periods are marked down and their sessions closed. */
   private async expireSessions(period: number) {
     const now = this.clock.now();
-    const expired = [...this.sessions.values()].filter((s) => now - s.lastHeartbeat > period * MISSED_HEARTBEATS);
-    if (expired.length === 0) return;
-    for (const s of expired) { this.sessions.delete(s.id); s.stream?.end(new Error('heartbeat expired')); }
+    const late = new Set([...this.lastSeen].filter(([, t]) => now - t > period * MISSED_HEARTBEATS).map(([id]) => id));
+    if (late.size === 0) return;
+    for (const id of late) this.lastSeen.delete(id);
+    for (const s of [...this.sessions.values()]) {
+      if (late.has(s.nodeId)) { this.sessions.delete(s.id); s.stream?.end(new Error('heartbeat expired')); }
+    }
     await this.store.update((tx) => {
-      for (const s of expired) {
-        const n = tx.nodes.get(s.nodeId);
+      for (const id of late) {
+        const n = tx.nodes.get(id);
         if (!n || n.Status.State === 'down') continue;
         tx.update('nodes', { ...structuredClone(n), Status: { ...n.Status, State: 'down', Message: 'heartbeat failure' } });
       }

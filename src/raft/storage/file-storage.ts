@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { logger } from '../../log.js';
 import type { Entry, HardState, LoadedState, RaftStorage, Snapshot } from '../types.js';
-import { decodeRecord, encodeRecord, plainCodec, type RecordCodec } from './records.js';
+import { decodeRecord, encodeRecord, plainCodec, readRawRecord, TamperedRecordError, type RecordCodec } from './records.js';
 
 const log = logger('raft-storage');
 
@@ -30,13 +30,18 @@ const parseSeg = (name: string) => {
  * Raft's durable state: a write-ahead log in segment files (a CRC per
  * record, fdatasync before save() resolves) and snapshot files (temp file,
  * rename, directory fsync). A torn or corrupt tail of the last segment is
- * cut on open; corruption anywhere else stops the start.
+ * cut on open; corruption anywhere else stops the start. Records and
+ * snapshots go through the codec; a record that is intact but written under
+ * a key the codec lacks, or fails authentication, stops the start
+ * (WrongKeyError / TamperedRecordError) and nothing is cut.
  */
 export class FileRaftStorage implements RaftStorage {
   private fh?: FileHandle;
   private segBytes = 0;
   private seq = 0;
   private lastIndex = 0;
+  /** Key of the open segment's records: a new write key starts a new segment, so old ones can go. */
+  private segKeyId?: string;
   /** Repeated at the head of each segment, so dropping old segments never loses it. */
   private hs: HardState = { term: 0, vote: '', commit: 0 };
   private io: Promise<unknown> = Promise.resolve();
@@ -66,7 +71,7 @@ export class FileRaftStorage implements RaftStorage {
       const buf = await readFile(path);
       let pos = 0;
       for (;;) {
-        const r = decodeRecord<WalRecord>(buf, pos, this.codec);
+        const r = decodeRecord<WalRecord>(buf, pos, this.codec, `raft WAL ${path}`);
         if (r.kind === 'end') break;
         if (r.kind === 'bad') {
           if (i !== segs.length - 1) throw new Error(`raft WAL ${path} is corrupt at byte ${r.at} (${r.why}) and later segments follow: refusing to start`);
@@ -79,6 +84,7 @@ export class FileRaftStorage implements RaftStorage {
           await fh.close();
           break;
         }
+        if (i === segs.length - 1) this.segKeyId = this.codec.keyIdOf?.(r.body);
         pos = r.end;
         if (r.value.hs) hardState = r.value.hs;
         for (const e of r.value.e ?? []) {
@@ -107,7 +113,8 @@ export class FileRaftStorage implements RaftStorage {
   save(hardState: HardState | undefined, entries: Entry[]): Promise<void> {
     if (!hardState && !entries.length) return Promise.resolve();
     return this.turn(async () => {
-      if (this.segBytes >= this.segmentBytes) await this.newSegment(entries[0]?.index ?? this.lastIndex + 1);
+      const rekeyed = this.segKeyId !== undefined && this.codec.writeKeyId !== this.segKeyId;
+      if (this.segBytes >= this.segmentBytes || rekeyed) await this.newSegment(entries[0]?.index ?? this.lastIndex + 1);
       const rec: WalRecord = {};
       if (hardState) rec.hs = this.hs = hardState;
       if (entries.length) rec.e = entries;
@@ -115,6 +122,7 @@ export class FileRaftStorage implements RaftStorage {
       await this.fh!.write(buf);
       await this.fh!.datasync();
       this.segBytes += buf.length;
+      this.segKeyId ??= this.codec.writeKeyId;
       if (entries.length) this.lastIndex = entries[entries.length - 1].index;
     });
   }
@@ -154,6 +162,7 @@ export class FileRaftStorage implements RaftStorage {
     await this.fh.write(head);
     await this.fh.datasync();
     this.segBytes = head.length;
+    this.segKeyId = this.codec.writeKeyId;
     fsyncDir(this.walDir);
   }
 
@@ -164,12 +173,42 @@ export class FileRaftStorage implements RaftStorage {
   private async loadSnapshot(): Promise<Snapshot | undefined> {
     const names = (await readdir(this.snapDir)).filter((n) => n.endsWith('.snap')).sort().reverse();
     for (const n of names) {
-      const buf = await readFile(join(this.snapDir, n));
-      const r = decodeRecord<Snapshot>(buf, 0, this.codec);
-      if (r.kind === 'record') return r.value;
-      log.warn({ file: n, why: r.kind === 'bad' ? r.why : 'empty' }, 'skipping a broken snapshot file');
+      const path = join(this.snapDir, n);
+      const buf = await readFile(path);
+      let why: string;
+      try {
+        const r = decodeRecord<Snapshot>(buf, 0, this.codec, `raft snapshot ${path}`);
+        if (r.kind === 'record') return r.value;
+        why = r.kind === 'bad' ? r.why : 'empty';
+      } catch (e) {
+        // A wrong key stops the start; a tampered snapshot is only never used, like a corrupt one.
+        if (!(e instanceof TamperedRecordError)) throw e;
+        why = e.message;
+      }
+      log.warn({ file: n, why }, 'skipping a broken snapshot file');
     }
     return undefined;
+  }
+
+  /**
+   * The keys (RecordCodec.keyIdOf) of every intact record in the WAL and
+   * snapshot files: an old data key may be forgotten once it is not here.
+   */
+  usedKeyIds(): Promise<Set<string>> {
+    return this.turn(async () => {
+      const ids = new Set<string>();
+      const files = [
+        ...(await this.segments()).map((s) => join(this.walDir, s.name)),
+        ...(await readdir(this.snapDir)).filter((n) => n.endsWith('.snap')).map((n) => join(this.snapDir, n)),
+      ];
+      for (const f of files) {
+        const buf = await readFile(f);
+        for (let r = readRawRecord(buf, 0); r.kind === 'record'; r = readRawRecord(buf, r.end)) {
+          ids.add(this.codec.keyIdOf?.(r.body) ?? 'unknown');
+        }
+      }
+      return ids;
+    });
   }
 
   private turn<T>(fn: () => Promise<T>): Promise<T> {

@@ -21,6 +21,10 @@ export function clientStream(path: string): grpc.MethodDefinition<unknown, unkno
   return { ...unary(path), requestStream: true };
 }
 
+export function serverStream(path: string): grpc.MethodDefinition<unknown, unknown> {
+  return { ...unary(path), responseStream: true };
+}
+
 /** Snapshots travel as one message: lift gRPC's 4 MiB default. */
 export const channelOptions: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': 512 * 1024 * 1024,

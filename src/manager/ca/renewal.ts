@@ -1,0 +1,10 @@
+/**
+ * How long to wait before renewing a certificate: a random point between 50 %
+ * and 80 % of its life (swarmkit's rule, so a cluster's nodes don't all renew
+ * at once), counted from `now`; never negative (overdue means renew now).
+ */
+export function renewalDelayMs(notBefore: Date, notAfter: Date, random: () => number = Math.random, now: Date = new Date()): number {
+  const life = notAfter.getTime() - notBefore.getTime();
+  const at = notBefore.getTime() + life * (0.5 + 0.3 * random());
+  return Math.max(0, Math.floor(at - now.getTime()));
+}

@@ -1,0 +1,92 @@
+import { X509Certificate } from 'node:crypto';
+import type { PeerCertificate } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ClusterCredentials } from '../../raft/transport/rpc.js';
+import { ROLE_OU, certIdentity, type NodeIdentity } from './identity.js';
+import { TlsMaterialProvider } from './tls-provider.js';
+
+export { TlsMaterialProvider, presentedChain, type TlsMaterial } from './tls-provider.js';
+
+/**
+ * Channel options for every TLS channel to a manager: managers are dialled
+ * by IP, and Node warns (DEP0123) when an IP is sent as TLS server name; the
+ * managers' certificates all carry this name instead.
+ */
+export const tlsChannelOptions: ChannelOptions = { 'grpc.ssl_target_name_override': ROLE_OU.manager };
+
+/**
+ * Server credentials for the cluster port: present the provider's chain,
+ * request (never require) a client certificate, so a node without one can
+ * still fetch the root CA and ask for its first certificate. Handlers learn
+ * who called with peerIdentity(call). Updating the provider swaps the TLS
+ * context of the running server.
+ */
+export function serverCredentials(provider: TlsMaterialProvider): grpc.ServerCredentials {
+  // One provider in both places: grpc-js 1.14's createCertificateProviderServerCredentials
+  // passes its (ca, identity) arguments to the constructor as (identity, ca).
+  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
+}
+
+type AuthCall = { getAuthContext(): { sslPeerCertificate?: { raw: Buffer } } | null };
+
+/**
+ * The verified caller of a server call, or undefined when it sent no
+ * certificate or one not chaining to the trusted roots (grpc-js only exposes
+ * the peer certificate when the TLS socket is `authorized`).
+ */
+export function peerIdentity(call: AuthCall): NodeIdentity | undefined {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  if (!raw) return undefined;
+  try {
+    const { nodeId, role, clusterId } = certIdentity(raw);
+    return { nodeId, role, clusterId };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Replaces hostname checking (managers are addressed by IP): the server,
+ * already verified against the trusted roots, must hold a manager
+ * certificate, by OU and by SAN. Module-level so that equal credentials
+ * compare equal and channels share subchannels.
+ */
+export function checkManagerIdentity(_host: string, cert: PeerCertificate): Error | undefined {
+  try {
+    if (certIdentity(cert.raw).role !== 'manager') return new Error('server certificate is not a manager\'s');
+    if (!new X509Certificate(cert.raw).checkHost(ROLE_OU.manager, { subject: 'never' })) {
+      return new Error(`server certificate has no ${ROLE_OU.manager} name`);
+    }
+    return undefined;
+  } catch (e) {
+    return new Error(`server certificate: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Mutual-TLS channel credentials: the node's chain as client certificate,
+ * the provider's roots to verify a manager server. Each new connection reads
+ * the provider's latest material, so renewal needs no new credentials.
+ */
+export function clientCredentials(provider: TlsMaterialProvider): grpc.ChannelCredentials {
+  return grpc.experimental.createCertificateProviderChannelCredentials(provider, provider, { checkServerIdentity: checkManagerIdentity });
+}
+
+/** Trusts `rootsPem`, sends no client certificate: a joiner asking for its first certificate. */
+export function anonymousClientCredentials(rootsPem: string[]): grpc.ChannelCredentials {
+  return grpc.credentials.createSsl(Buffer.from(rootsPem.join('\n')), null, null, { checkServerIdentity: checkManagerIdentity });
+}
+
+/**
+ * TLS that verifies nothing: only to download the root CA, whose digest the
+ * caller must then check against the join token (tokenMatchesRoot).
+ */
+export function insecureTlsClientCredentials(): grpc.ChannelCredentials {
+  return grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+}
+
+/** rpc.ts's plug for mutual TLS, for the Raft transport and the cluster server. */
+export function clusterCredentials(provider: TlsMaterialProvider): ClusterCredentials {
+  return { server: () => serverCredentials(provider), client: () => clientCredentials(provider) };
+}

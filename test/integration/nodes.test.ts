@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually } from '../helpers/tswarmd.js';
+import { dk, findLeader, formSwarm, isUp, nodeList, runningByNode, startNodes, type Daemon } from '../helpers/cluster.js';
+import { countByDataRoot, taskProcesses } from '../helpers/processes.js';
+
+const MARKER = '86401';
+
+/** Task processes per node name, from what really runs on the machine. */
+async function processesByNode(ds: Daemon[]): Promise<Record<string, number>> {
+  const counts = await countByDataRoot(MARKER);
+  return Object.fromEntries(ds.map((d) => [d.name, counts.get(d.dataRoot) ?? 0]));
+}
+const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+// Three managers and two workers on loopback, formed and driven with the real docker CLI.
+test('joining nodes: spread, heal after a worker dies, drain, promote/demote, leader loss, leave and node rm', { timeout: 420_000 }, async (t) => {
+  const managers = await startNodes(3, { first: 21, prefix: 'm', executor: 'process' });
+  const workers = await startNodes(2, { first: 24, prefix: 'w', executor: 'process' });
+  const all = [...managers, ...workers];
+  t.after(async () => {
+    for (const d of all) await d.stop('SIGKILL');
+    for (const p of await taskProcesses(MARKER)) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
+  });
+  await formSwarm(managers, workers);
+  const [m1, m2, m3] = managers;
+  const [w1, w2] = workers;
+
+  await t.test('every manager lists the same five nodes', async () => {
+    const want = ['m1 Ready Leader', 'm2 Ready Reachable', 'm3 Ready Reachable', 'w1 Ready', 'w2 Ready'];
+    for (const m of managers) await eventually(async () => JSON.stringify(await nodeList(m)) === JSON.stringify(want), 20_000, `node ls on ${m.name}`);
+    const onWorker = await dk(w1, 'node', 'ls');
+    assert.equal(onWorker.code, 1);
+    assert.match(onWorker.stderr, /This node is not a swarm manager\. Worker nodes can't be used to view or modify cluster state/);
+    const info = await dk(w1, 'info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{len .Swarm.RemoteManagers}}');
+    assert.equal(info.stdout.trim(), 'active false 3');
+  });
+
+  assert.equal((await dk(m1, 'swarm', 'update', '--dispatcher-heartbeat', '1s')).code, 0);
+
+  await t.test('a service spreads over all five nodes, one process per task', async () => {
+    const r = await dk(m1, 'service', 'create', '-d', '--name', 'web', '--replicas', '10', 'busybox', 'sleep', MARKER);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(async () => {
+      const by = await runningByNode(m1, 'web');
+      return all.every((d) => by.get(d.name) === 2);
+    }, 30_000, 'two tasks on each node');
+    await eventually(async () => {
+      const p = await processesByNode(all);
+      return Object.values(p).every((n) => n === 2);
+    }, 10_000, 'two processes per node');
+  });
+
+  await t.test('a killed worker is marked Down within 3 heartbeats and its tasks run elsewhere; restarted, nothing runs twice', async () => {
+    const killedAt = Date.now();
+    await w1.stop('SIGKILL');
+    await eventually(async () => (await nodeList(m1)).includes('w1 Down'), 10_000, 'w1 down');
+    const downAfter = Date.now() - killedAt;
+    assert.ok(downAfter < 3 * 1000 + 2500, `down after ${downAfter} ms`);
+    await eventually(async () => {
+      const by = await runningByNode(m1, 'web');
+      return !by.has('w1') && [...by.values()].reduce((a, b) => a + b, 0) === 10;
+    }, 20_000, 'ten tasks on the other nodes');
+    await w1.restart();
+    await eventually(async () => (await nodeList(m1)).includes('w1 Ready'), 20_000, 'w1 ready again');
+    // w1's old tasks were replaced: it stops them, and no slot runs twice.
+    await eventually(async () => (await processesByNode(all)).w1 === 0 && total(await processesByNode(all)) === 10, 20_000, 'ten processes in all');
+  });
+
+  await t.test('a drained node gives up its tasks and gets none', async () => {
+    assert.equal((await dk(m1, 'node', 'update', '--availability', 'drain', 'w2')).code, 0);
+    await eventually(async () => {
+      const by = await runningByNode(m1, 'web');
+      return !by.has('w2') && [...by.values()].reduce((a, b) => a + b, 0) === 10;
+    }, 20_000, 'w2 drained');
+    await eventually(async () => (await processesByNode(all)).w2 === 0, 10_000, 'no process on w2');
+    assert.equal((await dk(m1, 'service', 'scale', '-d', 'web=12')).code, 0);
+    await eventually(async () => total(await processesByNode(all)) === 12, 20_000, 'twelve processes');
+    assert.equal((await processesByNode(all)).w2, 0);
+    assert.equal((await dk(m1, 'node', 'update', '--availability', 'active', 'w2')).code, 0);
+  });
+
+  await t.test('promote and demote while a client writes; the demoted leader hands over', async () => {
+    let writes = 0;
+    let stop = false;
+    const writer = (async () => {
+      while (!stop) {
+        const leader = await findLeader(managers.filter(isUp)).catch(() => undefined);
+        if (leader && (await dk(leader, 'service', 'update', '-d', '--label-add', `rev=${writes}`, 'web')).code === 0) writes++;
+      }
+    })();
+    assert.equal((await dk(m1, 'node', 'promote', 'w2')).code, 0);
+    await eventually(async () => (await nodeList(m1)).includes('w2 Ready Reachable'), 30_000, 'w2 a manager');
+    const demote = await dk(m2, 'node', 'demote', 'm1');
+    assert.equal(demote.code, 0, demote.stderr);
+    const survivors = [m2, m3, w2];
+    await eventually(async () => {
+      const l = await findLeader(survivors);
+      const ls = await nodeList(l);
+      return ls.includes('m1 Ready') && !ls.some((x) => x.startsWith('m1 Ready ')) ? ls : undefined;
+    }, 30_000, 'm1 a worker');
+    await eventually(async () => (await dk(m1, 'node', 'ls')).code === 1, 20_000, 'm1 stops serving as a manager');
+    stop = true;
+    await writer;
+    assert.ok(writes > 0, 'the client kept writing');
+  });
+
+  await t.test('the leader dies: a new one is elected and worker tasks keep running throughout', async () => {
+    const survivors = [m2, m3, w2];
+    const leader = await findLeader(survivors);
+    const before = (await taskProcesses(MARKER)).filter((p) => p.dataRoot === w1.dataRoot).map((p) => p.pid).sort();
+    await leader.stop('SIGKILL');
+    const rest = survivors.filter((d) => d !== leader);
+    const next = await findLeader(rest);
+    assert.notEqual(next, leader);
+    const after = (await taskProcesses(MARKER)).filter((p) => p.dataRoot === w1.dataRoot).map((p) => p.pid).sort();
+    assert.deepEqual(after, before, 'w1 tasks untouched');
+    assert.equal((await dk(next, 'service', 'scale', '-d', 'web=13')).code, 0);
+    await eventually(async () => (await nodeList(next)).includes(`${leader.name} Down Unreachable`), 30_000, 'dead leader unreachable');
+    // With one of three managers down, demoting another would lose the quorum.
+    const other = rest.find((d) => d !== next)!;
+    const refused = await dk(next, 'node', 'demote', other.name);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /can't remove member from the raft: this would result in a loss of quorum/);
+    await leader.restart();
+    await eventually(async () => (await nodeList(next)).filter((l) => / Ready/.test(l)).length === 5, 30_000, 'all ready again');
+  });
+
+  await t.test('a worker leaves; node rm removes it; managers and live nodes are refused', async () => {
+    const leader = await findLeader([m2, m3, w2]);
+    const up = await dk(leader, 'node', 'rm', 'w1');
+    assert.equal(up.code, 1);
+    assert.match(up.stderr, /is not down and can't be removed/);
+    const mgr = await dk(leader, 'node', 'rm', 'm3');
+    assert.equal(mgr.code, 1);
+    assert.match(mgr.stderr, /is a cluster manager and is a member of the raft cluster\. It must be demoted to worker before removal/);
+    const left = await dk(w1, 'swarm', 'leave');
+    assert.equal(left.code, 0, left.stderr);
+    assert.equal(left.stdout, 'Node left the swarm.\n');
+    await eventually(async () => (await nodeList(leader)).includes('w1 Down'), 20_000, 'w1 down after leave');
+    assert.equal((await dk(leader, 'node', 'rm', 'w1')).code, 0);
+    assert.ok(!(await nodeList(leader)).some((l) => l.startsWith('w1 ')));
+    assert.equal((await dk(w1, 'info', '--format', '{{.Swarm.LocalNodeState}}')).stdout.trim(), 'inactive');
+  });
+});
