@@ -4,10 +4,22 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): { cancel(): void };
 }
 
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); longer waits fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
+    // Long waits (certificate renewal, 90-day certificates) are chained timers.
+    let t: NodeJS.Timeout;
+    const end = Date.now() + ms;
+    const arm = (left: number) => {
+      t = setTimeout(() => {
+        const rest = end - Date.now();
+        if (rest > 0) arm(rest); else fn();
+      }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+    };
+    arm(ms);
     return { cancel: () => clearTimeout(t) };
   },
 };

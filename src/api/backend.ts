@@ -59,6 +59,8 @@ export interface DaemonBackend {
   control(): ControlAPI;
   /** Unlock key of the swarm (autolock), '' when none. */
   unlockKey(): string;
+  /** `swarm unlock` of a manager that restarted locked. */
+  unlock(key: string): Promise<void>;
   /** Log lines of the given tasks (service logs pass all of its tasks). */
   taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine>;
   /** unix socket path of the local Docker engine to forward to, if any. */

@@ -11,7 +11,7 @@ export const VERSION = '0.1.0';
 
 /** The swarm's shape as GET /swarm shows it (internal fields left out). */
 function swarmView(c: Cluster) {
-  const { RootDigest: _drop, ...rest } = c as Cluster & { RootDigest?: string };
+  const { RootDigest: _digest, RootCA: _ca, UnlockKey: _key, ...rest } = c;
   return rest;
 }
 
@@ -55,6 +55,7 @@ export const routes: [string, RegExp, Handler][] = [
     });
     ok(ctx);
   }],
+  ['POST', /^\/swarm\/unlock$/, async (ctx, b) => { await b.unlock((await readJson<{ UnlockKey?: string }>(ctx.req)).UnlockKey ?? ''); ok(ctx); }],
   ['GET', /^\/swarm\/unlockkey$/, (ctx, b) => { b.control(); sendJson(ctx.res, 200, { UnlockKey: b.unlockKey() }); }],
 
   // nodes

@@ -1,70 +1,101 @@
 import * as grpc from '@grpc/grpc-js';
 import { request } from 'node:http';
 import { logger } from '../log.js';
+import type { NodeIdentity } from '../manager/ca/identity.js';
+import type { IssueRequest, IssueResponse } from '../manager/ca/node-ca.js';
+import { peerIdentity } from '../manager/ca/tls.js';
 import { RAFT_STREAM, raftStreamHandler } from '../raft/transport/peer-transport.js';
-import { call, channelOptions, clientStream, insecureCredentials, unary } from '../raft/transport/rpc.js';
+import { call, channelOptions, clientStream, unary } from '../raft/transport/rpc.js';
 import type { Message } from '../raft/types.js';
+import { ApiError } from '../types/errors.js';
 
 const log = logger('cluster');
 export const JOIN = '/tswarm.Cluster/Join';
 export const HTTP = '/tswarm.Cluster/Http';
+export const ROOT_CA = '/tswarm.CA/GetRootCACertificate';
+export const ISSUE_CERT = '/tswarm.NodeCA/IssueNodeCertificate';
 
+/** A manager (already holding a manager certificate) asks to become a Raft member. */
 export interface JoinRequest {
-  token: string;
-  /** Set by a node that already has an identity (a promoted worker). */
-  nodeId?: string;
   /** The joiner's cluster address ("ip:port"). */
   addr: string;
-  description?: unknown;
 }
 export interface JoinResponse {
-  nodeId: string;
-  role: 'manager' | 'worker';
-  /** Managers only: this member's Raft ID and the members so far. */
-  raftId?: string;
-  members?: [string, { addr: string; nodeId: string }][];
-  /** Cluster addresses of the managers. */
-  managers: string[];
+  raftId: string;
+  members: [string, { addr: string; nodeId: string }][];
 }
 
 /** An Engine API request a follower hands to the leader. */
 export interface HttpRequest { method: string; url: string; headers: Record<string, string>; body: string }
 export interface HttpResponse { status: number; headers: Record<string, string>; body: string }
 
+export interface IssueAnswer extends IssueResponse { managers: string[] }
+
+/** What the cluster port serves; `caller` is the verified certificate's identity, if any. */
 export interface ClusterHandlers {
   raftMessage(m: Message): void;
-  join(req: JoinRequest): Promise<JoinResponse>;
-  http(req: HttpRequest): Promise<HttpResponse>;
+  join(req: JoinRequest, caller: NodeIdentity): Promise<JoinResponse>;
+  http(req: HttpRequest, caller: NodeIdentity): Promise<HttpResponse>;
+  rootCA(): Promise<{ certPem: string }>;
+  issueCertificate(req: IssueRequest, caller: NodeIdentity | undefined): Promise<IssueAnswer>;
 }
 
 /** Another service on the cluster port (the dispatcher's). */
 export interface ExtraService { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }
 
-/** The cluster port: Raft streams, joins, writes forwarded from followers, and the dispatcher. */
-export async function startClusterServer(addr: string, h: ClusterHandlers, extra: ExtraService[] = []): Promise<grpc.Server> {
+const PERMISSION_DENIED = 'permission denied: this call needs a manager certificate of this swarm';
+
+function status(err: unknown): Partial<grpc.StatusObject> {
+  const e = err as Error;
+  const code = e instanceof ApiError && e.status === 403 ? grpc.status.PERMISSION_DENIED
+    : e instanceof ApiError && e.status === 400 ? grpc.status.INVALID_ARGUMENT : grpc.status.UNKNOWN;
+  return { code, details: e.message };
+}
+
+/**
+ * The cluster port, mutual TLS: Raft streams, Raft joins and writes
+ * forwarded from followers (managers only), the root CA and first
+ * certificates (anyone; a token decides), and the dispatcher.
+ */
+export async function startClusterServer(addr: string, creds: grpc.ServerCredentials, h: ClusterHandlers, extra: ExtraService[] = []): Promise<grpc.Server> {
   const server = new grpc.Server(channelOptions);
-  const wrap = <Req, Res>(fn: (r: Req) => Promise<Res>): grpc.handleUnaryCall<unknown, unknown> => (c, cb) => {
-    fn(c.request as Req).then((res) => cb(null, res), (err: Error) => cb({ code: grpc.status.UNKNOWN, details: err.message }));
+  type Call = grpc.ServerUnaryCall<unknown, unknown>;
+  const handle = <Req, Res>(fn: (r: Req, call: Call) => Promise<Res>): grpc.handleUnaryCall<unknown, unknown> => (c, cb) => {
+    Promise.resolve().then(() => fn(c.request as Req, c)).then((res) => cb(null, res), (err) => cb(status(err)));
   };
+  const manager = (c: Call | grpc.ServerReadableStream<unknown, unknown>): NodeIdentity => {
+    const id = peerIdentity(c);
+    if (id?.role !== 'manager') throw new ApiError(403, PERMISSION_DENIED);
+    return id;
+  };
+  const raftStream = raftStreamHandler((m) => h.raftMessage(m));
   server.addService({
     Stream: clientStream(RAFT_STREAM),
     Join: unary(JOIN),
     Http: unary(HTTP),
   } as grpc.ServiceDefinition, {
-    Stream: raftStreamHandler((m) => h.raftMessage(m)),
-    Join: wrap(h.join),
-    Http: wrap(h.http),
+    Stream: (c: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      try { manager(c); } catch (err) { cb(status(err)); return; }
+      raftStream(c, cb);
+    },
+    Join: handle((r: JoinRequest, c) => h.join(r, manager(c))),
+    Http: handle((r: HttpRequest, c) => h.http(r, manager(c))),
+  });
+  server.addService({ Get: unary(ROOT_CA) } as grpc.ServiceDefinition, { Get: handle(() => h.rootCA()) });
+  server.addService({ Issue: unary(ISSUE_CERT) } as grpc.ServiceDefinition, {
+    Issue: handle((r: IssueRequest, c) => h.issueCertificate(r, peerIdentity(c))),
   });
   for (const e of extra) server.addService(e.definition, e.implementation);
   await new Promise<void>((resolve, reject) => {
-    server.bindAsync(addr, insecureCredentials.server(), (err) => (err ? reject(err) : resolve()));
+    server.bindAsync(addr, creds, (err) => (err ? reject(err) : resolve()));
   });
   log.info({ addr }, 'cluster port listening');
   return server;
 }
 
-export function clusterCall<Req, Res>(addr: string, path: string, req: Req, timeoutMs = 20_000): Promise<Res> {
-  const client = new grpc.Client(addr, insecureCredentials.client(), channelOptions);
+/** One call on a fresh channel to addr. */
+export function clusterCall<Req, Res>(addr: string, creds: grpc.ChannelCredentials, path: string, req: Req, timeoutMs = 20_000): Promise<Res> {
+  const client = new grpc.Client(addr, creds, channelOptions);
   return call<Req, Res>(client, path, req, timeoutMs).finally(() => client.close());
 }
 
@@ -80,4 +111,10 @@ export function replayHttp(socketPath: string, r: HttpRequest): Promise<HttpResp
     req.on('error', reject);
     req.end(r.body);
   });
+}
+
+/** A gRPC error's own text, without grpc-js's "2 UNKNOWN: " prefix. */
+export function grpcMessage(err: unknown): string {
+  const e = err as { details?: string; message?: string };
+  return e.details || e.message || String(err);
 }

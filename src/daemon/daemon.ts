@@ -1,9 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
 import { Agent } from '../agent/agent.js';
 import { RemoteDispatcher } from '../agent/remote-dispatcher.js';
@@ -11,19 +10,25 @@ import type { Clock } from '../clock.js';
 import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
+import { createKeyAndCSR, createRootCA, renewalDelayMs, signCSR } from '../manager/ca/certificates.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
-import { Manager, newManagerNode, newWorkerNode } from '../manager/manager.js';
+import { noLeader } from '../manager/controlapi/rpc-errors.js';
 import { dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
-import { insecureCredentials } from '../raft/transport/rpc.js';
-import { NO_LEADER, noLeader } from '../manager/controlapi/rpc-errors.js';
-import { HTTP, JOIN, clusterCall, replayHttp, startClusterServer, type ExtraService, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { KeyStore } from '../manager/keys/key-store.js';
+import { ERR_SWARM_LOCKED, LockedError, NotLockedError, parseUnlockKey } from '../manager/keys/unlock-key.js';
+import { Manager } from '../manager/manager.js';
+import { peerIdentity } from '../manager/ca/tls.js';
 import { IngressController } from '../network/ingress.js';
-import type { Message } from '../raft/types.js';
 import { PortProxy } from '../network/proxy.js';
+import { AesGcmCodec } from '../raft/storage/aes-gcm-codec.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
+import { HTTP, JOIN, clusterCall, grpcMessage, startClusterServer, type ExtraService, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { obtainCertificate, renewCertificate } from './joiner.js';
+import { managerHandlers, newRaftId } from './manager-rpc.js';
 import { mergeAsync } from './merge.js';
+import { NodeSecurity } from './node-security.js';
 import type { DaemonOptions } from './options.js';
 import { startSimNodes } from './sim-nodes.js';
 import { SwarmStateFile, type SwarmState } from './swarm-state.js';
@@ -33,35 +38,42 @@ const log = logger('daemon');
 export const ALREADY_IN_SWARM =
   'This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.';
 export const NOT_IN_SWARM = 'This node is not part of a swarm';
-export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';
 export const LEAVE_AS_MANAGER =
   'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.';
+const RENEW_RETRY_MS = 5000;
 
 /**
- * One tswarm node: the swarm membership of this host, its manager (when it
- * is one), its agent, and the ingress proxy. The Engine API server calls it.
+ * One tswarm node: its swarm membership (identity, certificates, keys), its
+ * manager when it is one, its agent, and the ingress proxy. The Engine API
+ * server calls it.
  */
 export class Daemon implements DaemonBackend {
   private state?: SwarmState;
+  /** A manager that restarted under autolock waits here for `swarm unlock`. */
+  private locked?: SwarmState;
+  private keys?: KeyStore;
+  private security?: NodeSecurity;
   private manager?: Manager;
   private agent?: Agent;
   private remote?: RemoteDispatcher;
-  private roleChange?: Promise<unknown>;
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
   private clusterServer?: grpc.Server;
+  private renewTimer?: { cancel(): void };
+  private roleChange?: Promise<unknown>;
+  private codec?: AesGcmCodec;
+  /** The unlock key the key store is sealed with now ('' when plain). */
+  private sealedWith = '';
+  private unwatchAutolock?: () => void;
   private stateFile: SwarmStateFile;
-  /** Serializes init/leave/start/stop so they never interleave. */
+  /** Serializes init/join/leave/unlock/start/stop and role changes so they never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private opts: DaemonOptions,
-    private executor: Executor,
-    private clock: Clock,
-    private engine?: string,
-  ) {
-    this.stateFile = new SwarmStateFile(join(opts.dataRoot, 'swarm'));
+  constructor(private opts: DaemonOptions, private executor: Executor, private clock: Clock, private engine?: string) {
+    this.stateFile = new SwarmStateFile(this.swarmDir);
   }
+
+  private get swarmDir() { return join(this.opts.dataRoot, 'swarm'); }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lifecycle.then(fn);
@@ -69,11 +81,20 @@ export class Daemon implements DaemonBackend {
     return run;
   }
 
-  /** Resumes the swarm this node was part of before it stopped. */
+  /** Resumes the swarm this node was part of before it stopped (or waits, locked, for its key). */
   start(): Promise<void> {
     return this.serial(async () => {
       const state = await this.stateFile.load();
-      if (state) await this.activate(state, undefined);
+      if (!state) return;
+      try {
+        this.keys = await KeyStore.open(this.swarmDir);
+      } catch (err) {
+        if (!(err instanceof LockedError)) throw err;
+        this.locked = state;
+        log.warn('the swarm is locked: run `docker swarm unlock` with the unlock key');
+        return;
+      }
+      await this.activate(state, undefined);
     });
   }
 
@@ -81,41 +102,41 @@ export class Daemon implements DaemonBackend {
     return this.serial(() => this.deactivate({ shutdownTasks: false }));
   }
 
-  hostname(): string {
-    return this.opts.hostname ?? osHostname();
-  }
-
-  executorName(): string {
-    return this.executor.name;
-  }
-
-  engineSocket(): string | undefined {
-    return this.engine;
-  }
+  hostname(): string { return this.opts.hostname ?? osHostname(); }
+  executorName(): string { return this.executor.name; }
+  engineSocket(): string | undefined { return this.engine; }
 
   unlockKey(): string {
-    return '';
+    return this.control() && this.manager!.unlockKey();
+  }
+
+  /** `swarm unlock`: opens the sealed keys and starts the manager. */
+  unlock(key: string): Promise<void> {
+    return this.serial(async () => {
+      const state = this.locked;
+      if (!state) throw this.state ? new NotLockedError() : unavailable(NOT_IN_SWARM);
+      this.keys = await KeyStore.open(this.swarmDir, parseUnlockKey(key));
+      this.sealedWith = key;
+      this.locked = undefined;
+      await this.activate(state, undefined);
+    });
   }
 
   swarmInfo(): SwarmInfo {
     const st = this.state;
-    if (!st) {
-      return { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null };
+    if (this.locked) {
+      return { NodeID: this.locked.nodeId, NodeAddr: '', LocalNodeState: 'locked', ControlAvailable: false, Error: '', RemoteManagers: null };
     }
+    if (!st) return { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null };
+    const base = { NodeID: st.nodeId, NodeAddr: st.advertiseAddr.split(':')[0], LocalNodeState: 'active' as const, Error: '' };
     if (!this.manager) {
-      return {
-        NodeID: st.nodeId, NodeAddr: st.advertiseAddr.split(':')[0], LocalNodeState: 'active', ControlAvailable: false,
-        Error: '', RemoteManagers: (st.managers ?? []).map((Addr) => ({ NodeID: '', Addr })),
-      };
+      return { ...base, ControlAvailable: false, RemoteManagers: (st.managers ?? []).map((Addr) => ({ NodeID: '', Addr })) };
     }
     const { cluster, nodes } = this.manager.store.view((tx) => ({ cluster: tx.cluster(), nodes: tx.nodes.all() }));
     const managers = nodes.filter((n) => n.Spec.Role === 'manager');
     return {
-      NodeID: st.nodeId,
-      NodeAddr: st.advertiseAddr.split(':')[0],
-      LocalNodeState: 'active',
-      ControlAvailable: st.role === 'manager',
-      Error: '',
+      ...base,
+      ControlAvailable: true,
       RemoteManagers: managers.map((n) => ({ NodeID: n.ID, Addr: n.ManagerStatus?.Addr ?? '' })),
       Nodes: nodes.length,
       Managers: managers.length,
@@ -128,46 +149,67 @@ export class Daemon implements DaemonBackend {
   }
 
   control(): ControlAPI {
+    if (this.locked) throw unavailable(ERR_SWARM_LOCKED);
     if (this.state && !this.manager) throw unavailable(WORKER_NOT_MANAGER);
     if (!this.manager || this.state?.role !== 'manager') throw unavailable(NOT_A_SWARM_MANAGER);
     return this.manager.control;
   }
 
+  /** `swarm init`: a new root CA, this node's manager certificate, and a one-member Raft. */
   init(req: SwarmInitRequest): Promise<string> {
     return this.serial(async () => {
-      if (this.state) throw unavailable(ALREADY_IN_SWARM);
+      if (this.state || this.locked) throw unavailable(ALREADY_IN_SWARM);
       const { listenAddr, advertiseAddr } = this.addresses(req);
       const state: SwarmState = { nodeId: newId(), role: 'manager', advertiseAddr, listenAddr, raftId: newRaftId() };
-      await this.activate(state, req);
-      await this.stateFile.save(state);
+      const clusterId = newId();
+      const now = new Date(this.clock.now());
+      const rootCA = createRootCA(now);
+      const { keyPem, csrPem } = createKeyAndCSR();
+      const expiryMs = Math.round((req.Spec?.CAConfig?.NodeCertExpiry ?? 90 * 24 * 3600e9) / 1e6);
+      const certChainPem = signCSR(rootCA, csrPem, { nodeId: state.nodeId, role: 'manager', clusterId, now, expiryMs });
+      try {
+        this.keys = await KeyStore.open(this.swarmDir);
+        this.security = await NodeSecurity.create(this.swarmDir, this.keys, { keyPem, certChainPem, rootsPem: [rootCA.certPem] });
+        await this.activate(state, { ...req, rootCA, clusterId });
+        await this.stateFile.save(state);
+      } catch (err) {
+        await this.deactivate({ shutdownTasks: true });
+        await this.stateFile.erase();
+        throw err;
+      }
       log.info({ nodeId: state.nodeId, advertiseAddr }, 'swarm initialized');
       return state.nodeId;
     });
   }
 
-  /** `swarm join`: asks a manager to add this node, as a worker or (a Raft member) as a manager. */
+  /** `swarm join`: a certificate from the swarm's CA (the token decides the role), then, as a manager, Raft membership. */
   join(req: SwarmJoinRequest): Promise<void> {
     return this.serial(async () => {
-      if (this.state) throw unavailable(ALREADY_IN_SWARM);
+      if (this.state || this.locked) throw unavailable(ALREADY_IN_SWARM);
       const remote = req.RemoteAddrs?.[0];
       if (!remote) throw new ApiError(400, 'at least 1 RemoteAddr is required to join');
       const { listenAddr, advertiseAddr } = this.addresses(req);
-      // Listen first: a manager's leader starts replicating as soon as the membership change commits.
-      this.clusterServer = await startClusterServer(listenAddr, this.clusterHandlers(), this.clusterServices());
-      let res: JoinResponse;
+      const { answer, material } = await obtainCertificate(withPort(remote), req.JoinToken, advertiseAddr, await this.describe());
+      const state: SwarmState = { nodeId: answer.nodeId, role: answer.role, advertiseAddr, listenAddr, managers: answer.managers };
       try {
-        res = await clusterCall<JoinRequest, JoinResponse>(withPort(remote), JOIN, {
-          token: req.JoinToken, addr: advertiseAddr, description: await this.describe(),
-        });
+        this.keys = await KeyStore.open(this.swarmDir);
+        this.security = await NodeSecurity.create(this.swarmDir, this.keys, material);
+        let members: JoinResponse['members'] | undefined;
+        if (answer.role === 'manager') {
+          // Listen first: the leader starts replicating as soon as the membership change commits.
+          await this.listen(listenAddr);
+          const res = await clusterCall<JoinRequest, JoinResponse>(withPort(remote), this.security.credentials.client(), JOIN, { addr: advertiseAddr });
+          state.raftId = res.raftId;
+          members = res.members;
+        }
+        await this.activate(state, undefined, members);
+        await this.stateFile.save(state);
       } catch (err) {
-        this.clusterServer.forceShutdown();
-        this.clusterServer = undefined;
-        throw new ApiError(400, grpcMessage(err));
+        await this.deactivate({ shutdownTasks: true });
+        await this.stateFile.erase();
+        throw err instanceof ApiError ? err : new ApiError(500, grpcMessage(err));
       }
-      const state: SwarmState = { nodeId: res.nodeId, role: res.role, advertiseAddr, listenAddr, raftId: res.raftId, managers: res.managers };
-      await this.activate(state, undefined, res.members);
-      await this.stateFile.save(state);
-      log.info({ nodeId: res.nodeId, role: res.role, remote }, `joined the swarm as a ${res.role}`);
+      log.info({ nodeId: answer.nodeId, role: answer.role, remote }, `joined the swarm as a ${answer.role}`);
     });
   }
 
@@ -177,47 +219,43 @@ export class Daemon implements DaemonBackend {
     return { listenAddr, advertiseAddr: resolveAddr(req.AdvertiseAddr || this.opts.advertiseAddr, listenAddr) };
   }
 
-  /** The leader's side of a join: check the token, record the node, and for a manager add the Raft member. */
-  private async acceptJoin(req: JoinRequest): Promise<JoinResponse> {
+  /** Cluster addresses of the managers: from the store on a manager, else as last told. */
+  private managerAddrs(): string[] {
     const m = this.manager;
-    if (!m?.raft) throw new Error('This node is not a swarm manager.');
-    if (!m.raft.isLeader) {
-      const leader = m.leaderMember();
-      if (!leader) throw new Error(NO_LEADER);
-      return clusterCall<JoinRequest, JoinResponse>(leader.addr, JOIN, req);
-    }
-    const cluster = m.store.view((tx) => tx.cluster());
-    const promoted = req.nodeId ? m.store.view((tx) => tx.nodes.get(req.nodeId!)) : undefined;
-    const role = cluster && sameSecret(req.token, cluster.JoinTokens.Manager) ? 'manager'
-      : cluster && sameSecret(req.token, cluster.JoinTokens.Worker) ? 'worker'
-        // A promoted worker joins Raft with the identity it has.
-        : promoted?.Spec.Role === 'manager' && !promoted.ManagerStatus ? 'manager' : undefined;
-    if (!role) throw new Error(INVALID_JOIN_TOKEN);
-    const nodeId = promoted?.ID ?? newId();
-    const description = req.description as NodeDescription | undefined;
-    if (role === 'worker') {
-      await m.store.update((tx) => tx.create('nodes', newWorkerNode(nodeId, req.addr, description)));
-      return { nodeId, role, managers: this.managerAddrs() };
-    }
-    const raftId = newRaftId();
-    // The node object first: once the member is added, commits need the joiner, which starts only after we answer.
-    await m.store.update((tx) => {
-      const cur = tx.nodes.get(nodeId);
-      const node = newManagerNode(nodeId, req.addr, description ?? cur?.Description);
-      if (cur) tx.update('nodes', { ...structuredClone(cur), ManagerStatus: node.ManagerStatus });
-      else tx.create('nodes', node);
-    });
-    try {
-      await m.raft.proposeConfChange({ type: 'add', id: raftId, context: JSON.stringify({ addr: req.addr, nodeId }) }, 20_000);
-    } catch (err) {
-      await m.store.update((tx) => {
-        const cur = tx.nodes.get(nodeId);
-        if (!promoted) tx.remove('nodes', nodeId);
-        else if (cur) { const { ManagerStatus: _no, ...rest } = structuredClone(cur); tx.update('nodes', rest as typeof cur); }
-      }).catch(() => undefined);
-      throw err;
-    }
-    return { nodeId, role, raftId, members: [...m.raft.members], managers: this.managerAddrs() };
+    if (!m) return this.state?.managers ?? [];
+    const own = this.state?.advertiseAddr;
+    const addrs = m.store.view((tx) => tx.nodes.all())
+      .filter((n) => n.Spec.Role === 'manager' && n.ManagerStatus?.Addr).map((n) => n.ManagerStatus!.Addr);
+    return [...(own ? [own] : []), ...addrs.filter((a) => a !== own)];
+  }
+
+  private async listen(listenAddr: string) {
+    if (this.clusterServer) return;
+    const sec = this.security!;
+    this.clusterServer = await startClusterServer(listenAddr, sec.credentials.server(), managerHandlers({
+      manager: () => this.manager,
+      credentials: () => sec.credentials.client(),
+      managerAddrs: () => this.managerAddrs(),
+      apiSocket: () => this.opts.hosts.find((h) => h.startsWith('unix://'))?.slice('unix://'.length),
+    }), this.clusterServices());
+  }
+
+  /** The dispatcher on the cluster port, answered by the leader's dispatcher; callers need a certificate. */
+  private clusterServices(): ExtraService[] {
+    return [{
+      definition: dispatcherServiceDefinition,
+      implementation: dispatcherServiceHandlers({
+        local: () => (this.manager?.raft?.isLeader ? this.manager.dispatcher : undefined),
+        leaderAddr: () => this.manager?.leaderMember()?.addr,
+        managers: () => this.managerAddrs(),
+        identify: (call) => peerIdentity(call as never),
+        requireIdentity: true,
+        admit: (nodeId) => {
+          const known = this.manager?.store.view((tx) => tx.nodes.get(nodeId));
+          if (!known) throw new ApiError(403, `node ${nodeId} was removed from the swarm`);
+        },
+      }),
+    }];
   }
 
   /** The heartbeat tells the role the managers want: a promoted worker joins Raft; a demoted manager, out of Raft, stops its manager. */
@@ -232,11 +270,14 @@ export class Daemon implements DaemonBackend {
   private async promoteSelf() {
     const st = this.state;
     if (!st || st.role !== 'worker') return;
+    // A manager certificate first: Raft and the manager calls accept only that.
+    await this.renewNow();
+    if (this.security!.identity().role !== 'manager') throw new Error('the managers have not issued a manager certificate yet');
     let res: JoinResponse | undefined;
     let lastErr: unknown;
     for (const addr of st.managers ?? []) {
       try {
-        res = await clusterCall<JoinRequest, JoinResponse>(addr, JOIN, { token: '', nodeId: st.nodeId, addr: st.advertiseAddr, description: await this.describe() });
+        res = await clusterCall<JoinRequest, JoinResponse>(addr, this.security!.credentials.client(), JOIN, { addr: st.advertiseAddr });
         break;
       } catch (err) { lastErr = err; }
     }
@@ -251,72 +292,15 @@ export class Daemon implements DaemonBackend {
   private async demoteSelf() {
     const st = this.state;
     if (!st || st.role !== 'manager' || !this.manager) return;
+    const managers = this.managerAddrs().filter((a) => a !== st.advertiseAddr);
     await this.stopManager();
     // A later promotion joins Raft afresh, under a new member ID.
-    await rm(join(this.opts.dataRoot, 'swarm', 'raft'), { recursive: true, force: true });
-    const next: SwarmState = { ...st, role: 'worker', raftId: undefined, managers: st.managers?.length ? st.managers : this.managerAddrsFromRaft() };
+    await rm(join(this.swarmDir, 'raft'), { recursive: true, force: true });
+    const next: SwarmState = { ...st, role: 'worker', raftId: undefined, managers };
     this.state = next;
     await this.stateFile.save(next);
+    await this.renewNow().catch((err) => log.warn({ err: String(err) }, 'worker certificate not renewed yet'));
     log.info('demoted: this node is now a worker');
-  }
-
-  private async stopManager() {
-    for (const a of this.simAgents) await a.stop();
-    this.simAgents = [];
-    await this.ingress?.stop();
-    this.ingress = undefined;
-    const m = this.manager;
-    const addrs = this.managerAddrs();
-    this.manager = undefined;
-    this.lastManagers = addrs;
-    await m?.close();
-  }
-
-  private lastManagers: string[] = [];
-  private managerAddrsFromRaft(): string[] {
-    return this.lastManagers.filter((a) => a !== this.state?.advertiseAddr);
-  }
-
-  /** Cluster addresses of the managers: from the store on a manager, else as last told. */
-  private managerAddrs(): string[] {
-    const m = this.manager;
-    if (!m) return this.state?.managers ?? [];
-    const own = this.state?.advertiseAddr;
-    const addrs = m.store.view((tx) => tx.nodes.all())
-      .filter((n) => n.Spec.Role === 'manager' && n.ManagerStatus?.Addr).map((n) => n.ManagerStatus!.Addr);
-    return [...(own ? [own] : []), ...addrs.filter((a) => a !== own)];
-  }
-
-  /** The dispatcher on the cluster port, answered by the leader's dispatcher. */
-  private clusterServices(): ExtraService[] {
-    return [{
-      definition: dispatcherServiceDefinition,
-      implementation: dispatcherServiceHandlers({
-        local: () => (this.manager?.raft?.isLeader ? this.manager.dispatcher : undefined),
-        leaderAddr: () => this.manager?.leaderMember()?.addr,
-        managers: () => this.managerAddrs(),
-        identify: () => undefined,
-        requireIdentity: false,
-        admit: (nodeId) => {
-          const known = this.manager?.store.view((tx) => tx.nodes.get(nodeId));
-          if (!known) throw new ApiError(404, `node ${nodeId} not found`);
-        },
-      }),
-    }];
-  }
-
-  private clusterHandlers() {
-    return {
-      raftMessage: (msg: Message) => this.manager?.step(msg),
-      join: (r: JoinRequest) => this.acceptJoin(r),
-      http: (r: HttpRequest) => this.replayOnLeader(r),
-    };
-  }
-
-  private async replayOnLeader(r: HttpRequest): Promise<HttpResponse> {
-    const sock = this.opts.hosts.find((h) => h.startsWith('unix://'));
-    if (!sock) throw new Error('this manager has no unix API socket to replay forwarded requests on');
-    return replayHttp(sock.slice('unix://'.length), r);
   }
 
   leaderProxy(): ((req: IncomingMessage, res: ServerResponse, url: string) => Promise<void>) | undefined {
@@ -331,7 +315,7 @@ export class Daemon implements DaemonBackend {
       if (req.headers['content-type']) headers['content-type'] = String(req.headers['content-type']);
       let out: HttpResponse;
       try {
-        out = await clusterCall<HttpRequest, HttpResponse>(leader.addr, HTTP, { method: req.method ?? 'POST', url, headers, body });
+        out = await clusterCall<HttpRequest, HttpResponse>(leader.addr, this.security!.credentials.client(), HTTP, { method: req.method ?? 'POST', url, headers, body });
       } catch (err) {
         throw noLeader(grpcMessage(err));
       }
@@ -342,9 +326,10 @@ export class Daemon implements DaemonBackend {
 
   leave(force: boolean): Promise<void> {
     return this.serial(async () => {
-      if (!this.state) throw unavailable(NOT_IN_SWARM);
-      if (this.state.role === 'manager' && !force) throw unavailable(LEAVE_AS_MANAGER);
+      if (!this.state && !this.locked) throw unavailable(NOT_IN_SWARM);
+      if ((this.state?.role ?? this.locked?.role) === 'manager' && !force) throw unavailable(LEAVE_AS_MANAGER);
       await this.deactivate({ shutdownTasks: true });
+      this.locked = undefined;
       await this.stateFile.erase();
       log.info('left the swarm');
     });
@@ -376,15 +361,18 @@ export class Daemon implements DaemonBackend {
     return { ...d, Hostname: this.hostname() };
   }
 
-  private async activate(state: SwarmState, init: SwarmInitRequest | undefined, members?: JoinResponse['members']) {
-    this.clusterServer ??= await startClusterServer(state.listenAddr, this.clusterHandlers(), this.clusterServices());
+  private async activate(state: SwarmState, init: (SwarmInitRequest & { rootCA: import('../manager/ca/root-ca.js').CAKeyPair; clusterId: string }) | undefined, members?: JoinResponse['members']) {
+    this.security ??= await NodeSecurity.load(this.swarmDir, this.keys!);
+    if (!this.security) throw new Error(`no node certificate under ${this.swarmDir}: leave the swarm and join again`);
+    await this.listen(state.listenAddr);
     if (state.role === 'manager') await this.startManager(state, init, members);
     this.state = state;
     const description = await this.describe();
+    const sec = this.security;
     // Every agent, a manager's too, reaches the leader's dispatcher over the cluster port.
     this.remote = new RemoteDispatcher({
       managers: this.managerAddrs().length ? this.managerAddrs() : [state.advertiseAddr],
-      credentials: () => insecureCredentials.client(),
+      credentials: () => sec.credentials.client(),
       onManagers: (addrs) => void this.rememberManagers(addrs),
     });
     this.agent = new Agent({
@@ -397,21 +385,57 @@ export class Daemon implements DaemonBackend {
     if (this.manager && this.opts.simNodes > 0) {
       this.simAgents = await startSimNodes(this.opts.simNodes, this.manager.dispatcher, this.clock);
     }
+    this.scheduleRenewal();
   }
 
-  private async startManager(state: SwarmState, init: SwarmInitRequest | undefined, members?: JoinResponse['members']) {
-    const manager = new Manager(join(this.opts.dataRoot, 'swarm'), this.clock);
+  private async startManager(state: SwarmState, init: Parameters<Daemon['activate']>[1], members?: JoinResponse['members']) {
+    const manager = new Manager(this.swarmDir, this.clock);
     this.manager = manager;
-    await manager.open({ raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found: !!init, members });
+    this.codec = new AesGcmCodec(this.keys!.dataKeys);
+    await manager.open({
+      raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found: !!init, members,
+      credentials: this.security!.credentials, codec: this.codec,
+    });
+    this.unwatchAutolock = manager.store.watch((events) => {
+      if (events.some((e) => e.table === 'cluster')) void this.serial(() => this.syncAutolock());
+    });
+    void this.serial(() => this.syncAutolock());
     if (!init) await this.settle(manager);
     if (init) {
       await manager.bootstrap({
         nodeId: state.nodeId, description: await this.describe(), addr: state.advertiseAddr, spec: init.Spec,
         defaultAddrPool: init.DefaultAddrPool, subnetSize: init.SubnetSize, dataPathPort: init.DataPathPort,
+        rootCA: init.rootCA, clusterId: init.clusterId,
       });
     }
     this.ingress = new IngressController(manager.store, new PortProxy());
     this.ingress.start();
+  }
+
+  /** Autolock on every manager: its keys sealed with the swarm's unlock key (a new data key with it), or plain again. */
+  private async syncAutolock() {
+    const m = this.manager;
+    const keys = this.keys;
+    if (!m || !keys) return;
+    const want = m.unlockKey();
+    if (want === this.sealedWith) return;
+    if (want) await keys.seal(parseUnlockKey(want));
+    else await keys.unseal();
+    this.sealedWith = want;
+    this.codec?.setKeys(keys.dataKeys);
+    log.info({ autolock: !!want }, want ? 'keys sealed with the unlock key' : 'keys unsealed');
+  }
+
+  private async stopManager() {
+    this.unwatchAutolock?.();
+    this.unwatchAutolock = undefined;
+    for (const a of this.simAgents) await a.stop();
+    this.simAgents = [];
+    await this.ingress?.stop();
+    this.ingress = undefined;
+    const m = this.manager;
+    this.manager = undefined;
+    await m?.close();
   }
 
   /** A worker keeps the managers it was last told of, to find a leader after a restart. */
@@ -420,6 +444,35 @@ export class Daemon implements DaemonBackend {
     if (!st || JSON.stringify(st.managers) === JSON.stringify(addrs)) return;
     st.managers = addrs;
     await this.stateFile.save(st).catch((err) => log.warn({ err: String(err) }, 'saving managers failed'));
+  }
+
+  /** Certificates renew at a random point between 50 % and 80 % of their life. */
+  private scheduleRenewal(delayMs?: number) {
+    this.renewTimer?.cancel();
+    const sec = this.security;
+    if (!sec || !this.state) return;
+    const id = sec.identity();
+    const wait = delayMs ?? renewalDelayMs(id.notBefore, id.notAfter, Math.random, new Date(this.clock.now()));
+    this.renewTimer = this.clock.setTimeout(() => {
+      void this.serial(() => this.renewNow()).then(
+        () => this.scheduleRenewal(),
+        (err) => { log.warn({ err: String(err) }, 'certificate renewal failed; retrying'); this.scheduleRenewal(RENEW_RETRY_MS); },
+      );
+    }, wait);
+  }
+
+  /** Asks the managers for a new certificate (the role comes from the store) and starts using it. */
+  private async renewNow() {
+    const st = this.state;
+    const sec = this.security;
+    if (!st || !sec) return;
+    const managers = this.managerAddrs().length ? this.managerAddrs() : st.managers ?? [];
+    const { answer, material } = await renewCertificate(managers, sec.provider, st.advertiseAddr);
+    await sec.update(material);
+    // New connections carry the new certificate.
+    this.remote?.resetConnections();
+    if (answer.managers.length && !this.manager) await this.rememberManagers(answer.managers);
+    log.info({ role: answer.role }, 'node certificate renewed');
   }
 
   /** On restart, give a sole manager a moment to lead again before the API answers writes. */
@@ -431,39 +484,21 @@ export class Daemon implements DaemonBackend {
   }
 
   private async deactivate(o: { shutdownTasks: boolean }) {
-    for (const a of this.simAgents) await a.stop();
-    this.simAgents = [];
+    this.renewTimer?.cancel();
     await this.agent?.stop(o);
     this.remote?.close();
     this.remote = undefined;
-    await this.ingress?.stop();
-    await this.manager?.close();
+    await this.stopManager();
     this.clusterServer?.forceShutdown();
     this.clusterServer = undefined;
     this.agent = undefined;
-    this.ingress = undefined;
-    this.manager = undefined;
     this.state = undefined;
+    this.security = undefined;
+    this.keys = undefined;
+    this.sealedWith = '';
   }
-}
-
-function newRaftId(): string {
-  return randomBytes(8).toString('hex');
-}
-
-/** Join tokens compared in constant time. */
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function withPort(addr: string): string {
   return /:\d+$/.test(addr) ? addr : `${addr}:2377`;
-}
-
-/** A gRPC error's own text, without grpc-js's "2 UNKNOWN: " prefix. */
-function grpcMessage(err: unknown): string {
-  const e = err as { details?: string; message?: string };
-  return e.details || e.message || String(err);
 }

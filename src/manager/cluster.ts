@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Cluster, SwarmSpec } from '../types/objects.js';
 import { newJoinToken } from './ca/tokens.js';
+import { rootDigest, type CAKeyPair } from './ca/root-ca.js';
+import { tlsInfo } from './ca/node-ca.js';
 
 const SECOND_NS = 1e9;
 
@@ -38,19 +39,19 @@ export function withSpecDefaults(spec: SwarmSpec | undefined): SwarmSpec {
 }
 
 export function newCluster(o: {
-  clock: Clock; spec?: SwarmSpec; defaultAddrPool?: string[]; subnetSize?: number; dataPathPort?: number;
+  clock: Clock; rootCA: CAKeyPair; clusterId: string; spec?: SwarmSpec; defaultAddrPool?: string[]; subnetSize?: number; dataPathPort?: number;
 }): Cluster {
-  // Until the CA lands, the token's digest covers this cluster's random root secret.
-  const rootDigest = createHash('sha256').update(randomBytes(32)).digest('hex');
+  const digest = rootDigest(o.rootCA.certPem);
   return {
-    ID: newId(), Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
+    ID: o.clusterId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
     Spec: withSpecDefaults(o.spec),
-    TLSInfo: { TrustRoot: '', CertIssuerSubject: '', CertIssuerPublicKey: '' },
+    TLSInfo: tlsInfo(o.rootCA.certPem),
     RootRotationInProgress: false,
     DefaultAddrPool: o.defaultAddrPool?.length ? o.defaultAddrPool : ['10.0.0.0/8'],
     SubnetSize: o.subnetSize || 24,
     DataPathPort: o.dataPathPort || 4789,
-    JoinTokens: { Worker: newJoinToken(rootDigest), Manager: newJoinToken(rootDigest) },
-    RootDigest: rootDigest,
+    JoinTokens: { Worker: newJoinToken(digest), Manager: newJoinToken(digest) },
+    RootDigest: digest,
+    RootCA: { CACert: o.rootCA.certPem, CAKey: o.rootCA.keyPem },
   } as Cluster;
 }

@@ -4,7 +4,10 @@ import { logger } from '../log.js';
 import { RaftNode, type Member } from '../raft/node/raft-node.js';
 import { FileRaftStorage } from '../raft/storage/file-storage.js';
 import { PeerTransport } from '../raft/transport/peer-transport.js';
-import { insecureCredentials } from '../raft/transport/rpc.js';
+import type { ClusterCredentials } from '../raft/transport/rpc.js';
+import type { RecordCodec } from '../raft/storage/records.js';
+import type { CAKeyPair } from './ca/root-ca.js';
+import { NodeCA } from './ca/node-ca.js';
 import type { Message, RaftId } from '../raft/types.js';
 import { MemoryStore } from '../store/store.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
@@ -16,6 +19,8 @@ import { Dispatcher } from './dispatcher/dispatcher.js';
 import { leaderComponents } from './leader-components.js';
 import { RaftChangeLog, StoreStateMachine } from './raft-store.js';
 import { RoleManager, canRemoveMember } from './role-manager.js';
+import { newManagerNode } from './nodes.js';
+export { newManagerNode, newWorkerNode } from './nodes.js';
 
 const log = logger('manager');
 
@@ -32,9 +37,15 @@ export interface BootstrapOptions {
   subnetSize?: number;
   dataPathPort?: number;
   availability?: 'active' | 'pause' | 'drain';
+  rootCA: CAKeyPair;
+  clusterId: string;
 }
 
 export interface RaftSetup {
+  /** Mutual TLS for the Raft transport. */
+  credentials: ClusterCredentials;
+  /** Encrypts the Raft log and snapshots at rest. */
+  codec: RecordCodec;
   raftId: RaftId;
   nodeId: string;
   addr: string;
@@ -52,6 +63,7 @@ export class Manager {
   readonly store: MemoryStore;
   readonly control: Control;
   readonly dispatcher: Dispatcher;
+  readonly ca: NodeCA;
   raft?: RaftNode;
   private transport?: PeerTransport;
   private components: LeaderComponent[];
@@ -68,19 +80,20 @@ export class Manager {
       canRemoveManager: (nodeId) => !this.raft || canRemoveMember(this.raft, this.reachableMembers(), nodeId),
     });
     this.dispatcher = new Dispatcher(this.store, clock);
+    this.ca = new NodeCA(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
     this.components = [this.dispatcher, new RoleManager(this.store, clock, () => this.raft, () => this.reachableMembers()), new Allocator(deps), ...leaderComponents(deps)];
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */
   async open(s: RaftSetup): Promise<void> {
-    this.transport = new PeerTransport(insecureCredentials, (id) => this.raft?.reportUnreachable(id));
+    this.transport = new PeerTransport(s.credentials, (id) => this.raft?.reportUnreachable(id));
     // The store fills from Raft only after this start, so the timing comes from the
     // swarm defaults; applying a cluster's own Raft settings is still to do.
     const raft = defaultSwarmSpec().Raft!;
     this.raft = await RaftNode.start({
       id: s.raftId,
-      storage: new FileRaftStorage(join(this.dataDir, 'raft')),
+      storage: new FileRaftStorage(join(this.dataDir, 'raft'), { codec: s.codec }),
       sm: new StoreStateMachine(this.store),
       send: (msgs) => this.transport?.send(msgs),
       tickMs: RAFT_TICK_MS,
@@ -91,6 +104,11 @@ export class Manager {
       onMembers: (members) => this.setPeers(s.raftId, members),
       onLeadership: (leading) => this.setLeading(leading),
     }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
+  }
+
+  /** The autolock key, '' while autolock is off. */
+  unlockKey(): string {
+    return this.store.view((tx) => tx.cluster()?.UnlockKey) ?? '';
   }
 
   /** A Raft message from a peer's stream. */
@@ -151,7 +169,7 @@ export class Manager {
   async bootstrap(o: BootstrapOptions): Promise<Cluster> {
     await this.raft!.waitLeaderReady(15_000);
     const cluster = newCluster({
-      clock: this.clock, spec: o.spec, defaultAddrPool: o.defaultAddrPool,
+      clock: this.clock, rootCA: o.rootCA, clusterId: o.clusterId, spec: o.spec, defaultAddrPool: o.defaultAddrPool,
       subnetSize: o.subnetSize, dataPathPort: o.dataPathPort,
     });
     await this.store.update((tx) => {
@@ -183,25 +201,4 @@ export class Manager {
     await this.raft?.stop();
     this.raft = undefined;
   }
-}
-
-/** A manager's node object, as the leader records it when it joins (or founds) the swarm. */
-export function newManagerNode(nodeId: string, addr: string, description: NodeDescription | undefined, availability: 'active' | 'pause' | 'drain' = 'active'): Node {
-  return {
-    ID: nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
-    Spec: { Labels: {}, Role: 'manager', Availability: availability },
-    Description: description,
-    Status: { State: 'unknown', Addr: addr.split(':')[0] },
-    ManagerStatus: { Leader: false, Reachability: 'reachable', Addr: addr },
-  } as Node;
-}
-
-/** A worker's node object, recorded when it joins; it is ready once its agent registers. */
-export function newWorkerNode(nodeId: string, addr: string, description: NodeDescription | undefined): Node {
-  return {
-    ID: nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
-    Spec: { Labels: {}, Role: 'worker', Availability: 'active' },
-    Description: description,
-    Status: { State: 'unknown', Addr: addr.split(':')[0] },
-  } as Node;
 }

@@ -282,6 +282,18 @@ export interface Cluster extends Meta {
   SubnetSize: number;
   DataPathPort: number;
   JoinTokens: JoinTokens;
-  /** tswarm: hex SHA-256 the join tokens carry (of the root CA once the CA lands). */
+  /** tswarm: hex SHA-256 of the root CA, which the join tokens carry. */
   RootDigest?: string;
+  /** tswarm: the autolock key (SWMKEY-1-…) while autolock is on (never shown by GET /swarm). */
+  UnlockKey?: string;
+  /** tswarm: the CA's certificate and key (never shown by the API). */
+  RootCA?: ClusterRootCA;
+}
+
+/** The swarm's CA as the store keeps it. */
+export interface ClusterRootCA {
+  CACert: string;
+  CAKey: string;
+  /** During `swarm ca --rotate`: the next root, and it signed by the current one. */
+  RootRotation?: { CACert: string; CAKey: string; CrossSignedCACert: string };
 }

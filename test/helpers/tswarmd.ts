@@ -91,6 +91,17 @@ export function run(cmd: string, args: string[], env: Record<string, string> = {
 }
 
 export const docker = (host: string, ...args: string[]) => run('docker', args, { DOCKER_HOST: host });
+
+/** The docker CLI with `input` on its standard input (`swarm unlock` reads the key there). */
+export function dockerWithInput(host: string, input: string, ...args: string[]): Promise<RunResult> {
+  return new Promise((res) => {
+    const p = execFile('docker', args, { env: { ...process.env, DOCKER_HOST: host }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      res({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    p.stdin!.end(input);
+  });
+}
 export const tswarm = (host: string, ...args: string[]) => run(process.execPath, [TSWARM_BIN, ...args], { DOCKER_HOST: host });
 
 /** Polls until fn returns a truthy value. */

@@ -62,10 +62,11 @@ test('three managers formed with docker swarm join agree; a wrong token is refus
     await eventually(async () => (await dk(d, 'service', 'ls', '--format', '{{.Name}}')).stdout.includes('via-follower'), 10_000, 'replicated');
   }
 
-  // A fourth daemon with a made-up token is refused and changes nothing.
+  // A fourth daemon with a made-up secret is refused and changes nothing.
   const [x] = await startManagersAt(4);
   t.after(() => x.stop('SIGKILL'));
-  const wrong = await dk(x, 'swarm', 'join', '--token', 'SWMTKN-1-0000000000000000000000000000000000000000000000000-aaaaaaaaaaaaaaaaaaaaaaaaa', ds[0].listenAddr);
+  const real = (await dk(ds[0], 'swarm', 'join-token', '-q', 'manager')).stdout.trim();
+  const wrong = await dk(x, 'swarm', 'join', '--token', real.replace(/-[0-9a-z]{25}$/, '-' + 'a'.repeat(25)), ds[0].listenAddr);
   assert.notEqual(wrong.code, 0);
   assert.match(wrong.stderr, /A valid join token is necessary to join this cluster/);
   assert.equal((await dk(ds[0], 'node', 'ls', '-q')).stdout.trim().split('\n').length, 3);

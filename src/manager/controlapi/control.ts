@@ -4,6 +4,7 @@ import type { MemoryStore, ReadTx } from '../../store/store.js';
 import { badRequest, notFound, unavailable } from '../../types/errors.js';
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
 import { newJoinToken } from '../ca/tokens.js';
+import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
 import type { ControlAPI, Filters, ServiceUpdateOptions } from './api.js';
 import { anyOf, labelsMatch, validateFilters } from './filters.js';
 import { lookup } from './lookup.js';
@@ -190,6 +191,8 @@ export class Control implements ControlAPI {
     if (cur.Version.Index !== version) throw outOfSequence();
     const hist = spec.Orchestration?.TaskHistoryRetentionLimit;
     if (hist !== undefined && hist < 0) throw rpcError('InvalidArgument', 'TaskHistoryRetentionLimit must be positive');
+    validateCAConfig(spec);
+    const autolock = !!spec.EncryptionConfig?.AutoLockManagers;
     await this.store.update((tx) => {
       const now = tx.cluster()!;
       if (now.Version.Index !== version) throw outOfSequence();
@@ -201,6 +204,8 @@ export class Control implements ControlAPI {
           Worker: flags.rotateWorkerToken ? newJoinToken(digest) : now.JoinTokens.Worker,
           Manager: flags.rotateManagerToken ? newJoinToken(digest) : now.JoinTokens.Manager,
         },
+        // Autolock: the key every manager seals its own keys with; a new one on rotation.
+        UnlockKey: !autolock ? undefined : flags.rotateManagerUnlockKey || !now.UnlockKey ? formatUnlockKey(generateUnlockKey()) : now.UnlockKey,
       });
     });
   }
@@ -242,4 +247,24 @@ function serviceStatus(tx: ReadTx, s: Service) {
   else if (s.Spec.Mode?.ReplicatedJob) desired = s.Spec.Mode.ReplicatedJob.MaxConcurrent ?? 1;
   else desired = tasks.filter((t) => t.DesiredState === 'running').length;
   return { RunningTasks: running, DesiredTasks: desired, CompletedTasks: completed };
+}
+
+/** Swarmkit's floor on node certificate life (lowered only by tests, through the environment). */
+function minCertExpiryMs(): number {
+  return Number(process.env.TSWARM_MIN_CERT_EXPIRY_MS ?? 3600_000);
+}
+
+function validateCAConfig(spec: SwarmSpec) {
+  const ns = spec.CAConfig?.NodeCertExpiry;
+  if (ns !== undefined && ns / 1e6 < minCertExpiryMs()) {
+    throw rpcError('InvalidArgument', `minimum certificate expiry time is: ${goDuration(minCertExpiryMs())}`);
+  }
+}
+
+/** Go's time.Duration String() for whole seconds and up: 1h0m0s, 30s. */
+function goDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h${m}m${s % 60}s` : m ? `${m}m${s % 60}s` : `${s}s`;
 }

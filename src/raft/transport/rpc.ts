@@ -33,6 +33,8 @@ export const channelOptions: grpc.ChannelOptions = {
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
+  // Managers are dialled by IP; their certificates carry this name (the TLS check is of the role, see manager/ca/tls.ts).
+  'grpc.ssl_target_name_override': 'swarm-manager',
 };
 
 /** Where TLS plugs in (issue "joining nodes"); insecure until then. */

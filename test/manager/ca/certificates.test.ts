@@ -4,7 +4,7 @@ import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import {
-  certIdentity, createKeyAndCSR, createRootCA, crossSign, pemBlock, renewalDelayMs, rootDigest, signCSR,
+  CLOCK_SKEW_MS, certIdentity, createKeyAndCSR, createRootCA, crossSign, pemBlock, renewalDelayMs, rootDigest, signCSR,
   toPem, tokenMatchesRoot, verifyChain,
 } from '../../../src/manager/ca/certificates.js';
 import { OID, buildName, parseCert, signCertificate } from '../../../src/manager/ca/asn1.js';
@@ -155,13 +155,15 @@ test('a cross-signed new root lets a node trusting only the old root accept the 
   assert.throws(() => openssl((d) => ['verify', '-CAfile', `${d}/old.pem`, `${d}/leaf.pem`], files));
 });
 
-test('renewalDelayMs: between 50% and 80% of the life, counted from now, never negative', () => {
-  const nb = new Date('2025-01-01T00:00:00Z');
-  const na = new Date(nb.getTime() + 100 * DAY);
-  assert.equal(renewalDelayMs(nb, na, () => 0, nb), 50 * DAY);
-  assert.equal(renewalDelayMs(nb, na, () => 1, nb), 80 * DAY);
-  assert.equal(renewalDelayMs(nb, na, () => 0.5, new Date(nb.getTime() + 10 * DAY)), 55 * DAY);
-  assert.equal(renewalDelayMs(nb, na, () => 0.5, new Date(nb.getTime() + 90 * DAY)), 0);
-  const d = renewalDelayMs(nb, na, Math.random, nb);
-  assert.ok(d >= 50 * DAY && d <= 80 * DAY);
+test('renewalDelayMs: between 50% and 80% of the life since issue (notBefore is backdated a minute), never negative', () => {
+  const issued = new Date('2025-01-01T00:00:00Z');
+  const nb = new Date(issued.getTime() - CLOCK_SKEW_MS);
+  const na = new Date(issued.getTime() + 100 * DAY);
+  assert.equal(renewalDelayMs(nb, na, () => 0, issued), 50 * DAY);
+  assert.equal(renewalDelayMs(nb, na, () => 1, issued), 80 * DAY);
+  assert.equal(renewalDelayMs(nb, na, () => 0.5, new Date(issued.getTime() + 10 * DAY)), 55 * DAY);
+  assert.equal(renewalDelayMs(nb, na, () => 0.5, new Date(issued.getTime() + 90 * DAY)), 0);
+  // A 20 s certificate renews 10–16 s after issue, not at once.
+  const short = renewalDelayMs(nb, new Date(issued.getTime() + 20_000), Math.random, issued);
+  assert.ok(short >= 10_000 && short <= 16_000, String(short));
 });

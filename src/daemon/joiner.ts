@@ -1,0 +1,48 @@
+import { createKeyAndCSR, rootDigest, tokenMatchesRoot } from '../manager/ca/certificates.js';
+import type { IssueRequest } from '../manager/ca/node-ca.js';
+import { parseJoinToken } from '../manager/ca/tokens.js';
+import { anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials, type TlsMaterialProvider, type TlsMaterial } from '../manager/ca/tls.js';
+import { ApiError } from '../types/errors.js';
+import type { NodeDescription } from '../types/objects.js';
+import { ISSUE_CERT, ROOT_CA, clusterCall, grpcMessage, type IssueAnswer } from './cluster-server.js';
+
+export const INVALID_TOKEN_FORMAT = 'invalid join token';
+
+/**
+ * The joiner's side of `swarm join`: download the root CA without trusting
+ * it, accept it only if its digest is the one in the token, then ask for a
+ * certificate over TLS that trusts that root. The token decides the role.
+ */
+export async function obtainCertificate(remote: string, token: string, addr: string, description: NodeDescription): Promise<{ answer: IssueAnswer; material: TlsMaterial }> {
+  if (!parseJoinToken(token)) throw new ApiError(400, INVALID_TOKEN_FORMAT);
+  let root: string;
+  try {
+    root = (await clusterCall<object, { certPem: string }>(remote, insecureTlsClientCredentials(), ROOT_CA, {}, 10_000)).certPem;
+  } catch (err) {
+    throw new ApiError(500, `could not download the root CA from ${remote}: ${grpcMessage(err)}`);
+  }
+  if (!tokenMatchesRoot(token, root)) {
+    throw new ApiError(400, `remote CA does not match fingerprint. Expected: ${parseJoinToken(token)!.digest}, got root ${rootDigest(root)}`);
+  }
+  const { keyPem, csrPem } = createKeyAndCSR();
+  let answer: IssueAnswer;
+  try {
+    answer = await clusterCall<IssueRequest, IssueAnswer>(remote, anonymousClientCredentials([root]), ISSUE_CERT, { token, csrPem, addr, description });
+  } catch (err) {
+    throw new ApiError(400, grpcMessage(err));
+  }
+  return { answer, material: { keyPem, certChainPem: answer.certChainPem, rootsPem: answer.rootsPem } };
+}
+
+/** A node with a certificate renews it (same key is fine; a new one each time limits exposure). */
+export async function renewCertificate(managers: string[], provider: TlsMaterialProvider, addr: string): Promise<{ answer: IssueAnswer; material: TlsMaterial }> {
+  const { keyPem, csrPem } = createKeyAndCSR();
+  let lastErr: unknown = new Error('no manager to renew the certificate with');
+  for (const m of managers) {
+    try {
+      const answer = await clusterCall<IssueRequest, IssueAnswer>(m, clientCredentials(provider), ISSUE_CERT, { csrPem, addr }, 10_000);
+      return { answer, material: { keyPem, certChainPem: answer.certChainPem, rootsPem: answer.rootsPem } };
+    } catch (err) { lastErr = err; }
+  }
+  throw lastErr;
+}

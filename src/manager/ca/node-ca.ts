@@ -1,0 +1,105 @@
+import { timingSafeEqual, X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import type { Clock } from '../../clock.js';
+import { newId } from '../../ids.js';
+import type { MemoryStore } from '../../store/store.js';
+import { ApiError } from '../../types/errors.js';
+import type { Cluster, ClusterRootCA, Node, NodeDescription } from '../../types/objects.js';
+import { newManagerNode, newWorkerNode } from '../nodes.js';
+import { parseCert } from './asn1.js';
+import type { NodeIdentity, NodeRole } from './identity.js';
+import { signCSR } from './issue.js';
+import type { CAKeyPair } from './root-ca.js';
+
+export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';
+export const NODE_REMOVED = 'rpc error: code = PermissionDenied desc = node was removed from the swarm';
+
+export interface IssueRequest {
+  /** A join token, for a node without a certificate. */
+  token?: string;
+  csrPem: string;
+  /** The node's cluster address ("ip:port"). */
+  addr: string;
+  description?: NodeDescription;
+}
+
+export interface IssueResponse {
+  nodeId: string;
+  role: NodeRole;
+  certChainPem: string;
+  rootsPem: string[];
+}
+
+/** Docker's TLSInfo of a root: the PEM, its subject and public key in base64 DER. */
+export function tlsInfo(certPem: string) {
+  const x = new X509Certificate(certPem);
+  return {
+    TrustRoot: certPem,
+    CertIssuerSubject: Buffer.from(AsnConvert.serialize(parseCert(certPem).tbsCertificate.subject)).toString('base64'),
+    CertIssuerPublicKey: x.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+  };
+}
+
+/** The role a node's certificate carries: manager while its spec says so or it is still in Raft. */
+export function certRole(n: Node): NodeRole {
+  return n.Spec.Role === 'manager' || n.ManagerStatus ? 'manager' : 'worker';
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Leader-side certificate issuance. A node without a certificate presents a
+ * join token: the token decides its role and a node object is recorded. A
+ * node with a valid certificate renews it; its role then comes from the
+ * store, so promotion and demotion re-issue with the new role. Certificates
+ * come from the rotation's new root while a rotation runs.
+ */
+export class NodeCA {
+  constructor(private store: MemoryStore, private clock: Clock) {}
+
+  async issue(req: IssueRequest, caller: NodeIdentity | undefined): Promise<IssueResponse> {
+    const cluster = this.store.view((tx) => tx.cluster());
+    const ca = cluster?.RootCA;
+    if (!cluster || !ca) throw new ApiError(503, 'This node is not a swarm manager.');
+    let nodeId: string;
+    let role: NodeRole;
+    if (caller) {
+      const n = this.store.view((tx) => tx.nodes.get(caller.nodeId));
+      if (!n) throw new ApiError(403, NODE_REMOVED);
+      nodeId = n.ID;
+      role = certRole(n);
+    } else {
+      const token = req.token ?? '';
+      role = sameSecret(token, cluster.JoinTokens.Manager) ? 'manager' : sameSecret(token, cluster.JoinTokens.Worker) ? 'worker' : (undefined as never);
+      if (!role) throw new ApiError(400, INVALID_JOIN_TOKEN);
+      nodeId = newId();
+      // A manager's Raft membership comes when it joins Raft (ManagerStatus is set then).
+      const node = role === 'worker' ? newWorkerNode(nodeId, req.addr, req.description) : withoutManagerStatus(newManagerNode(nodeId, req.addr, req.description));
+      await this.store.update((tx) => tx.create('nodes', node));
+    }
+    return { nodeId, role, ...this.sign(cluster, ca, req.csrPem, nodeId, role) };
+  }
+
+  private sign(cluster: Cluster, ca: ClusterRootCA, csrPem: string, nodeId: string, role: NodeRole) {
+    const expiryMs = Math.round((cluster.Spec.CAConfig?.NodeCertExpiry ?? 90 * 24 * 3600e9) / 1e6);
+    const issuer: CAKeyPair = ca.RootRotation ? { certPem: ca.RootRotation.CACert, keyPem: ca.RootRotation.CAKey } : { certPem: ca.CACert, keyPem: ca.CAKey };
+    let leaf: string;
+    try {
+      leaf = signCSR(issuer, csrPem, { nodeId, role, clusterId: cluster.ID, now: new Date(this.clock.now()), expiryMs });
+    } catch (err) {
+      throw new ApiError(400, `invalid certificate signing request: ${(err as Error).message}`);
+    }
+    if (!ca.RootRotation) return { certChainPem: leaf, rootsPem: [ca.CACert] };
+    // Nodes that still trust only the old root accept the new leaf through the cross-signed root.
+    return { certChainPem: leaf + ca.RootRotation.CrossSignedCACert, rootsPem: [ca.CACert, ca.RootRotation.CACert] };
+  }
+}
+
+function withoutManagerStatus(n: Node): Node {
+  const { ManagerStatus: _none, ...rest } = n;
+  return rest as Node;
+}
