@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Executor } from '../executor/executor.js';
 import { logger } from '../log.js';
-import type { AssignmentsMessage, DispatcherAPI, TaskStatusUpdate } from '../types/dispatcher.js';
+import type { AssignmentsMessage, DispatcherAPI, HeartbeatResponse, TaskStatusUpdate } from '../types/dispatcher.js';
 import type { NodeDescription, Task, TaskStatus } from '../types/objects.js';
 import { AssignmentFile } from './assignment-file.js';
 import { TaskRunner } from './task-runner.js';
@@ -21,8 +21,8 @@ export interface AgentOptions {
   addr?: string;
   /** Overrides executor.describe() (sim nodes with their own hostnames). */
   description?: NodeDescription;
-  /** Told, with each heartbeat, the role the managers want this node in. */
-  onRole?(role: 'manager' | 'worker'): void;
+  /** Told each heartbeat's answer: the role the managers want, whether to renew the certificate. */
+  onHeartbeat?(res: HeartbeatResponse): void;
 }
 
 /**
@@ -107,9 +107,9 @@ export class Agent {
       const sid = this.sessionId;
       if (!sid || this.stopped) return;
       try {
-        const { periodMs: next, role } = await this.opts.dispatcher.heartbeat(sid);
-        this.scheduleHeartbeat(next);
-        if (role) this.opts.onRole?.(role);
+        const res = await this.opts.dispatcher.heartbeat(sid);
+        this.scheduleHeartbeat(res.periodMs);
+        this.opts.onHeartbeat?.(res);
       } catch (err) {
         this.stream?.close();
         this.onSessionLost(err as Error);

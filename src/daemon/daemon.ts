@@ -61,6 +61,7 @@ export class Daemon implements DaemonBackend {
   private clusterServer?: grpc.Server;
   private renewTimer?: { cancel(): void };
   private roleChange?: Promise<unknown>;
+  private renewing?: Promise<unknown>;
   private codec?: AesGcmCodec;
   /** The unlock key the key store is sealed with now ('' when plain). */
   private sealedWith = '';
@@ -379,7 +380,10 @@ export class Daemon implements DaemonBackend {
       dispatcher: this.remote, executor: this.executor, clock: this.clock,
       stateDir: join(this.opts.dataRoot, 'agent'), nodeId: state.nodeId,
       addr: state.advertiseAddr.split(':')[0], description,
-      onRole: (role) => this.onRole(role),
+      onHeartbeat: (res) => {
+        if (res.role) this.onRole(res.role);
+        if (res.renewCertificate) this.renewSoon();
+      },
     });
     await this.agent.start();
     if (this.manager && this.opts.simNodes > 0) {
@@ -459,6 +463,14 @@ export class Daemon implements DaemonBackend {
         (err) => { log.warn({ err: String(err) }, 'certificate renewal failed; retrying'); this.scheduleRenewal(RENEW_RETRY_MS); },
       );
     }, wait);
+  }
+
+  /** A CA rotation asks for a new certificate now (one renewal at a time). */
+  private renewSoon() {
+    if (this.renewing) return;
+    this.renewing = this.serial(() => this.renewNow())
+      .then(() => this.scheduleRenewal(), (err) => log.warn({ err: String(err) }, 'certificate renewal failed'))
+      .finally(() => { this.renewing = undefined; });
   }
 
   /** Asks the managers for a new certificate (the role comes from the store) and starts using it. */

@@ -7,7 +7,8 @@ import { PeerTransport } from '../raft/transport/peer-transport.js';
 import type { ClusterCredentials } from '../raft/transport/rpc.js';
 import type { RecordCodec } from '../raft/storage/records.js';
 import type { CAKeyPair } from './ca/root-ca.js';
-import { NodeCA } from './ca/node-ca.js';
+import { NodeCA, nodeTlsInfo } from './ca/node-ca.js';
+import { RootRotationFinisher } from './ca/root-rotation.js';
 import type { Message, RaftId } from '../raft/types.js';
 import { MemoryStore } from '../store/store.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
@@ -82,7 +83,7 @@ export class Manager {
     this.dispatcher = new Dispatcher(this.store, clock);
     this.ca = new NodeCA(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
-    this.components = [this.dispatcher, new RoleManager(this.store, clock, () => this.raft, () => this.reachableMembers()), new Allocator(deps), ...leaderComponents(deps)];
+    this.components = [this.dispatcher, new RoleManager(this.store, clock, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), new Allocator(deps), ...leaderComponents(deps)];
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */
@@ -174,7 +175,8 @@ export class Manager {
     });
     await this.store.update((tx) => {
       tx.create('cluster', cluster);
-      tx.create('nodes', newManagerNode(o.nodeId, o.addr, o.description, o.availability));
+      const tls = nodeTlsInfo(o.rootCA.certPem, [o.rootCA.certPem]);
+      tx.create('nodes', newManagerNode(o.nodeId, o.addr, { ...o.description, TLSInfo: tls }, o.availability));
     });
     return this.store.view((tx) => tx.cluster()!);
   }

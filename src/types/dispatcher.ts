@@ -57,6 +57,8 @@ export interface HeartbeatResponse {
   periodMs: number;
   /** What the node should run as: manager while it is (or should become) a Raft member, else worker. */
   role?: 'manager' | 'worker';
+  /** The node's certificate or trusted roots are not the swarm's current ones (a CA rotation): renew now. */
+  renewCertificate?: boolean;
 }
 
 export interface DispatcherAPI {

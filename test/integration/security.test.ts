@@ -168,3 +168,31 @@ test('certificates renew before they expire, with no node lost', { timeout: 120_
   const ps = await dk(m, 'service', 'ps', 'steady', '--format', '{{.Node}} {{.CurrentState}}');
   assert.equal(ps.stdout.trim().split('\n').filter((l) => / Running/.test(l)).length, 2, ps.stdout);
 });
+
+test('swarm ca --rotate: every node moves to the new root, the old tokens stop working, the swarm keeps running', { timeout: 120_000 }, async (t) => {
+  const [m1, m2, w] = await startNodes(3, { first: 38, prefix: 'rot' });
+  t.after(async () => { for (const d of [m1, m2, w]) await d.stop('SIGKILL'); });
+  await formSwarm([m1, m2], [w]);
+  assert.equal((await dk(m1, 'swarm', 'update', '--dispatcher-heartbeat', '1s')).code, 0);
+  const oldRoot = (await dk(m1, 'swarm', 'ca')).stdout;
+  const oldToken = (await dk(m1, 'swarm', 'join-token', '-q', 'worker')).stdout.trim();
+  const r = await dk(m1, 'swarm', 'ca', '--rotate');
+  assert.equal(r.code, 0, r.stderr);
+  const newRoot = (await dk(m1, 'swarm', 'ca')).stdout;
+  assert.notEqual(newRoot, oldRoot);
+  assert.ok(r.stdout.endsWith(newRoot), 'the CLI waited for the rotation and printed the new root');
+  assert.equal((await dk(m1, 'info', '--format', '{{.Swarm.Cluster.RootRotationInProgress}} {{.Swarm.Cluster.Spec.CAConfig.ForceRotate}}')).stdout.trim(), 'false 1');
+  for (const d of [m1, m2, w]) {
+    await eventually(async () => {
+      const chain = await readFile(join(certDir(d), 'swarm-node.crt'), 'utf8');
+      const roots = await rootOf(d);
+      return roots === newRoot && certIdentity(chain).notAfter > new Date() ? true : undefined;
+    }, 20_000, `${d.name} on the new root`);
+  }
+  const newToken = (await dk(m1, 'swarm', 'join-token', '-q', 'worker')).stdout.trim();
+  assert.notEqual(newToken, oldToken, 'tokens carry the new root\'s digest');
+  assert.equal((await dk(m1, 'service', 'create', '-d', '--name', 'after', '--mode', 'global', 'busybox', 'sleep', '100')).code, 0);
+  await eventually(async () => (await dk(m1, 'service', 'ls', '--format', '{{.Replicas}}')).stdout.trim() === '3/3', 20_000, 'a task on every node');
+  await w.restart();
+  await eventually(async () => (await nodeList(m1)).includes('rot3 Ready'), 20_000, 'the worker reconnects after a restart');
+});

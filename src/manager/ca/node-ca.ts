@@ -9,7 +9,7 @@ import { newManagerNode, newWorkerNode } from '../nodes.js';
 import { parseCert } from './asn1.js';
 import type { NodeIdentity, NodeRole } from './identity.js';
 import { signCSR } from './issue.js';
-import type { CAKeyPair } from './root-ca.js';
+import { createRootCA, crossSign, type CAKeyPair } from './root-ca.js';
 
 export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';
 export const NODE_REMOVED = 'rpc error: code = PermissionDenied desc = node was removed from the swarm';
@@ -30,14 +30,43 @@ export interface IssueResponse {
   rootsPem: string[];
 }
 
+export interface TLSInfo { TrustRoot: string; CertIssuerSubject: string; CertIssuerPublicKey: string }
+
+const tlsInfoCache = new Map<string, TLSInfo>();
+
 /** Docker's TLSInfo of a root: the PEM, its subject and public key in base64 DER. */
-export function tlsInfo(certPem: string) {
-  const x = new X509Certificate(certPem);
-  return {
-    TrustRoot: certPem,
-    CertIssuerSubject: Buffer.from(AsnConvert.serialize(parseCert(certPem).tbsCertificate.subject)).toString('base64'),
-    CertIssuerPublicKey: x.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-  };
+export function tlsInfo(certPem: string): TLSInfo {
+  let info = tlsInfoCache.get(certPem);
+  if (!info) {
+    const x = new X509Certificate(certPem);
+    info = {
+      TrustRoot: certPem,
+      CertIssuerSubject: Buffer.from(AsnConvert.serialize(parseCert(certPem).tbsCertificate.subject)).toString('base64'),
+      CertIssuerPublicKey: x.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    };
+    tlsInfoCache.set(certPem, info);
+  }
+  return info;
+}
+
+/** What a node holding a certificate from `issuerPem` and trusting `rootsPem` reports. */
+export function nodeTlsInfo(issuerPem: string, rootsPem: string[]): TLSInfo {
+  const i = tlsInfo(issuerPem);
+  return { TrustRoot: rootsPem.join(''), CertIssuerSubject: i.CertIssuerSubject, CertIssuerPublicKey: i.CertIssuerPublicKey };
+}
+
+/**
+ * Whether a node should renew now: its certificate is not from the issuing
+ * root (a rotation runs), or, once no rotation runs, it trusts other roots
+ * than the swarm's.
+ */
+export function needsRenewal(cluster: Cluster, n: Node): boolean {
+  const ca = cluster.RootCA;
+  const have = n.Description?.TLSInfo;
+  if (!ca || !have) return false;
+  const issuer = tlsInfo(ca.RootRotation?.CACert ?? ca.CACert);
+  if (have.CertIssuerPublicKey !== issuer.CertIssuerPublicKey) return true;
+  return !ca.RootRotation && have.TrustRoot !== ca.CACert;
 }
 
 /** The role a node's certificate carries: manager while its spec says so or it is still in Raft. */
@@ -81,7 +110,14 @@ export class NodeCA {
       const node = role === 'worker' ? newWorkerNode(nodeId, req.addr, req.description) : withoutManagerStatus(newManagerNode(nodeId, req.addr, req.description));
       await this.store.update((tx) => tx.create('nodes', node));
     }
-    return { nodeId, role, ...this.sign(cluster, ca, req.csrPem, nodeId, role) };
+    const signed = this.sign(cluster, ca, req.csrPem, nodeId, role);
+    // What the node will hold from now on: `swarm ca --rotate` watches this per node.
+    const issuerPem = ca.RootRotation?.CACert ?? ca.CACert;
+    await this.store.update((tx) => {
+      const n = tx.nodes.get(nodeId);
+      if (n) tx.update('nodes', { ...structuredClone(n), Description: { ...n.Description, TLSInfo: nodeTlsInfo(issuerPem, signed.rootsPem) } });
+    });
+    return { nodeId, role, ...signed };
   }
 
   private sign(cluster: Cluster, ca: ClusterRootCA, csrPem: string, nodeId: string, role: NodeRole) {
@@ -97,6 +133,13 @@ export class NodeCA {
     // Nodes that still trust only the old root accept the new leaf through the cross-signed root.
     return { certChainPem: leaf + ca.RootRotation.CrossSignedCACert, rootsPem: [ca.CACert, ca.RootRotation.CACert] };
   }
+}
+
+/** `swarm ca --rotate`: a new root, cross-signed by the current one so nodes move over without a gap. */
+export function startRootRotation(ca: ClusterRootCA, now: Date): ClusterRootCA {
+  const next = createRootCA(now);
+  const old: CAKeyPair = { certPem: ca.CACert, keyPem: ca.CAKey };
+  return { ...ca, RootRotation: { CACert: next.certPem, CAKey: next.keyPem, CrossSignedCACert: crossSign(next, old) } };
 }
 
 function withoutManagerStatus(n: Node): Node {

@@ -5,6 +5,7 @@ import { badRequest, notFound, unavailable } from '../../types/errors.js';
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
 import { newJoinToken } from '../ca/tokens.js';
 import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
+import { startRootRotation } from '../ca/node-ca.js';
 import type { ControlAPI, Filters, ServiceUpdateOptions } from './api.js';
 import { anyOf, labelsMatch, validateFilters } from './filters.js';
 import { lookup } from './lookup.js';
@@ -197,6 +198,7 @@ export class Control implements ControlAPI {
       const now = tx.cluster()!;
       if (now.Version.Index !== version) throw outOfSequence();
       const digest = now.RootDigest ?? '0';
+      const rotateCA = !!now.RootCA && (spec.CAConfig?.ForceRotate ?? 0) !== (now.Spec.CAConfig?.ForceRotate ?? 0);
       tx.update('cluster', {
         ...structuredClone(now),
         Spec: { ...structuredClone(spec), Name: 'default' },
@@ -204,6 +206,8 @@ export class Control implements ControlAPI {
           Worker: flags.rotateWorkerToken ? newJoinToken(digest) : now.JoinTokens.Worker,
           Manager: flags.rotateManagerToken ? newJoinToken(digest) : now.JoinTokens.Manager,
         },
+        // `swarm ca --rotate` bumps ForceRotate: a new root, cross-signed, that nodes move to.
+        ...(rotateCA ? { RootCA: startRootRotation(now.RootCA!, new Date(this.opts.clock.now())), RootRotationInProgress: true } : {}),
         // Autolock: the key every manager seals its own keys with; a new one on rotation.
         UnlockKey: !autolock ? undefined : flags.rotateManagerUnlockKey || !now.UnlockKey ? formatUnlockKey(generateUnlockKey()) : now.UnlockKey,
       });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../../clock.js';
+import { isoNano, type Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import { logger } from '../../log.js';
 import type { MemoryStore } from '../../store/store.js';
@@ -10,11 +10,14 @@ import type {
 import { taskStateRank, type Node, type Task } from '../../types/objects.js';
 import type { LeaderComponent } from '../component.js';
 import { StatusBatcher } from './status-batcher.js';
+import { needsRenewal } from '../ca/node-ca.js';
 
 const log = logger('dispatcher');
 const DEFAULT_HEARTBEAT_MS = 5000;
 /** A node is down after this many missed heartbeat periods (swarmkit's grace multiplier). */
 const MISSED_HEARTBEATS = 3;
+/** Tasks of a node down this long are ORPHANED (swarmkit: 24 h; tests shorten it through the environment). */
+const ORPHAN_AFTER_MS = Number(process.env.TSWARM_ORPHAN_AFTER_MS ?? 24 * 3600_000);
 
 interface Session {
   id: string;
@@ -33,6 +36,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private sessions = new Map<string, Session>();
   /** When each node not yet down was last heard of (a new leader gives every node a full grace period). */
   private lastSeen = new Map<string, number>();
+  /** When this leader saw each node go down (a new leader starts counting afresh). */
+  private downSince = new Map<string, number>();
   private statuses: StatusBatcher;
   private unwatch?: () => void;
   private expiryTimer?: { cancel(): void };
@@ -61,7 +66,10 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       }
     });
     const now = this.clock.now();
-    for (const n of this.store.view((tx) => tx.nodes.all())) if (n.Status.State !== 'down') this.lastSeen.set(n.ID, now);
+    for (const n of this.store.view((tx) => tx.nodes.all())) {
+      if (n.Status.State !== 'down') this.lastSeen.set(n.ID, now);
+      else this.downSince.set(n.ID, now);
+    }
     this.scheduleExpiryCheck();
   }
 
@@ -87,7 +95,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       const cur = tx.nodes.get(nodeId);
       const status = { State: 'ready' as const, Addr: req.addr ?? cur?.Status.Addr ?? '127.0.0.1' };
       if (cur) {
-        tx.update('nodes', { ...structuredClone(cur), Description: req.description, Status: status });
+        // The CA records the node's TLS info when it issues; a registration keeps it.
+        tx.update('nodes', { ...structuredClone(cur), Description: { ...req.description, TLSInfo: cur.Description?.TLSInfo ?? req.description?.TLSInfo }, Status: status });
       } else {
         tx.create('nodes', {
           ID: nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
@@ -103,6 +112,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     }
     const sessionId = randomBytes(12).toString('hex');
     this.sessions.set(sessionId, { id: sessionId, nodeId, lastHeartbeat: this.clock.now() });
+    this.downSince.delete(nodeId);
     this.lastSeen.set(nodeId, this.clock.now());
     log.debug({ nodeId, sessionId }, 'node registered');
     return { nodeId, sessionId, heartbeatPeriodMs: this.heartbeatPeriodMs() };
@@ -112,9 +122,9 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     const s = this.session(sessionId);
     s.lastHeartbeat = this.clock.now();
     this.lastSeen.set(s.nodeId, s.lastHeartbeat);
-    const n = this.store.view((tx) => tx.nodes.get(s.nodeId));
+    const { n, cluster } = this.store.view((tx) => ({ n: tx.nodes.get(s.nodeId), cluster: tx.cluster() }));
     const role = n && (n.Spec.Role === 'manager' || n.ManagerStatus) ? 'manager' : 'worker';
-    return { periodMs: this.heartbeatPeriodMs(), role };
+    return { periodMs: this.heartbeatPeriodMs(), role, renewCertificate: !!n && !!cluster && needsRenewal(cluster, n) };
   }
 
   assignments(sessionId: string, handler: AssignmentsHandler): { close(): void } {
@@ -147,8 +157,24 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     if (!this.running) return;
     const period = this.heartbeatPeriodMs();
     this.expiryTimer = this.clock.setTimeout(() => {
-      void this.expireSessions(period).finally(() => this.scheduleExpiryCheck());
+      void this.expireSessions(period).then(() => this.orphanTasks()).finally(() => this.scheduleExpiryCheck());
     }, period);
+  }
+
+  /** Tasks still live on a node that stayed down past the threshold are ORPHANED: nobody will report on them. */
+  private async orphanTasks() {
+    const now = this.clock.now();
+    const gone = [...this.downSince].filter(([, t]) => now - t >= ORPHAN_AFTER_MS).map(([id]) => id);
+    if (gone.length === 0) return;
+    await this.store.update((tx) => {
+      for (const nodeId of gone) {
+        for (const t of tx.tasks.find({ nodeId })) {
+          if (taskStateRank(t.Status.State) > taskStateRank('running')) continue;
+          tx.update('tasks', { ...structuredClone(t), Status: { ...t.Status, State: 'orphaned', Message: 'node is down', Timestamp: isoNano(now) } });
+        }
+      }
+    }).catch((err) => log.warn({ err: String(err) }, 'orphaning tasks failed'));
+    for (const id of gone) this.downSince.delete(id);
   }
 
   /** Nodes not heard of for MISSED_HEARTBEATS periods are marked down and their sessions closed. */
@@ -165,6 +191,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
         const n = tx.nodes.get(id);
         if (!n || n.Status.State === 'down') continue;
         tx.update('nodes', { ...structuredClone(n), Status: { ...n.Status, State: 'down', Message: 'heartbeat failure' } });
+        this.downSince.set(id, now);
       }
     }).catch((err) => log.warn({ err }, 'marking nodes down failed'));
   }
