@@ -25,7 +25,7 @@ export function defaultSwarmSpec(): SwarmSpec {
 export function withSpecDefaults(spec: SwarmSpec | undefined): SwarmSpec {
   const d = defaultSwarmSpec();
   const s = spec ?? {};
-  return {
+  const out: SwarmSpec = {
     ...d, ...s,
     Labels: s.Labels ?? d.Labels,
     Orchestration: { ...d.Orchestration, ...s.Orchestration },
@@ -36,6 +36,12 @@ export function withSpecDefaults(spec: SwarmSpec | undefined): SwarmSpec {
     TaskDefaults: { ...d.TaskDefaults, ...s.TaskDefaults },
     Name: 'default',
   };
+  // As moby's init: a zero (the CLI sends every field) means the default.
+  const r = out.Raft!;
+  for (const k of ['SnapshotInterval', 'LogEntriesForSlowFollowers', 'ElectionTick', 'HeartbeatTick'] as const) r[k] ||= d.Raft![k];
+  out.Dispatcher!.HeartbeatPeriod ||= d.Dispatcher!.HeartbeatPeriod;
+  out.CAConfig!.NodeCertExpiry ||= d.CAConfig!.NodeCertExpiry;
+  return out;
 }
 
 export function newCluster(o: {
