@@ -80,3 +80,20 @@ test('scale down removes the tasks that are not running first', async () => {
   assert.deepEqual(removed.map((t) => t.Slot), [2]);
   await c.stop();
 });
+
+test('placement preferences spread over label values first, then over nodes; unlabelled nodes form their own group', async () => {
+  // Zone x has three nodes, zone y one: spread=node.labels.zone halves the tasks between the zones.
+  const c = await cluster([node('a', { zone: 'x' }), node('b', { zone: 'x' }), node('c', { zone: 'x' }), node('d', { zone: 'y' }), node('e')]);
+  const { ID } = await c.control.createService({
+    Name: 'web', Mode: { Replicated: { Replicas: 6 } },
+    TaskTemplate: { ContainerSpec: { Image: 'i' }, Placement: { Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }] } },
+  });
+  await until(() => c.tasks(ID).filter((t) => t.Status.State === 'assigned').length === 6);
+  const perNode = new Map<string, number>();
+  for (const t of c.tasks(ID)) perNode.set(t.NodeID!, (perNode.get(t.NodeID!) ?? 0) + 1);
+  const zoneX = (perNode.get('a') ?? 0) + (perNode.get('b') ?? 0) + (perNode.get('c') ?? 0);
+  assert.equal(zoneX, 2, 'zone x gets a third, like zone y and the unlabelled group');
+  assert.equal(perNode.get('d'), 2);
+  assert.equal(perNode.get('e'), 2);
+  await c.stop();
+});

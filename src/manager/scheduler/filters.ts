@@ -2,7 +2,7 @@ import type { Node, Task } from '../../types/objects.js';
 import { parseConstraint } from '../controlapi/constraints.js';
 
 /** The value a constraint key names on a node, as swarmkit's constraint matcher reads it. */
-function nodeValue(n: Node, key: string): string | undefined {
+export function nodeValue(n: Node, key: string): string | undefined {
   const k = key.toLowerCase();
   if (k === 'node.id') return n.ID;
   if (k === 'node.hostname') return n.Description?.Hostname;

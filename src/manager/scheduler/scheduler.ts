@@ -3,10 +3,12 @@ import { isTerminal, type Task } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
 import { explain, failedFilter, type FilterName, type NodeInfo } from './filters.js';
+import { SpreadTree } from './spread.js';
 
 /**
- * Assigns pending tasks to nodes: the filters, then spread (fewest tasks of
- * the service, then fewest tasks overall), all pending tasks in one batch.
+ * Assigns pending tasks to nodes: the filters, then the placement
+ * preferences' spread tree, then spread (fewest tasks of the service, then
+ * fewest tasks overall), all pending tasks in one batch.
  */
 export class Scheduler extends Reconciler {
   readonly name = 'scheduler';
@@ -31,6 +33,7 @@ export class Scheduler extends Reconciler {
         if (info) account(info, t);
       }
       const now = isoNano(this.clock.now());
+      const spread = new SpreadTree(infos.values());
       for (const t of pending) {
         const candidates = t.NodeID ? [infos.get(t.NodeID)].filter((x): x is NodeInfo => !!x) : [...infos.values()];
         const failures = new Map<FilterName, number>();
@@ -38,7 +41,7 @@ export class Scheduler extends Reconciler {
         for (const info of candidates) {
           const f = failedFilter(info, t);
           if (f) { failures.set(f, (failures.get(f) ?? 0) + 1); continue; }
-          if (!best || better(info, best, t.ServiceID)) best = info;
+          if (!best || better(info, best, t, spread)) best = info;
         }
         if (!best) {
           const err = explain(failures);
@@ -50,13 +53,17 @@ export class Scheduler extends Reconciler {
           Status: { State: 'assigned', Message: 'scheduler assigned task to node', Timestamp: now },
         };
         tx.update('tasks', assigned);
+        spread.add(best, assigned);
         account(best, assigned);
       }
     });
   }
 }
 
-function better(a: NodeInfo, b: NodeInfo, serviceId: string): boolean {
+function better(a: NodeInfo, b: NodeInfo, t: Task, spread: SpreadTree): boolean {
+  const pref = spread.compare(a, b, t);
+  if (pref !== 0) return pref < 0;
+  const serviceId = t.ServiceID;
   const sa = a.byService.get(serviceId) ?? 0;
   const sb = b.byService.get(serviceId) ?? 0;
   if (sa !== sb) return sa < sb;
