@@ -1,57 +1,136 @@
-import { tabwrite } from './table.js';
+/**
+ * --format for the CLI, as docker 28.2 does it: list commands render rows
+ * through cli/command/formatter (table/json/raw/custom templates, header row,
+ * tabwriter), inspect commands through cli/command/inspect (typed objects,
+ * JSON by default), `info` through its own direct template.
+ */
+import { contextType, contextValue, headerValue } from './format/contexts.js';
+import { decode, untyped } from './format/decode.js';
+import { NODE, SERVICE, TASK } from './format/dockertypes.js';
+import { DOCKER_FUNCS, HEADER_FUNCS } from './format/funcs.js';
+import { indent, marshal } from './format/gojson.js';
+import { TabWriter } from './format/tabwriter.js';
+import { ExecError, Template, TemplateError } from './format/template.js';
+import { T, sliceOf, type GoType } from './format/types.js';
+import { val } from './format/values.js';
+
+/** An error the CLI prints as is, exiting with exitCode (docker's cli.StatusError). */
+export class FormatError extends Error {
+  constructor(message: string, readonly exitCode = 1) { super(message); }
+}
+
+/** `--format raw` per list context, as docker's NewListFormat/NewFormat define it. */
+const RAW: Record<string, string> = {
+  'service.serviceContext': 'id: {{.ID}}\\nname: {{.Name}}\\nmode: {{.Mode}}\\nreplicas: {{.Replicas}}\\nimage: {{.Image}}\\nports: {{.Ports}}\\n',
+  'node.nodeContext': 'node_id: {{.ID}}\\nhostname: {{.Hostname}}\\nstatus: {{.Status}}\\navailability: {{.Availability}}\\nmanager_status: {{.ManagerStatus}}\\n',
+  'task.taskContext': 'id: {{.ID}}\\nname: {{.Name}}\\nimage: {{.Image}}\\nnode: {{.Node}}\\ndesired_state: {{.DesiredState}}\\ncurrent_state: {{.CurrentState}}\\nerror: {{.Error}}\\nports: {{.Ports}}\\n',
+};
+
+/** formatter.Format.templateString: drops "table", trims spaces, turns \t and \n escapes into the characters. */
+function templateString(f: string): string {
+  if (f === 'json') return '{{json .}}';
+  const body = f.startsWith('table') ? f.slice(5) : f;
+  return body.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+}
+
+function parseTemplate(text: string, exitCode = 1): Template {
+  try {
+    return Template.parse(text, DOCKER_FUNCS);
+  } catch (e) {
+    if (e instanceof TemplateError) throw new FormatError(`template parsing error: ${e.message}`, exitCode);
+    throw e;
+  }
+}
+
+/** Go's text/template with docker's functions over plain JSON-like data; throws on a bad template. */
+export function render(tpl: string, obj: unknown): string {
+  const t = parseTemplate(templateString(tpl));
+  try { return t.execute(untyped(obj, 'int64') ?? undefined); } catch (e) {
+    if (e instanceof ExecError) throw new FormatError(`template parsing error: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Go's encoding/json (HTML-escaping) of plain JSON-like data. */
+export function goJson(v: unknown): string {
+  return marshal(untyped(v, 'int64') ?? undefined);
+}
+
+const FIELD = /\{\{\s*\.(\w+)/g;
 
 /**
- * A small subset of Go templates as docker's --format uses them:
- * `{{.Field.Sub}}`, `{{json .X}}`, `{{json .}}`, `{{upper .X}}`, `{{lower .X}}`,
- * and the `table` prefix with the command's column headers.
+ * Prints rows with a --format (raw, `table …`, `json` or a template) or the
+ * command's default table. Each row is a docker list context named `context`
+ * (e.g. 'service.serviceContext') whose columns are the row's keys; headers
+ * name the columns whose header is not the key in capitals.
  */
-function field(obj: unknown, path: string): unknown {
-  if (path === '.') return obj;
-  let v: unknown = obj;
-  for (const part of path.slice(1).split('.')) {
-    if (v === null || v === undefined) return undefined;
-    v = (v as Record<string, unknown>)[part];
-    if (typeof v === 'function') v = (v as () => unknown)();
+export function formatRows(rows: Record<string, unknown>[], format: string | undefined, defaultTable: string, headers: Record<string, string>,
+  context = 'formatter.rowContext'): string {
+  let f = format === undefined || format === '' || format === 'table' ? defaultTable : format;
+  if (f === 'raw' && RAW[context]) f = RAW[context];
+  const isTable = f.startsWith('table');
+  const tpl = parseTemplate(templateString(f));
+  const columns: Record<string, 'string' | 'bool'> = {};
+  for (const r of rows) for (const [k, v] of Object.entries(r)) columns[k] = typeof v === 'boolean' ? 'bool' : 'string';
+  const type = contextType(context, columns);
+  let body = '';
+  for (const r of rows) {
+    try { body += tpl.execute(contextValue(type, r)) + '\n'; } catch (e) {
+      if (e instanceof ExecError) throw new FormatError(`template parsing error: ${e.message}`);
+      throw e;
+    }
   }
-  return v;
-}
-
-/** Go's fmt %v for the common shapes. */
-function goString(v: unknown): string {
-  if (v === undefined || v === null) return '<no value>';
-  if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  if (typeof v === 'object') return `map[${Object.keys(v).sort().map((k) => `${k}:${goString((v as Record<string, unknown>)[k])}`).join(' ')}]`;
-  return String(v);
-}
-
-/** Go's encoding/json escapes <, > and & in strings. */
-export function goJson(v: unknown): string {
-  return JSON.stringify(v ?? null).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-}
-
-export function render(tpl: string, obj: unknown): string {
-  return tpl.replace(/\\t/g, '\t').replace(/\\n/g, '\n').replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_m, expr: string) => {
-    const parts = expr.split(/\s+/);
-    if (parts.length === 1) return goString(field(obj, parts[0]));
-    const [fn, arg] = parts;
-    const v = field(obj, arg);
-    if (fn === 'json') return goJson(v);
-    if (fn === 'upper') return goString(v).toUpperCase();
-    if (fn === 'lower') return goString(v).toLowerCase();
-    if (fn === 'index' && parts[2]) return goString((v as Record<string, unknown> | undefined)?.[parts[2].replace(/^"|"$/g, '')]);
-    throw new Error(`template: function "${fn}" not defined`);
-  });
-}
-
-/** Prints rows with a --format (raw, `table …` or `json`) or the command's default table. */
-export function formatRows(rows: Record<string, unknown>[], format: string | undefined, defaultTable: string, headers: Record<string, string>): string {
-  const f = format ?? defaultTable;
-  if (f === 'json') return rows.map((r) => goJson(r) + '\n').join('');
-  if (f.startsWith('table')) {
-    const tpl = f.slice(5).trim() || defaultTable.slice(5).trim();
-    const header = tpl.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, k) => headers[k] ?? k.toUpperCase());
-    const lines = [header, ...rows.map((r) => render(tpl, r))].map((l) => l.replace(/\\t/g, '\t').split('\t'));
-    return tabwrite(lines);
+  if (!isTable) return body;
+  const names: Record<string, string> = {};
+  for (const k of [...Object.keys(columns), ...[...defaultTable.matchAll(FIELD)].map((m) => m[1])]) names[k] = k.toUpperCase();
+  Object.assign(names, headers);
+  let header = '';
+  try { tpl.withFuncs(HEADER_FUNCS).executeTo(headerValue(names), (s) => { header += s; }); } catch (e) {
+    // docker ignores a header that fails to render, keeping what it printed
+    if (!(e instanceof ExecError)) throw e;
   }
-  return rows.map((r) => render(f, r) + '\n').join('');
+  return new TabWriter().write(header).write('\n').write(body).flush();
+}
+
+const INSPECT_TYPES: Record<string, GoType> = { 'swarm.Service': SERVICE, 'swarm.Node': NODE, 'swarm.Task': TASK };
+
+/**
+ * `docker <object> inspect [--format]`: objects decoded into docker's structs;
+ * no format prints them as indented JSON, `json` as compact JSON, a template
+ * once per object. Writes what docker writes to stdout, then throws the
+ * joined errors (exit 1) if any object failed.
+ */
+export function formatInspect(list: unknown[], format: string | undefined, typeName: keyof typeof INSPECT_TYPES | string, out: (s: string) => void): void {
+  const type = INSPECT_TYPES[typeName];
+  if (!type) throw new Error(`no Go type for ${typeName}`);
+  const values = list.map((x) => decode(type, x));
+  if (!format || format === 'json') {
+    if (values.length === 0) { out('[]\n'); return; }
+    const all = marshal(val(sliceOf(T.any), values));
+    out((format ? all : indent(all, '    ')) + '\n');
+    return;
+  }
+  const tpl = parseTemplate(format);
+  let buffer = '';
+  const errors: string[] = [];
+  for (const v of values) {
+    try { buffer += tpl.execute(v) + '\n'; } catch (e) {
+      if (!(e instanceof ExecError)) throw e;
+      errors.push(`template parsing error: ${e.message}`);
+    }
+  }
+  out(buffer || '\n');
+  if (errors.length) throw new FormatError(errors.join('\n'));
+}
+
+/** `docker info --format`: the template runs straight to stdout, a newline follows even after an error. */
+export function formatInfo(info: unknown, format: string, out: (s: string) => void): void {
+  const tpl = parseTemplate(format === 'json' ? '{{json .}}' : format, 64);
+  let s = '';
+  try { tpl.executeTo(untyped(info, 'int64') ?? undefined, (x) => { s += x; }); } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    out(s + '\n');
+    throw new FormatError(e.message);
+  }
+  out(s + '\n');
 }

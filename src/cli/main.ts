@@ -3,7 +3,7 @@ import { Client, resolveHost } from './client.js';
 import { nodeCommand } from './commands/node.js';
 import { serviceCommand } from './commands/service.js';
 import { swarmCommand } from './commands/swarm.js';
-import { formatRows } from './format.js';
+import { formatInfo } from './format.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
 
@@ -39,7 +39,7 @@ export async function runCli(argv: string[]): Promise<number> {
         const p = parseArgs(rest, { format: { short: 'f', value: true } });
         const info = await c.get<Record<string, any>>('/info');
         const f = one(p, 'format');
-        if (f) { out(formatRows([info], f, '', {})); return 0; }
+        if (f) { formatInfo(info, f, out); return 0; }
         const s = info.Swarm;
         out(`Server:\n Name: ${info.Name}\n Server Version: ${info.ServerVersion}\n Swarm: ${s.LocalNodeState}\n`);
         if (s.LocalNodeState === 'active') {
@@ -58,8 +58,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return 1;
     }
   } catch (e) {
-    const err = e as Error & { status?: number };
+    const err = e as Error & { status?: number; exitCode?: number };
     process.stderr.write(err.status ? `Error response from daemon: ${err.message}\n` : `${err.message}\n`);
-    return 1;
+    return err.exitCode ?? 1;
   }
 }

@@ -1,7 +1,7 @@
 import type { Node } from '../../types/objects.js';
 import { all, has, one, parseArgs } from '../args.js';
 import { q, type Client } from '../client.js';
-import { formatRows } from '../format.js';
+import { formatInspect, formatRows } from '../format.js';
 import { filtersOf, serviceCommand } from './service.js';
 
 const cap = (s: string | undefined) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : '');
@@ -21,23 +21,24 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
       const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true } });
       const nodes = await c.get<Node[]>(`/nodes?filters=${q(filtersOf(all(p, 'filter')))}`);
       if (has(p, 'quiet')) { out(nodes.map((n) => `${n.ID}\n`).join('')); return 0; }
-      const self = await selfId(c);
+      const info = (await c.get<{ Swarm: { NodeID: string; Cluster?: { TLSInfo?: Record<string, string> } } }>('/info')).Swarm;
+      const self = info.NodeID;
       nodes.sort((a, b) => ((a.Description.Hostname ?? '') < (b.Description.Hostname ?? '') ? -1 : 1));
       const rows = nodes.map((n) => ({
-        ID: n.ID + (n.ID === self ? ' *' : ''), Hostname: n.Description.Hostname, Status: cap(n.Status.State),
+        ID: n.ID, Hostname: n.Description.Hostname, Status: cap(n.Status.State),
         Availability: cap(n.Spec.Availability), Self: n.ID === self,
         ManagerStatus: n.ManagerStatus?.Leader ? 'Leader' : cap(n.ManagerStatus?.Reachability),
-        EngineVersion: n.Description.Engine?.EngineVersion ?? '', TLSStatus: 'Ready',
+        EngineVersion: n.Description.Engine?.EngineVersion ?? '', TLSStatus: tlsStatus(n, info.Cluster?.TLSInfo),
       }));
-      out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}\t{{.ManagerStatus}}\t{{.EngineVersion}}',
-        { ManagerStatus: 'MANAGER STATUS', EngineVersion: 'ENGINE VERSION' }));
+      out(formatRows(rows, one(p, 'format'), 'table {{.ID}} {{if .Self}}*{{else}} {{ end }}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}\t{{.ManagerStatus}}\t{{.EngineVersion}}',
+        { ManagerStatus: 'MANAGER STATUS', EngineVersion: 'ENGINE VERSION', Self: '', TLSStatus: 'TLS STATUS' }, 'node.nodeContext'));
       return 0;
     }
     case 'inspect': {
       const p = parseArgs(rest, { format: { short: 'f', value: true }, pretty: { value: false } });
       const list = await Promise.all(p.args.map((r) => resolve(c, r)));
       const f = one(p, 'format');
-      out(f ? formatRows(list as unknown as Record<string, unknown>[], f, '', {}) : JSON.stringify(list, null, 4) + '\n');
+      formatInspect(list, f, 'swarm.Node', out);
       return 0;
     }
     case 'update': case 'promote': case 'demote': {
@@ -78,4 +79,13 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
     default:
       throw new Error(`unknown command "${sub}" for "tswarm node"`);
   }
+}
+
+/** As docker's node formatter: Ready when the node's TLS info is the swarm's, Unknown when either is missing. */
+function tlsStatus(n: Node, cluster: Record<string, string> | undefined): string {
+  const mine = n.Description.TLSInfo as Record<string, string> | undefined;
+  const empty = (x?: Record<string, string>) => !x || !x.TrustRoot && !x.CertIssuerSubject && !x.CertIssuerPublicKey;
+  if (empty(cluster) || empty(mine)) return 'Unknown';
+  const same = ['TrustRoot', 'CertIssuerSubject', 'CertIssuerPublicKey'].every((k) => (mine![k] ?? '') === (cluster![k] ?? ''));
+  return same ? 'Ready' : 'Needs Rotation';
 }

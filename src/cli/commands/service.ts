@@ -1,7 +1,7 @@
 import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
 import { all, has, one, parseArgs, type FlagSpec, type Parsed } from '../args.js';
 import { q, type Client } from '../client.js';
-import { formatRows } from '../format.js';
+import { formatInspect, formatRows } from '../format.js';
 import { stateAgo } from '../table.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
 
@@ -129,7 +129,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         Replicas: `${s.ServiceStatus?.RunningTasks ?? 0}/${s.ServiceStatus?.DesiredTasks ?? 0}`,
         Image: (s.Spec.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0], Ports: portsText(s.Endpoint?.Ports),
       }));
-      out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}', {}));
+      out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}', {}, 'service.serviceContext'));
       return 0;
     }
     case 'inspect': {
@@ -142,8 +142,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         }
       }
       const f = one(p, 'format');
-      if (f) out(formatRows(list as unknown as Record<string, unknown>[], f, '', {}));
-      else out(JSON.stringify(list, null, 4) + '\n');
+      formatInspect(list, f, 'swarm.Service', out);
       return 0;
     }
     case 'ps': {
@@ -170,7 +169,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       }
       if (has(p, 'quiet')) { out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
       out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Image}}\t{{.Node}}\t{{.DesiredState}}\t{{.CurrentState}}\t{{.Error}}\t{{.Ports}}',
-        { DesiredState: 'DESIRED STATE', CurrentState: 'CURRENT STATE' }));
+        { DesiredState: 'DESIRED STATE', CurrentState: 'CURRENT STATE' }, 'task.taskContext'));
       return 0;
     }
     case 'scale': {
