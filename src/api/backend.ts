@@ -55,6 +55,8 @@ export interface DaemonBackend {
    * leader (or fails with "no leader"). Undefined when this node handles it.
    */
   leaderProxy?(): ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: string) => Promise<void>) | undefined;
+  /** Resolves once this manager's store holds every write committed before the call (fails without a quorum). */
+  readBarrier?(): Promise<void>;
   /** The control API; throws ApiError 503 (not a manager / no swarm) otherwise. */
   control(): ControlAPI;
   /** Unlock key of the swarm (autolock), '' when none. */

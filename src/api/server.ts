@@ -53,9 +53,12 @@ async function handle(backend: DaemonBackend, req: IncomingMessage, res: ServerR
       return;
     }
     if (method !== 'GET' && method !== 'HEAD' && CLUSTER_WRITE.test(path)) {
-      // Followers serve reads from their own store; writes go to the leader.
+      // Writes go to the leader.
       const toLeader = backend.leaderProxy?.();
       if (toLeader) { await toLeader(req, res, req.url ?? path); return; }
+    } else if (CLUSTER_WRITE.test(path) || path === '/swarm') {
+      // Reads come from this manager's store once it has applied all a quorum committed (ReadIndex): linearizable.
+      await backend.readBarrier?.();
     }
     for (const [m, re, handler] of routes) {
       const match = re.exec(path);

@@ -304,6 +304,16 @@ export class Daemon implements DaemonBackend {
     log.info('demoted: this node is now a worker');
   }
 
+  async readBarrier(): Promise<void> {
+    const r = this.manager?.raft;
+    if (!r || r.core.voters.size <= 1) return;
+    try {
+      await r.readBarrier(5000);
+    } catch (err) {
+      throw noLeader(String((err as Error).message));
+    }
+  }
+
   leaderProxy(): ((req: IncomingMessage, res: ServerResponse, url: string) => Promise<void>) | undefined {
     const m = this.manager;
     if (!m?.raft || m.raft.isLeader) return undefined;

@@ -1,6 +1,7 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker, eventually, freePort, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
+import { HistoryRecorder, checkLinearizable } from '../helpers/linearizability.js';
+import { docker, eventually, freePort, run, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
 
 type Daemon = Tswarmd & { listenAddr: string };
 
@@ -77,8 +78,23 @@ async function startManagersAt(i: number): Promise<Daemon[]> {
   return [await startTswarmd({ executor: 'sim', listenAddr: `${ip}:${await freePort(ip)}`, extra: ['--hostname', `m${i}`] })];
 }
 
-test('writes survive leader SIGKILL, restarts and a frozen manager; every acknowledged spec is on every manager', { timeout: 300_000 }, async (t) => {
-  const ds = await startManagers(3);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Cuts every packet to and from a loopback address (a partitioned host), until healed. */
+async function partition(ip: string): Promise<() => Promise<void>> {
+  const rules = [['INPUT', '-s', ip], ['INPUT', '-d', ip]];
+  for (const r of rules) assert.equal((await run('iptables', ['-I', r[0], r[1], r[2], '-j', 'DROP'])).code, 0, 'iptables (needs root)');
+  return async () => { for (const r of rules) await run('iptables', ['-D', r[0], r[1], r[2], '-j', 'DROP']); };
+}
+
+/**
+ * A client keeps creating and updating services on whichever managers are
+ * up while faults come and go; at the end every acknowledged write is on
+ * every manager, exactly once, and nothing unasked-for appeared.
+ */
+async function writesSurviveFaults(t: TestContext, ds: Daemon[], faults: (ds: Daemon[], avoid: Set<Daemon>) => Promise<void>) {
+  /** Managers the client leaves alone for now (cut off: a real client would time out and move on). */
+  const avoid = new Set<Daemon>();
   t.after(() => Promise.all(ds.map((d) => { try { d.proc.kill('SIGCONT'); } catch { /* gone */ } return d.stop('SIGKILL'); })));
   await formCluster(ds);
   await findLeader(ds);
@@ -89,36 +105,39 @@ test('writes survive leader SIGKILL, restarts and a frozen manager; every acknow
   let stop = false;
   let writes = 0;
   let failures = 0;
-  const client = (async () => {
+  const history = new HistoryRecorder();
+  const live = () => ds.filter((d) => d.proc.exitCode === null && d.proc.signalCode === null && !avoid.has(d));
+  const writer = (async () => {
     for (let i = 0; !stop; i++) {
-      const live = ds.filter((d) => d.proc.exitCode === null && d.proc.signalCode === null);
-      const d = live[i % live.length];
+      const ls = live();
+      const d = ls[i % ls.length];
       const name = `s${i % 12}`;
       const value = `v${i}`;
       attempted.add(name);
+      const h = history.invoke('writer', { kind: 'put', key: name, value }, performance.now());
       const r = acked.has(name)
         ? await dk(d, 'service', 'update', '-d', '--label-add', `rev=${value}`, name)
         : await dk(d, 'service', 'create', '-d', '--name', name, '--label', `rev=${value}`, 'busybox', 'sleep', '1d');
-      if (r.code === 0) { acked.set(name, value); writes++; } else failures++;
+      // A failed write may still take effect later (or never): its outcome is unknown.
+      if (r.code === 0) { history.ok(h, {}, performance.now()); acked.set(name, value); writes++; } else { history.unknown(h); failures++; }
     }
   })();
+  // A reader on any manager: reads are linearizable (ReadIndex), so the history must be too.
+  let reads = 0;
+  const reader = (async () => {
+    for (let i = 0; !stop; i++) {
+      const ls = live();
+      const d = ls[(i * 7) % ls.length];
+      const name = [...acked.keys()][i % Math.max(1, acked.size)];
+      if (!name) { await pause(50); continue; }
+      const h = history.invoke('reader', { kind: 'get', key: name }, performance.now());
+      const r = await dk(d, 'service', 'inspect', '--format', '{{index .Spec.Labels "rev"}}', name);
+      if (r.code === 0) { history.ok(h, { value: r.stdout.trim() }, performance.now()); reads++; } else history.unknown(h);
+    }
+  })();
+  const client = Promise.all([writer, reader]);
 
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  await pause(2000);
-  for (let round = 0; round < 2; round++) {
-    const leader = await findLeader(ds);
-    await leader.stop('SIGKILL');
-    await pause(3000);
-    await leader.restart();
-    await pause(2000);
-  }
-  // Freeze a follower (cut off, as an unreachable host would be), then let it come back.
-  const leader = await findLeader(ds);
-  const frozen = ds.find((d) => d !== leader)!;
-  frozen.proc.kill('SIGSTOP');
-  await pause(4000);
-  frozen.proc.kill('SIGCONT');
-  await pause(3000);
+  await faults(ds, avoid);
   stop = true;
   await client;
   assert.ok(writes > 10, `only ${writes} writes were acknowledged (${failures} failed)`);
@@ -144,7 +163,53 @@ test('writes survive leader SIGKILL, restarts and a frozen manager; every acknow
       return true;
     }, 30_000, `manager ${d.listenAddr} holds every acknowledged write`);
   }
-  console.log(`${writes} acknowledged writes, ${failures} refused or failed during faults`);
+  const lin = checkLinearizable(history.history(), { timeoutMs: 20_000 });
+  assert.ok(lin.ok, `the client history is not linearizable: ${lin.explanation}`);
+  console.log(`${ds.length} managers: ${writes} acknowledged writes, ${failures} refused or failed during faults, ${reads} reads; history linearizable`);
+}
+
+test('3 managers: writes survive leader SIGKILL, restarts and a frozen manager; every acknowledged spec is on every manager', { timeout: 300_000 }, async (t) => {
+  await writesSurviveFaults(t, await startManagers(3), async (ds) => {
+    await pause(2000);
+    for (let round = 0; round < 2; round++) {
+      const leader = await findLeader(ds);
+      await leader.stop('SIGKILL');
+      await pause(3000);
+      await leader.restart();
+      await pause(2000);
+    }
+    // Freeze a follower (cut off, as an unreachable host would be), then let it come back.
+    const leader = await findLeader(ds);
+    const frozen = ds.find((d) => d !== leader)!;
+    frozen.proc.kill('SIGSTOP');
+    await pause(4000);
+    frozen.proc.kill('SIGCONT');
+    await pause(3000);
+  });
+});
+
+test('5 managers: writes survive a leader SIGKILL and the leader partitioned off the network, then healed', { timeout: 300_000 }, async (t) => {
+  const ds: Daemon[] = [];
+  for (let i = 11; i <= 15; i++) ds.push(...await startManagersAt(i));
+  await writesSurviveFaults(t, ds, async (_ds, avoid) => {
+    await pause(2000);
+    const first = await findLeader(ds);
+    await first.stop('SIGKILL');
+    await pause(3000);
+    await first.restart();
+    await pause(2000);
+    // The leader's host drops off the network: the other four elect a leader and go on.
+    const cut = await findLeader(ds);
+    avoid.add(cut);
+    const heal = await partition(cut.listenAddr.split(':')[0]);
+    t.after(heal);
+    const next = await findLeader(ds.filter((d) => d !== cut));
+    assert.notEqual(next, cut);
+    await pause(4000);
+    await heal();
+    avoid.delete(cut);
+    await pause(4000);
+  });
 });
 
 test('without a quorum writes fail with Docker\'s message and never appear later', { timeout: 120_000 }, async (t) => {
