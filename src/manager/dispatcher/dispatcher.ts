@@ -156,9 +156,10 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private scheduleExpiryCheck() {
     if (!this.running) return;
     const period = this.heartbeatPeriodMs();
+    // Checked several times a period, so a node is Down close to 3 periods after its last heartbeat, not 4.
     this.expiryTimer = this.clock.setTimeout(() => {
       void this.expireSessions(period).then(() => this.orphanTasks()).finally(() => this.scheduleExpiryCheck());
-    }, period);
+    }, Math.min(period / 5, 500));
   }
 
   /** Tasks still live on a node that stayed down past the threshold are ORPHANED: nobody will report on them. */
