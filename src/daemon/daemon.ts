@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +159,7 @@ export class Daemon implements DaemonBackend {
   /** `swarm init`: a new root CA, this node's manager certificate, and a one-member Raft. */
   init(req: SwarmInitRequest): Promise<string> {
     return this.serial(async () => {
+      if (req.ForceNewCluster && this.state?.role === 'manager' && this.manager) return this.forceNewCluster();
       if (this.state || this.locked) throw unavailable(ALREADY_IN_SWARM);
       const { listenAddr, advertiseAddr } = this.addresses(req);
       const state: SwarmState = { nodeId: newId(), role: 'manager', advertiseAddr, listenAddr, raftId: newRaftId() };
@@ -181,6 +182,32 @@ export class Daemon implements DaemonBackend {
       log.info({ nodeId: state.nodeId, advertiseAddr }, 'swarm initialized');
       return state.nodeId;
     });
+  }
+
+  /**
+   * `swarm init --force-new-cluster` on a manager that lost its quorum: a new
+   * one-member Raft (new member ID, the old log kept aside) holding the state
+   * this manager had applied; workers and services go on as they were.
+   */
+  private async forceNewCluster(): Promise<string> {
+    const st = this.state!;
+    const snap = this.manager!.store.snapshot();
+    await this.stopManager();
+    await rename(join(this.swarmDir, 'raft'), join(this.swarmDir, `raft-before-force-new-cluster-${Date.now()}`));
+    const next: SwarmState = { ...st, raftId: newRaftId() };
+    const manager = new Manager(this.swarmDir, this.clock);
+    this.manager = manager;
+    await this.openManager(manager, next, true);
+    await manager.adopt(snap);
+    await manager.store.update((tx) => {
+      const self = tx.nodes.get(st.nodeId);
+      if (self) tx.update('nodes', { ...structuredClone(self), ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: st.advertiseAddr } });
+    });
+    this.startIngress(manager);
+    this.state = next;
+    await this.stateFile.save(next);
+    log.warn({ raftId: next.raftId }, 'forced a new cluster: this manager is the only Raft member');
+    return st.nodeId;
   }
 
   /** `swarm join`: a certificate from the swarm's CA (the token decides the role), then, as a manager, Raft membership. */
@@ -405,15 +432,7 @@ export class Daemon implements DaemonBackend {
   private async startManager(state: SwarmState, init: Parameters<Daemon['activate']>[1], members?: JoinResponse['members']) {
     const manager = new Manager(this.swarmDir, this.clock);
     this.manager = manager;
-    this.codec = new AesGcmCodec(this.keys!.dataKeys);
-    await manager.open({
-      raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found: !!init, members,
-      credentials: this.security!.credentials, codec: this.codec,
-    });
-    this.unwatchAutolock = manager.store.watch((events) => {
-      if (events.some((e) => e.table === 'cluster')) void this.serial(() => this.syncAutolock());
-    });
-    void this.serial(() => this.syncAutolock());
+    await this.openManager(manager, state, !!init, members);
     if (!init) await this.settle(manager);
     if (init) {
       await manager.bootstrap({
@@ -422,6 +441,22 @@ export class Daemon implements DaemonBackend {
         rootCA: init.rootCA, clusterId: init.clusterId,
       });
     }
+    this.startIngress(manager);
+  }
+
+  private async openManager(manager: Manager, state: SwarmState, found: boolean, members?: JoinResponse['members']) {
+    this.codec = new AesGcmCodec(this.keys!.dataKeys);
+    await manager.open({
+      raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found, members,
+      credentials: this.security!.credentials, codec: this.codec,
+    });
+    this.unwatchAutolock = manager.store.watch((events) => {
+      if (events.some((e) => e.table === 'cluster')) void this.serial(() => this.syncAutolock());
+    });
+    void this.serial(() => this.syncAutolock());
+  }
+
+  private startIngress(manager: Manager) {
     this.ingress = new IngressController(manager.store, new PortProxy());
     this.ingress.start();
   }

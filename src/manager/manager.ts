@@ -11,6 +11,7 @@ import { NodeCA, nodeTlsInfo } from './ca/node-ca.js';
 import { RootRotationFinisher } from './ca/root-rotation.js';
 import type { Message, RaftId } from '../raft/types.js';
 import { MemoryStore } from '../store/store.js';
+import type { StoreSnapshot } from '../store/tables.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
 import { Allocator } from './allocator/allocator.js';
 import { defaultSwarmSpec, newCluster } from './cluster.js';
@@ -154,7 +155,8 @@ export class Manager {
     let reach = n.ManagerStatus?.Reachability ?? 'reachable';
     if (r.isLeader) {
       const id = [...r.members].find(([, m]) => m.nodeId === n.ID)?.[0];
-      if (id) reach = this.reachableMembers().has(id) ? 'reachable' : 'unreachable';
+      // Not a member at all (an old manager after --force-new-cluster): unreachable.
+      reach = id && this.reachableMembers().has(id) ? 'reachable' : 'unreachable';
     } else if (n.ID === leaderNode) {
       reach = 'reachable';
     }
@@ -179,6 +181,19 @@ export class Manager {
       tx.create('nodes', newManagerNode(o.nodeId, o.addr, { ...o.description, TLSInfo: tls }, o.availability));
     });
     return this.store.view((tx) => tx.cluster()!);
+  }
+
+  /**
+   * `swarm init --force-new-cluster`: this manager, now the only member of a
+   * new Raft, takes back what the old one had applied (same object IDs).
+   */
+  async adopt(snap: StoreSnapshot): Promise<void> {
+    await this.raft!.waitLeaderReady(15_000);
+    await this.store.update((tx) => {
+      for (const table of ['cluster', 'nodes', 'services', 'tasks'] as const) {
+        for (const o of snap.tables[table] ?? []) tx.create(table, structuredClone(o) as never);
+      }
+    });
   }
 
   startLeading(): void {

@@ -231,3 +231,28 @@ test('without a quorum writes fail with Docker\'s message and never appear later
     await eventually(async () => (await dk(d, 'service', 'ls', '--format', '{{.Name}}')).stdout.trim() === 'after' || undefined, 15_000, 'only the acknowledged service');
   }
 });
+
+test('swarm init --force-new-cluster recovers a lone manager with the state it had', { timeout: 120_000 }, async (t) => {
+  const ds: Daemon[] = [];
+  for (let i = 16; i <= 18; i++) ds.push(...await startManagersAt(i));
+  t.after(() => Promise.all(ds.map((d) => d.stop('SIGKILL'))));
+  await formCluster(ds);
+  const leader = await findLeader(ds);
+  assert.equal((await dk(leader, 'service', 'create', '-d', '--name', 'kept', '--replicas', '2', 'busybox', 'sleep', '1d')).code, 0);
+  const survivor = ds.find((d) => d !== leader)!;
+  await eventually(async () => (await dk(survivor, 'service', 'ls', '--format', '{{.Name}}')).stdout.trim() === 'kept' || undefined, 15_000, 'replicated');
+  const nodeId = (await dk(survivor, 'info', '--format', '{{.Swarm.NodeID}}')).stdout.trim();
+  for (const d of ds) if (d !== survivor) await d.stop('SIGKILL');
+  const refused = await dk(survivor, 'swarm', 'init');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /This node is already part of a swarm/);
+  const forced = await dk(survivor, 'swarm', 'init', '--force-new-cluster', '--advertise-addr', survivor.listenAddr);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, new RegExp(`Swarm initialized: current node \\(${nodeId}\\) is now a manager`));
+  assert.equal((await dk(survivor, 'service', 'ls', '--format', '{{.Name}} {{.Replicas}}')).stdout.trim().split(' ')[0], 'kept');
+  const ls = (await dk(survivor, 'node', 'ls', '--format', '{{.Self}} {{.ManagerStatus}}')).stdout.trim().split('\n').sort();
+  assert.deepEqual(ls, ['false Unreachable', 'false Unreachable', 'true Leader']);
+  assert.equal((await dk(survivor, 'service', 'create', '-d', '--name', 'new', 'busybox', 'sleep', '1d')).code, 0, 'writes work again');
+  await survivor.restart();
+  await eventually(async () => (await dk(survivor, 'service', 'ls', '--format', '{{.Name}}')).stdout.trim().split('\n').sort().join(' ') === 'kept new' || undefined, 15_000, 'both services after a restart');
+});
