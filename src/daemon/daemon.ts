@@ -231,6 +231,8 @@ export class Daemon implements DaemonBackend {
           members = res.members;
         }
         await this.activate(state, undefined, members);
+        // A new manager answers once it has caught up with what the swarm committed.
+        if (this.manager?.raft) await this.manager.raft.readBarrier(30_000);
         await this.stateFile.save(state);
       } catch (err) {
         await this.deactivate({ shutdownTasks: true });
