@@ -36,7 +36,8 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
     assert.equal(info.stdout.trim(), 'active false 3');
   });
 
-  assert.equal((await dk(m1, 'swarm', 'update', '--dispatcher-heartbeat', '1s')).code, 0);
+  const HEARTBEAT_S = 2;
+  assert.equal((await dk(m1, 'swarm', 'update', '--dispatcher-heartbeat', `${HEARTBEAT_S}s`)).code, 0);
 
   await t.test('a service spreads over all five nodes, one process per task', async () => {
     const r = await dk(m1, 'service', 'create', '-d', '--name', 'web', '--replicas', '10', 'busybox', 'sleep', MARKER);
@@ -44,7 +45,7 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
     await eventually(async () => {
       const by = await runningByNode(m1, 'web');
       return all.every((d) => by.get(d.name) === 2);
-    }, 30_000, 'two tasks on each node');
+    }, 60_000, 'two tasks on each node');
     await eventually(async () => {
       const p = await processesByNode(all);
       return Object.values(p).every((n) => n === 2);
@@ -54,9 +55,9 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
   await t.test('a killed worker is marked Down within 3 heartbeats and its tasks run elsewhere; restarted, nothing runs twice', async () => {
     const killedAt = Date.now();
     await w1.stop('SIGKILL');
-    await eventually(async () => (await nodeList(m1)).includes('w1 Down'), 10_000, 'w1 down');
+    await eventually(async () => (await nodeList(m1)).includes('w1 Down'), 20_000, 'w1 down');
     const downAfter = Date.now() - killedAt;
-    assert.ok(downAfter < 3 * 1000 + 2500, `down after ${downAfter} ms`);
+    assert.ok(downAfter < 3 * HEARTBEAT_S * 1000 + 2500, `down after ${downAfter} ms`);
     await eventually(async () => {
       const by = await runningByNode(m1, 'web');
       return !by.has('w1') && [...by.values()].reduce((a, b) => a + b, 0) === 10;
@@ -113,8 +114,9 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
     const rest = survivors.filter((d) => d !== leader);
     const next = await findLeader(rest);
     assert.notEqual(next, leader);
-    const after = (await taskProcesses(MARKER)).filter((p) => p.dataRoot === w1.dataRoot).map((p) => p.pid).sort();
-    assert.deepEqual(after, before, 'w1 tasks untouched');
+    const after = new Set((await taskProcesses(MARKER)).filter((p) => p.dataRoot === w1.dataRoot).map((p) => p.pid));
+    // w1 may get the dead leader's tasks too; the ones it ran go on, untouched.
+    assert.ok(before.length > 0 && before.every((pid) => after.has(pid)), `w1 tasks untouched: ${before} within ${[...after]}`);
     assert.equal((await dk(next, 'service', 'scale', '-d', 'web=13')).code, 0);
     await eventually(async () => (await nodeList(next)).includes(`${leader.name} Down Unreachable`), 30_000, 'dead leader unreachable');
     // With one of three managers down, demoting another would lose the quorum.

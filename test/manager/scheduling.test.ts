@@ -97,3 +97,18 @@ test('placement preferences spread over label values first, then over nodes; unl
   assert.equal(perNode.get('e'), 2);
   await c.stop();
 });
+
+test('a service label update keeps its tasks (the template did not change, whatever the key order)', async () => {
+  const c = await cluster([node('a')]);
+  const { ID } = await c.control.createService({ Name: 'web', Mode: { Replicated: { Replicas: 2 } }, TaskTemplate: { ContainerSpec: { Image: 'i', Args: ['x'] } } });
+  await until(() => c.tasks(ID).filter((t) => t.Status.State === 'assigned').length === 2);
+  const before = c.tasks(ID).map((t) => t.ID).sort();
+  const svc = c.control.getService(ID);
+  // The docker CLI sends the template back with its own key order.
+  const tt = svc.Spec.TaskTemplate!;
+  const reordered = Object.fromEntries(Object.entries(tt).reverse()) as typeof tt;
+  await c.control.updateService(ID, svc.Version.Index, { ...svc.Spec, Labels: { rev: '1' }, TaskTemplate: reordered });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(c.tasks(ID).map((t) => t.ID).sort(), before);
+  await c.stop();
+});

@@ -20,5 +20,13 @@ export function newTask(clock: Clock, s: Service, at: { slot?: number; nodeId?: 
 
 /** The task runs the service's current task template. */
 export function isUpToDate(t: Task, s: Service): boolean {
-  return JSON.stringify(t.Spec) === JSON.stringify(s.Spec.TaskTemplate ?? {});
+  // Key order differs between a created and an updated spec: compare contents, not text.
+  return canonical(t.Spec) === canonical(s.Spec.TaskTemplate ?? {});
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : x));
 }
