@@ -73,6 +73,7 @@ export class Manager {
   private transitions: Promise<unknown> = Promise.resolve();
   /** When each peer's last Raft message arrived: what "reachable" means. */
   private lastHeard = new Map<RaftId, number>();
+  private unwatchSettings?: () => void;
 
   constructor(private dataDir: string, private clock: Clock, random?: () => number) {
     this.store = new MemoryStore(clock);
@@ -90,8 +91,7 @@ export class Manager {
   /** Starts this manager's Raft member from what its data directory holds. */
   async open(s: RaftSetup): Promise<void> {
     this.transport = new PeerTransport(s.credentials, (id) => this.raft?.reportUnreachable(id));
-    // The store fills from Raft only after this start, so the timing comes from the
-    // swarm defaults; applying a cluster's own Raft settings is still to do.
+    // The store fills from Raft only after this start: the swarm defaults first, the cluster's own settings once applied.
     const raft = defaultSwarmSpec().Raft!;
     this.raft = await RaftNode.start({
       id: s.raftId,
@@ -106,6 +106,23 @@ export class Manager {
       onMembers: (members) => this.setPeers(s.raftId, members),
       onLeadership: (leading) => this.setLeading(leading),
     }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
+    // The cluster spec's Raft settings (swarm update --snapshot-interval, ticks, --max-snapshots) follow it.
+    this.applyRaftSettings();
+    this.unwatchSettings = this.store.watch((events) => { if (events.some((e) => e.table === 'cluster')) this.applyRaftSettings(); });
+  }
+
+  private applyRaftSettings() {
+    const r = this.store.view((tx) => tx.cluster()?.Spec.Raft);
+    if (!r || !this.raft) return;
+    try {
+      this.raft.updateSettings({
+        electionTick: r.ElectionTick || undefined, heartbeatTick: r.HeartbeatTick || undefined,
+        snapshotEvery: r.SnapshotInterval || undefined, keepEntries: r.LogEntriesForSlowFollowers || undefined,
+        keepOldSnapshots: r.KeepOldSnapshots,
+      });
+    } catch (err) {
+      log.warn({ err: String(err) }, 'raft settings from the cluster spec refused');
+    }
   }
 
   /** The autolock key, '' while autolock is off. */
@@ -213,6 +230,7 @@ export class Manager {
   }
 
   async close(): Promise<void> {
+    this.unwatchSettings?.();
     await this.stopLeading();
     this.transport?.close();
     await this.raft?.stop();

@@ -126,7 +126,14 @@ export interface RaftStorage {
    * at or below the last stored one replace that tail.
    */
   save(hardState: HardState | undefined, entries: Entry[]): Promise<void>;
-  /** Writes the snapshot (temp file, rename, directory fsync), then drops log before it. */
-  saveSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * Writes the snapshot (temp file, rename, directory fsync), then drops log
+   * before it. `replacesLog`: a snapshot from the leader that the log does not
+   * hold (Raft §7): the entries after it are stale and must go too, or a
+   * replay would bring them back after it.
+   */
+  saveSnapshot(snapshot: Snapshot, replacesLog?: boolean): Promise<void>;
+  /** How many snapshot files to keep besides the newest, from the next saveSnapshot on. */
+  setKeepOldSnapshots?(n: number): void;
   close(): Promise<void>;
 }

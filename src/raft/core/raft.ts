@@ -24,6 +24,9 @@ export interface RaftConfig {
   restore?: LoadedState;
 }
 
+/** What may change at run time, from the cluster spec. */
+export type RaftTuning = Pick<RaftConfig, 'electionTick' | 'heartbeatTick'> & { keepEntries: number };
+
 export class ProposalError extends Error {
   constructor(readonly reason: 'not-leader' | 'transferring' | 'conf-pending' | 'bad-conf', message: string) {
     super(message);
@@ -60,12 +63,18 @@ export class Raft {
   private prevSoft: SoftState;
   private prevHard: HardState;
   private readyOut = false;
+  /**
+   * Entries storage returned that cannot follow the log before them (a gap,
+   * or a term going back): stale entries a storage replay brought back.
+   */
+  readonly discardedOnRestore: number = 0;
 
   constructor(cfg: RaftConfig) {
     this.cfg = {
       preVote: true, checkQuorum: true, maxEntriesPerMsg: 256, maxBytesPerMsg: 1 << 20,
       maxInflight: 256, keepEntries: 500, ...cfg,
     };
+    checkTuning(this.cfg);
     this.id = cfg.id;
     const st = cfg.restore;
     if (st) {
@@ -77,7 +86,9 @@ export class Raft {
         this.log.committed = st.snapshot.meta.index;
         this.setConf(st.snapshot.meta.conf);
       }
-      this.log.entries = st.entries.slice();
+      const valid = validTail(st.entries, this.log.offset, this.log.offsetTerm);
+      this.log.entries = st.entries.slice(0, valid);
+      this.discardedOnRestore = st.entries.length - valid;
       this.log.stabled = this.log.lastIndex;
       this.term = st.hardState.term;
       this.vote = st.hardState.vote;
@@ -112,6 +123,23 @@ export class Raft {
   private setConf(c: ConfState) {
     this.voters = new Set(c.voters);
     this.removed = new Set(c.removed);
+  }
+
+  get tuning(): RaftTuning {
+    return { electionTick: this.cfg.electionTick, heartbeatTick: this.cfg.heartbeatTick, keepEntries: this.cfg.keepEntries };
+  }
+
+  /**
+   * Changes timing and retention while running. A new election timeout is
+   * drawn at once; elapsed ticks are kept, so a follower already silent for
+   * longer than the new timeout campaigns on its next tick.
+   */
+  retune(t: Partial<RaftTuning>): void {
+    const next = { ...this.tuning, ...t };
+    checkTuning(next);
+    const electionChanged = next.electionTick !== this.cfg.electionTick;
+    Object.assign(this.cfg, next);
+    if (electionChanged) this.resetRandomizedElection();
   }
 
   private resetRandomizedElection() {
@@ -688,6 +716,32 @@ export class Raft {
     // A smaller quorum may commit what waited for the removed member.
     if (this.maybeCommit()) this.broadcastAppend();
   }
+}
+
+/**
+ * How many of `entries` form a log after (offset, offsetTerm): consecutive
+ * indexes, terms never going back. What follows the first break is stale:
+ * an entry a newer leader replaced, which a storage replay resurrected (a
+ * truncation at or below a snapshot skipped with it, as in etcd-io/etcd#22442).
+ * Trusting it would let this node vote for, and match appends from, a log
+ * that lacks entries it has committed.
+ */
+function validTail(entries: Entry[], offset: number, offsetTerm: number): number {
+  let prev = { index: offset, term: offsetTerm };
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.index !== prev.index + 1 || e.term < prev.term) return i;
+    prev = e;
+  }
+  return entries.length;
+}
+
+/** As etcd's Config.validate: heartbeats must come well within an election timeout. */
+export function checkTuning(t: RaftTuning): void {
+  const whole = (n: number, min: number) => Number.isInteger(n) && n >= min;
+  if (!whole(t.heartbeatTick, 1)) throw new RangeError(`raft: heartbeat tick must be an integer >= 1 (got ${t.heartbeatTick})`);
+  if (!whole(t.electionTick, t.heartbeatTick + 1)) throw new RangeError(`raft: election tick (${t.electionTick}) must be an integer greater than heartbeat tick (${t.heartbeatTick})`);
+  if (!whole(t.keepEntries, 0)) throw new RangeError(`raft: entries kept for slow followers must be an integer >= 0 (got ${t.keepEntries})`);
 }
 
 function sameHard(a: HardState, b: HardState): boolean {

@@ -1,5 +1,5 @@
 import { logger } from '../../log.js';
-import { ProposalError, Raft } from '../core/raft.js';
+import { checkTuning, ProposalError, Raft } from '../core/raft.js';
 import type { ConfChange, Entry, Message, RaftId, RaftStorage, Ready } from '../types.js';
 
 const log = logger('raft');
@@ -33,6 +33,20 @@ export interface RaftNodeOptions {
   /** Called when this node starts leading (having applied everything before its term) or stops. */
   onLeadership?(leading: boolean, leader: RaftId): void;
   random?: (n: number) => number;
+}
+
+/** Raft settings the cluster spec may change at run time (swarmkit's RaftConfig). */
+export interface RaftSettings {
+  /** ElectionTick: ticks without a leader before an election, randomized in [e, 2e). */
+  electionTick: number;
+  /** HeartbeatTick: ticks between the leader's heartbeats; less than electionTick. */
+  heartbeatTick: number;
+  /** SnapshotInterval: applied entries between snapshots. */
+  snapshotEvery: number;
+  /** LogEntriesForSlowFollowers: entries kept behind a snapshot. */
+  keepEntries: number;
+  /** KeepOldSnapshots: snapshot files kept besides the newest. */
+  keepOldSnapshots: number;
 }
 
 export class RaftError extends Error {
@@ -87,6 +101,9 @@ export class RaftNode {
       random: o.random ?? ((n) => Math.floor(Math.random() * n)), restore: loaded,
     });
     const node = new RaftNode(o, core);
+    if (core.discardedOnRestore) {
+      log.error({ discarded: core.discardedOnRestore, after: core.log.lastIndex }, 'raft storage returned entries that cannot follow the log before them (stale entries replayed): ignored them');
+    }
     if (loaded.snapshot) {
       const data = JSON.parse(loaded.snapshot.data) as SnapshotData;
       for (const [id, m] of data.members) node.members.set(id, m);
@@ -177,6 +194,31 @@ export class RaftNode {
     this.kick();
   }
 
+  /**
+   * Applies new settings from the cluster spec; omitted ones stay. All are
+   * checked before any changes (RangeError). Timing applies from the next
+   * tick, snapshot settings from the next snapshot.
+   */
+  updateSettings(s: Partial<RaftSettings>): void {
+    const core = { ...this.core.tuning, ...pick(s, 'electionTick', 'heartbeatTick', 'keepEntries') };
+    checkTuning(core);
+    const count = (name: string, v: number | undefined, min: number) => {
+      if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new RangeError(`raft: ${name} must be an integer >= ${min} (got ${v})`);
+    };
+    count('snapshot interval', s.snapshotEvery, 1);
+    count('old snapshots to keep', s.keepOldSnapshots, 0);
+    this.core.retune(core);
+    if (s.snapshotEvery !== undefined) this.o.snapshotEvery = s.snapshotEvery;
+    if (s.keepOldSnapshots === undefined) return;
+    if (this.o.storage.setKeepOldSnapshots) this.o.storage.setKeepOldSnapshots(s.keepOldSnapshots);
+    else log.warn({ keepOldSnapshots: s.keepOldSnapshots }, 'raft storage cannot change how many old snapshots it keeps');
+  }
+
+  /** The settings in force (keepOldSnapshots lives in storage and is not echoed). */
+  get settings(): Omit<RaftSettings, 'keepOldSnapshots'> {
+    return { ...this.core.tuning, snapshotEvery: this.o.snapshotEvery };
+  }
+
   reportUnreachable(id: RaftId): void {
     this.core.reportUnreachable(id);
   }
@@ -188,7 +230,11 @@ export class RaftNode {
     void this.loop().catch((err) => {
       log.error({ err: String(err?.stack ?? err) }, 'raft loop failed: stopping this node');
       void this.stop();
-    }).finally(() => { this.running = false; });
+    }).finally(() => {
+      this.running = false;
+      // Work that arrived after the loop's last look (a proposal from a microtask) must not wait for a tick.
+      if (this.core.hasReady()) this.kick();
+    });
   }
 
   private async loop() {
@@ -200,7 +246,7 @@ export class RaftNode {
 
   private async handle(rd: Ready) {
     if (rd.snapshot) {
-      await this.o.storage.saveSnapshot(rd.snapshot);
+      await this.o.storage.saveSnapshot(rd.snapshot, true); // the core replaced its whole log with it
       this.restoreSnapshot(rd.snapshot.data);
       this.lastSnapshotIndex = rd.snapshot.meta.index;
     }
@@ -290,4 +336,11 @@ export class RaftNode {
     this.reads.clear();
     await this.o.storage.close();
   }
+}
+
+/** The keys of `o` among `keys` that are set. */
+function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }

@@ -7,10 +7,12 @@ import { decodeRecord, encodeRecord, plainCodec, readRawRecord, TamperedRecordEr
 
 const log = logger('raft-storage');
 
-/** One WAL record: a hard state, entries, or both. */
+/** One WAL record: a hard state, entries, or both; or a cut after a snapshot that replaced the log. */
 interface WalRecord {
   hs?: HardState;
   e?: Entry[];
+  /** Entries after this index are gone (a leader's snapshot replaced the log up to it). */
+  cut?: number;
 }
 
 export interface FileStorageOptions {
@@ -55,6 +57,11 @@ export class FileRaftStorage implements RaftStorage {
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
   }
 
+  /** How many older snapshot files to keep besides the newest (swarm update --max-snapshots). */
+  setKeepOldSnapshots(n: number): void {
+    this.opts = { ...this.opts, keepOldSnapshots: n };
+  }
+
   private get walDir() { return join(this.dir, 'wal'); }
   private get snapDir() { return join(this.dir, 'snap'); }
 
@@ -87,9 +94,10 @@ export class FileRaftStorage implements RaftStorage {
         if (i === segs.length - 1) this.segKeyId = this.codec.keyIdOf?.(r.body);
         pos = r.end;
         if (r.value.hs) hardState = r.value.hs;
+        if (r.value.cut !== undefined) entries.length = Math.max(0, Math.min(entries.length, r.value.cut - after));
         for (const e of r.value.e ?? []) {
-          if (e.index <= after) continue;
-          // A later record for an index replaces it and everything after it.
+          // A later record for an index replaces it and everything after it, even an index the snapshot covers.
+          if (e.index <= after) { entries.length = 0; continue; }
           const at = e.index - after - 1;
           if (at > entries.length) throw new Error(`raft WAL ${path}: gap before entry ${e.index}`);
           entries.length = at;
@@ -127,7 +135,8 @@ export class FileRaftStorage implements RaftStorage {
     });
   }
 
-  saveSnapshot(snap: Snapshot): Promise<void> {
+  /** `replacesLog`: the snapshot came from the leader and replaced our log, so no entry after it stays. */
+  saveSnapshot(snap: Snapshot, replacesLog = false): Promise<void> {
     return this.turn(async () => {
       const name = `${String(snap.meta.index).padStart(16, '0')}.snap`;
       const tmp = join(this.snapDir, name + '.tmp');
@@ -137,6 +146,13 @@ export class FileRaftStorage implements RaftStorage {
       await fh.close();
       await rename(tmp, join(this.snapDir, name));
       fsyncDir(this.snapDir);
+      if (replacesLog && this.lastIndex > snap.meta.index) {
+        const buf = encodeRecord({ cut: snap.meta.index } satisfies WalRecord, this.codec);
+        await this.fh!.write(buf);
+        await this.fh!.datasync();
+        this.segBytes += buf.length;
+      }
+      if (replacesLog) this.lastIndex = snap.meta.index;
       await this.dropOld(snap.meta.index);
     });
   }

@@ -24,8 +24,9 @@ const CLIENT_TIMEOUT_MS = 400;
  * One seeded schedule: a cluster of `size` members under random faults
  * (loss, delay, duplication, reordering, partitions incl. one-way, crashes
  * that lose unsynced writes, membership changes, leadership transfers,
- * snapshots), with clients writing and reading all along, then a healing
- * phase in which the cluster must make progress again.
+ * snapshots, Raft settings changed at run time), with clients writing and
+ * reading all along, then a healing phase in which the cluster must make
+ * progress again.
  */
 export class SimCluster {
   readonly q = new EventQueue();
@@ -55,6 +56,7 @@ export class SimCluster {
       electionTick: 10, heartbeatTick: 1,
       snapshotEvery: this.rng.pick([5, 20, 1000]), keepEntries: this.rng.pick([0, 5, 50]),
       maxEntriesPerMsg: this.rng.pick([1, 4, 64]), maxInflight: this.rng.pick([1, 4, 256]),
+      fsyncMs: this.rng.pick([3, 3, 30]),
     };
   }
 
@@ -197,7 +199,21 @@ export class SimCluster {
         l.transfer(to);
         this.note(`transfer ${l.id} -> ${to}`);
       }
+    } else if (r < 86) {
+      this.retune();
     }
+  }
+
+  /**
+   * A cluster spec update of the Raft settings, reaching each member at its
+   * own time. Election timeouts stay at 10+ ticks: with a 3-tick fsync on
+   * every Ready, 5 ticks is a misconfiguration whose leaders flap (check-quorum).
+   */
+  private retune() {
+    const t = { heartbeatTick: this.rng.pick([1, 2, 3]), electionTick: this.rng.pick([10, 15, 20]), keepEntries: this.rng.pick([0, 5, 50]) };
+    Object.assign(this.cfg, t); // members added later start with it
+    for (const n of this.nodes.values()) this.q.after(this.rng.range(0, 300), () => n.retune(t));
+    this.note(`retune election=${t.electionTick} heartbeat=${t.heartbeatTick} keep=${t.keepEntries}`);
   }
 
   /** Removes a member (never reusing its ID) and adds a fresh one in its place. */

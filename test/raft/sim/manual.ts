@@ -32,7 +32,8 @@ export class ManualCluster {
   /** Starts `id` again from what it had persisted (everything, here: persistence is instant). */
   restart(id: RaftId) {
     const old = this.get(id);
-    this.nodes.set(id, this.make(id, { hardState: old.hardState(), snapshot: old.log.snapshot, entries: old.log.entries.slice() }));
+    const after = old.log.snapshot?.meta.index ?? 0;
+    this.nodes.set(id, this.make(id, { hardState: old.hardState(), snapshot: old.log.snapshot, entries: old.log.entries.filter((e) => e.index > after) }));
     this.down.delete(id);
     this.pump();
   }

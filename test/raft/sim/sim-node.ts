@@ -23,7 +23,7 @@ export interface NodeHooks {
   send(m: Message): void;
   /** Called for every entry this node applies, in order. */
   applied(node: SimNode, e: Entry): void;
-  /** Called after each persisted ready: new entries and the log they landed in. */
+  /** Called after each persisted ready, once its entries are on `node.disk`. */
   persisted(node: SimNode, rd: Ready): void;
   answer(opId: number, out: { value?: string; ok?: boolean } | 'failed'): void;
 }
@@ -35,6 +35,8 @@ export interface SimConfig {
   keepEntries: number;
   maxEntriesPerMsg: number;
   maxInflight: number;
+  /** The slowest fsync, in ms: slow disks leave messages time to arrive mid-write. */
+  fsyncMs: number;
 }
 
 /**
@@ -55,7 +57,10 @@ export class SimNode {
   private readsWaiting: { index: number; opId: number; key: string }[] = [];
   private appliedSinceSnap = 0;
 
-  constructor(readonly id: RaftId, private q: EventQueue, private rng: Rng, private cfg: SimConfig, private hooks: NodeHooks) {
+  private cfg: SimConfig;
+
+  constructor(readonly id: RaftId, private q: EventQueue, private rng: Rng, cfg: SimConfig, private hooks: NodeHooks) {
+    this.cfg = { ...cfg }; // each member hears of a settings change at its own time
     this.start();
   }
 
@@ -134,6 +139,12 @@ export class SimNode {
     return true;
   }
 
+  /** The cluster spec's Raft settings changed; a restart keeps them, as the store does. */
+  retune(t: Pick<SimConfig, 'electionTick' | 'heartbeatTick' | 'keepEntries'>) {
+    Object.assign(this.cfg, t);
+    if (this.up) this.core.retune(t);
+  }
+
   transfer(to: RaftId) {
     if (!this.up) return;
     this.core.transferLeader(to);
@@ -148,19 +159,26 @@ export class SimNode {
     if (!needsSync) return this.finish(rd);
     this.persisting = true;
     const epoch = this.epoch;
-    this.q.after(this.rng.range(0, 3), () => {
-      if (epoch !== this.epoch) return; // crashed before the fsync returned: the write is lost
+    const fsync = (then: () => void) => this.q.after(this.rng.range(0, this.cfg.fsyncMs), () => {
+      if (epoch === this.epoch) then(); // else crashed before the fsync returned: the write is lost
+    });
+    const rest = () => fsync(() => {
       this.writeDisk(rd);
       this.persisting = false;
       this.finish(rd);
     });
+    // As RaftNode: the snapshot file first, then a WAL record; a crash may fall in between.
+    if (rd.snapshot) fsync(() => { this.writeSnapshot(rd.snapshot!); rest(); });
+    else rest();
+  }
+
+  /** A snapshot from the leader replaces the whole log (storage must not keep a tail that may conflict). */
+  private writeSnapshot(s: Snapshot) {
+    this.disk.snapshot = s;
+    this.disk.entries = [];
   }
 
   private writeDisk(rd: Ready) {
-    if (rd.snapshot) {
-      this.disk.snapshot = rd.snapshot;
-      this.disk.entries = [];
-    }
     if (rd.entries.length) {
       const first = rd.entries[0].index;
       this.disk.entries = this.disk.entries.filter((e) => e.index < first).concat(rd.entries);
