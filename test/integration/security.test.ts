@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { dockerWithInput, eventually } from '../helpers/tswarmd.js';
@@ -8,7 +9,7 @@ import { dk, formSwarm, nodeList, startNodes, type Daemon } from '../helpers/clu
 import { HTTP, JOIN, ISSUE_CERT } from '../../src/daemon/cluster-server.js';
 import { DISPATCHER_RPC } from '../../src/types/dispatcher.js';
 import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials } from '../../src/manager/ca/tls.js';
-import { certIdentity, createKeyAndCSR } from '../../src/manager/ca/certificates.js';
+import { certIdentity, createKeyAndCSR, createRootCA } from '../../src/manager/ca/certificates.js';
 import { call, channelOptions } from '../../src/raft/transport/rpc.js';
 
 const certDir = (d: Daemon) => join(d.dataRoot, 'swarm', 'certificates');
@@ -195,4 +196,26 @@ test('swarm ca --rotate: every node moves to the new root, the old tokens stop w
   await eventually(async () => (await dk(m1, 'service', 'ls', '--format', '{{.Replicas}}')).stdout.trim() === '3/3', 20_000, 'a task on every node');
   await w.restart();
   await eventually(async () => (await nodeList(m1)).includes('rot3 Ready'), 20_000, 'the worker reconnects after a restart');
+
+  // The operator's own root: a mismatched key is refused and changes nothing; the right pair is rotated to.
+  const dir = await mkdtemp(join(tmpdir(), 'tswarm-ca-'));
+  const mine = createRootCA(new Date());
+  const other = createRootCA(new Date());
+  await writeFile(join(dir, 'ca.pem'), mine.certPem);
+  await writeFile(join(dir, 'ca.key'), mine.keyPem);
+  await writeFile(join(dir, 'other.key'), other.keyPem);
+  const bad = await dk(m1, 'swarm', 'ca', '--rotate', '--ca-cert', join(dir, 'ca.pem'), '--ca-key', join(dir, 'other.key'));
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /the CA certificate and key do not match/);
+  assert.equal((await dk(m1, 'swarm', 'ca')).stdout, newRoot);
+  const given = await dk(m1, 'swarm', 'ca', '--rotate', '--ca-cert', join(dir, 'ca.pem'), '--ca-key', join(dir, 'ca.key'));
+  assert.equal(given.code, 0, given.stderr);
+  assert.equal((await dk(m1, 'swarm', 'ca')).stdout.trim(), mine.certPem.trim());
+  for (const d of [m1, m2, w]) {
+    await eventually(async () => ((await rootOf(d)).trim() === mine.certPem.trim() ? true : undefined), 20_000, `${d.name} trusts the operator's root`);
+  }
+  const caConfig = await dk(m1, 'info', '--format', '{{json .Swarm.Cluster.Spec.CAConfig}}');
+  assert.equal(caConfig.code, 0, caConfig.stderr);
+  assert.match(caConfig.stdout, /NodeCertExpiry/);
+  assert.doesNotMatch(caConfig.stdout, /PRIVATE KEY/, 'the key is not kept in the spec');
 });

@@ -9,7 +9,7 @@ import { newManagerNode, newWorkerNode } from '../nodes.js';
 import { parseCert } from './asn1.js';
 import type { NodeIdentity, NodeRole } from './identity.js';
 import { signCSR } from './issue.js';
-import { createRootCA, crossSign, type CAKeyPair } from './root-ca.js';
+import { checkKeyPair, createRootCA, crossSign, type CAKeyPair } from './root-ca.js';
 
 export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';
 export const NODE_REMOVED = 'rpc error: code = PermissionDenied desc = node was removed from the swarm';
@@ -135,11 +135,27 @@ export class NodeCA {
   }
 }
 
-/** `swarm ca --rotate`: a new root, cross-signed by the current one so nodes move over without a gap. */
-export function startRootRotation(ca: ClusterRootCA, now: Date): ClusterRootCA {
-  const next = createRootCA(now);
+/**
+ * `swarm ca --rotate`: a new root (made here, or the operator's
+ * `--ca-cert/--ca-key`), cross-signed by the current one so nodes move over
+ * without a gap.
+ */
+export function startRootRotation(ca: ClusterRootCA, now: Date, given?: CAKeyPair): ClusterRootCA {
+  const next = given ?? createRootCA(now);
   const old: CAKeyPair = { certPem: ca.CACert, keyPem: ca.CAKey };
   return { ...ca, RootRotation: { CACert: next.certPem, CAKey: next.keyPem, CrossSignedCACert: crossSign(next, old) } };
+}
+
+/** Checks an operator's root: a CA certificate whose key is the ECDSA P-256 key given (what tswarm signs with). */
+export function validateSigningCA(certPem: string, keyPem: string): CAKeyPair {
+  let x: X509Certificate;
+  try { x = new X509Certificate(certPem); } catch { throw new Error('could not parse the CA certificate'); }
+  if (!x.ca) throw new Error('the certificate provided is not a CA certificate');
+  const key = x.publicKey;
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('the CA key must be ECDSA P-256');
+  const ca = { certPem: certPem.trim() + '\n', keyPem };
+  try { checkKeyPair(ca); } catch { throw new Error('the CA certificate and key do not match'); }
+  return ca;
 }
 
 function withoutManagerStatus(n: Node): Node {

@@ -5,7 +5,8 @@ import { badRequest, notFound, unavailable } from '../../types/errors.js';
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
 import { newJoinToken } from '../ca/tokens.js';
 import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
-import { startRootRotation } from '../ca/node-ca.js';
+import { startRootRotation, validateSigningCA } from '../ca/node-ca.js';
+import type { CAKeyPair } from '../ca/root-ca.js';
 import type { ControlAPI, Filters, ServiceUpdateOptions } from './api.js';
 import { anyOf, labelsMatch, validateFilters } from './filters.js';
 import { lookup } from './lookup.js';
@@ -194,20 +195,28 @@ export class Control implements ControlAPI {
     if (hist !== undefined && hist < 0) throw rpcError('InvalidArgument', 'TaskHistoryRetentionLimit must be positive');
     validateCAConfig(spec);
     const autolock = !!spec.EncryptionConfig?.AutoLockManagers;
+    // `swarm ca --rotate --ca-cert --ca-key`: the operator's root; the key never stays in the spec.
+    const { SigningCACert: signingCert, SigningCAKey: signingKey, ...caConfig } = spec.CAConfig ?? {};
+    const known = [cur.RootCA?.CACert, cur.RootCA?.RootRotation?.CACert].map((c) => c?.trim());
+    let given: CAKeyPair | undefined;
+    if (signingCert && !known.includes(signingCert.trim())) {
+      if (!signingKey) throw rpcError('InvalidArgument', 'rotating to an external CA is not supported: give the CA key with --ca-key');
+      try { given = validateSigningCA(signingCert, signingKey); } catch (err) { throw rpcError('InvalidArgument', (err as Error).message); }
+    }
     await this.store.update((tx) => {
       const now = tx.cluster()!;
       if (now.Version.Index !== version) throw outOfSequence();
       const digest = now.RootDigest ?? '0';
-      const rotateCA = !!now.RootCA && (spec.CAConfig?.ForceRotate ?? 0) !== (now.Spec.CAConfig?.ForceRotate ?? 0);
+      const rotateCA = !!now.RootCA && (!!given || (spec.CAConfig?.ForceRotate ?? 0) !== (now.Spec.CAConfig?.ForceRotate ?? 0));
       tx.update('cluster', {
         ...structuredClone(now),
-        Spec: { ...structuredClone(spec), Name: 'default' },
+        Spec: { ...structuredClone(spec), CAConfig: caConfig, Name: 'default' },
         JoinTokens: {
           Worker: flags.rotateWorkerToken ? newJoinToken(digest) : now.JoinTokens.Worker,
           Manager: flags.rotateManagerToken ? newJoinToken(digest) : now.JoinTokens.Manager,
         },
         // `swarm ca --rotate` bumps ForceRotate: a new root, cross-signed, that nodes move to.
-        ...(rotateCA ? { RootCA: startRootRotation(now.RootCA!, new Date(this.opts.clock.now())), RootRotationInProgress: true } : {}),
+        ...(rotateCA ? { RootCA: startRootRotation(now.RootCA!, new Date(this.opts.clock.now()), given), RootRotationInProgress: true } : {}),
         // Autolock: the key every manager seals its own keys with; a new one on rotation.
         UnlockKey: !autolock ? undefined : flags.rotateManagerUnlockKey || !now.UnlockKey ? formatUnlockKey(generateUnlockKey()) : now.UnlockKey,
       });
