@@ -21,6 +21,8 @@ export interface AgentOptions {
   addr?: string;
   /** Overrides executor.describe() (sim nodes with their own hostnames). */
   description?: NodeDescription;
+  /** The managers say this node was removed (`node rm --force`): it must leave. */
+  onRemoved?(): void;
   /** Told each heartbeat's answer: the role the managers want, whether to renew the certificate. */
   onHeartbeat?(res: HeartbeatResponse): void;
 }
@@ -87,6 +89,7 @@ export class Agent {
         this.scheduleReports();
         return;
       } catch (err) {
+        if (isRemoved(err)) { log.warn('this node was removed from the swarm'); this.opts.onRemoved?.(); return; }
         log.warn({ err: String(err) }, 'registration failed; retrying');
         await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), RETRY_MS));
       }
@@ -188,4 +191,10 @@ export class Agent {
   private persist() {
     return this.file?.save(this.tasks());
   }
+}
+
+/** A refusal saying the node is no longer part of the swarm. */
+function isRemoved(err: unknown): boolean {
+  const e = err as { code?: number; details?: string; message?: string };
+  return e.code === 7 /* PERMISSION_DENIED */ && /removed from the swarm/.test(e.details ?? e.message ?? '');
 }

@@ -24,3 +24,18 @@ test('tasks of a node that stays down are orphaned; the node coming back changes
   await eventually(async () => (await dk(m, 'service', 'ls', '--format', '{{.Replicas}}')).stdout.trim() === '2/2', 30_000, 'replacements run when the worker is back');
   assert.equal((await states()).filter((x) => x === 'Orphaned').length, 2, 'orphaned tasks stay orphaned');
 });
+
+test('node rm --force of a live worker: it is refused from then on and leaves the swarm, its tasks stopped', { timeout: 90_000 }, async (t) => {
+  const [m, w] = await startNodes(2, { first: 47, prefix: 'rmf' });
+  t.after(async () => { await m.stop('SIGKILL'); await w.stop('SIGKILL'); });
+  await formSwarm([m], [w]);
+  assert.equal((await dk(m, 'service', 'create', '-d', '--name', 'g', '--mode', 'global', 'busybox', 'sleep', '1000')).code, 0);
+  await eventually(async () => (await dk(m, 'service', 'ls', '--format', '{{.Replicas}}')).stdout.trim() === '2/2', 20_000, 'a task on each node');
+  const refused = await dk(m, 'node', 'rm', 'rmf2');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /is not down and can't be removed/);
+  assert.equal((await dk(m, 'node', 'rm', '--force', 'rmf2')).code, 0);
+  await eventually(async () => (await dk(w, 'info', '--format', '{{.Swarm.LocalNodeState}}')).stdout.trim() === 'inactive', 20_000, 'the worker left');
+  assert.deepEqual(await nodeList(m), ['rmf1 Ready Leader']);
+  await eventually(async () => (await dk(m, 'service', 'ls', '--format', '{{.Replicas}}')).stdout.trim() === '1/1', 20_000, 'the global service on the one node left');
+});

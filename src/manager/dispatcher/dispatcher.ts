@@ -52,6 +52,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.unwatch = this.store.watch((events) => {
       const touched = new Map<string, AssignmentChange[]>();
       for (const e of events) {
+        // A removed node's session ends; its next registration is refused.
+        if (e.table === 'nodes' && e.action === 'remove') this.endSessionsOf(e.object.ID, 'node removed');
         if (e.table !== 'tasks') continue;
         const t = e.object as Task;
         const old = e.old as Task | undefined;
@@ -83,6 +85,14 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     await this.statuses.flush();
   }
 
+  private endSessionsOf(nodeId: string, why: string) {
+    for (const [id, s] of this.sessions) {
+      if (s.nodeId === nodeId) { s.stream?.end(new Error(why)); this.sessions.delete(id); }
+    }
+    this.lastSeen.delete(nodeId);
+    this.downSince.delete(nodeId);
+  }
+
   heartbeatPeriodMs(): number {
     const ns = this.store.view((tx) => tx.cluster()?.Spec.Dispatcher?.HeartbeatPeriod);
     return ns ? Math.round(ns / 1e6) : DEFAULT_HEARTBEAT_MS;
@@ -107,9 +117,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       }
     });
     // One session per node: a new registration replaces the old one.
-    for (const [id, s] of this.sessions) {
-      if (s.nodeId === nodeId) { s.stream?.end(new Error('session replaced')); this.sessions.delete(id); }
-    }
+    this.endSessionsOf(nodeId, 'session replaced');
     const sessionId = randomBytes(12).toString('hex');
     this.sessions.set(sessionId, { id: sessionId, nodeId, lastHeartbeat: this.clock.now() });
     this.downSince.delete(nodeId);
