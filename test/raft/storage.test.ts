@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Raft } from '../../src/raft/core/raft.js';
 import { FileRaftStorage } from '../../src/raft/storage/file-storage.js';
-import type { Entry, RaftStorage } from '../../src/raft/types.js';
+import type { Entry } from '../../src/raft/types.js';
 
 const tmp = () => mkdtemp(join(tmpdir(), 'tswarm-wal-'));
 const ents = (from: number, to: number, term = 1): Entry[] =>
@@ -167,8 +167,7 @@ test('a snapshot that conflicts with the stored log replaces all of it', async (
   let s = new FileRaftStorage(dir);
   await s.open();
   await s.save({ term: 1, vote: '', commit: 2 }, ents(1, 5));
-  const contract: RaftStorage = s;
-  await contract.saveSnapshot({ meta: { index: 3, term: 2, conf }, data: '{}' }, true); // the leader's 3/2, not our 3/1
+  await s.saveSnapshot({ meta: { index: 3, term: 2, conf }, data: '{}' }, true); // the leader's 3/2, not our 3/1
   await s.close();
   s = new FileRaftStorage(dir);
   const st = await s.open();
