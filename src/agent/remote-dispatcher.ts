@@ -97,12 +97,9 @@ export class RemoteDispatcher implements DispatcherAPI {
   private client(addr: string): grpc.Client {
     let c = this.clients.get(addr);
     if (!c) {
-      c = new grpc.Client(addr, this.o.credentials(), { ...channelOptions, ...tlsTargetOptions });
+      c = new grpc.Client(addr, this.o.credentials(), channelOptions);
       this.clients.set(addr, c);
     }
     return c;
   }
 }
-
-/** Managers are addressed by IP: the TLS layer checks the certificate's role, not a host name. */
-const tlsTargetOptions: grpc.ChannelOptions = {};

@@ -5,7 +5,7 @@ import type { NodeIdentity } from '../manager/ca/identity.js';
 import type { IssueRequest, IssueResponse } from '../manager/ca/node-ca.js';
 import { peerIdentity } from '../manager/ca/tls.js';
 import { RAFT_STREAM, raftStreamHandler } from '../raft/transport/peer-transport.js';
-import { call, channelOptions, clientStream, unary } from '../raft/transport/rpc.js';
+import { call, channelOptions, clientStream, grpcStatus, unary, unaryHandler } from '../raft/transport/rpc.js';
 import type { Message } from '../raft/types.js';
 import { ApiError } from '../types/errors.js';
 
@@ -45,13 +45,6 @@ export interface ExtraService { definition: grpc.ServiceDefinition; implementati
 
 const PERMISSION_DENIED = 'permission denied: this call needs a manager certificate of this swarm';
 
-function status(err: unknown): Partial<grpc.StatusObject> {
-  const e = err as Error;
-  const code = e instanceof ApiError && e.status === 403 ? grpc.status.PERMISSION_DENIED
-    : e instanceof ApiError && e.status === 400 ? grpc.status.INVALID_ARGUMENT : grpc.status.UNKNOWN;
-  return { code, details: e.message };
-}
-
 /**
  * The cluster port, mutual TLS: Raft streams, Raft joins and writes
  * forwarded from followers (managers only), the root CA and first
@@ -60,9 +53,6 @@ function status(err: unknown): Partial<grpc.StatusObject> {
 export async function startClusterServer(addr: string, creds: grpc.ServerCredentials, h: ClusterHandlers, extra: ExtraService[] = []): Promise<grpc.Server> {
   const server = new grpc.Server(channelOptions);
   type Call = grpc.ServerUnaryCall<unknown, unknown>;
-  const handle = <Req, Res>(fn: (r: Req, call: Call) => Promise<Res>): grpc.handleUnaryCall<unknown, unknown> => (c, cb) => {
-    Promise.resolve().then(() => fn(c.request as Req, c)).then((res) => cb(null, res), (err) => cb(status(err)));
-  };
   const manager = (c: Call | grpc.ServerReadableStream<unknown, unknown>): NodeIdentity => {
     const id = peerIdentity(c);
     if (id?.role !== 'manager') throw new ApiError(403, PERMISSION_DENIED);
@@ -75,15 +65,15 @@ export async function startClusterServer(addr: string, creds: grpc.ServerCredent
     Http: unary(HTTP),
   } as grpc.ServiceDefinition, {
     Stream: (c: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-      try { manager(c); } catch (err) { cb(status(err)); return; }
+      try { manager(c); } catch (err) { cb(grpcStatus(err)); return; }
       raftStream(c, cb);
     },
-    Join: handle((r: JoinRequest, c) => h.join(r, manager(c))),
-    Http: handle((r: HttpRequest, c) => h.http(r, manager(c))),
+    Join: unaryHandler((r: JoinRequest, c) => h.join(r, manager(c))),
+    Http: unaryHandler((r: HttpRequest, c) => h.http(r, manager(c))),
   });
-  server.addService({ Get: unary(ROOT_CA) } as grpc.ServiceDefinition, { Get: handle(() => h.rootCA()) });
+  server.addService({ Get: unary(ROOT_CA) } as grpc.ServiceDefinition, { Get: unaryHandler(() => h.rootCA()) });
   server.addService({ Issue: unary(ISSUE_CERT) } as grpc.ServiceDefinition, {
-    Issue: handle((r: IssueRequest, c) => h.issueCertificate(r, peerIdentity(c))),
+    Issue: unaryHandler((r: IssueRequest, c) => h.issueCertificate(r, peerIdentity(c))),
   });
   for (const e of extra) server.addService(e.definition, e.implementation);
   await new Promise<void>((resolve, reject) => {
@@ -97,6 +87,15 @@ export async function startClusterServer(addr: string, creds: grpc.ServerCredent
 export function clusterCall<Req, Res>(addr: string, creds: grpc.ChannelCredentials, path: string, req: Req, timeoutMs = 20_000): Promise<Res> {
   const client = new grpc.Client(addr, creds, channelOptions);
   return call<Req, Res>(client, path, req, timeoutMs).finally(() => client.close());
+}
+
+/** The same call to each manager in turn until one answers (the first is usually the leader). */
+export async function callAnyManager<Req, Res>(addrs: string[], creds: grpc.ChannelCredentials, path: string, req: Req, timeoutMs?: number): Promise<Res> {
+  let lastErr: unknown = new Error('no manager to call');
+  for (const addr of addrs) {
+    try { return await clusterCall<Req, Res>(addr, creds, path, req, timeoutMs); } catch (err) { lastErr = err; }
+  }
+  throw lastErr;
 }
 
 /** Replays a forwarded request against this node's own API socket. */

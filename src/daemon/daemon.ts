@@ -17,14 +17,14 @@ import { dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manag
 import { KeyStore } from '../manager/keys/key-store.js';
 import { ERR_SWARM_LOCKED, LockedError, NotLockedError, parseUnlockKey } from '../manager/keys/unlock-key.js';
 import { Manager } from '../manager/manager.js';
-import { peerIdentity } from '../manager/ca/tls.js';
+import { withSpecDefaults } from '../manager/cluster.js';
 import { IngressController } from '../network/ingress.js';
 import { PortProxy } from '../network/proxy.js';
 import { AesGcmCodec } from '../raft/storage/aes-gcm-codec.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
-import { HTTP, JOIN, clusterCall, grpcMessage, startClusterServer, type ExtraService, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { HTTP, JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { obtainCertificate, renewCertificate } from './joiner.js';
 import { managerHandlers, newRaftId } from './manager-rpc.js';
 import { mergeAsync } from './merge.js';
@@ -167,7 +167,7 @@ export class Daemon implements DaemonBackend {
       const now = new Date(this.clock.now());
       const rootCA = createRootCA(now);
       const { keyPem, csrPem } = createKeyAndCSR();
-      const expiryMs = Math.round((req.Spec?.CAConfig?.NodeCertExpiry ?? 90 * 24 * 3600e9) / 1e6);
+      const expiryMs = Math.round(withSpecDefaults(req.Spec).CAConfig!.NodeCertExpiry! / 1e6);
       const certChainPem = signCSR(rootCA, csrPem, { nodeId: state.nodeId, role: 'manager', clusterId, now, expiryMs });
       try {
         this.keys = await KeyStore.open(this.swarmDir);
@@ -278,8 +278,6 @@ export class Daemon implements DaemonBackend {
         local: () => (this.manager?.raft?.isLeader ? this.manager.dispatcher : undefined),
         leaderAddr: () => this.manager?.leaderMember()?.addr,
         managers: () => this.managerAddrs(),
-        identify: (call) => peerIdentity(call as never),
-        requireIdentity: true,
         admit: (nodeId) => {
           const known = this.manager?.store.view((tx) => tx.nodes.get(nodeId));
           if (!known) throw new ApiError(403, `node ${nodeId} was removed from the swarm`);
@@ -303,15 +301,7 @@ export class Daemon implements DaemonBackend {
     // A manager certificate first: Raft and the manager calls accept only that.
     await this.renewNow();
     if (this.security!.identity().role !== 'manager') throw new Error('the managers have not issued a manager certificate yet');
-    let res: JoinResponse | undefined;
-    let lastErr: unknown;
-    for (const addr of st.managers ?? []) {
-      try {
-        res = await clusterCall<JoinRequest, JoinResponse>(addr, this.security!.credentials.client(), JOIN, { addr: st.advertiseAddr });
-        break;
-      } catch (err) { lastErr = err; }
-    }
-    if (!res) throw lastErr ?? new Error('no manager answered');
+    const res = await callAnyManager<JoinRequest, JoinResponse>(st.managers ?? [], this.security!.credentials.client(), JOIN, { addr: st.advertiseAddr });
     const next: SwarmState = { ...st, role: 'manager', raftId: res.raftId };
     await this.startManager(next, undefined, res.members);
     this.state = next;
@@ -411,7 +401,7 @@ export class Daemon implements DaemonBackend {
     const sec = this.security;
     // Every agent, a manager's too, reaches the leader's dispatcher over the cluster port.
     this.remote = new RemoteDispatcher({
-      managers: this.managerAddrs().length ? this.managerAddrs() : [state.advertiseAddr],
+      managers: this.managerAddrs(),
       credentials: () => sec.credentials.client(),
       onManagers: (addrs) => void this.rememberManagers(addrs),
     });
@@ -526,8 +516,7 @@ export class Daemon implements DaemonBackend {
     const st = this.state;
     const sec = this.security;
     if (!st || !sec) return;
-    const managers = this.managerAddrs().length ? this.managerAddrs() : st.managers ?? [];
-    const { answer, material } = await renewCertificate(managers, sec.provider, st.advertiseAddr);
+    const { answer, material } = await renewCertificate(this.managerAddrs(), sec.provider, st.advertiseAddr);
     await sec.update(material);
     // New connections carry the new certificate.
     this.remote?.resetConnections();

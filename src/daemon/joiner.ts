@@ -4,7 +4,7 @@ import { parseJoinToken } from '../manager/ca/tokens.js';
 import { anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials, type TlsMaterialProvider, type TlsMaterial } from '../manager/ca/tls.js';
 import { ApiError } from '../types/errors.js';
 import type { NodeDescription } from '../types/objects.js';
-import { ISSUE_CERT, ROOT_CA, clusterCall, grpcMessage, type IssueAnswer } from './cluster-server.js';
+import { ISSUE_CERT, ROOT_CA, callAnyManager, clusterCall, grpcMessage, type IssueAnswer } from './cluster-server.js';
 
 export const INVALID_TOKEN_FORMAT = 'invalid join token';
 
@@ -37,12 +37,6 @@ export async function obtainCertificate(remote: string, token: string, addr: str
 /** A node with a certificate renews it (same key is fine; a new one each time limits exposure). */
 export async function renewCertificate(managers: string[], provider: TlsMaterialProvider, addr: string): Promise<{ answer: IssueAnswer; material: TlsMaterial }> {
   const { keyPem, csrPem } = createKeyAndCSR();
-  let lastErr: unknown = new Error('no manager to renew the certificate with');
-  for (const m of managers) {
-    try {
-      const answer = await clusterCall<IssueRequest, IssueAnswer>(m, clientCredentials(provider), ISSUE_CERT, { csrPem, addr }, 10_000);
-      return { answer, material: { keyPem, certChainPem: answer.certChainPem, rootsPem: answer.rootsPem } };
-    } catch (err) { lastErr = err; }
-  }
-  throw lastErr;
+  const answer = await callAnyManager<IssueRequest, IssueAnswer>(managers, clientCredentials(provider), ISSUE_CERT, { csrPem, addr }, 10_000);
+  return { answer, material: { keyPem, certChainPem: answer.certChainPem, rootsPem: answer.rootsPem } };
 }

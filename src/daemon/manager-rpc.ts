@@ -5,6 +5,7 @@ import type { IssueRequest } from '../manager/ca/node-ca.js';
 import { NO_LEADER } from '../manager/controlapi/rpc-errors.js';
 import type { Manager } from '../manager/manager.js';
 import { memberOf } from '../manager/role-manager.js';
+import { withoutManagerStatus } from '../manager/nodes.js';
 import type { Message } from '../raft/types.js';
 import { ApiError } from '../types/errors.js';
 import type { Node } from '../types/objects.js';
@@ -87,7 +88,7 @@ export function managerHandlers(d: ManagerRpcDeps): ClusterHandlers {
       } catch (err) {
         await m.store.update((tx) => {
           const cur = tx.nodes.get(node.ID);
-          if (cur) { const { ManagerStatus: _no, ...rest } = structuredClone(cur); tx.update('nodes', rest as Node); }
+          if (cur) tx.update('nodes', withoutManagerStatus(structuredClone(cur)));
         }).catch(() => undefined);
         throw err;
       }

@@ -20,7 +20,7 @@ import { Control } from './controlapi/control.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { leaderComponents } from './leader-components.js';
 import { RaftChangeLog, StoreStateMachine } from './raft-store.js';
-import { RoleManager, canRemoveMember } from './role-manager.js';
+import { RoleManager, canRemoveMember, memberOf } from './role-manager.js';
 import { newManagerNode } from './nodes.js';
 export { newManagerNode, newWorkerNode } from './nodes.js';
 
@@ -85,7 +85,7 @@ export class Manager {
     this.dispatcher = new Dispatcher(this.store, clock);
     this.ca = new NodeCA(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
-    this.components = [this.dispatcher, new RoleManager(this.store, clock, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), new Allocator(deps), ...leaderComponents(deps)];
+    this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), new Allocator(deps), ...leaderComponents(deps)];
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */
@@ -132,17 +132,17 @@ export class Manager {
 
   /** A Raft message from a peer's stream. */
   step(m: Message): void {
-    this.lastHeard.set(m.from, Date.now());
+    this.lastHeard.set(m.from, this.clock.now());
     this.raft?.step(m);
   }
 
-  /** Members this manager heard from within an election timeout (itself included). */
+  /** Members this manager heard from within an election timeout (itself included), as the cluster spec sets it. */
   reachableMembers(): Set<RaftId> {
     const out = new Set<RaftId>();
     const r = this.raft;
     if (!r) return out;
-    const window = defaultSwarmSpec().Raft!.ElectionTick! * RAFT_TICK_MS;
-    const now = Date.now();
+    const window = r.settings.electionTick * RAFT_TICK_MS;
+    const now = this.clock.now();
     for (const id of r.members.keys()) {
       const heard = this.lastHeard.get(id);
       if (id === r.core.id || (heard !== undefined && now - heard <= window)) out.add(id);
@@ -171,7 +171,7 @@ export class Manager {
     const leaderNode = this.leaderMember()?.nodeId;
     let reach = n.ManagerStatus?.Reachability ?? 'reachable';
     if (r.isLeader) {
-      const id = [...r.members].find(([, m]) => m.nodeId === n.ID)?.[0];
+      const id = memberOf(r, n.ID);
       // Not a member at all (an old manager after --force-new-cluster): unreachable.
       reach = id && this.reachableMembers().has(id) ? 'reachable' : 'unreachable';
     } else if (n.ID === leaderNode) {

@@ -20,3 +20,9 @@ export function newWorkerNode(nodeId: string, addr: string, description: NodeDes
     Status: { State: 'unknown', Addr: addr.split(':')[0] },
   } as Node;
 }
+
+/** The node without its Raft membership status (demoted, or not yet in Raft). */
+export function withoutManagerStatus(n: Node): Node {
+  const { ManagerStatus: _none, ...rest } = n;
+  return rest as Node;
+}

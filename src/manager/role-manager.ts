@@ -1,13 +1,12 @@
-import type { Clock } from '../clock.js';
 import { logger } from '../log.js';
 import type { RaftNode } from '../raft/node/raft-node.js';
 import type { RaftId } from '../raft/types.js';
 import type { MemoryStore } from '../store/store.js';
 import type { Node } from '../types/objects.js';
-import type { LeaderComponent } from './component.js';
+import { withoutManagerStatus } from './nodes.js';
+import { Reconciler } from './reconciler.js';
 
 const log = logger('role-manager');
-const RETRY_MS = 1000;
 
 /** The Raft member of a node, if it is one. */
 export function memberOf(raft: RaftNode, nodeId: string): RaftId | undefined {
@@ -29,53 +28,16 @@ export function canRemoveMember(raft: RaftNode, reachable: Set<RaftId>, nodeId: 
  * sees that in its heartbeat and stops its manager. Promotions are carried
  * out by the promoted node itself, which joins Raft through the leader.
  */
-export class RoleManager implements LeaderComponent {
+export class RoleManager extends Reconciler {
   readonly name = 'role-manager';
-  private unwatch?: () => void;
-  private running = false;
-  private busy = false;
-  private again = false;
-  private retry?: { cancel(): void };
 
-  constructor(
-    private store: MemoryStore, private clock: Clock,
-    private raft: () => RaftNode | undefined, private reachable: () => Set<RaftId>,
-  ) {}
-
-  start(): void {
-    this.running = true;
-    this.unwatch = this.store.watch((events) => {
-      if (events.some((e) => e.table === 'nodes')) this.kick();
-    });
-    this.kick();
+  constructor(store: MemoryStore, private raft: () => RaftNode | undefined, private reachable: () => Set<RaftId>) {
+    super(store, ['nodes']);
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.unwatch?.();
-    this.retry?.cancel();
-  }
-
-  private kick() {
-    if (!this.running) return;
-    if (this.busy) { this.again = true; return; }
-    this.busy = true;
-    void this.reconcile().catch((err) => {
-      log.warn({ err: String(err) }, 'demotion failed; retrying');
-      this.retry?.cancel();
-      this.retry = this.clock.setTimeout(() => this.kick(), RETRY_MS);
-    }).finally(() => {
-      this.busy = false;
-      if (this.again) { this.again = false; this.kick(); }
-    });
-  }
-
-  private async reconcile() {
+  protected async reconcile() {
     const demoted = this.store.view((tx) => tx.nodes.all()).filter((n) => n.Spec.Role === 'worker' && n.ManagerStatus);
-    for (const n of demoted) {
-      if (!this.running) return;
-      await this.demote(n);
-    }
+    for (const n of demoted) await this.demote(n);
   }
 
   private async demote(n: Node) {
@@ -93,9 +55,7 @@ export class RoleManager implements LeaderComponent {
     if (id) await raft.proposeConfChange({ type: 'remove', id }, 20_000);
     await this.store.update((tx) => {
       const cur = tx.nodes.get(n.ID);
-      if (!cur || cur.Spec.Role !== 'worker') return;
-      const { ManagerStatus: _gone, ...rest } = structuredClone(cur);
-      tx.update('nodes', rest as Node);
+      if (cur && cur.Spec.Role === 'worker') tx.update('nodes', withoutManagerStatus(structuredClone(cur)));
     });
     log.info({ node: n.ID }, 'manager demoted to worker');
   }

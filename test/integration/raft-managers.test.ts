@@ -1,42 +1,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { HistoryRecorder, checkLinearizable } from '../helpers/linearizability.js';
-import { docker, eventually, freePort, run, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
+import { eventually, run } from '../helpers/tswarmd.js';
+import { dk, findLeader, formSwarm as formCluster, startNodes, type Daemon } from '../helpers/cluster.js';
 
-type Daemon = Tswarmd & { listenAddr: string };
-
-async function startManagers(n: number): Promise<Daemon[]> {
-  const ds: Daemon[] = [];
-  for (let i = 1; i <= n; i++) {
-    const ip = `127.0.0.${i}`;
-    ds.push(await startTswarmd({ executor: 'sim', listenAddr: `${ip}:${await freePort(ip)}`, extra: ['--hostname', `m${i}`] }));
-  }
-  return ds;
-}
-
-const dk = (d: Daemon, ...a: string[]) => docker(d.host, ...a);
-
-/** The manager whose `node ls` marks itself Leader. */
-async function findLeader(ds: Daemon[]): Promise<Daemon> {
-  return eventually(async () => {
-    for (const d of ds) {
-      if (d.proc.exitCode !== null || d.proc.signalCode !== null) continue;
-      const r = await dk(d, 'node', 'ls', '--format', '{{.Self}} {{.ManagerStatus}}');
-      if (r.code === 0 && /^true Leader$/m.test(r.stdout)) return d;
-    }
-    return undefined;
-  }, 30_000, 'a leader');
-}
-
-async function formCluster(ds: Daemon[]) {
-  assert.equal((await dk(ds[0], 'swarm', 'init', '--advertise-addr', ds[0].listenAddr)).code, 0);
-  const token = (await dk(ds[0], 'swarm', 'join-token', '-q', 'manager')).stdout.trim();
-  for (const d of ds.slice(1)) {
-    const j = await dk(d, 'swarm', 'join', '--token', token, '--advertise-addr', d.listenAddr, ds[0].listenAddr);
-    assert.equal(j.code, 0, j.stderr);
-    assert.match(j.stdout, /This node joined a swarm as a manager\./);
-  }
-}
+const startManagers = (n: number) => startNodes(n, { first: 1, prefix: 'm' });
 
 test('three managers formed with docker swarm join agree; a wrong token is refused', { timeout: 120_000 }, async (t) => {
   const ds = await startManagers(3);
@@ -64,7 +32,7 @@ test('three managers formed with docker swarm join agree; a wrong token is refus
   }
 
   // A fourth daemon with a made-up secret is refused and changes nothing.
-  const [x] = await startManagersAt(4);
+  const [x] = await startNodes(1, { first: 4, prefix: 'x' });
   t.after(() => x.stop('SIGKILL'));
   const real = (await dk(ds[0], 'swarm', 'join-token', '-q', 'manager')).stdout.trim();
   const wrong = await dk(x, 'swarm', 'join', '--token', real.replace(/-[0-9a-z]{25}$/, '-' + 'a'.repeat(25)), ds[0].listenAddr);
@@ -72,11 +40,6 @@ test('three managers formed with docker swarm join agree; a wrong token is refus
   assert.match(wrong.stderr, /A valid join token is necessary to join this cluster/);
   assert.equal((await dk(ds[0], 'node', 'ls', '-q')).stdout.trim().split('\n').length, 3);
 });
-
-async function startManagersAt(i: number): Promise<Daemon[]> {
-  const ip = `127.0.0.${i}`;
-  return [await startTswarmd({ executor: 'sim', listenAddr: `${ip}:${await freePort(ip)}`, extra: ['--hostname', `m${i}`] })];
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -189,8 +152,7 @@ test('3 managers: writes survive leader SIGKILL, restarts and a frozen manager; 
 });
 
 test('5 managers: writes survive a leader SIGKILL and the leader partitioned off the network, then healed', { timeout: 300_000 }, async (t) => {
-  const ds: Daemon[] = [];
-  for (let i = 11; i <= 15; i++) ds.push(...await startManagersAt(i));
+  const ds = await startNodes(5, { first: 11, prefix: 'n' });
   await writesSurviveFaults(t, ds, async (_ds, avoid) => {
     await pause(2000);
     const first = await findLeader(ds);
@@ -233,8 +195,7 @@ test('without a quorum writes fail with Docker\'s message and never appear later
 });
 
 test('swarm init --force-new-cluster recovers a lone manager with the state it had', { timeout: 120_000 }, async (t) => {
-  const ds: Daemon[] = [];
-  for (let i = 16; i <= 18; i++) ds.push(...await startManagersAt(i));
+  const ds = await startNodes(3, { first: 16, prefix: 'f' });
   t.after(() => Promise.all(ds.map((d) => d.stop('SIGKILL'))));
   await formCluster(ds);
   const leader = await findLeader(ds);

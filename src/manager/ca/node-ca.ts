@@ -5,7 +5,8 @@ import { newId } from '../../ids.js';
 import type { MemoryStore } from '../../store/store.js';
 import { ApiError } from '../../types/errors.js';
 import type { Cluster, ClusterRootCA, Node, NodeDescription } from '../../types/objects.js';
-import { newManagerNode, newWorkerNode } from '../nodes.js';
+import { newManagerNode, newWorkerNode, withoutManagerStatus } from '../nodes.js';
+import { withSpecDefaults } from '../cluster.js';
 import { parseCert } from './asn1.js';
 import type { NodeIdentity, NodeRole } from './identity.js';
 import { signCSR } from './issue.js';
@@ -94,34 +95,30 @@ export class NodeCA {
     const cluster = this.store.view((tx) => tx.cluster());
     const ca = cluster?.RootCA;
     if (!cluster || !ca) throw new ApiError(503, 'This node is not a swarm manager.');
-    let nodeId: string;
-    let role: NodeRole;
-    if (caller) {
-      const n = this.store.view((tx) => tx.nodes.get(caller.nodeId));
-      if (!n) throw new ApiError(403, NODE_REMOVED);
-      nodeId = n.ID;
-      role = certRole(n);
-    } else {
-      const token = req.token ?? '';
-      role = sameSecret(token, cluster.JoinTokens.Manager) ? 'manager' : sameSecret(token, cluster.JoinTokens.Worker) ? 'worker' : (undefined as never);
-      if (!role) throw new ApiError(400, INVALID_JOIN_TOKEN);
-      nodeId = newId();
-      // A manager's Raft membership comes when it joins Raft (ManagerStatus is set then).
-      const node = role === 'worker' ? newWorkerNode(nodeId, req.addr, req.description) : withoutManagerStatus(newManagerNode(nodeId, req.addr, req.description));
-      await this.store.update((tx) => tx.create('nodes', node));
-    }
+    const known = caller && this.store.view((tx) => tx.nodes.get(caller.nodeId));
+    if (caller && !known) throw new ApiError(403, NODE_REMOVED);
+    const token = req.token ?? '';
+    const role: NodeRole | undefined = known ? certRole(known)
+      : sameSecret(token, cluster.JoinTokens.Manager) ? 'manager' : sameSecret(token, cluster.JoinTokens.Worker) ? 'worker' : undefined;
+    if (!role) throw new ApiError(400, INVALID_JOIN_TOKEN);
+    const nodeId = known ? known.ID : newId();
+    // Signed before anything is written: a bad CSR leaves no node behind.
     const signed = this.sign(cluster, ca, req.csrPem, nodeId, role);
     // What the node will hold from now on: `swarm ca --rotate` watches this per node.
-    const issuerPem = ca.RootRotation?.CACert ?? ca.CACert;
+    const TLSInfo = nodeTlsInfo(ca.RootRotation?.CACert ?? ca.CACert, signed.rootsPem);
     await this.store.update((tx) => {
       const n = tx.nodes.get(nodeId);
-      if (n) tx.update('nodes', { ...structuredClone(n), Description: { ...n.Description, TLSInfo: nodeTlsInfo(issuerPem, signed.rootsPem) } });
+      if (n) { tx.update('nodes', { ...structuredClone(n), Description: { ...n.Description, TLSInfo } }); return; }
+      if (known) return; // removed meanwhile
+      // A manager's Raft membership comes when it joins Raft (ManagerStatus is set then).
+      const fresh = role === 'worker' ? newWorkerNode(nodeId, req.addr, req.description) : withoutManagerStatus(newManagerNode(nodeId, req.addr, req.description));
+      tx.create('nodes', { ...fresh, Description: { ...fresh.Description, TLSInfo } });
     });
     return { nodeId, role, ...signed };
   }
 
   private sign(cluster: Cluster, ca: ClusterRootCA, csrPem: string, nodeId: string, role: NodeRole) {
-    const expiryMs = Math.round((cluster.Spec.CAConfig?.NodeCertExpiry ?? 90 * 24 * 3600e9) / 1e6);
+    const expiryMs = Math.round(withSpecDefaults(cluster.Spec).CAConfig!.NodeCertExpiry! / 1e6);
     const issuer: CAKeyPair = ca.RootRotation ? { certPem: ca.RootRotation.CACert, keyPem: ca.RootRotation.CAKey } : { certPem: ca.CACert, keyPem: ca.CAKey };
     let leaf: string;
     try {
@@ -156,9 +153,4 @@ export function validateSigningCA(certPem: string, keyPem: string): CAKeyPair {
   const ca = { certPem: certPem.trim() + '\n', keyPem };
   try { checkKeyPair(ca); } catch { throw new Error('the CA certificate and key do not match'); }
   return ca;
-}
-
-function withoutManagerStatus(n: Node): Node {
-  const { ManagerStatus: _none, ...rest } = n;
-  return rest as Node;
 }

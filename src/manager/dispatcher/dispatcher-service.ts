@@ -1,11 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call.js';
-import { serverStream, unary } from '../../raft/transport/rpc.js';
+import { grpcStatus, serverStream, unary, unaryHandler } from '../../raft/transport/rpc.js';
 import { ApiError } from '../../types/errors.js';
+import { peerIdentity } from '../ca/tls.js';
 import { DISPATCHER_RPC, LEADER_HINT, type DispatcherAPI, type RegisterRequest, type TaskStatusUpdate } from '../../types/dispatcher.js';
-
-/** Who called, from the caller's certificate; undefined for an anonymous caller. */
-export interface CallerIdentity { nodeId: string; role: 'manager' | 'worker' }
 
 export interface DispatcherServiceDeps {
   /** The dispatcher when this manager leads, else undefined. */
@@ -14,9 +11,6 @@ export interface DispatcherServiceDeps {
   leaderAddr(): string | undefined;
   /** Cluster addresses of all managers, handed to agents on registration. */
   managers(): string[];
-  identify(call: ServerSurfaceCall): CallerIdentity | undefined;
-  /** With mutual TLS on, a caller without a certificate is refused. */
-  requireIdentity: boolean;
   /** Whether a node may register (it exists and was not removed). */
   admit(nodeId: string): void;
 }
@@ -32,12 +26,7 @@ export const dispatcherServiceDefinition: grpc.ServiceDefinition = {
 function toStatus(err: unknown, leader?: string): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   if (leader) metadata.set(LEADER_HINT, leader);
-  const e = err as ApiError;
-  const code = err instanceof NotLeader ? grpc.status.FAILED_PRECONDITION
-    : e instanceof ApiError && e.status === 404 ? grpc.status.NOT_FOUND
-      : e instanceof ApiError && e.status === 403 ? grpc.status.PERMISSION_DENIED
-        : grpc.status.UNAVAILABLE;
-  return { code, details: e.message ?? String(err), metadata };
+  return grpcStatus(err, err instanceof NotLeader ? grpc.status.FAILED_PRECONDITION : grpc.status.UNAVAILABLE, metadata);
 }
 
 class NotLeader extends Error {
@@ -48,6 +37,8 @@ class NotLeader extends Error {
  * The dispatcher on the cluster port: agents on any node register, heartbeat,
  * stream their assignments and report status. Only the leader dispatches; a
  * follower refuses with the leader's address so the agent moves there.
+ * Every caller needs a node certificate of this swarm; a node speaks only
+ * for itself.
  */
 export function dispatcherServiceHandlers(d: DispatcherServiceDeps): grpc.UntypedServiceImplementation {
   const dispatcher = (): DispatcherAPI => {
@@ -55,27 +46,18 @@ export function dispatcherServiceHandlers(d: DispatcherServiceDeps): grpc.Untype
     if (!l) throw new NotLeader();
     return l;
   };
-  const caller = (call: ServerSurfaceCall, claimed?: string): string | undefined => {
-    const id = d.identify(call);
-    if (!id) {
-      if (d.requireIdentity) throw new ApiError(403, 'a node certificate is required');
-      return claimed;
-    }
+  const caller = (call: Parameters<typeof peerIdentity>[0], claimed?: string): string => {
+    const id = peerIdentity(call);
+    if (!id) throw new ApiError(403, 'a node certificate is required');
     if (claimed && claimed !== id.nodeId) throw new ApiError(403, `certificate is for node ${id.nodeId}, not ${claimed}`);
     return id.nodeId;
   };
-  const handle = <Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<Res>): grpc.handleUnaryCall<unknown, unknown> =>
-    (call, cb) => {
-      Promise.resolve().then(() => fn(call.request as Req, call)).then(
-        (res) => cb(null, res),
-        (err) => cb(toStatus(err, err instanceof NotLeader ? d.leaderAddr() : undefined)),
-      );
-    };
+  const handle = <Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<Res>) =>
+    unaryHandler(fn, (err) => toStatus(err, err instanceof NotLeader ? d.leaderAddr() : undefined));
   return {
     Register: handle(async (req: RegisterRequest, call) => {
       const nodeId = caller(call, req.nodeId);
       const disp = dispatcher();
-      if (!nodeId) throw new ApiError(403, 'a node identity is required to register');
       d.admit(nodeId);
       const res = await disp.register({ ...req, nodeId });
       return { ...res, managers: d.managers() };

@@ -10,7 +10,7 @@ import type {
 import { taskStateRank, type Node, type Task } from '../../types/objects.js';
 import type { LeaderComponent } from '../component.js';
 import { StatusBatcher } from './status-batcher.js';
-import { needsRenewal } from '../ca/node-ca.js';
+import { certRole, needsRenewal } from '../ca/node-ca.js';
 
 const log = logger('dispatcher');
 const DEFAULT_HEARTBEAT_MS = 5000;
@@ -22,7 +22,6 @@ const ORPHAN_AFTER_MS = Number(process.env.TSWARM_ORPHAN_AFTER_MS ?? 24 * 3600_0
 interface Session {
   id: string;
   nodeId: string;
-  lastHeartbeat: number;
   stream?: AssignmentStream;
 }
 
@@ -119,7 +118,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     // One session per node: a new registration replaces the old one.
     this.endSessionsOf(nodeId, 'session replaced');
     const sessionId = randomBytes(12).toString('hex');
-    this.sessions.set(sessionId, { id: sessionId, nodeId, lastHeartbeat: this.clock.now() });
+    this.sessions.set(sessionId, { id: sessionId, nodeId });
     this.downSince.delete(nodeId);
     this.lastSeen.set(nodeId, this.clock.now());
     log.debug({ nodeId, sessionId }, 'node registered');
@@ -128,11 +127,9 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
 
   async heartbeat(sessionId: string): Promise<HeartbeatResponse> {
     const s = this.session(sessionId);
-    s.lastHeartbeat = this.clock.now();
-    this.lastSeen.set(s.nodeId, s.lastHeartbeat);
+    this.lastSeen.set(s.nodeId, this.clock.now());
     const { n, cluster } = this.store.view((tx) => ({ n: tx.nodes.get(s.nodeId), cluster: tx.cluster() }));
-    const role = n && (n.Spec.Role === 'manager' || n.ManagerStatus) ? 'manager' : 'worker';
-    return { periodMs: this.heartbeatPeriodMs(), role, renewCertificate: !!n && !!cluster && needsRenewal(cluster, n) };
+    return { periodMs: this.heartbeatPeriodMs(), role: n ? certRole(n) : 'worker', renewCertificate: !!n && !!cluster && needsRenewal(cluster, n) };
   }
 
   assignments(sessionId: string, handler: AssignmentsHandler): { close(): void } {

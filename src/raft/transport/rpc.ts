@@ -37,16 +37,38 @@ export const channelOptions: grpc.ChannelOptions = {
   'grpc.ssl_target_name_override': 'swarm-manager',
 };
 
-/** Where TLS plugs in (issue "joining nodes"); insecure until then. */
+/** Where TLS plugs in: manager/ca/tls.ts gives the mutual-TLS pair the daemon uses. */
 export interface ClusterCredentials {
   server(): grpc.ServerCredentials;
   client(): grpc.ChannelCredentials;
 }
 
+/** Plain gRPC, for bench/raft's in-process cluster only. */
 export const insecureCredentials: ClusterCredentials = {
   server: () => grpc.ServerCredentials.createInsecure(),
   client: () => grpc.credentials.createInsecure(),
 };
+
+/** HTTP-style statuses that errors carry (ApiError's), as gRPC codes. */
+const CODE_OF_STATUS: Record<number, grpc.status> = {
+  400: grpc.status.INVALID_ARGUMENT, 403: grpc.status.PERMISSION_DENIED, 404: grpc.status.NOT_FOUND,
+};
+
+/** The gRPC status an error is answered with: its own status's code, else `fallback`. */
+export function grpcStatus(err: unknown, fallback = grpc.status.UNKNOWN, metadata?: grpc.Metadata): Partial<grpc.StatusObject> {
+  const e = err as { status?: number; message?: string };
+  return { code: CODE_OF_STATUS[e.status ?? 0] ?? fallback, details: e.message ?? String(err), ...(metadata ? { metadata } : {}) };
+}
+
+/** A unary handler from an async function; a rejection is answered with `toStatus(err)`. */
+export function unaryHandler<Req, Res>(
+  fn: (req: Req, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<Res>,
+  toStatus: (err: unknown) => Partial<grpc.StatusObject> = (err) => grpcStatus(err),
+): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, cb) => {
+    Promise.resolve().then(() => fn(call.request as Req, call)).then((res) => cb(null, res), (err) => cb(toStatus(err)));
+  };
+}
 
 /** Calls a unary method on addr, with a deadline. */
 export function call<Req, Res>(client: grpc.Client, path: string, req: Req, timeoutMs: number): Promise<Res> {
