@@ -26,3 +26,10 @@ export async function countByDataRoot(marker: string): Promise<Map<string, numbe
   for (const p of await taskProcesses(marker)) m.set(p.dataRoot, (m.get(p.dataRoot) ?? 0) + 1);
   return m;
 }
+
+/** Kills every task with marker, wrapper and command together (each wrapper leads its own process group). */
+export async function killTaskProcesses(marker: string): Promise<void> {
+  for (const p of await taskProcesses(marker)) {
+    try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}

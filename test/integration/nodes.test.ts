@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../helpers/tswarmd.js';
 import { dk, findLeader, formSwarm, isUp, nodeList, runningByNode, startNodes, type Daemon } from '../helpers/cluster.js';
-import { countByDataRoot, taskProcesses } from '../helpers/processes.js';
+import { countByDataRoot, killTaskProcesses, taskProcesses } from '../helpers/processes.js';
 
 const MARKER = '86401';
 
@@ -20,7 +20,7 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
   const all = [...managers, ...workers];
   t.after(async () => {
     for (const d of all) await d.stop('SIGKILL');
-    for (const p of await taskProcesses(MARKER)) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
+    await killTaskProcesses(MARKER);
   });
   await formSwarm(managers, workers);
   const [m1, m2, m3] = managers;
