@@ -26,6 +26,10 @@ export const systemClock: Clock = {
 
 /** RFC 3339 with nanoseconds, as Docker prints CreatedAt/UpdatedAt. */
 export function isoNano(ms: number): string {
+  if (ms === lastIso.ms) return lastIso.text;
   const d = new Date(ms).toISOString(); // 2024-01-01T00:00:00.123Z
-  return d.replace(/\.(\d{3})Z$/, (_m, frac) => `.${frac}000000Z`);
+  lastIso = { ms, text: d.slice(0, -1) + '000000Z' };
+  return lastIso.text;
 }
+/** Many objects are stamped within one millisecond. */
+let lastIso = { ms: NaN, text: '' };

@@ -443,9 +443,8 @@ export class Daemon implements DaemonBackend {
       raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found, members,
       credentials: this.security!.credentials, codec: this.codec,
     });
-    this.unwatchAutolock = manager.store.watch((events) => {
-      if (events.some((e) => e.table === 'cluster')) void this.serial(() => this.syncAutolock());
-    });
+    const sync = () => void this.serial(() => this.syncAutolock());
+    this.unwatchAutolock = manager.store.watch(sync, { tables: ['cluster'], onResync: sync });
     void this.serial(() => this.syncAutolock());
   }
 

@@ -74,10 +74,12 @@ export class Manager {
   /** When each peer's last Raft message arrived: what "reachable" means. */
   private lastHeard = new Map<RaftId, number>();
   private unwatchSettings?: () => void;
+  private changeLog: RaftChangeLog;
 
   constructor(private dataDir: string, private clock: Clock, random?: () => number) {
     this.store = new MemoryStore(clock);
-    this.store.log = new RaftChangeLog(() => this.raft);
+    this.changeLog = new RaftChangeLog(() => this.raft);
+    this.store.log = this.changeLog;
     this.control = new Control(this.store, {
       clock, managerStatus: (n) => this.managerStatus(n),
       canRemoveManager: (nodeId) => !this.raft || canRemoveMember(this.raft, this.reachableMembers(), nodeId),
@@ -96,7 +98,7 @@ export class Manager {
     this.raft = await RaftNode.start({
       id: s.raftId,
       storage: new FileRaftStorage(join(this.dataDir, 'raft'), { codec: s.codec }),
-      sm: new StoreStateMachine(this.store),
+      sm: new StoreStateMachine(this.store, this.changeLog),
       send: (msgs) => this.transport?.send(msgs),
       tickMs: RAFT_TICK_MS,
       electionTick: raft.ElectionTick!,
@@ -108,7 +110,7 @@ export class Manager {
     }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
     // The cluster spec's Raft settings (swarm update --snapshot-interval, ticks, --max-snapshots) follow it.
     this.applyRaftSettings();
-    this.unwatchSettings = this.store.watch((events) => { if (events.some((e) => e.table === 'cluster')) this.applyRaftSettings(); });
+    this.unwatchSettings = this.store.watch(() => this.applyRaftSettings(), { tables: ['cluster'], onResync: () => this.applyRaftSettings() });
   }
 
   private applyRaftSettings() {

@@ -18,9 +18,7 @@ export class IngressController {
   constructor(private store: MemoryStore, private proxy: PortProxy) {}
 
   start() {
-    this.unwatch = this.store.watch((events) => {
-      if (events.some((e) => e.table === 'services' || e.table === 'tasks')) this.resync();
-    });
+    this.unwatch = this.store.watch(() => this.resync(), { tables: ['services', 'tasks'], onResync: () => this.resync() });
     this.resync();
   }
 

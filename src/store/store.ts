@@ -1,71 +1,62 @@
 import type { Clock } from '../clock.js';
 import { isoNano, systemClock } from '../clock.js';
-import { ApiError } from '../types/errors.js';
-import type { Cluster, Node, Service, Task } from '../types/objects.js';
-import { Table, TaskTable } from './table.js';
+import { logger } from '../log.js';
+import { Table } from './table.js';
+import { readTx, type ReadTx } from './readers.js';
+import { WriteTransaction, type Tables, type WriteTx } from './transaction.js';
+import { WatchQueue, type WatchOptions, type Watcher } from './watch.js';
 import {
-  TABLES, type Change, type StoreEvent, type StoreObject, type StoreObjects, type StoreSnapshot,
-  type TableName, type TaskQuery,
+  TABLES, TABLE_DEFS, type Change, type StoreEvent, type StoreObject, type StoreSnapshot, type TableName,
 } from './tables.js';
 
-export interface TableReader<T> {
-  get(id: string): T | undefined;
-  getByName(name: string): T | undefined;
-  all(): T[];
-}
-export interface TaskReader extends TableReader<Task> {
-  find(q: TaskQuery): Task[];
-}
+export type { ReadTx, TableReader, TaskReader } from './readers.js';
+export { OUT_OF_SEQUENCE, type WriteTx } from './transaction.js';
+export type { Watcher, WatchOptions } from './watch.js';
 
-export interface ReadTx {
-  cluster(): Cluster | undefined;
-  nodes: TableReader<Node>;
-  services: TableReader<Service>;
-  tasks: TaskReader;
-}
-
-export interface WriteTx extends ReadTx {
-  /** Adds a new object; its Version, CreatedAt and UpdatedAt are set here. */
-  create<K extends TableName>(table: K, obj: StoreObjects[K]): StoreObjects[K];
-  /** Replaces an object; obj.Version must be the stored one, else 'update out of sequence'. */
-  update<K extends TableName>(table: K, obj: StoreObjects[K]): StoreObjects[K];
-  remove(table: TableName, id: string): void;
-}
+const log = logger('store');
 
 /**
  * Where a transaction's changes are committed (Raft): append resolves once
- * they are durable and applied back through applyCommitted.
+ * they are durable and applied back through applyCommitted. `entry` is the
+ * changes already serialized as one log entry.
  */
 export interface ChangeLog {
-  append(version: number, changes: Change[]): Promise<void>;
+  append(version: number, changes: Change[], entry: string): Promise<void>;
 }
 
-export type Watcher = (events: StoreEvent[], version: number) => void;
+/** How big one transaction of a batch may grow (swarmkit: 200 changes, 1.5 MiB). */
+export interface BatchLimits { changes: number; bytes: number }
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { changes: 200, bytes: 1.5 * 1024 * 1024 };
 
-export const OUT_OF_SEQUENCE = 'update out of sequence';
+/** Collects the callbacks of store.batch(); each runs inside one of the batch's transactions. */
+export interface Batch {
+  update(cb: (tx: WriteTx) => void): void;
+}
 
 /**
  * The in-memory store. Writes are serialized transactions: the function runs
  * against an overlay, its changes are persisted through the ChangeLog, then
- * applied and shown to watchers. Objects are frozen; clone before changing.
+ * applied and queued to watchers. Objects are frozen; make new ones to write.
  */
 export class MemoryStore {
-  private tables = {
-    cluster: new Table<Cluster>(),
-    nodes: new Table<Node>((n) => n.Spec.Name ?? n.Description?.Hostname),
-    services: new Table<Service>((s) => s.Spec.Name),
-    tasks: new TaskTable(),
-  };
-  private watchers = new Set<Watcher>();
+  private tables = Object.fromEntries(TABLES.map((t) => [t, new Table(TABLE_DEFS[t] as never)])) as unknown as Tables;
+  private watchers = new Set<WatchQueue>();
   private queue: Promise<unknown> = Promise.resolve();
+  private reader: ReadTx = readTx((name) => {
+    const t = this.tables[name];
+    return { get: (id) => t.get(id), getByName: (n) => t.getByName(n), all: () => t.all(), by: (i, k) => t.find(i, k), count: (i, k) => t.count(i, k) };
+  });
   version = 0;
   log?: ChangeLog;
 
   constructor(private clock: Clock = systemClock) {}
 
   view<T>(fn: (tx: ReadTx) => T): T {
-    return fn(this.reader());
+    return fn(this.reader);
   }
+
+  /** How many objects a table holds, without copying them. */
+  count(table: TableName): number { return this.tables[table].size; }
 
   /** Runs fn as one transaction; resolves once its changes are durable and applied. */
   update<T>(fn: (tx: WriteTx) => T): Promise<T> {
@@ -74,56 +65,83 @@ export class MemoryStore {
     return run;
   }
 
-  watch(w: Watcher): () => void {
-    this.watchers.add(w);
-    return () => this.watchers.delete(w);
+  /**
+   * Many changes as several bounded transactions (each one Raft entry, applied
+   * atomically): the callbacks run in order, a transaction is cut when it
+   * reaches the limits, and other writers may commit between two of them. A
+   * callback that throws is rolled back alone; its error is returned.
+   */
+  async batch(fn: (b: Batch) => void, limits: BatchLimits = DEFAULT_BATCH_LIMITS): Promise<unknown[]> {
+    const cbs: ((tx: WriteTx) => void)[] = [];
+    fn({ update: (cb) => { cbs.push(cb); } });
+    const errors: unknown[] = [];
+    let i = 0;
+    while (i < cbs.length) {
+      await this.update((tx) => {
+        const w = tx as WriteTransaction;
+        let taken = 0;
+        while (i < cbs.length) {
+          const sp = w.savepoint();
+          try {
+            cbs[i](w);
+          } catch (err) {
+            w.rollbackTo(sp);
+            errors.push(err);
+            i++;
+            continue;
+          }
+          const full = w.size() > limits.changes || w.bytes > limits.bytes;
+          if (full && taken > 0) { w.rollbackTo(sp); break; } // this one starts the next transaction
+          i++;
+          taken++;
+          if (full || w.size() === limits.changes) break;
+        }
+      });
+    }
+    return errors;
+  }
+
+  watch(fn: Watcher, opts: WatchOptions = {}): () => void {
+    const q = new WatchQueue(fn, opts, (x) => this.watchers.delete(x));
+    this.watchers.add(q);
+    return () => q.close();
   }
 
   /** Applies changes already committed elsewhere (log replay, Raft followers). */
   applyCommitted(version: number, changes: Change[]): void {
     const events: StoreEvent[] = [];
     for (const c of changes) {
-      const table = this.tables[c.table] as Table<StoreObject>;
+      const table = this.tables[c.table] as unknown as Table<StoreObject>;
       const old = table.get(c.object.ID);
-      if (c.action === 'remove') table.delete(c.object.ID);
-      else table.put(c.object);
-      events.push({ ...c, old });
+      if (c.action === 'remove') {
+        table.delete(c.object.ID);
+        // A logged removal carries only the ID: watchers see the object as it was.
+        events.push({ action: 'remove', table: c.table, object: old ?? c.object, old });
+      } else {
+        table.put(c.object);
+        events.push({ ...c, old });
+      }
     }
     this.version = Math.max(this.version, version);
-    for (const w of [...this.watchers]) {
-      try { w(events, version); } catch { /* a watcher's bug must not break commits */ }
-    }
+    for (const w of this.watchers) w.push(events, version);
   }
 
   snapshot(): StoreSnapshot {
-    return {
-      version: this.version,
-      tables: {
-        cluster: this.tables.cluster.all(),
-        nodes: this.tables.nodes.all(),
-        services: this.tables.services.all(),
-        tasks: this.tables.tasks.all(),
-      },
-    };
+    const tables: StoreSnapshot['tables'] = {};
+    for (const t of TABLES) (tables as Record<string, unknown>)[t] = this.tables[t].all();
+    return { version: this.version, tables };
   }
 
+  /** Replaces the whole contents; watchers must resync from the store. */
   restore(snap: StoreSnapshot): void {
     for (const t of TABLES) {
-      const table = this.tables[t] as Table<StoreObject>;
-      for (const id of [...table.byId.keys()]) table.delete(id);
-      for (const o of snap.tables[t] ?? []) table.put(structuredClone(o));
+      const table = this.tables[t] as unknown as Table<StoreObject>;
+      table.clear();
+      for (const o of (snap.tables[t] ?? []) as StoreObject[]) table.put(o);
     }
     this.version = snap.version;
-  }
-
-  private reader(): ReadTx {
-    const t = this.tables;
-    return {
-      cluster: () => t.cluster.all()[0],
-      nodes: t.nodes,
-      services: t.services,
-      tasks: t.tasks,
-    };
+    for (const w of this.watchers) w.dropToResync('store restored from a snapshot');
+    log.info({ version: snap.version }, 'store restored from a snapshot');
   }
 
   private async commit<T>(fn: (tx: WriteTx) => T): Promise<T> {
@@ -133,118 +151,8 @@ export class MemoryStore {
     const changes = tx.changes();
     if (changes.length === 0) return result;
     // Without a log (tests, tools) the store is its own commit point.
-    if (this.log) await this.log.append(version, changes);
+    if (this.log) await this.log.append(version, changes, tx.encode(version, changes));
     else this.applyCommitted(version, changes);
     return result;
   }
-}
-
-type Tables = MemoryStore['tables'];
-
-/** A write transaction: reads see its own writes through an overlay. */
-class WriteTransaction implements WriteTx {
-  private overlay: { [K in TableName]: Map<string, StoreObjects[K] | null> } = {
-    cluster: new Map(), nodes: new Map(), services: new Map(), tasks: new Map(),
-  };
-  private log: Change[] = [];
-
-  nodes: TableReader<Node>;
-  services: TableReader<Service>;
-  tasks: TaskReader;
-
-  constructor(private base: Tables, private version: number, private now: string) {
-    this.nodes = this.readerFor('nodes', (n) => n.Spec.Name ?? n.Description?.Hostname);
-    this.services = this.readerFor('services', (s) => s.Spec.Name);
-    const tasks = this.readerFor('tasks', () => undefined);
-    this.tasks = {
-      ...tasks,
-      find: (q) => {
-        const ov = this.overlay.tasks;
-        const out = base.tasks.find(q).filter((t) => !ov.has(t.ID));
-        for (const t of ov.values()) if (t && matches(t, q)) out.push(t);
-        return out;
-      },
-    };
-  }
-
-  cluster(): Cluster | undefined {
-    const ov = [...this.overlay.cluster.values()];
-    const live = ov.find((c) => c !== null);
-    if (live) return live;
-    return this.base.cluster.all().find((c) => !this.overlay.cluster.has(c.ID));
-  }
-
-  create<K extends TableName>(table: K, obj: StoreObjects[K]): StoreObjects[K] {
-    if (this.get(table, obj.ID)) throw new ApiError(409, `object ${obj.ID} already exists`);
-    const o = { ...obj, Version: { Index: this.version }, CreatedAt: obj.CreatedAt || this.now, UpdatedAt: this.now };
-    this.put(table, 'create', o);
-    return o;
-  }
-
-  update<K extends TableName>(table: K, obj: StoreObjects[K]): StoreObjects[K] {
-    const cur = this.get(table, obj.ID);
-    if (!cur) throw new ApiError(404, `object ${obj.ID} not found`);
-    if (cur.Version.Index !== obj.Version.Index) throw new ApiError(500, OUT_OF_SEQUENCE);
-    const o = { ...obj, Version: { Index: this.version }, UpdatedAt: this.now };
-    this.put(table, 'update', o);
-    return o;
-  }
-
-  remove(table: TableName, id: string): void {
-    const cur = this.get(table, id);
-    if (!cur) return;
-    (this.overlay[table] as Map<string, unknown>).set(id, null);
-    this.log.push({ action: 'remove', table, object: cur });
-  }
-
-  changes(): Change[] {
-    // Keep one change per object: the last write wins; a create then update stays a create.
-    const last = new Map<string, Change>();
-    for (const c of this.log) {
-      const key = `${c.table}/${c.object.ID}`;
-      const prev = last.get(key);
-      if (prev?.action === 'create' && c.action === 'update') last.set(key, { ...c, action: 'create' });
-      else if (prev?.action === 'create' && c.action === 'remove') last.delete(key);
-      else last.set(key, c);
-    }
-    return [...last.values()];
-  }
-
-  private get<K extends TableName>(table: K, id: string): StoreObjects[K] | undefined {
-    const ov = this.overlay[table] as Map<string, StoreObjects[K] | null>;
-    if (ov.has(id)) return ov.get(id) ?? undefined;
-    return (this.base[table] as unknown as Table<StoreObjects[K]>).get(id);
-  }
-
-  private put<K extends TableName>(table: K, action: 'create' | 'update', o: StoreObjects[K]) {
-    (this.overlay[table] as Map<string, StoreObjects[K] | null>).set(o.ID, o);
-    this.log.push({ action, table, object: o } as Change);
-  }
-
-  private readerFor<K extends 'nodes' | 'services' | 'tasks'>(
-    table: K, nameOf: (o: StoreObjects[K]) => string | undefined,
-  ): TableReader<StoreObjects[K]> {
-    const ov = () => this.overlay[table] as Map<string, StoreObjects[K] | null>;
-    const base = this.base[table] as unknown as Table<StoreObjects[K]>;
-    return {
-      get: (id) => this.get(table, id),
-      getByName: (name) => {
-        for (const o of ov().values()) if (o && nameOf(o) === name) return o;
-        const b = base.getByName(name);
-        return b && !ov().has(b.ID) ? b : undefined;
-      },
-      all: () => {
-        const out = base.all().filter((o) => !ov().has(o.ID));
-        for (const o of ov().values()) if (o) out.push(o);
-        return out;
-      },
-    };
-  }
-}
-
-function matches(t: Task, q: TaskQuery): boolean {
-  return (q.serviceId === undefined || t.ServiceID === q.serviceId)
-    && (q.nodeId === undefined || t.NodeID === q.nodeId)
-    && (q.desiredState === undefined || t.DesiredState === q.desiredState)
-    && (q.slot === undefined || t.Slot === q.slot);
 }

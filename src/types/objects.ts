@@ -207,8 +207,9 @@ export type TaskState = typeof TASK_STATES[number];
 
 /** Order of task states: a task's state never moves backwards. */
 export function taskStateRank(s: TaskState): number {
-  return TASK_STATES.indexOf(s);
+  return STATE_RANK.get(s) ?? -1;
 }
+const STATE_RANK = new Map<string, number>(TASK_STATES.map((s, i) => [s, i]));
 
 /** States at or past which a task is finished (it will not run again). */
 export function isTerminal(s: TaskState): boolean {

@@ -2,7 +2,8 @@ import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { MemoryStore, ReadTx } from '../../store/store.js';
 import { badRequest, notFound, unavailable } from '../../types/errors.js';
-import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
+import { TASK_STATES, type Cluster, type Node, type NodeSpec, type Service, type ServiceSpec, type SwarmSpec, type Task } from '../../types/objects.js';
+import { progressKey } from '../../store/tables.js';
 import { newJoinToken } from '../ca/tokens.js';
 import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
 import { startRootRotation, validateSigningCA } from '../ca/node-ca.js';
@@ -252,13 +253,17 @@ function checkPortConflicts(tx: ReadTx, spec: ServiceSpec, selfId: string | unde
 
 /** RunningTasks / DesiredTasks / CompletedTasks as `service ls` shows them. */
 function serviceStatus(tx: ReadTx, s: Service) {
-  const tasks = tx.tasks.find({ serviceId: s.ID });
-  const running = tasks.filter((t) => t.Status.State === 'running' && t.DesiredState === 'running').length;
-  const completed = tasks.filter((t) => t.Status.State === 'complete').length;
+  // From the store's counts (a service may have 100,000 tasks and `service ls` is polled).
+  const n = (state: string, desired: string) => tx.tasks.count('progress', progressKey(s.ID, state, desired));
+  const running = n('running', 'running');
+  let completed = 0;
+  let desiredRunning = 0;
+  for (const d of TASK_STATES) completed += n('complete', d);
+  for (const st of TASK_STATES) desiredRunning += n(st, 'running');
   let desired: number;
   if (s.Spec.Mode?.Replicated) desired = s.Spec.Mode.Replicated.Replicas ?? 1;
   else if (s.Spec.Mode?.ReplicatedJob) desired = s.Spec.Mode.ReplicatedJob.MaxConcurrent ?? 1;
-  else desired = tasks.filter((t) => t.DesiredState === 'running').length;
+  else desired = desiredRunning;
   return { RunningTasks: running, DesiredTasks: desired, CompletedTasks: completed };
 }
 

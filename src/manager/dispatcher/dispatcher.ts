@@ -7,9 +7,11 @@ import { ApiError } from '../../types/errors.js';
 import type {
   AssignmentChange, AssignmentsHandler, DispatcherAPI, HeartbeatResponse, RegisterRequest, RegisterResponse, TaskStatusUpdate,
 } from '../../types/dispatcher.js';
-import { taskStateRank, type Node, type Task } from '../../types/objects.js';
+import { taskStateRank, type Task } from '../../types/objects.js';
 import type { LeaderComponent } from '../component.js';
 import { StatusBatcher } from './status-batcher.js';
+import { RegistrationBatcher } from './registrations.js';
+import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
 
 const log = logger('dispatcher');
@@ -26,45 +28,36 @@ interface Session {
 }
 
 /**
- * The managers' end of agent sessions: registration, heartbeats (a node that
- * misses three is marked down), each node's assignment set, and batched task
- * status reports from agents. Leader-only.
+ * The managers' end of agent sessions: registration (batched), heartbeats (a
+ * node that misses three is marked down; a heartbeat writes nothing), each
+ * node's assignment set (the full set on connect, then only the changes to
+ * that node's tasks), and batched task status reports. Leader-only.
  */
 export class Dispatcher implements DispatcherAPI, LeaderComponent {
   readonly name = 'dispatcher';
   private sessions = new Map<string, Session>();
+  private byNode = new Map<string, Session>();
   /** When each node not yet down was last heard of (a new leader gives every node a full grace period). */
   private lastSeen = new Map<string, number>();
   /** When this leader saw each node go down (a new leader starts counting afresh). */
   private downSince = new Map<string, number>();
   private statuses: StatusBatcher;
+  private registrations: RegistrationBatcher;
   private unwatch?: () => void;
   private expiryTimer?: { cancel(): void };
   private running = false;
 
   constructor(private store: MemoryStore, private clock: Clock) {
     this.statuses = new StatusBatcher(store, clock);
+    this.registrations = new RegistrationBatcher(store, clock);
   }
 
   start(): void {
     this.running = true;
-    this.unwatch = this.store.watch((events) => {
-      const touched = new Map<string, AssignmentChange[]>();
-      for (const e of events) {
-        // A removed node's session ends; its next registration is refused.
-        if (e.table === 'nodes' && e.action === 'remove') this.endSessionsOf(e.object.ID, 'node removed');
-        if (e.table !== 'tasks') continue;
-        const t = e.object as Task;
-        const old = e.old as Task | undefined;
-        if (old?.NodeID && old.NodeID !== t.NodeID) push(touched, old.NodeID, { action: 'remove', taskId: t.ID });
-        if (!t.NodeID) continue;
-        if (e.action === 'remove') push(touched, t.NodeID, { action: 'remove', taskId: t.ID });
-        else if (isAssignable(t) && assignmentChanged(old, t)) push(touched, t.NodeID, { action: 'update', task: t });
-      }
-      for (const s of this.sessions.values()) {
-        const changes = touched.get(s.nodeId);
-        if (changes && s.stream) s.stream.send({ type: 'incremental', changes });
-      }
+    this.unwatch = this.store.watch((events) => this.onEvents(events), {
+      tables: ['tasks', 'nodes'],
+      // Events were dropped: every connected node gets its whole set again.
+      onResync: () => { for (const s of this.byNode.values()) if (s.stream) this.sendComplete(s, s.stream); },
     });
     const now = this.clock.now();
     for (const n of this.store.view((tx) => tx.nodes.all())) {
@@ -74,19 +67,44 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.scheduleExpiryCheck();
   }
 
+  private onEvents(events: StoreEvent[]) {
+    const touched = new Map<string, AssignmentChange[]>();
+    for (const e of events) {
+      // A removed node's session ends; its next registration is refused.
+      if (e.table === 'nodes') {
+        if (e.action === 'remove') this.endSessionOf(e.object.ID, 'node removed');
+        continue;
+      }
+      const t = e.object as Task;
+      const old = e.old as Task | undefined;
+      if (old?.NodeID && old.NodeID !== t.NodeID) push(touched, old.NodeID, { action: 'remove', taskId: t.ID });
+      if (!t.NodeID) continue;
+      if (e.action === 'remove') push(touched, t.NodeID, { action: 'remove', taskId: t.ID });
+      else if (isAssignable(t) && assignmentChanged(old, t)) push(touched, t.NodeID, { action: 'update', task: t });
+    }
+    for (const [nodeId, changes] of touched) {
+      const s = this.byNode.get(nodeId);
+      if (s?.stream) s.stream.send({ type: 'incremental', changes });
+    }
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     this.unwatch?.();
     this.expiryTimer?.cancel();
     for (const s of this.sessions.values()) s.stream?.end(new Error('dispatcher stopped'));
     this.sessions.clear();
+    this.byNode.clear();
     this.lastSeen.clear();
     await this.statuses.flush();
   }
 
-  private endSessionsOf(nodeId: string, why: string) {
-    for (const [id, s] of this.sessions) {
-      if (s.nodeId === nodeId) { s.stream?.end(new Error(why)); this.sessions.delete(id); }
+  private endSessionOf(nodeId: string, why: string) {
+    const s = this.byNode.get(nodeId);
+    if (s) {
+      s.stream?.end(new Error(why));
+      this.sessions.delete(s.id);
+      this.byNode.delete(nodeId);
     }
     this.lastSeen.delete(nodeId);
     this.downSince.delete(nodeId);
@@ -100,28 +118,16 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   async register(req: RegisterRequest): Promise<RegisterResponse> {
     this.ensureRunning();
     const nodeId = req.nodeId ?? newId();
-    await this.store.update((tx) => {
-      const cur = tx.nodes.get(nodeId);
-      const status = { State: 'ready' as const, Addr: req.addr ?? cur?.Status.Addr ?? '127.0.0.1' };
-      if (cur) {
-        // The CA records the node's TLS info when it issues; a registration keeps it.
-        tx.update('nodes', { ...structuredClone(cur), Description: { ...req.description, TLSInfo: cur.Description?.TLSInfo ?? req.description?.TLSInfo }, Status: status });
-      } else {
-        tx.create('nodes', {
-          ID: nodeId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
-          Spec: { Labels: {}, Role: 'worker', Availability: 'active' },
-          Description: req.description,
-          Status: status,
-        } as Node);
-      }
-    });
+    await this.registrations.add(nodeId, req);
+    this.ensureRunning();
     // One session per node: a new registration replaces the old one.
-    this.endSessionsOf(nodeId, 'session replaced');
+    this.endSessionOf(nodeId, 'session replaced');
     const sessionId = randomBytes(12).toString('hex');
-    this.sessions.set(sessionId, { id: sessionId, nodeId });
-    this.downSince.delete(nodeId);
+    const session = { id: sessionId, nodeId };
+    this.sessions.set(sessionId, session);
+    this.byNode.set(nodeId, session);
     this.lastSeen.set(nodeId, this.clock.now());
-    log.debug({ nodeId, sessionId }, 'node registered');
+    log.debug({ nodeId }, 'node registered');
     return { nodeId, sessionId, heartbeatPeriodMs: this.heartbeatPeriodMs() };
   }
 
@@ -137,14 +143,23 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     s.stream?.end(new Error('assignments stream replaced'));
     const stream = new AssignmentStream(handler, () => { if (s.stream === stream) s.stream = undefined; });
     s.stream = stream;
+    this.sendComplete(s, stream);
+    return { close: () => stream.end() };
+  }
+
+  private sendComplete(s: Session, stream: AssignmentStream) {
     const tasks = this.store.view((tx) => tx.tasks.find({ nodeId: s.nodeId })).filter(isAssignable);
     stream.send({ type: 'complete', changes: tasks.map((task) => ({ action: 'update', task })) });
-    return { close: () => stream.end() };
   }
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
     const s = this.session(sessionId);
     await this.statuses.add(s.nodeId, updates);
+  }
+
+  /** The node that opened a session, undefined for an unknown one (the cluster port refuses other nodes' sessions). */
+  sessionNode(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId)?.nodeId;
   }
 
   private session(sessionId: string): Session {
@@ -172,34 +187,56 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     const now = this.clock.now();
     const gone = [...this.downSince].filter(([, t]) => now - t >= ORPHAN_AFTER_MS).map(([id]) => id);
     if (gone.length === 0) return;
-    await this.store.update((tx) => {
-      for (const nodeId of gone) {
-        for (const t of tx.tasks.find({ nodeId })) {
-          if (taskStateRank(t.Status.State) > taskStateRank('running')) continue;
-          tx.update('tasks', { ...structuredClone(t), Status: { ...t.Status, State: 'orphaned', Message: 'node is down', Timestamp: isoNano(now) } });
+    try {
+      await this.store.batch((b) => {
+        for (const nodeId of gone) {
+          b.update((tx) => {
+            for (const t of tx.tasks.find({ nodeId })) {
+              if (taskStateRank(t.Status.State) > taskStateRank('running')) continue;
+              tx.update('tasks', { ...t, Status: { ...t.Status, State: 'orphaned', Message: 'node is down', Timestamp: isoNano(now) } });
+            }
+          });
         }
-      }
-    }).catch((err) => log.warn({ err: String(err) }, 'orphaning tasks failed'));
-    for (const id of gone) this.downSince.delete(id);
+      });
+      for (const id of gone) this.downSince.delete(id);
+    } catch (err) {
+      log.warn({ err: String(err) }, 'orphaning tasks failed; retrying');
+    }
   }
 
-  /** Nodes not heard of for MISSED_HEARTBEATS periods are marked down and their sessions closed. */
+  /**
+   * Nodes not heard of for MISSED_HEARTBEATS periods are marked down and
+   * their sessions closed. A node is forgotten only once the store says it
+   * is down: a failed write is tried again at the next check.
+   */
   private async expireSessions(period: number) {
     const now = this.clock.now();
-    const late = new Set([...this.lastSeen].filter(([, t]) => now - t > period * MISSED_HEARTBEATS).map(([id]) => id));
-    if (late.size === 0) return;
-    for (const id of late) this.lastSeen.delete(id);
-    for (const s of [...this.sessions.values()]) {
-      if (late.has(s.nodeId)) { this.sessions.delete(s.id); s.stream?.end(new Error('heartbeat expired')); }
+    const late = [...this.lastSeen].filter(([, t]) => now - t > period * MISSED_HEARTBEATS).map(([id]) => id);
+    if (late.length === 0) return;
+    for (const id of late) {
+      const s = this.byNode.get(id);
+      if (s) { this.sessions.delete(s.id); this.byNode.delete(id); s.stream?.end(new Error('heartbeat expired')); }
     }
-    await this.store.update((tx) => {
-      for (const id of late) {
-        const n = tx.nodes.get(id);
-        if (!n || n.Status.State === 'down') continue;
-        tx.update('nodes', { ...structuredClone(n), Status: { ...n.Status, State: 'down', Message: 'heartbeat failure' } });
-        this.downSince.set(id, now);
-      }
-    }).catch((err) => log.warn({ err }, 'marking nodes down failed'));
+    try {
+      await this.store.batch((b) => {
+        for (const id of late) {
+          b.update((tx) => {
+            const n = tx.nodes.get(id);
+            if (!n || n.Status.State === 'down' || this.byNode.has(id)) return;
+            tx.update('nodes', { ...n, Status: { ...n.Status, State: 'down', Message: 'heartbeat failure' } });
+          });
+        }
+      });
+    } catch (err) {
+      log.warn({ err: String(err), nodes: late.length }, 'marking nodes down failed; retrying');
+      return;
+    }
+    for (const id of late) {
+      // A node that registered again meanwhile is alive.
+      if (this.byNode.has(id)) continue;
+      this.lastSeen.delete(id);
+      this.downSince.set(id, now);
+    }
   }
 }
 

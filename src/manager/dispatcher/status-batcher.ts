@@ -1,19 +1,19 @@
 import type { Clock } from '../../clock.js';
 import { logger } from '../../log.js';
-import type { MemoryStore } from '../../store/store.js';
+import type { MemoryStore, WriteTx } from '../../store/store.js';
 import type { TaskStatusUpdate } from '../../types/dispatcher.js';
-import { taskStateRank } from '../../types/objects.js';
+import { taskStateRank, type TaskStatus } from '../../types/objects.js';
 
 const log = logger('dispatcher');
-/** Status reports arriving within this window share one store transaction. */
+/** Status reports arriving within this window share transactions. */
 const BATCH_WINDOW_MS = 20;
 
 interface Pending { nodeId: string; update: TaskStatusUpdate; done: () => void }
 
 /**
- * Collects agents' task status reports and writes them in one transaction per
- * window. A report never moves a task's state backwards, and only the node a
- * task is assigned to may report on it.
+ * Collects agents' task status reports and writes them in bounded batch
+ * transactions per window. A report never moves a task's state backwards,
+ * and only the node a task is assigned to may report on it.
  */
 export class StatusBatcher {
   private pending: Pending[] = [];
@@ -32,23 +32,31 @@ export class StatusBatcher {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return this.inflight;
-    this.inflight = this.inflight.then(() => this.write(batch)).catch((err) => log.warn({ err }, 'status batch failed'));
+    this.inflight = this.inflight.then(() => this.write(batch)).catch((err) => log.warn({ err: String(err) }, 'status batch failed'));
     return this.inflight;
   }
 
   private async write(batch: Pending[]) {
+    // The newest report of each task wins within a window.
+    const latest = new Map<string, Pending>();
+    for (const p of batch) latest.set(p.update.taskId, p);
     try {
-      await this.store.update((tx) => {
-        for (const { nodeId, update } of batch) {
-          const t = tx.tasks.get(update.taskId);
-          if (!t || t.NodeID !== nodeId) continue;
-          if (taskStateRank(update.status.State) < taskStateRank(t.Status.State)) continue;
-          if (JSON.stringify(t.Status) === JSON.stringify(update.status)) continue;
-          tx.update('tasks', { ...structuredClone(t), Status: update.status });
-        }
-      });
+      await this.store.batch((b) => { for (const p of latest.values()) b.update((tx) => apply(tx, p)); });
     } finally {
       for (const p of batch) p.done();
     }
   }
+}
+
+function apply(tx: WriteTx, { nodeId, update }: Pending) {
+  const t = tx.tasks.get(update.taskId);
+  if (!t || t.NodeID !== nodeId) return;
+  if (taskStateRank(update.status.State) < taskStateRank(t.Status.State)) return;
+  if (sameStatus(t.Status, update.status)) return;
+  tx.update('tasks', { ...t, Status: update.status });
+}
+
+function sameStatus(a: TaskStatus, b: TaskStatus): boolean {
+  return a.State === b.State && a.Timestamp === b.Timestamp && a.Message === b.Message && a.Err === b.Err
+    && JSON.stringify([a.ContainerStatus, a.PortStatus, a.Endpoints]) === JSON.stringify([b.ContainerStatus, b.PortStatus, b.Endpoints]);
 }

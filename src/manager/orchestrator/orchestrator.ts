@@ -1,139 +1,186 @@
 import type { Clock } from '../../clock.js';
-import type { WriteTx } from '../../store/store.js';
+import type { ReadTx } from '../../store/store.js';
+import { slotKey, type StoreEvent } from '../../store/tables.js';
 import { isTerminal, type Node, type Service, type Task } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
-import { nodeEligible } from '../scheduler/filters.js';
+import { Actions, currentOf, globalEligible, nodeLost, type Action } from './actions.js';
 import { RestartSupervisor } from './restart.js';
-import { isCurrent, nodeLost, slotsOf, type Slot } from './slots.js';
-import { newTask } from './task-factory.js';
+import { isCurrent, slotsOf, type Slot } from './slots.js';
 
-const clone = <T>(o: T): T => structuredClone(o);
+/** The safety net under the event-driven passes. */
+const FULL_PASS_MS = 30_000;
 
 /**
  * The replicated and global orchestrators: keeps each service's slots (or
  * nodes) filled with one current task, replaces tasks on lost or drained
  * nodes, restarts tasks per restart policy, and scales down. Spec changes of
  * running tasks are the updater's job.
+ *
+ * Event-driven: a service's change reconciles that service, a node's change
+ * the tasks on that node and the global services' slot there, a task that
+ * stopped its own slot. Plans are read from the store, then written in
+ * bounded batches whose actions check again that they still apply.
  */
 export class Orchestrator extends Reconciler {
   readonly name = 'orchestrator';
-  private clock: Clock;
   private restarts: RestartSupervisor;
+  private actions: Actions;
   private delayed = new Map<string, { cancel(): void }>();
+  private dirtyServices = new Set<string>();
+  private dirtyNodes = new Set<string>();
+  private dirtyTasks = new Set<string>();
 
   constructor(deps: ComponentDeps) {
-    super(deps.store, ['services', 'tasks', 'nodes']);
+    super(deps.store, ['services', 'tasks', 'nodes'], { clock: deps.clock, fullEveryMs: FULL_PASS_MS });
     this.clock = deps.clock;
     this.restarts = new RestartSupervisor(deps.clock);
+    this.actions = new Actions(deps.clock, (t) => this.startAfterDelay(t));
   }
+  private clock: Clock;
 
   override async stop(): Promise<void> {
+    await super.stop();
     for (const t of this.delayed.values()) t.cancel();
     this.delayed.clear();
-    await super.stop();
   }
 
-  protected async reconcile(): Promise<void> {
-    const delayedStarts: Task[] = [];
-    await this.store.update((tx) => {
-      const nodes = new Map(tx.nodes.all().map((n) => [n.ID, n]));
-      const services = new Map(tx.services.all().map((s) => [s.ID, s]));
-      const byService = new Map<string, Task[]>();
-      for (const t of tx.tasks.all()) {
-        if (!services.has(t.ServiceID)) {
-          if (t.DesiredState !== 'remove') tx.update('tasks', { ...clone(t), DesiredState: 'remove' });
-          continue;
-        }
-        const list = byService.get(t.ServiceID);
-        if (list) list.push(t); else byService.set(t.ServiceID, [t]);
-      }
-      for (const s of services.values()) {
-        const slots = slotsOf(s, byService.get(s.ID) ?? []);
-        if (s.Spec.Mode?.Global) this.global(tx, s, slots, nodes, delayedStarts);
-        else if (s.Spec.Mode?.Replicated) this.replicated(tx, s, slots, nodes, delayedStarts);
-      }
-    });
-    for (const t of delayedStarts) this.startAfterDelay(t);
-    // Tasks left 'ready' by a previous leader still need their start.
-    for (const t of this.store.view((tx) => tx.tasks.find({ desiredState: 'ready' }))) {
-      if (!this.delayed.has(t.ID)) this.startAfterDelay(t);
+  protected override onEvents(events: StoreEvent[]): void {
+    for (const e of events) {
+      if (e.table === 'services') this.dirtyServices.add(e.object.ID);
+      else if (e.table === 'nodes') this.dirtyNodes.add(e.object.ID);
+      else if (e.action !== 'remove' && isCurrent(e.object as Task) && isTerminal((e.object as Task).Status.State)) this.dirtyTasks.add(e.object.ID);
     }
+    if (this.dirtyServices.size + this.dirtyNodes.size + this.dirtyTasks.size > 0) this.kick();
   }
 
-  private replicated(tx: WriteTx, s: Service, slots: Map<string, Slot>, nodes: Map<string, Node>, delayed: Task[]) {
+  protected async reconcile(full: boolean): Promise<void> {
+    const services = this.dirtyServices;
+    const nodes = this.dirtyNodes;
+    const tasks = this.dirtyTasks;
+    this.dirtyServices = new Set();
+    this.dirtyNodes = new Set();
+    this.dirtyTasks = new Set();
+    const plan: Action[] = [];
+    this.store.view((tx) => {
+      if (full) return this.planAll(tx, plan);
+      for (const id of services) this.planService(tx, id, plan);
+      for (const id of nodes) this.planNode(tx, id, plan);
+      for (const id of tasks) this.planTask(tx, id, plan);
+    });
+    if (plan.length > 0) await this.store.batch((b) => { for (const a of plan) b.update(a); });
+  }
+
+  private planAll(tx: ReadTx, plan: Action[]) {
+    for (const t of tx.tasks.all()) {
+      if (t.DesiredState !== 'remove' && !tx.services.get(t.ServiceID)) plan.push(this.actions.stop(t.ID, 'remove'));
+    }
+    for (const s of tx.services.all()) this.planService(tx, s.ID, plan);
+    // Tasks left 'ready' by a previous leader still need their start.
+    for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID)) this.startAfterDelay(t);
+  }
+
+  private planService(tx: ReadTx, serviceId: string, plan: Action[]) {
+    const s = tx.services.get(serviceId);
+    const tasks = tx.tasks.find({ serviceId });
+    if (!s) {
+      for (const t of tasks) if (t.DesiredState !== 'remove') plan.push(this.actions.stop(t.ID, 'remove'));
+      return;
+    }
+    const slots = slotsOf(s, tasks);
+    if (s.Spec.Mode?.Global) this.planGlobal(tx, s, slots, plan);
+    else if (s.Spec.Mode?.Replicated) this.planReplicated(tx, s, slots, plan);
+  }
+
+  private planReplicated(tx: ReadTx, s: Service, slots: Map<string, Slot>, plan: Action[]) {
     const want = s.Spec.Mode!.Replicated!.Replicas ?? 1;
     const occupied: Slot[] = [];
     for (const slot of slots.values()) {
       if (!slot.current) continue;
       occupied.push(slot);
-      this.heal(tx, s, slot, nodes, { slot: slot.slot }, delayed);
+      this.planHeal(tx, s, slot.current, slot.key, plan);
     }
     if (occupied.length < want) {
-      const used = new Set([...slots.values()].filter((x) => x.current).map((x) => x.slot));
+      const used = new Set(occupied.map((x) => x.slot));
       let next = 1;
       for (let n = occupied.length; n < want; n++) {
         while (used.has(next)) next++;
         used.add(next);
-        tx.create('tasks', newTask(this.clock, s, { slot: next }));
+        plan.push(this.actions.createInSlot(s.ID, next));
       }
     } else if (occupied.length > want) {
-      for (const slot of pickSlotsToRemove(occupied, occupied.length - want)) {
-        for (const t of slot.tasks) if (isCurrent(t)) tx.update('tasks', { ...clone(t), DesiredState: 'remove' });
-      }
+      for (const slot of pickSlotsToRemove(occupied, occupied.length - want)) plan.push(this.actions.stop(slot.current!.ID, 'remove'));
     }
   }
 
-  private global(tx: WriteTx, s: Service, slots: Map<string, Slot>, nodes: Map<string, Node>, delayed: Task[]) {
+  /** A global service: a task on every eligible node, none elsewhere (nor on nodes that are gone). */
+  private planGlobal(tx: ReadTx, s: Service, slots: Map<string, Slot>, plan: Action[]) {
     const constraints = s.Spec.TaskTemplate?.Placement?.Constraints ?? [];
-    for (const n of nodes.values()) {
-      const slot = slots.get(`${s.ID}/${n.ID}`);
-      const eligible = n.Status.State !== 'down' && n.Spec.Availability !== 'drain' && nodeEligible(n, constraints);
-      if (slot?.current) {
-        if (!eligible) { this.shutdown(tx, slot.current); continue; }
-        this.heal(tx, s, slot, nodes, { nodeId: n.ID }, delayed);
-      } else if (eligible && n.Status.State === 'ready' && n.Spec.Availability === 'active') {
-        if (slot && slot.tasks.some((t) => isTerminal(t.Status.State) && t.DesiredState === 'running')) continue;
-        tx.create('tasks', newTask(this.clock, s, { nodeId: n.ID }));
-      }
-    }
+    for (const n of tx.nodes.all()) this.planGlobalSlot(tx, s, n, slots.get(`${s.ID}/${n.ID}`), constraints, plan);
     for (const slot of slots.values()) {
-      if (slot.current && slot.nodeId && !nodes.has(slot.nodeId)) this.shutdown(tx, slot.current);
+      if (slot.current && slot.nodeId && !tx.nodes.get(slot.nodeId)) plan.push(this.actions.stop(slot.current.ID, 'shutdown'));
     }
   }
 
-  /** Replaces a slot's task that lost its node or stopped by itself (per restart policy). */
-  private heal(tx: WriteTx, s: Service, slot: Slot, nodes: Map<string, Node>, at: { slot?: number; nodeId?: string }, delayed: Task[]) {
-    const cur = slot.current!;
-    if (!s.Spec.Mode?.Global && nodeLost(cur, nodes)) {
-      this.shutdown(tx, cur);
-      tx.create('tasks', newTask(this.clock, s, at));
+  private planGlobalSlot(tx: ReadTx, s: Service, n: Node | undefined, slot: Slot | undefined, constraints: string[], plan: Action[]) {
+    const eligible = globalEligible(n, constraints);
+    if (slot?.current) {
+      if (!eligible) plan.push(this.actions.stop(slot.current.ID, 'shutdown'));
+      else this.planHeal(tx, s, slot.current, slot.key, plan);
+    } else if (eligible && n!.Status.State === 'ready' && n!.Spec.Availability === 'active') {
+      // A task that failed and waits for its restart decision keeps the node's place.
+      if (slot && slot.tasks.some((t) => isTerminal(t.Status.State) && t.DesiredState === 'running')) return;
+      plan.push(this.actions.createOnNode(s.ID, n!.ID));
+    }
+  }
+
+  /** A node changed: its replicated tasks may move, global services may start or stop there. */
+  private planNode(tx: ReadTx, nodeId: string, plan: Action[]) {
+    const n = tx.nodes.get(nodeId);
+    for (const t of tx.tasks.find({ nodeId })) {
+      if (!isCurrent(t)) continue;
+      const s = tx.services.get(t.ServiceID);
+      if (s?.Spec.Mode?.Replicated) this.planHeal(tx, s, t, slotKey(t), plan);
+    }
+    for (const s of tx.services.all()) {
+      if (!s.Spec.Mode?.Global) continue;
+      const tasks = tx.tasks.by('slot', `${s.ID}/${nodeId}`);
+      const slot = tasks.length ? slotsOf(s, tasks).values().next().value : undefined;
+      this.planGlobalSlot(tx, s, n, slot, s.Spec.TaskTemplate?.Placement?.Constraints ?? [], plan);
+    }
+  }
+
+  /** A task stopped by itself: its slot's restart. */
+  private planTask(tx: ReadTx, taskId: string, plan: Action[]) {
+    const t = tx.tasks.get(taskId);
+    if (!t || !isCurrent(t)) return;
+    const s = tx.services.get(t.ServiceID);
+    if (!s) { plan.push(this.actions.stop(t.ID, 'remove')); return; }
+    if (currentOf(tx.tasks.by('slot', slotKey(t)))?.ID !== t.ID) return;
+    this.planHeal(tx, s, t, slotKey(t), plan);
+  }
+
+  /** Replaces a slot's task that lost its node (replicated) or stopped by itself (per restart policy). */
+  private planHeal(tx: ReadTx, s: Service, cur: Task, key: string, plan: Action[]) {
+    if (!s.Spec.Mode?.Global && cur.NodeID && !isTerminal(cur.Status.State) && nodeLost(tx.nodes.get(cur.NodeID))) {
+      plan.push(this.actions.replaceLost(cur.ID));
       return;
     }
     if (!isTerminal(cur.Status.State) || cur.DesiredState !== 'running') return;
-    if (!this.restarts.shouldRestart(cur, slot.key)) return;
-    this.restarts.recordRestart(slot.key);
-    this.shutdown(tx, cur);
-    const delay = this.restarts.delayMs(cur);
-    const t = newTask(this.clock, s, at, delay > 0 ? 'ready' : 'running');
-    tx.create('tasks', t);
-    if (delay > 0) delayed.push(t);
-  }
-
-  private shutdown(tx: WriteTx, t: Task) {
-    if (t.DesiredState === 'shutdown' || t.DesiredState === 'remove') return;
-    tx.update('tasks', { ...clone(t), DesiredState: 'shutdown' });
+    if (!this.restarts.shouldRestart(cur, key)) return;
+    plan.push(this.actions.restart(cur.ID, this.restarts.delayMs(cur), () => this.restarts.recordRestart(key)));
   }
 
   /** Restart delay: the task waits prepared ('ready') before it may run. */
   private startAfterDelay(t: Task) {
+    if (this.delayed.has(t.ID)) return;
     const ms = this.restarts.delayMs(t);
     this.delayed.set(t.ID, this.clock.setTimeout(() => {
       this.delayed.delete(t.ID);
-      void this.store.update((tx) => {
+      this.store.update((tx) => {
         const cur = tx.tasks.get(t.ID);
-        if (cur?.DesiredState === 'ready') tx.update('tasks', { ...clone(cur), DesiredState: 'running' });
-      }).catch(() => this.kick());
+        if (cur?.DesiredState === 'ready') tx.update('tasks', { ...cur, DesiredState: 'running' });
+      }).catch(() => this.requestFull());
     }, ms));
   }
 }

@@ -1,4 +1,4 @@
-import { isTerminal, type Node, type Service, type Task } from '../../types/objects.js';
+import type { Service, Task } from '../../types/objects.js';
 
 /** A slot's tasks, newest first; the first one desired running/ready is the slot's current task. */
 export interface Slot { key: string; slot?: number; nodeId?: string; tasks: Task[]; current?: Task }
@@ -20,15 +20,8 @@ export function slotsOf(s: Service, tasks: Task[]): Map<string, Slot> {
     slot.tasks.push(t);
   }
   for (const slot of out.values()) {
-    slot.tasks.sort(newestFirst);
+    if (slot.tasks.length > 1) slot.tasks.sort(newestFirst);
     slot.current = slot.tasks.find(isCurrent);
   }
   return out;
-}
-
-/** A task whose node is gone, down or drained must move (replicated) or stop (global). */
-export function nodeLost(t: Task, nodes: Map<string, Node>): boolean {
-  if (!t.NodeID || isTerminal(t.Status.State)) return false;
-  const n = nodes.get(t.NodeID);
-  return !n || n.Status.State === 'down' || n.Spec.Availability === 'drain';
 }

@@ -1,6 +1,7 @@
 import { isoNano, type Clock } from '../../clock.js';
 import { logger } from '../../log.js';
 import type { MemoryStore } from '../../store/store.js';
+import type { StoreEvent } from '../../store/tables.js';
 import { isTerminal, type Service, type Task, type UpdateConfig } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
@@ -8,7 +9,6 @@ import { slotsOf } from './slots.js';
 import { isUpToDate, newTask } from './task-factory.js';
 
 const log = logger('updater');
-const clone = <T>(o: T): T => structuredClone(o);
 
 /**
  * Rolling updates: when a service's task template changes, replaces its
@@ -23,22 +23,35 @@ export class Updater extends Reconciler {
   /** Versions whose update paused: not retried until the spec changes again. */
   private paused = new Map<string, number>();
   private stopped = false;
+  private sleepers = new Set<() => void>();
+
+  /** Services whose spec may have changed since the last pass. */
+  private dirty = new Set<string>();
 
   constructor(deps: ComponentDeps) {
-    super(deps.store, ['services', 'tasks']);
+    super(deps.store, ['services'], { clock: deps.clock, fullEveryMs: 30_000 });
     this.clock = deps.clock;
+  }
+
+  protected override onEvents(events: StoreEvent[]): void {
+    for (const e of events) if (e.action !== 'remove') this.dirty.add(e.object.ID);
+    if (this.dirty.size > 0) this.kick();
   }
 
   override start() { this.stopped = false; super.start(); }
 
   override async stop(): Promise<void> {
     this.stopped = true;
+    for (const wake of [...this.sleepers]) wake();
     await super.stop();
     await Promise.all(this.active.values());
   }
 
-  protected async reconcile(): Promise<void> {
-    for (const s of this.store.view((tx) => tx.services.all())) {
+  protected async reconcile(full: boolean): Promise<void> {
+    const ids = this.dirty;
+    this.dirty = new Set();
+    const services = this.store.view((tx) => (full ? tx.services.all() : [...ids].flatMap((id) => tx.services.get(id) ?? [])));
+    for (const s of services) {
       if (this.active.has(s.ID) || this.paused.get(s.ID) === s.Version.Index) continue;
       if (outOfDate(this.store, s).length === 0) continue;
       const run = this.update(s.ID).catch((err) => log.warn({ service: s.ID, err: String(err) }, 'update failed'))
@@ -69,7 +82,7 @@ export class Updater extends Reconciler {
         if (cfg.FailureAction === 'rollback' && !rollback && cur.PreviousSpec) {
           await this.store.update((tx) => {
             const now = tx.services.get(serviceId)!;
-            tx.update('services', { ...clone(now), Spec: clone(now.PreviousSpec!), PreviousSpec: undefined,
+            tx.update('services', { ...now, Spec: now.PreviousSpec!, PreviousSpec: undefined,
               UpdateStatus: { State: 'rollback_started', StartedAt: isoNano(this.clock.now()), Message: `update rolled back due to failure or early termination of task ${failed}` } });
           });
           return; // the next pass rolls back
@@ -82,7 +95,7 @@ export class Updater extends Reconciler {
         return;
       }
       const delay = (cfg.Delay ?? 0) / 1e6;
-      if (delay > 0 && outOfDate(this.store, s).length > 0) await new Promise((r) => this.clock.setTimeout(() => r(undefined), delay));
+      if (delay > 0 && outOfDate(this.store, s).length > 0) await this.sleep(delay);
     }
     const cur = this.service(serviceId);
     if (!cur) return;
@@ -102,7 +115,7 @@ export class Updater extends Reconciler {
     await this.store.update((tx) => {
       for (const t of old) {
         const cur = tx.tasks.get(t.ID);
-        if (cur && order === 'stop-first') tx.update('tasks', { ...clone(cur), DesiredState: 'shutdown' });
+        if (cur && order === 'stop-first') tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
       }
       for (const t of created) tx.create('tasks', t);
     });
@@ -111,7 +124,7 @@ export class Updater extends Reconciler {
       await this.store.update((tx) => {
         for (const t of old) {
           const cur = tx.tasks.get(t.ID);
-          if (cur && cur.DesiredState === 'running') tx.update('tasks', { ...clone(cur), DesiredState: 'shutdown' });
+          if (cur && cur.DesiredState === 'running') tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
         }
       });
     }
@@ -130,13 +143,23 @@ export class Updater extends Reconciler {
   }
 
   private async until(cond: () => boolean): Promise<void> {
-    while (!cond() && !this.stopped) await new Promise((r) => this.clock.setTimeout(() => r(undefined), 100));
+    while (!cond() && !this.stopped) await this.sleep(100);
+  }
+
+  /** Waits on the clock; stop() ends every wait at once. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => { timer.cancel(); this.sleepers.delete(wake); resolve(); };
+      const timer = this.clock.setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 
   private async setStatus(id: string, st: Service['UpdateStatus']) {
     await this.store.update((tx) => {
       const s = tx.services.get(id);
-      if (s) tx.update('services', { ...clone(s), UpdateStatus: st });
+      if (s) tx.update('services', { ...s, UpdateStatus: st });
     });
   }
 }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { logger } from '../../log.js';
 import type { Message, RaftId } from '../types.js';
 import { channelOptions, clientStream, type ClusterCredentials } from './rpc.js';
+import { FrameAssembler, toFrames, type Frame } from './frames.js';
 
 const log = logger('raft-transport');
 export const RAFT_STREAM = '/tswarm.Raft/Stream';
@@ -48,7 +49,9 @@ export class PeerTransport {
       if (!p) continue;
       if (p.blocked) { this.onUnreachable(m.to); continue; }
       const s = this.stream(m.to, p);
-      if (!s.write(m)) {
+      let room = true;
+      for (const f of toFrames(m)) room = s.write(f) && room;
+      if (!room) {
         // Back-pressure: stop writing until the stream drains.
         p.blocked = true;
         s.once('drain', () => { p.blocked = false; });
@@ -79,7 +82,8 @@ export class PeerTransport {
 /** The receiving side: every message from a peer's stream goes to Raft. */
 export function raftStreamHandler(onMessage: (m: Message) => void): grpc.handleClientStreamingCall<unknown, unknown> {
   return (call, callback) => {
-    call.on('data', (m: Message) => onMessage(m));
+    const frames = new FrameAssembler();
+    call.on('data', (f: Frame) => { const m = frames.push(f); if (m) onMessage(m); });
     call.on('end', () => callback(null, {}));
     call.on('error', () => undefined);
   };
