@@ -201,3 +201,24 @@ test('whatever the replay brings back, the core starts from the snapshot and the
   await s.close();
   assert.equal(`${r.log.lastIndex}/${r.log.lastTerm}`, '4/2');
 });
+
+test('a large snapshot is written as bounded parts and read back whole; a torn part makes the file unusable, not wrong', async () => {
+  const dir = await tmp();
+  let s = new FileRaftStorage(dir);
+  await s.open();
+  const data = Array.from({ length: 12 * 1024 * 1024 / 64 }, (_, i) => `${String(i).padStart(10, '0')}"quoted\\n`.padEnd(64, 'x')).join('');
+  await s.saveSnapshot({ meta: { index: 7, term: 2, conf: { voters: ['a'], removed: [] } }, data });
+  await s.close();
+  const snaps = (await readdir(join(dir, 'snap'))).filter((n) => n.endsWith('.snap'));
+  const file = join(dir, 'snap', snaps[0]);
+  const size = (await stat(file)).size;
+  assert.ok(size < data.length * 1.01, `stored without escaping (${size} bytes for ${data.length} characters)`);
+  s = new FileRaftStorage(dir);
+  const st = await s.open();
+  assert.equal(st.snapshot?.data, data);
+  await s.close();
+  await truncate(file, size - 100);
+  s = new FileRaftStorage(dir);
+  assert.equal((await s.open()).snapshot, undefined, 'the torn snapshot is skipped');
+  await s.close();
+});

@@ -69,6 +69,19 @@ interface SnapshotData {
 }
 
 /**
+ * The members as a JSON line, then the application's text as it is: nesting
+ * it in JSON would escape (and copy) every byte of a large store.
+ */
+function encodeSnapshotData(d: SnapshotData): string {
+  return `${JSON.stringify(d.members)}\n${d.app}`;
+}
+function decodeSnapshotData(raw: string): SnapshotData {
+  if (raw.startsWith('{')) return JSON.parse(raw) as SnapshotData; // the nested form of earlier snapshots
+  const nl = raw.indexOf('\n');
+  return { members: JSON.parse(raw.slice(0, nl)) as SnapshotData['members'], app: raw.slice(nl + 1) };
+}
+
+/**
  * Drives the pure core: ticks on a timer, persists each Ready (fsync) before
  * sending its messages, applies committed entries to the state machine,
  * answers proposers and readers, and takes snapshots.
@@ -105,7 +118,7 @@ export class RaftNode {
       log.error({ discarded: core.discardedOnRestore, after: core.log.lastIndex }, 'raft storage returned entries that cannot follow the log before them (stale entries replayed): ignored them');
     }
     if (loaded.snapshot) {
-      const data = JSON.parse(loaded.snapshot.data) as SnapshotData;
+      const data = decodeSnapshotData(loaded.snapshot.data);
       for (const [id, m] of data.members) node.members.set(id, m);
       o.sm.restore(data.app);
       node.lastSnapshotIndex = loaded.snapshot.meta.index;
@@ -267,7 +280,7 @@ export class RaftNode {
   }
 
   private restoreSnapshot(raw: string) {
-    const data = JSON.parse(raw) as SnapshotData;
+    const data = decodeSnapshotData(raw);
     this.members.clear();
     for (const [id, m] of data.members) this.members.set(id, m);
     this.o.sm.restore(data.app);
@@ -321,7 +334,7 @@ export class RaftNode {
     const applied = this.core.log.applied;
     if (applied - this.lastSnapshotIndex < this.o.snapshotEvery) return;
     const data: SnapshotData = { members: [...this.members], app: this.o.sm.snapshot() };
-    const snap = this.core.compact(applied, JSON.stringify(data));
+    const snap = this.core.compact(applied, encodeSnapshotData(data));
     this.lastSnapshotIndex = applied;
     await this.o.storage.saveSnapshot(snap);
   }

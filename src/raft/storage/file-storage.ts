@@ -3,7 +3,13 @@ import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { logger } from '../../log.js';
 import type { Entry, HardState, LoadedState, RaftStorage, Snapshot } from '../types.js';
-import { decodeRecord, encodeRecord, plainCodec, readRawRecord, TamperedRecordError, type RecordCodec } from './records.js';
+import { decodeRecord, encodeRawRecord, encodeRecord, plainCodec, readRawRecord, TamperedRecordError, type RecordCodec } from './records.js';
+
+/** A snapshot's data is written in parts of this many characters, each its own record: no giant buffer or escaped copy. */
+const SNAPSHOT_PART_CHARS = 4 * 1024 * 1024;
+
+/** The first record of a snapshot file: the parts of its data follow as raw records. */
+interface SnapshotHead { meta: Snapshot['meta']; parts: number }
 
 const log = logger('raft-storage');
 
@@ -141,7 +147,11 @@ export class FileRaftStorage implements RaftStorage {
       const name = `${String(snap.meta.index).padStart(16, '0')}.snap`;
       const tmp = join(this.snapDir, name + '.tmp');
       const fh = await open(tmp, 'w');
-      await fh.writeFile(encodeRecord(snap, this.codec));
+      const parts = Math.max(1, Math.ceil(snap.data.length / SNAPSHOT_PART_CHARS));
+      await fh.write(encodeRecord({ meta: snap.meta, parts } satisfies SnapshotHead, this.codec));
+      for (let i = 0; i < parts; i++) {
+        await fh.write(encodeRawRecord(Buffer.from(snap.data.slice(i * SNAPSHOT_PART_CHARS, (i + 1) * SNAPSHOT_PART_CHARS)), this.codec));
+      }
       await fh.sync();
       await fh.close();
       await rename(tmp, join(this.snapDir, name));
@@ -193,9 +203,16 @@ export class FileRaftStorage implements RaftStorage {
       const buf = await readFile(path);
       let why: string;
       try {
-        const r = decodeRecord<Snapshot>(buf, 0, this.codec, `raft snapshot ${path}`);
-        if (r.kind === 'record') return r.value;
-        why = r.kind === 'bad' ? r.why : 'empty';
+        const r = decodeRecord<Snapshot | SnapshotHead>(buf, 0, this.codec, `raft snapshot ${path}`);
+        if (r.kind === 'record' && !('parts' in r.value)) return r.value; // one record (older files)
+        if (r.kind === 'record') {
+          const head = r.value as SnapshotHead;
+          const data = this.readParts(buf, r.end, head.parts);
+          if (data !== undefined) return { meta: head.meta, data };
+          why = 'torn snapshot part';
+        } else {
+          why = r.kind === 'bad' ? r.why : 'empty';
+        }
       } catch (e) {
         // A wrong key stops the start; a tampered snapshot is only never used, like a corrupt one.
         if (!(e instanceof TamperedRecordError)) throw e;
@@ -204,6 +221,18 @@ export class FileRaftStorage implements RaftStorage {
       log.warn({ file: n, why }, 'skipping a broken snapshot file');
     }
     return undefined;
+  }
+
+  /** The snapshot data's parts after its head record; undefined if one is missing or broken. */
+  private readParts(buf: Buffer, pos: number, parts: number): string | undefined {
+    const texts: string[] = [];
+    for (let i = 0; i < parts; i++) {
+      const raw = readRawRecord(buf, pos);
+      if (raw.kind !== 'record') return undefined;
+      texts.push(this.codec.decode(raw.body).toString('utf8'));
+      pos = raw.end;
+    }
+    return texts.join('');
   }
 
   /**

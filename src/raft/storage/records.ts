@@ -50,7 +50,12 @@ export const plainCodec: RecordCodec = {
 const HEADER = 8; // u32 length, u32 crc32 of the stored payload
 
 export function encodeRecord(payload: unknown, codec: RecordCodec): Buffer {
-  const body = codec.encode(Buffer.from(JSON.stringify(payload)));
+  return encodeRawRecord(Buffer.from(JSON.stringify(payload)), codec);
+}
+
+/** A record of bytes that are not JSON (a part of a snapshot's data). */
+export function encodeRawRecord(bytes: Buffer, codec: RecordCodec): Buffer {
+  const body = codec.encode(bytes);
   const head = Buffer.alloc(HEADER);
   head.writeUInt32LE(body.length, 0);
   head.writeUInt32LE(crc32(body), 4);
