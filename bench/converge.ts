@@ -20,18 +20,40 @@ async function rawEngine(image: string): Promise<number> {
 }
 
 /** `service create` on a swarm endpoint; the clock stops when N tasks run. */
-async function swarmService(host: string, image: string): Promise<number> {
+async function swarmService(host: string, image: string, explain = false): Promise<number> {
   const t0 = Date.now();
   const c = await dk(host, 'service', 'create', '-d', '--name', 'bench', '--replicas', String(N), image, 'sleep', '86400');
   if (c.code !== 0) throw new Error(c.stderr);
+  const created = Date.now();
   for (;;) {
     const ls = await dk(host, 'service', 'ls', '--format', '{{.Replicas}}', '--filter', 'name=bench');
     if (ls.stdout.trim() === `${N}/${N}`) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const t = (Date.now() - t0) / 1000;
+  const seen = Date.now();
+  if (explain) await whereTimeGoes(host, t0, created, seen);
   await dk(host, 'service', 'rm', 'bench');
-  return t;
+  return (seen - t0) / 1000;
+}
+
+/**
+ * Splits tswarm's time: the API call, the manager (service created → first
+ * container created by the engine), the engine's own create → start of each
+ * container, and how late the CLI's polling saw the last task running.
+ */
+async function whereTimeGoes(host: string, t0: number, created: number, seen: number) {
+  const ids = (await dk(engine, 'ps', '-q', '--filter', 'name=bench.')).stdout.trim().split(/\s+/);
+  const fmt = '{{.Created}} {{.State.StartedAt}}';
+  const rows = (await dk(engine, 'inspect', '--format', fmt, ...ids)).stdout.trim().split('\n').map((l) => l.split(' ').map((x) => Date.parse(x)));
+  const firstCreate = Math.min(...rows.map((r) => r[0]));
+  const lastStart = Math.max(...rows.map((r) => r[1]));
+  const engineMs = rows.map((r) => r[1] - r[0]).sort((a, b) => a - b);
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  console.log('  where tswarm\'s time goes:');
+  console.log(`    service create API call:                     ${s(created - t0)}`);
+  console.log(`    manager (API call → first container created): ${s(firstCreate - t0)}`);
+  console.log(`    engine: first container created → last started: ${s(lastStart - firstCreate)} (one container create→start: median ${s(engineMs[engineMs.length >> 1])}, max ${s(engineMs[engineMs.length - 1])})`);
+  console.log(`    last container started → CLI saw ${N}/${N}:     ${s(seen - lastStart)}`);
 }
 
 const image = await ensureBusyboxImage(engine);
@@ -40,7 +62,7 @@ const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
 let ours: number;
 try {
   await dk(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1');
-  ours = await swarmService(d.host, image);
+  ours = await swarmService(d.host, image, true);
   await dk(d.host, 'swarm', 'leave', '--force');
 } finally {
   await d.stop();

@@ -40,7 +40,7 @@ export class DockerExecutor implements Executor {
   }
 
   async prepare(t: Task): Promise<void> {
-    if (await this.find(t)) return;
+    // No lookup first: a container that exists already (a restarted agent) answers 409.
     try {
       await this.engine.call('POST', `/containers/create?name=${encodeURIComponent(containerName(t))}`, containerConfig(t));
     } catch (e) {
