@@ -83,8 +83,11 @@ export function anonymousClientCredentials(rootsPem: string[]): grpc.ChannelCred
  * caller must then check against the join token (tokenMatchesRoot).
  */
 export function insecureTlsClientCredentials(): grpc.ChannelCredentials {
-  return grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+  // Made once: without a CA, each TLS context loads Node's whole public root store.
+  insecure ??= grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+  return insecure;
 }
+let insecure: grpc.ChannelCredentials | undefined;
 
 /** rpc.ts's plug for mutual TLS, for the Raft transport and the cluster server. */
 export function clusterCredentials(provider: TlsMaterialProvider): ClusterCredentials {
