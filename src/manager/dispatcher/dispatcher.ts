@@ -121,7 +121,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.sessions.set(sessionId, { id: sessionId, nodeId });
     this.downSince.delete(nodeId);
     this.lastSeen.set(nodeId, this.clock.now());
-    log.debug({ nodeId, sessionId }, 'node registered');
+    log.debug({ nodeId }, 'node registered');
     return { nodeId, sessionId, heartbeatPeriodMs: this.heartbeatPeriodMs() };
   }
 
@@ -145,6 +145,11 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
     const s = this.session(sessionId);
     await this.statuses.add(s.nodeId, updates);
+  }
+
+  /** The node that opened a session, undefined for an unknown one (the cluster port refuses other nodes' sessions). */
+  sessionNode(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId)?.nodeId;
   }
 
   private session(sessionId: string): Session {
