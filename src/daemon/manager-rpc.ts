@@ -105,7 +105,7 @@ export function managerHandlers(d: ManagerRpcDeps): ClusterHandlers {
       // A follower forwards a joiner's request naming it; the joiner must be a manager in the store too.
       const joiner = req.forwardedFor === undefined ? direct.nodeId : req.forwardedFor;
       if (typeof joiner !== 'string') throw new ApiError(400, 'forwardedFor: a node ID is required');
-      if (auth.manager()?.removed(joiner)) throw new ApiError(403, `Permission denied: node ${joiner} was removed from swarm`);
+      if (auth.manager()?.removed(joiner)) throw new ApiError(403, `Permission denied: node ${joiner} was removed from the swarm`);
       const m = manager();
       const raft = m.raft!;
       if (!raft.isLeader) return clusterCall<JoinRequest, JoinResponse>(leaderAddr(m), d.credentials(), JOIN, { addr: req.addr, forwardedFor: joiner });

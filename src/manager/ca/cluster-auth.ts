@@ -41,7 +41,8 @@ const denied = (why: string) => new ApiError(403, `Permission denied: ${why}`);
 /** A certificate's identity allowed on this swarm: its organisation, and not a removed node. */
 export function checkNode(s: ClusterAuthState, id: NodeIdentity): NodeIdentity {
   if (id.clusterId !== s.clusterId) throw denied(`remote certificate not part of organization: ${s.clusterId}`);
-  if (s.manager()?.removed(id.nodeId)) throw denied(`node ${id.nodeId} was removed from swarm`);
+  // The agent leaves the swarm when it reads "removed from the swarm" (agent.ts).
+  if (s.manager()?.removed(id.nodeId)) throw denied(`node ${id.nodeId} was removed from the swarm`);
   return id;
 }
 

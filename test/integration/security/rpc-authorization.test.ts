@@ -94,7 +94,7 @@ test('the cluster port refuses every call a caller is not entitled to', { timeou
     const rm = await dk(m1, 'node', 'rm', '--force', w3.nodeId);
     assert.equal(rm.code, 0, rm.stderr);
     const got = await everyCall(credsOf(w3), s3, leader.raftId!);
-    expect('removed worker', got, allDenied(), new RegExp(`node ${w3.nodeId} was removed from swarm`));
+    expect('removed worker', got, allDenied(), new RegExp(`node ${w3.nodeId} was removed from the swarm`));
     // The removed-node list is internal: not shown by the API.
     const swarm = await apiGet(m1.socket, '/v1.41/swarm');
     assert.match(swarm, /"JoinTokens"/);
@@ -139,7 +139,7 @@ test('the cluster port refuses every call a caller is not entitled to', { timeou
     const rm = await dk(m1, 'node', 'rm', m2State.nodeId);
     assert.equal(rm.code, 0, rm.stderr);
     const got = await everyCall(credsOf(m2Manager), s2, m2State.raftId!);
-    expect('removed manager', got, allDenied(), new RegExp(`node ${m2State.nodeId} was removed from swarm`));
+    expect('removed manager', got, allDenied(), new RegExp(`node ${m2State.nodeId} was removed from the swarm`));
   });
 
   const left = (await dk(m1, 'node', 'ls', '-q')).stdout;

@@ -43,7 +43,7 @@ test('requireNode: a verified certificate of this swarm, not removed', () => {
   assert.deepEqual(requireNode(s, callFrom('w1')), { nodeId: 'w1', role: 'worker', clusterId: 'cluster1' });
   assert.throws(() => requireNode(s, callFrom(undefined)), denied(/^Permission denied: no verified client certificate in request$/));
   assert.throws(() => requireNode(s, callFrom('w1', 'worker', 'cluster2')), denied(/remote certificate not part of organization: cluster1/));
-  assert.throws(() => requireNode(s, callFrom('gone')), denied(/node gone was removed from swarm/));
+  assert.throws(() => requireNode(s, callFrom('gone')), denied(/node gone was removed from the swarm/));
   // A worker (no store) still checks the organisation.
   assert.throws(() => requireNode(state('no manager'), callFrom('x', 'manager', 'other')), denied(/organization/));
 });
