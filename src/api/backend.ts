@@ -11,6 +11,8 @@ export interface SwarmInitRequest {
   SubnetSize?: number;
   ForceNewCluster?: boolean;
   Spec?: SwarmSpec;
+  /** `swarm init --autolock`: the swarm starts locked (an unlock key from the start). */
+  AutoLockManagers?: boolean;
 }
 
 export interface SwarmJoinRequest {

@@ -11,7 +11,7 @@ export const VERSION = '0.1.0';
 
 /** The swarm's shape as GET /swarm shows it (internal fields left out). */
 function swarmView(c: Cluster) {
-  const { RootDigest: _digest, RootCA: _ca, UnlockKey: _key, ...rest } = c;
+  const { RootDigest: _digest, RootCA: _ca, UnlockKey: _key, RemovedNodes: _removed, ...rest } = c;
   return rest;
 }
 

@@ -3,11 +3,13 @@ import { request } from 'node:http';
 import { logger } from '../log.js';
 import type { NodeIdentity } from '../manager/ca/identity.js';
 import type { IssueRequest, IssueResponse } from '../manager/ca/node-ca.js';
-import { peerIdentity } from '../manager/ca/tls.js';
-import { RAFT_STREAM, raftStreamHandler } from '../raft/transport/peer-transport.js';
-import { call, channelOptions, clientStream, grpcStatus, unary, unaryHandler } from '../raft/transport/rpc.js';
+import { RAFT_STREAM } from '../raft/transport/peer-transport.js';
+import { MAX_RAFT_MESSAGE_BYTES, call, channelOptions, clientStream, grpcStatus, serverOptions, unary, unaryHandler } from '../raft/transport/rpc.js';
 import type { Message } from '../raft/types.js';
-import { ApiError } from '../types/errors.js';
+import {
+  authorizeCalls, checkRaftPeer, checkRaftSender, optionalNode, requireCurrentManager, requireRaftPeer,
+  type AuthCall, type ClusterAuthState, type MethodRules,
+} from '../manager/ca/cluster-auth.js';
 
 const log = logger('cluster');
 export const JOIN = '/tswarm.Cluster/Join';
@@ -15,10 +17,15 @@ export const HTTP = '/tswarm.Cluster/Http';
 export const ROOT_CA = '/tswarm.CA/GetRootCACertificate';
 export const ISSUE_CERT = '/tswarm.NodeCA/IssueNodeCertificate';
 
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
 /** A manager (already holding a manager certificate) asks to become a Raft member. */
 export interface JoinRequest {
   /** The joiner's cluster address ("ip:port"). */
   addr: string;
+  /** Set by a follower that hands a joiner's request to the leader: the joiner's node ID. */
+  forwardedFor?: string;
 }
 export interface JoinResponse {
   raftId: string;
@@ -31,49 +38,54 @@ export interface HttpResponse { status: number; headers: Record<string, string>;
 
 export interface IssueAnswer extends IssueResponse { managers: string[] }
 
-/** What the cluster port serves; `caller` is the verified certificate's identity, if any. */
+/** What the cluster port serves; each handler gets the call to authorize its caller with (cluster-auth.ts). */
 export interface ClusterHandlers {
   raftMessage(m: Message): void;
-  join(req: JoinRequest, caller: NodeIdentity): Promise<JoinResponse>;
+  join(req: JoinRequest, call: AuthCall): Promise<JoinResponse>;
   http(req: HttpRequest, caller: NodeIdentity): Promise<HttpResponse>;
   rootCA(): Promise<{ certPem: string }>;
-  issueCertificate(req: IssueRequest, caller: NodeIdentity | undefined): Promise<IssueAnswer>;
+  issueCertificate(req: IssueRequest, call: AuthCall): Promise<IssueAnswer>;
 }
 
-/** Another service on the cluster port (the dispatcher's). */
-export interface ExtraService { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }
+/** Another service on the cluster port (the dispatcher's), with the rule of each of its methods. */
+export interface ExtraService { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation; rules: MethodRules }
 
-const PERMISSION_DENIED = 'permission denied: this call needs a manager certificate of this swarm';
+/**
+ * Who may call each method, and how large a request it reads. Only the root
+ * CA and issuance (against a token) serve callers without a certificate,
+ * and read little; only Raft reads snapshot-sized messages.
+ */
+export const CLUSTER_RULES: MethodRules = {
+  [RAFT_STREAM]: { authorize: requireRaftPeer, maxRequestBytes: MAX_RAFT_MESSAGE_BYTES },
+  [JOIN]: { authorize: requireCurrentManager, maxRequestBytes: 4 * KiB },
+  [HTTP]: { authorize: requireCurrentManager, maxRequestBytes: 16 * MiB },
+  [ROOT_CA]: { authorize: optionalNode, maxRequestBytes: 4 * KiB },
+  [ISSUE_CERT]: { authorize: optionalNode, maxRequestBytes: 256 * KiB },
+};
 
 /**
  * The cluster port, mutual TLS: Raft streams, Raft joins and writes
- * forwarded from followers (managers only), the root CA and first
- * certificates (anyone; a token decides), and the dispatcher.
+ * forwarded from followers (current managers only), the root CA and first
+ * certificates (anyone; a token decides), and the dispatcher (nodes).
  */
-export async function startClusterServer(addr: string, creds: grpc.ServerCredentials, h: ClusterHandlers, extra: ExtraService[] = []): Promise<grpc.Server> {
-  const server = new grpc.Server(channelOptions);
-  type Call = grpc.ServerUnaryCall<unknown, unknown>;
-  const manager = (c: Call | grpc.ServerReadableStream<unknown, unknown>): NodeIdentity => {
-    const id = peerIdentity(c);
-    if (id?.role !== 'manager') throw new ApiError(403, PERMISSION_DENIED);
-    return id;
-  };
-  const raftStream = raftStreamHandler((m) => h.raftMessage(m));
+export async function startClusterServer(addr: string, creds: grpc.ServerCredentials, auth: ClusterAuthState, h: ClusterHandlers, extra: ExtraService[] = []): Promise<grpc.Server> {
+  const rules: MethodRules = { ...CLUSTER_RULES };
+  for (const e of extra) Object.assign(rules, e.rules);
+  const server = new grpc.Server({ ...serverOptions, interceptors: [authorizeCalls(auth, rules)] });
   server.addService({
     Stream: clientStream(RAFT_STREAM),
     Join: unary(JOIN),
     Http: unary(HTTP),
   } as grpc.ServiceDefinition, {
-    Stream: (c: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-      try { manager(c); } catch (err) { cb(grpcStatus(err)); return; }
-      raftStream(c, cb);
-    },
-    Join: unaryHandler((r: JoinRequest, c) => h.join(r, manager(c))),
-    Http: unaryHandler((r: HttpRequest, c) => h.http(r, manager(c))),
+    Stream: raftStream(auth, h),
+    Join: unaryHandler((r: JoinRequest, c) => h.join(r, c)),
+    Http: unaryHandler((r: HttpRequest, c) => h.http(r, requireCurrentManager(auth, c))),
   });
-  server.addService({ Get: unary(ROOT_CA) } as grpc.ServiceDefinition, { Get: unaryHandler(() => h.rootCA()) });
+  server.addService({ Get: unary(ROOT_CA) } as grpc.ServiceDefinition, {
+    Get: unaryHandler((_r, c) => { optionalNode(auth, c); return h.rootCA(); }),
+  });
   server.addService({ Issue: unary(ISSUE_CERT) } as grpc.ServiceDefinition, {
-    Issue: unaryHandler((r: IssueRequest, c) => h.issueCertificate(r, peerIdentity(c))),
+    Issue: unaryHandler((r: IssueRequest, c) => h.issueCertificate(r, c)),
   });
   for (const e of extra) server.addService(e.definition, e.implementation);
   await new Promise<void>((resolve, reject) => {
@@ -81,6 +93,34 @@ export async function startClusterServer(addr: string, creds: grpc.ServerCredent
   });
   log.info({ addr }, 'cluster port listening');
   return server;
+}
+
+/**
+ * A peer's Raft stream: its caller is checked when it opens, and each
+ * message again (the caller may have been removed meanwhile; a message must
+ * come from the caller's own member). The first refusal ends the stream.
+ */
+function raftStream(auth: ClusterAuthState, h: ClusterHandlers): grpc.handleClientStreamingCall<unknown, unknown> {
+  return (c, cb) => {
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      cb(err === undefined ? null : grpcStatus(err), err === undefined ? {} : undefined);
+    };
+    let caller: NodeIdentity;
+    try { caller = requireRaftPeer(auth, c); } catch (err) { finish(err); return; }
+    c.on('data', (m: Message) => {
+      if (done) return;
+      try {
+        checkRaftPeer(auth, caller);
+        checkRaftSender(auth, caller, m.from);
+      } catch (err) { finish(err); return; }
+      h.raftMessage(m);
+    });
+    c.on('end', () => finish());
+    c.on('error', () => undefined);
+  };
 }
 
 /** One call on a fresh channel to addr. */

@@ -13,7 +13,9 @@ import { logger } from '../log.js';
 import { createKeyAndCSR, createRootCA, renewalDelayMs, signCSR } from '../manager/ca/certificates.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
-import { dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
+import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
+import type { ClusterAuthState } from '../manager/ca/cluster-auth.js';
+import { isRemovedNode } from '../manager/ca/removed-nodes.js';
 import { KeyStore } from '../manager/keys/key-store.js';
 import { ERR_SWARM_LOCKED, LockedError, NotLockedError, parseUnlockKey } from '../manager/keys/unlock-key.js';
 import { Manager } from '../manager/manager.js';
@@ -173,6 +175,8 @@ export class Daemon implements DaemonBackend {
         this.keys = await KeyStore.open(this.swarmDir);
         this.security = await NodeSecurity.create(this.swarmDir, this.keys, { keyPem, certChainPem, rootsPem: [rootCA.certPem] });
         await this.activate(state, { ...req, rootCA, clusterId });
+        // Under --autolock the keys are sealed before init answers: a restart from here on is locked.
+        await this.syncAutolock();
         await this.stateFile.save(state);
       } catch (err) {
         await this.deactivate({ shutdownTasks: true });
@@ -262,19 +266,41 @@ export class Daemon implements DaemonBackend {
   private async listen(listenAddr: string) {
     if (this.clusterServer) return;
     const sec = this.security!;
-    this.clusterServer = await startClusterServer(listenAddr, sec.credentials.server(), managerHandlers({
+    const auth = this.clusterAuth(sec.identity().clusterId);
+    this.clusterServer = await startClusterServer(listenAddr, sec.credentials.server(), auth, managerHandlers({
       manager: () => this.manager,
+      auth,
       credentials: () => sec.credentials.client(),
       managerAddrs: () => this.managerAddrs(),
       apiSocket: () => this.opts.hosts.find((h) => h.startsWith('unix://'))?.slice('unix://'.length),
-    }), this.clusterServices());
+    }), this.clusterServices(auth));
+  }
+
+  /** What the cluster port's authorization reads: this swarm's ID, and the manager's store and Raft. */
+  private clusterAuth(clusterId: string): ClusterAuthState {
+    return {
+      clusterId,
+      manager: () => {
+        const m = this.manager;
+        const raft = m?.raft;
+        if (!m || !raft) return undefined;
+        return {
+          removed: (nodeId) => m.store.view((tx) => isRemovedNode(tx.cluster(), nodeId)),
+          role: (nodeId) => m.store.view((tx) => tx.nodes.get(nodeId)?.Spec.Role),
+          raftMember: (nodeId) => [...raft.members.values()].some((x) => x.nodeId === nodeId),
+          nodeOfRaftMember: (raftId) => raft.members.get(raftId)?.nodeId,
+        };
+      },
+    };
   }
 
   /** The dispatcher on the cluster port, answered by the leader's dispatcher; callers need a certificate. */
-  private clusterServices(): ExtraService[] {
+  private clusterServices(auth: ClusterAuthState): ExtraService[] {
     return [{
       definition: dispatcherServiceDefinition,
+      rules: dispatcherRules,
       implementation: dispatcherServiceHandlers({
+        auth,
         local: () => (this.manager?.raft?.isLeader ? this.manager.dispatcher : undefined),
         leaderAddr: () => this.manager?.leaderMember()?.addr,
         managers: () => this.managerAddrs(),
@@ -429,7 +455,7 @@ export class Daemon implements DaemonBackend {
     if (!init) await this.settle(manager);
     if (init) {
       await manager.bootstrap({
-        nodeId: state.nodeId, description: await this.describe(), addr: state.advertiseAddr, spec: init.Spec,
+        nodeId: state.nodeId, description: await this.describe(), addr: state.advertiseAddr, spec: withAutolock(init),
         defaultAddrPool: init.DefaultAddrPool, subnetSize: init.SubnetSize, dataPathPort: init.DataPathPort,
         rootCA: init.rootCA, clusterId: init.clusterId,
       });
@@ -545,6 +571,12 @@ export class Daemon implements DaemonBackend {
     this.keys = undefined;
     this.sealedWith = '';
   }
+}
+
+/** The init request's spec, with `--autolock` (a field of the request, not of the spec) folded in as moby does. */
+function withAutolock(req: SwarmInitRequest): SwarmInitRequest['Spec'] {
+  if (!req.AutoLockManagers) return req.Spec;
+  return { ...req.Spec, EncryptionConfig: { ...req.Spec?.EncryptionConfig, AutoLockManagers: true } };
 }
 
 function withPort(addr: string): string {

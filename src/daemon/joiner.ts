@@ -1,5 +1,6 @@
 import { createKeyAndCSR, rootDigest, tokenMatchesRoot } from '../manager/ca/certificates.js';
 import type { IssueRequest } from '../manager/ca/node-ca.js';
+import { proveRenewal } from '../manager/ca/renewal-proof.js';
 import { parseJoinToken } from '../manager/ca/tokens.js';
 import { anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials, type TlsMaterialProvider, type TlsMaterial } from '../manager/ca/tls.js';
 import { ApiError } from '../types/errors.js';
@@ -37,6 +38,9 @@ export async function obtainCertificate(remote: string, token: string, addr: str
 /** A node with a certificate renews it (same key is fine; a new one each time limits exposure). */
 export async function renewCertificate(managers: string[], provider: TlsMaterialProvider, addr: string): Promise<{ answer: IssueAnswer; material: TlsMaterial }> {
   const { keyPem, csrPem } = createKeyAndCSR();
-  const answer = await callAnyManager<IssueRequest, IssueAnswer>(managers, clientCredentials(provider), ISSUE_CERT, { csrPem, addr }, 10_000);
+  const current = provider.current();
+  // The proof lets a follower hand the request to the leader (manager-rpc.ts).
+  const renewal = current && proveRenewal(current, csrPem);
+  const answer = await callAnyManager<IssueRequest, IssueAnswer>(managers, clientCredentials(provider), ISSUE_CERT, { csrPem, addr, renewal }, 10_000);
   return { answer, material: { keyPem, certChainPem: answer.certChainPem, rootsPem: answer.rootsPem } };
 }

@@ -14,6 +14,8 @@ export interface SwarmState {
   managers?: string[];
 }
 
+let saves = 0;
+
 export class SwarmStateFile {
   constructor(readonly dir: string) {}
   private get path() { return join(this.dir, 'state.json'); }
@@ -23,8 +25,10 @@ export class SwarmStateFile {
   }
   async save(s: SwarmState): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    await writeFile(this.path + '.tmp', JSON.stringify(s));
-    await rename(this.path + '.tmp', this.path);
+    // A temp file per save: two saves at once (init and the agent's manager list) must not rename each other's.
+    const tmp = `${this.path}.${++saves}.tmp`;
+    await writeFile(tmp, JSON.stringify(s));
+    await rename(tmp, this.path);
   }
   /** Leaving the swarm forgets everything about it. */
   async erase(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Cluster, SwarmSpec } from '../types/objects.js';
 import { newJoinToken } from './ca/tokens.js';
 import { rootDigest, type CAKeyPair } from './ca/root-ca.js';
 import { tlsInfo } from './ca/node-ca.js';
+import { formatUnlockKey, generateUnlockKey } from './keys/unlock-key.js';
 
 const SECOND_NS = 1e9;
 
@@ -48,9 +49,10 @@ export function newCluster(o: {
   clock: Clock; rootCA: CAKeyPair; clusterId: string; spec?: SwarmSpec; defaultAddrPool?: string[]; subnetSize?: number; dataPathPort?: number;
 }): Cluster {
   const digest = rootDigest(o.rootCA.certPem);
+  const spec = withSpecDefaults(o.spec);
   return {
     ID: o.clusterId, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
-    Spec: withSpecDefaults(o.spec),
+    Spec: spec,
     TLSInfo: tlsInfo(o.rootCA.certPem),
     RootRotationInProgress: false,
     DefaultAddrPool: o.defaultAddrPool?.length ? o.defaultAddrPool : ['10.0.0.0/8'],
@@ -59,5 +61,7 @@ export function newCluster(o: {
     JoinTokens: { Worker: newJoinToken(digest), Manager: newJoinToken(digest) },
     RootDigest: digest,
     RootCA: { CACert: o.rootCA.certPem, CAKey: o.rootCA.keyPem },
+    // `swarm init --autolock`: the unlock key exists from the start (the CLI prints it right after init).
+    ...(spec.EncryptionConfig?.AutoLockManagers ? { UnlockKey: formatUnlockKey(generateUnlockKey()) } : {}),
   } as Cluster;
 }

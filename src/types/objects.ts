@@ -289,6 +289,13 @@ export interface Cluster extends Meta {
   UnlockKey?: string;
   /** tswarm: the CA's certificate and key (never shown by the API). */
   RootCA?: ClusterRootCA;
+  /**
+   * tswarm: nodes removed from the swarm (swarmkit's BlacklistedCertificates),
+   * node ID -> when the last certificate it could hold expires; every
+   * cluster-port call with their certificates is refused until then.
+   * Never shown by the API.
+   */
+  RemovedNodes?: Record<string, { Expiry: string }>;
 }
 
 /** The swarm's CA as the store keeps it. */

@@ -10,6 +10,7 @@ import { withSpecDefaults } from '../cluster.js';
 import { parseCert } from './asn1.js';
 import type { NodeIdentity, NodeRole } from './identity.js';
 import { signCSR } from './issue.js';
+import type { RenewalProof } from './renewal-proof.js';
 import { checkKeyPair, createRootCA, crossSign, type CAKeyPair } from './root-ca.js';
 
 export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';
@@ -22,6 +23,8 @@ export interface IssueRequest {
   /** The node's cluster address ("ip:port"). */
   addr: string;
   description?: NodeDescription;
+  /** A renewal: the node's proof that it holds its current certificate's key (needed when a follower forwards it). */
+  renewal?: RenewalProof;
 }
 
 export interface IssueResponse {

@@ -49,12 +49,14 @@ export function peerIdentity(call: AuthCall): NodeIdentity | undefined {
 /**
  * Replaces hostname checking (managers are addressed by IP): the server,
  * already verified against the trusted roots, must hold a manager
- * certificate, by OU and by SAN. Module-level so that equal credentials
- * compare equal and channels share subchannels.
+ * certificate, by OU and by SAN, and, when `clusterId` is given, of that
+ * swarm (two swarms may trust one root).
  */
-export function checkManagerIdentity(_host: string, cert: PeerCertificate): Error | undefined {
+export function checkManagerIdentity(_host: string, cert: PeerCertificate, clusterId?: string): Error | undefined {
   try {
-    if (certIdentity(cert.raw).role !== 'manager') return new Error('server certificate is not a manager\'s');
+    const id = certIdentity(cert.raw);
+    if (id.role !== 'manager') return new Error('server certificate is not a manager\'s');
+    if (clusterId !== undefined && id.clusterId !== clusterId) return new Error(`server certificate is not part of organization: ${clusterId}`);
     if (!new X509Certificate(cert.raw).checkHost(ROLE_OU.manager, { subject: 'never' })) {
       return new Error(`server certificate has no ${ROLE_OU.manager} name`);
     }
@@ -65,12 +67,32 @@ export function checkManagerIdentity(_host: string, cert: PeerCertificate): Erro
 }
 
 /**
+ * One identity check per provider, so that equal credentials compare equal
+ * and channels share subchannels; the swarm is read from the provider's
+ * own certificate at each handshake.
+ */
+const managerChecks = new WeakMap<TlsMaterialProvider, (host: string, cert: PeerCertificate) => Error | undefined>();
+function managerCheckOf(provider: TlsMaterialProvider) {
+  let check = managerChecks.get(provider);
+  if (!check) {
+    check = (host, cert) => {
+      const own = provider.current();
+      if (!own) return new Error('this node has no certificate');
+      return checkManagerIdentity(host, cert, certIdentity(own.certChainPem).clusterId);
+    };
+    managerChecks.set(provider, check);
+  }
+  return check;
+}
+
+/**
  * Mutual-TLS channel credentials: the node's chain as client certificate,
- * the provider's roots to verify a manager server. Each new connection reads
- * the provider's latest material, so renewal needs no new credentials.
+ * the provider's roots to verify a manager server of the node's own swarm.
+ * Each new connection reads the provider's latest material, so renewal
+ * needs no new credentials.
  */
 export function clientCredentials(provider: TlsMaterialProvider): grpc.ChannelCredentials {
-  return grpc.experimental.createCertificateProviderChannelCredentials(provider, provider, { checkServerIdentity: checkManagerIdentity });
+  return grpc.experimental.createCertificateProviderChannelCredentials(provider, provider, { checkServerIdentity: managerCheckOf(provider) });
 }
 
 /** Trusts `rootsPem`, sends no client certificate: a joiner asking for its first certificate. */

@@ -8,6 +8,7 @@ import { newJoinToken } from '../ca/tokens.js';
 import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
 import { startRootRotation, validateSigningCA } from '../ca/node-ca.js';
 import type { CAKeyPair } from '../ca/root-ca.js';
+import { withRemovedNode } from '../ca/removed-nodes.js';
 import type { ControlAPI, Filters, ServiceUpdateOptions } from './api.js';
 import { anyOf, labelsMatch, validateFilters } from './filters.js';
 import { lookup } from './lookup.js';
@@ -179,7 +180,12 @@ export class Control implements ControlAPI {
     if (!force && n.Status.State !== 'down') {
       throw rpcError('FailedPrecondition', `node ${n.ID} is not down and can't be removed`);
     }
-    await this.store.update((tx) => tx.remove('nodes', n.ID));
+    await this.store.update((tx) => {
+      tx.remove('nodes', n.ID);
+      // Its certificate stays valid for months: remembered, it is refused on the cluster port until it expires.
+      const c = tx.cluster();
+      if (c) tx.update('cluster', withRemovedNode(structuredClone(c), n.ID, this.opts.clock.now()));
+    });
   }
 
   // ---------- cluster ----------

@@ -1,12 +1,19 @@
 import * as grpc from '@grpc/grpc-js';
+import { checkSessionOwner, requireNode, type AuthCall, type ClusterAuthState, type MethodRules } from '../ca/cluster-auth.js';
 import { grpcStatus, serverStream, unary, unaryHandler } from '../../raft/transport/rpc.js';
 import { ApiError } from '../../types/errors.js';
-import { peerIdentity } from '../ca/tls.js';
 import { DISPATCHER_RPC, LEADER_HINT, type DispatcherAPI, type RegisterRequest, type TaskStatusUpdate } from '../../types/dispatcher.js';
 
+/** The leader's dispatcher, which also says whose a session is. */
+export interface SessionDispatcher extends DispatcherAPI {
+  sessionNode(sessionId: string): string | undefined;
+}
+
 export interface DispatcherServiceDeps {
+  /** Who may call (cluster-auth.ts). */
+  auth: ClusterAuthState;
   /** The dispatcher when this manager leads, else undefined. */
-  local(): DispatcherAPI | undefined;
+  local(): SessionDispatcher | undefined;
   /** The leader's cluster address, for a redirect. */
   leaderAddr(): string | undefined;
   /** Cluster addresses of all managers, handed to agents on registration. */
@@ -14,6 +21,16 @@ export interface DispatcherServiceDeps {
   /** Whether a node may register (it exists and was not removed). */
   admit(nodeId: string): void;
 }
+
+const KiB = 1024;
+
+/** Any node of the swarm may call; a registration carries its description, status reports may be many. */
+export const dispatcherRules: MethodRules = {
+  [DISPATCHER_RPC.register]: { authorize: requireNode, maxRequestBytes: 256 * KiB },
+  [DISPATCHER_RPC.heartbeat]: { authorize: requireNode, maxRequestBytes: 4 * KiB },
+  [DISPATCHER_RPC.assignments]: { authorize: requireNode, maxRequestBytes: 4 * KiB },
+  [DISPATCHER_RPC.updateTaskStatus]: { authorize: requireNode, maxRequestBytes: 16 * 1024 * KiB },
+};
 
 export const dispatcherServiceDefinition: grpc.ServiceDefinition = {
   Register: unary(DISPATCHER_RPC.register),
@@ -41,16 +58,24 @@ class NotLeader extends Error {
  * for itself.
  */
 export function dispatcherServiceHandlers(d: DispatcherServiceDeps): grpc.UntypedServiceImplementation {
-  const dispatcher = (): DispatcherAPI => {
+  const dispatcher = (): SessionDispatcher => {
     const l = d.local();
     if (!l) throw new NotLeader();
     return l;
   };
-  const caller = (call: Parameters<typeof peerIdentity>[0], claimed?: string): string => {
-    const id = peerIdentity(call);
-    if (!id) throw new ApiError(403, 'a node certificate is required');
-    if (claimed && claimed !== id.nodeId) throw new ApiError(403, `certificate is for node ${id.nodeId}, not ${claimed}`);
+  /** The caller's node, proven by its certificate; a claimed node ID must be that one. */
+  const caller = (call: AuthCall, claimed?: string): string => {
+    const id = requireNode(d.auth, call);
+    if (claimed && claimed !== id.nodeId) throw new ApiError(403, `Permission denied: certificate is for node ${id.nodeId}, not ${claimed}`);
     return id.nodeId;
+  };
+  /** The dispatcher, once the caller is known to own the session: a node uses only its own sessions. */
+  const ownSession = (call: AuthCall, sessionId: unknown): SessionDispatcher => {
+    const id = requireNode(d.auth, call);
+    if (typeof sessionId !== 'string') throw new ApiError(400, 'sessionId: a string is required');
+    const disp = dispatcher();
+    checkSessionOwner(id, disp.sessionNode(sessionId));
+    return disp;
   };
   const handle = <Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<Res>) =>
     unaryHandler(fn, (err) => toStatus(err, err instanceof NotLeader ? d.leaderAddr() : undefined));
@@ -62,21 +87,16 @@ export function dispatcherServiceHandlers(d: DispatcherServiceDeps): grpc.Untype
       const res = await disp.register({ ...req, nodeId });
       return { ...res, managers: d.managers() };
     }),
-    Heartbeat: handle(async (req: { sessionId: string }, call) => {
-      caller(call);
-      return dispatcher().heartbeat(req.sessionId);
-    }),
+    Heartbeat: handle(async (req: { sessionId: string }, call) => ownSession(call, req?.sessionId).heartbeat(req.sessionId)),
     UpdateTaskStatus: handle(async (req: { sessionId: string; updates: TaskStatusUpdate[] }, call) => {
-      caller(call);
-      await dispatcher().updateTaskStatus(req.sessionId, req.updates);
+      await ownSession(call, req?.sessionId).updateTaskStatus(req.sessionId, req.updates);
       return {};
     }),
     Assignments: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       let sub: { close(): void } | undefined;
       try {
-        caller(call);
         const req = call.request as { sessionId: string };
-        sub = dispatcher().assignments(req.sessionId, {
+        sub = ownSession(call, req?.sessionId).assignments(req.sessionId, {
           onMessage: (m) => call.write(m),
           onClose: (err) => {
             if (err) call.emit('error', toStatus(err));

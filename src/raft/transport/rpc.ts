@@ -25,10 +25,19 @@ export function serverStream(path: string): grpc.MethodDefinition<unknown, unkno
   return { ...unary(path), responseStream: true };
 }
 
-/** Snapshots travel as one message: lift gRPC's 4 MiB default. */
+/** The largest message any cluster RPC carries: a Raft snapshot travels as one message. */
+export const MAX_RAFT_MESSAGE_BYTES = 512 * 1024 * 1024;
+/**
+ * What a server reads of one message unless the method's own limit says
+ * otherwise (see limitRequestBytes): anything a caller sends is buffered
+ * whole before it is decoded, so the default stays small.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/** Clients talk to verified managers only: they accept (and send) snapshot-sized messages. */
 export const channelOptions: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': 512 * 1024 * 1024,
-  'grpc.max_send_message_length': 512 * 1024 * 1024,
+  'grpc.max_receive_message_length': MAX_RAFT_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_RAFT_MESSAGE_BYTES,
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.initial_reconnect_backoff_ms': 100,
@@ -36,6 +45,30 @@ export const channelOptions: grpc.ChannelOptions = {
   // Managers are dialled by IP; their certificates carry this name (the TLS check is of the role, see manager/ca/tls.ts).
   'grpc.ssl_target_name_override': 'swarm-manager',
 };
+
+/** A server's options: it sends what clients accept, and reads little unless a method allows more. */
+export const serverOptions: grpc.ServerOptions = {
+  ...channelOptions,
+  'grpc.max_receive_message_length': DEFAULT_MAX_REQUEST_BYTES,
+};
+
+/**
+ * Bounds what one server call reads, per message, before anything is read.
+ * grpc-js has only a server-wide limit, fixed in each call's decoder; the
+ * first interceptor of a server holds the call that owns that decoder and
+ * lowers (or, for Raft, raises) it here. Throws when grpc-js no longer has
+ * these fields, so a changed grpc-js fails loudly instead of reading
+ * unbounded messages.
+ */
+export function limitRequestBytes(call: grpc.ServerInterceptingCallInterface, maxBytes: number): void {
+  const base = call as unknown as { decoder?: { maxReadMessageLength?: unknown }; maxReceiveMessageSize?: unknown };
+  if (typeof base.decoder?.maxReadMessageLength !== 'number' || typeof base.maxReceiveMessageSize !== 'number') {
+    throw new Error('cannot bound this call\'s message size: grpc-js internals changed (see limitRequestBytes)');
+  }
+  base.decoder.maxReadMessageLength = maxBytes;
+  // Also the bound on a compressed message once inflated.
+  base.maxReceiveMessageSize = maxBytes;
+}
 
 /** Where TLS plugs in: manager/ca/tls.ts gives the mutual-TLS pair the daemon uses. */
 export interface ClusterCredentials {

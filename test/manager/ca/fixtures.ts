@@ -8,9 +8,9 @@ import type { TlsMaterial } from '../../../src/manager/ca/tls.js';
 export const DAY = 86_400_000;
 
 /** A node's key and leaf from `ca`, trusting `roots` (the issuing root by default). */
-export function nodeMaterial(ca: CAKeyPair, nodeId: string, role: NodeRole, opts: { roots?: string[]; chainTail?: string; now?: Date } = {}): TlsMaterial {
+export function nodeMaterial(ca: CAKeyPair, nodeId: string, role: NodeRole, opts: { roots?: string[]; chainTail?: string; now?: Date; clusterId?: string } = {}): TlsMaterial {
   const { keyPem, csrPem } = createKeyAndCSR();
-  const leaf = signCSR(ca, csrPem, { nodeId, role, clusterId: 'cluster1', now: opts.now ?? new Date(), expiryMs: 90 * DAY });
+  const leaf = signCSR(ca, csrPem, { nodeId, role, clusterId: opts.clusterId ?? 'cluster1', now: opts.now ?? new Date(), expiryMs: 90 * DAY });
   return { keyPem, certChainPem: leaf + (opts.chainTail ?? ''), rootsPem: opts.roots ?? [ca.certPem] };
 }
 

@@ -100,6 +100,17 @@ test('clients refuse a server from another CA (man in the middle) and a server t
   }
 });
 
+test('a node refuses a manager of another swarm that shares its root', async () => {
+  const foreign = await startServer(nodeMaterial(root, 'mgrX', 'manager', { clusterId: 'cluster2' }));
+  try {
+    const me = new TlsMaterialProvider(nodeMaterial(root, 'n1', 'worker'));
+    await assert.rejects(whoami(foreign.addr, clientCredentials(me)), { code: grpc.status.UNAVAILABLE });
+    assert.equal((await whoami(srv.addr, clientCredentials(me)))?.nodeId, 'n1', 'its own swarm\'s manager is fine');
+  } finally {
+    foreign.server.forceShutdown();
+  }
+});
+
 test('the server certificate and trusted roots are replaced in place; new connections see them', async () => {
   const s = await startServer(nodeMaterial(root, 'mgr1', 'manager'));
   try {
