@@ -38,13 +38,21 @@ type AuthCall = { getAuthContext(): { sslPeerCertificate?: { raw: Buffer } } | n
 export function peerIdentity(call: AuthCall): NodeIdentity | undefined {
   const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
   if (!raw) return undefined;
+  // Every heartbeat and status report asks: parse each certificate once.
+  const key = raw.toString('base64');
+  if (identities.has(key)) return identities.get(key);
+  let id: NodeIdentity | undefined;
   try {
     const { nodeId, role, clusterId } = certIdentity(raw);
-    return { nodeId, role, clusterId };
+    id = { nodeId, role, clusterId };
   } catch {
-    return undefined;
+    id = undefined;
   }
+  if (identities.size >= 10_000) identities.clear();
+  identities.set(key, id);
+  return id;
 }
+const identities = new Map<string, NodeIdentity | undefined>();
 
 /**
  * Replaces hostname checking (managers are addressed by IP): the server,
