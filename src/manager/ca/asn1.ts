@@ -93,7 +93,7 @@ export function signCertificate(fields: TbsFields, issuerKeyPem: string): string
     extensions: new Extensions(fields.extensions),
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
-  const signature = sign('sha256', tbsDer, createPrivateKey(issuerKeyPem)); // DER ECDSA-Sig-Value
+  const signature = sign('sha256', tbsDer, privateKeyOf(issuerKeyPem)); // DER ECDSA-Sig-Value
   const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: ecdsaSha256(), signatureValue: new Uint8Array(signature).buffer });
   return toPem('CERTIFICATE', new Uint8Array(AsnConvert.serialize(cert)));
 }
@@ -107,3 +107,15 @@ export function isP256(spki: SubjectPublicKeyInfo): boolean {
     return false;
   }
 }
+
+/** The CA key parsed once, not for every certificate it signs (a thousand nodes join at once). */
+function privateKeyOf(pem: string): KeyObject {
+  let k = parsedKeys.get(pem);
+  if (!k) {
+    k = createPrivateKey(pem);
+    if (parsedKeys.size > 8) parsedKeys.clear();
+    parsedKeys.set(pem, k);
+  }
+  return k;
+}
+const parsedKeys = new Map<string, KeyObject>();
