@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Dispatcher } from '../../src/manager/dispatcher/dispatcher.js';
+import { MemoryStore, type ChangeLog } from '../../src/store/store.js';
+import type { Change } from '../../src/store/tables.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+/** A log whose first write marking a node down fails (a lost quorum, a full disk), the rest succeed. */
+class FailingOnce implements ChangeLog {
+  failed = 0;
+  constructor(private store: () => MemoryStore) {}
+  async append(version: number, changes: Change[]): Promise<void> {
+    const marksDown = changes.some((c) => c.table === 'nodes' && (c.object as { Status: { State: string } }).Status.State === 'down');
+    if (marksDown && this.failed === 0) { this.failed++; throw new Error('no quorum'); }
+    this.store().applyCommitted(version, changes);
+  }
+}
+
+test('a node whose down-marking write fails is marked down at a later check, not left Ready', async () => {
+  const clock = new FakeClock();
+  const store = new MemoryStore(clock);
+  const log = new FailingOnce(() => store);
+  store.log = log;
+  const d = new Dispatcher(store, clock);
+  d.start();
+  const reg = d.register({ nodeId: 'n1', description: { Hostname: 'n1' } });
+  await clock.advance(50);
+  await reg;
+  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'ready');
+  // Default period 5 s: no heartbeat for more than three periods.
+  await clock.advance(15_600);
+  assert.equal(log.failed, 1, 'the first write failed');
+  await clock.advance(1_000);
+  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'down', 'a later check wrote it');
+  await d.stop();
+});
+
+test('a node is not marked down before three heartbeat periods, and is after', async () => {
+  const clock = new FakeClock();
+  const store = new MemoryStore(clock);
+  const d = new Dispatcher(store, clock);
+  d.start();
+  const reg = d.register({ nodeId: 'n1', description: { Hostname: 'n1' } });
+  await clock.advance(50);
+  const { sessionId } = await reg;
+  await d.heartbeat(sessionId);
+  await clock.advance(14_900);
+  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'ready', 'not before 3 periods');
+  await clock.advance(700);
+  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'down');
+  await assert.rejects(d.heartbeat(sessionId), /session invalid/);
+  await d.stop();
+});
