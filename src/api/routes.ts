@@ -131,7 +131,8 @@ export const routes: Route[] = [
     const control = b.control();
     const v = versionParam(r.query, 'service');
     const rollback = r.query.get('rollback');
-    if (rollback && rollback !== 'previous' && rollback !== 'none') throw badRequest(`invalid rollback parameter: ${rollback}`);
+    // Docker 20.10 answers 500 with these words; a bad parameter is the client's error (400).
+    if (rollback && rollback !== 'previous' && rollback !== 'none') throw badRequest(`unrecognized rollback option ${rollback}`);
     const spec = await body<ServiceSpec>(r, serviceSpec);
     const res = await control.updateService(r.params.id, v, spec, rollback === 'previous' ? { rollback: 'previous' } : {});
     return json({ Warnings: res.Warnings ?? null });

@@ -18,8 +18,10 @@ export type GoType =
  * A field: its type, whether Go holds it behind a pointer (null clears it;
  * on a plain value null changes nothing), and, when tswarm does not act on
  * it yet, the reason it is refused when set to anything but its zero value.
+ * `goName`: the Go struct's JSON name where it differs from the API's
+ * spelling (Docker's error messages use it).
  */
-export type Field = GoType & { ptr?: boolean; refused?: string; allowed?: unknown[] };
+export type Field = GoType & { ptr?: boolean; refused?: string; allowed?: unknown[]; goName?: string };
 
 const str = (go = 'string'): Field => ({ kind: 'string', go });
 const int = (go: string, bits: 8 | 16 | 32 | 64, unsigned: boolean): Field => ({ kind: 'int', go, bits, unsigned });
@@ -90,7 +92,7 @@ const containerSpec = struct('swarm.ContainerSpec', {
   ReadOnly: bool,
   Mounts: list(mount, '[]mount.Mount'),
   StopGracePeriod: ptr(duration),
-  HealthCheck: ptr(healthConfig),
+  HealthCheck: { ...ptr(healthConfig), goName: 'Healthcheck' },
   Hosts: strings,
   DNSConfig: ptr(struct('swarm.DNSConfig', {
     Nameservers: strings,

@@ -117,7 +117,8 @@ function convert(n: JsonNode, f: Field, at: Where, prev: unknown): unknown {
       for (const [k, v] of n.entries) {
         const name = names.includes(k) ? k : names.find((x) => x.toLowerCase() === k.toLowerCase());
         if (name === undefined) continue;
-        const val = convert(v, f.fields[name], { path: [...at.path, name], struct: shortName(f.go) }, out[name]);
+        const field = f.fields[name];
+        const val = convert(v, field, { path: [...at.path, field.goName ?? name], struct: shortName(f.go) }, out[name]);
         if (val === undefined) delete out[name]; else out[name] = val;
       }
       return out;

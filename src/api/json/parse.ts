@@ -35,8 +35,8 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const SIMPLE_ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 
-/** Nesting deeper than Go's scanner allows (10000) is refused as Go does. */
-const MAX_DEPTH = 10000;
+/** Nesting is bounded as Go bounds it ("exceeded max depth"), lower than Go's 10000 so a hostile body cannot overflow the stack. */
+const MAX_DEPTH = 1000;
 
 /**
  * `whole`: the body must be one value and nothing else, as json.Unmarshal

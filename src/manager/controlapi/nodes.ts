@@ -1,3 +1,4 @@
+import { badRequest } from '../../types/errors.js';
 import type { Node, NodeSpec } from '../../types/objects.js';
 import { nodeSpec } from '../../types/schema.js';
 import type { Filters } from './api.js';
@@ -8,6 +9,20 @@ import { outOfSequence, rpcError } from './rpc-errors.js';
 import { refuseUnsupported } from './unsupported.js';
 
 const nodeName = (n: Node) => n.Spec.Name || n.Description?.Hostname;
+
+/**
+ * Docker's conversion of a node spec (before swarmkit): Role and Availability
+ * are required, matched without regard to case, stored in lower case.
+ */
+function normalizeNodeSpec(spec: NodeSpec): NodeSpec {
+  const role = (spec.Role ?? '').toLowerCase();
+  if (role !== 'worker' && role !== 'manager') throw badRequest(`invalid Role: ${JSON.stringify(spec.Role ?? '')}`);
+  const availability = (spec.Availability ?? '').toLowerCase();
+  if (availability !== 'active' && availability !== 'pause' && availability !== 'drain') {
+    throw badRequest(`invalid Availability: ${JSON.stringify(spec.Availability ?? '')}`);
+  }
+  return { ...spec, Role: role, Availability: availability };
+}
 
 /** Nodes: inspect, list, update (availability, role, labels), remove. */
 export class NodeControl {
@@ -37,12 +52,9 @@ export class NodeControl {
 
   async update(ref: string, version: number, spec: NodeSpec): Promise<void> {
     refuseUnsupported(nodeSpec, spec);
+    spec = normalizeNodeSpec(spec);
     const cur = this.get(ref);
     if (cur.Version.Index !== version) throw outOfSequence();
-    if (spec.Availability && !['active', 'pause', 'drain'].includes(spec.Availability)) {
-      throw rpcError('InvalidArgument', `invalid availability: ${spec.Availability}`);
-    }
-    if (spec.Role && !['worker', 'manager'].includes(spec.Role)) throw rpcError('InvalidArgument', `invalid role: ${spec.Role}`);
     await this.d.store.update((tx) => {
       const now = tx.nodes.get(cur.ID)!;
       if (now.Version.Index !== version) throw outOfSequence();
