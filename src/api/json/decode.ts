@@ -21,7 +21,8 @@ export function decodeBody<T>(schema: Field, body: Buffer, opts: { onEmpty?: () 
     }
     throw badRequest(e.message);
   }
-  return convert(node, schema, { path: [], struct: '' }, undefined) as T;
+  // A top-level null leaves Go's zero value: an empty object.
+  return (convert(node, schema, { path: [], struct: '' }, undefined) ?? {}) as T;
 }
 
 /** Decodes a JSON value already in memory (a forwarded or generated body) the same way. */
