@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../types/errors.js';
 import type { Filters } from '../manager/controlapi/api.js';
 import { parseJson, type JsonNode } from './json/parse.js';
+import { setOwn } from './json/decode.js';
 
 export const API_VERSION = '1.47';
 
@@ -88,17 +89,17 @@ export function parseFilters(q: URLSearchParams): Filters {
   let firstErr: Error | undefined;
   let legacyErr: Error | undefined;
   for (const [k, v] of node.entries) {
-    if (v.t === 'null') { out[k] = []; continue; }
+    if (v.t === 'null') { setOwn(out, k, []); continue; }
     if (v.t === 'object') {
       const bad = v.entries.find(([, b]) => b.t !== 'bool' && b.t !== 'null');
       if (bad) firstErr ??= refuse(bad[1].t, 'bool');
-      out[k] = v.entries.filter(([, b]) => b.t === 'bool' && b.v).map(([x]) => x);
+      setOwn(out, k, v.entries.filter(([, b]) => b.t === 'bool' && b.v).map(([x]) => x));
       legacyErr ??= refuse('object', '[]string');
     } else if (v.t === 'array') {
       firstErr ??= refuse('array', 'map[string]bool');
       const bad = v.items.find((x) => x.t !== 'string' && x.t !== 'null');
       if (bad) legacyErr ??= refuse(bad.t, 'string');
-      out[k] = v.items.flatMap((x) => (x.t === 'string' ? [x.v] : []));
+      setOwn(out, k, v.items.flatMap((x) => (x.t === 'string' ? [x.v] : [])));
     } else {
       firstErr ??= refuse(v.t, 'map[string]bool');
       legacyErr ??= refuse(v.t, '[]string');

@@ -114,3 +114,9 @@ test('filters decode as Docker\'s filters.FromJSON, both forms, with Go\'s error
 test('nesting deeper than Go allows is refused, not a stack overflow', () => {
   assert.throws(() => parseJson(Buffer.from('['.repeat(20000))), /exceeded max depth/);
 });
+
+test('a label called __proto__ is a label like any other', () => {
+  const s = decode(serviceSpec, '{"Labels":{"__proto__":"x","a":"b"}}');
+  assert.deepEqual(Object.keys(s.Labels), ['__proto__', 'a']);
+  assert.equal(JSON.stringify(s.Labels), '{"__proto__":"x","a":"b"}');
+});

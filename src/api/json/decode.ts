@@ -106,8 +106,8 @@ function convert(n: JsonNode, f: Field, at: Where, prev: unknown): unknown {
       if (n.t !== 'object') throw typeError(describe(n), at, f.go);
       const out: Record<string, unknown> = isObject(prev) ? { ...prev } : {};
       for (const [k, v] of n.entries) {
-        const val = convert(v, f.of, at, out[k]);
-        if (val === undefined) delete out[k]; else out[k] = val;
+        const val = convert(v, f.of, at, Object.hasOwn(out, k) ? out[k] : undefined);
+        if (val === undefined) delete out[k]; else setOwn(out, k, val);
       }
       return out;
     }
@@ -125,6 +125,11 @@ function convert(n: JsonNode, f: Field, at: Where, prev: unknown): unknown {
       return out;
     }
   }
+}
+
+/** Sets a key as an own property, even "__proto__" (a label may be called that). */
+export function setOwn(o: Record<string, unknown>, k: string, v: unknown) {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

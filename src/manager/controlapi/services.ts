@@ -48,7 +48,9 @@ export class ServiceControl {
   }
 
   async update(ref: string, version: number, specIn: ServiceSpec, opts: ServiceUpdateOptions = {}): Promise<{ Warnings?: string[] }> {
+    // As Docker: the service is looked up, then the spec validated, then its version compared.
     const cur = this.get(ref);
+    if (opts.rollback !== 'previous') validateServiceSpec(specIn);
     if (cur.Version.Index !== version) throw outOfSequence();
     let spec: ServiceSpec;
     let previous: ServiceSpec | undefined = cur.Spec;
@@ -59,7 +61,6 @@ export class ServiceControl {
       previous = undefined;
       updateStatus = { State: 'rollback_started', StartedAt: isoNano(this.d.clock.now()), Message: 'manually requested rollback' };
     } else {
-      validateServiceSpec(specIn);
       spec = withServiceDefaults(specIn);
       if (spec.Name !== cur.Spec.Name) throw rpcError('Unimplemented', 'renaming services is not supported');
       if (serviceMode(spec) !== serviceMode(cur.Spec)) throw rpcError('Unimplemented', 'service mode change is not allowed');
