@@ -33,8 +33,8 @@ function routePath(path: string): string {
 }
 
 /** Go's url parsing refuses a bad %-escape before any handler runs; so do we, with its words. */
-function checkEscapes(url: string) {
-  const bad = /%(?![0-9a-fA-F]{2})(.{0,2})/s.exec(url);
+function checkEscapes(path: string) {
+  const bad = /%(?![0-9a-fA-F]{2})(.{0,2})/s.exec(path);
   if (bad) throw new ApiError(400, `invalid URL escape ${JSON.stringify(bad[0])}`);
 }
 
@@ -65,8 +65,10 @@ async function handle(backend: DaemonBackend, req: IncomingMessage, res: ServerR
   try {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    checkEscapes(url);
-    const path = routePath(q < 0 ? url : url.slice(0, q));
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    // Only the path: Go takes a query with a bad escape as it comes, and so does Docker.
+    checkEscapes(rawPath);
+    const path = routePath(rawPath);
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     const method = req.method ?? 'GET';
     if (path === '/_ping' && (method === 'GET' || method === 'HEAD')) {

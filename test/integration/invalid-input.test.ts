@@ -99,6 +99,7 @@ const cases: Case[] = [
     what: 'a malformed %-escape in the path', method: 'GET', path: '/v1.41/services/%zz',
     differs: { why: 'Go\'s server answers a bare text/plain "400 Bad Request"; tswarm says which escape, as JSON', tswarm: { status: 400, message: /^invalid URL escape "%zz"$/ }, docker: { status: 400 } },
   },
+  { what: 'a bad escape in the query only', method: 'POST', path: '/v1.41/services/create?x=%zz', body: '{"Name":"x"}' },
   { what: 'an escape that is not UTF-8', method: 'GET', path: '/v1.41/services/%ff%fe', differs: { why: 'Go takes any bytes as an ID; tswarm refuses what is not UTF-8', tswarm: { status: 400, message: /not UTF-8/ }, docker: { status: 404, message: /not found/ } } },
   {
     what: 'an API version too new', method: 'GET', path: '/v1.99/services',
