@@ -1,6 +1,7 @@
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import type { LogLine, LogOptions } from '../executor/executor.js';
 import type { SwarmSpec, Task } from '../types/objects.js';
+import type { ForwardedReply, ForwardedWrite } from './forwarded.js';
 
 export interface SwarmInitRequest {
   ListenAddr?: string;
@@ -53,16 +54,14 @@ export interface DaemonBackend {
   join(req: SwarmJoinRequest): Promise<void>;
   leave(force: boolean): Promise<void>;
   /**
-   * On a manager that does not lead: a handler that sends this write to the
-   * leader (or fails with "no leader"). Undefined when this node handles it.
+   * On a manager that does not lead: sends a cluster write to the leader,
+   * which runs it (or fails with "no leader"). Undefined when this node runs it.
    */
-  leaderProxy?(): ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: string) => Promise<void>) | undefined;
+  leaderForwarder?(): ((w: ForwardedWrite) => Promise<ForwardedReply>) | undefined;
   /** Resolves once this manager's store holds every write committed before the call (fails without a quorum). */
   readBarrier?(): Promise<void>;
   /** The control API; throws ApiError 503 (not a manager / no swarm) otherwise. */
   control(): ControlAPI;
-  /** Unlock key of the swarm (autolock), '' when none. */
-  unlockKey(): string;
   /** `swarm unlock` of a manager that restarted locked. */
   unlock(key: string): Promise<void>;
   /** Log lines of the given tasks (service logs pass all of its tasks). */

@@ -2,8 +2,8 @@ import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-/** Forwards a request the swarm API does not own to the local engine, streaming both ways. */
-export function forwardToEngine(socketPath: string, req: IncomingMessage, res: ServerResponse) {
+/** Forwards a request the swarm API does not own to the local engine, streaming both ways (`body`: already read). */
+export function forwardToEngine(socketPath: string, req: IncomingMessage, res: ServerResponse, body?: Buffer) {
   const up = request({ socketPath, method: req.method, path: enginePath(req.url), headers: req.headers }, (r) => {
     res.writeHead(r.statusCode ?? 502, r.headers);
     r.pipe(res);
@@ -12,7 +12,7 @@ export function forwardToEngine(socketPath: string, req: IncomingMessage, res: S
     if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ message: `cannot reach the Docker engine: ${err.message}` }));
   });
-  req.pipe(up);
+  if (body) up.end(body); else req.pipe(up);
 }
 
 /** Connection upgrades (attach, exec) are piped as raw sockets after replaying the request head. */

@@ -1,5 +1,5 @@
-import type { Ctx } from './http.js';
-import { boolParam } from './http.js';
+import type { ServerResponse } from 'node:http';
+import { boolParam, type ApiRequest } from './http.js';
 import type { DaemonBackend } from './backend.js';
 import type { Task } from '../types/objects.js';
 import { badRequest } from '../types/errors.js';
@@ -25,8 +25,8 @@ function sinceMs(v: string | null): number | undefined {
 }
 
 /** Service and task logs as Docker streams them (multiplexed unless the task has a TTY). */
-export async function streamLogs(ctx: Ctx, backend: DaemonBackend, tasks: Task[], tty: boolean) {
-  const q = ctx.query;
+export async function streamLogs(req: ApiRequest, res: ServerResponse, backend: DaemonBackend, tasks: Task[], tty: boolean) {
+  const q = req.query;
   const stdout = boolParam(q, 'stdout');
   const stderr = boolParam(q, 'stderr');
   if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
@@ -36,9 +36,9 @@ export async function streamLogs(ctx: Ctx, backend: DaemonBackend, tasks: Task[]
   const details = boolParam(q, 'details');
   const timestamps = boolParam(q, 'timestamps');
   const abort = new AbortController();
-  ctx.res.on('close', () => abort.abort());
-  ctx.res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
-  ctx.res.flushHeaders();
+  res.on('close', () => abort.abort());
+  res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+  res.flushHeaders();
   const lines = backend.taskLogs(tasks, { follow, tail, stdout, stderr, since: sinceMs(q.get('since')), signal: abort.signal });
   for await (const l of lines) {
     if (abort.signal.aborted) break;
@@ -53,7 +53,7 @@ export async function streamLogs(ctx: Ctx, backend: DaemonBackend, tasks: Task[]
     }
     if (timestamps) text = `${l.timestamp} ${text}`;
     const payload = Buffer.from(text + '\n');
-    ctx.res.write(tty ? payload : frame(l.stream === 'stderr' ? 2 : 1, payload));
+    res.write(tty ? payload : frame(l.stream === 'stderr' ? 2 : 1, payload));
   }
-  ctx.res.end();
+  res.end();
 }

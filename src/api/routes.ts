@@ -1,18 +1,43 @@
 import { arch, cpus, release, totalmem } from 'node:os';
 import type { DaemonBackend } from './backend.js';
-import { API_VERSION, MIN_API_VERSION, boolParam, parseFilters, readJson, sendJson, versionParam, type Ctx } from './http.js';
+import {
+  API_VERSION, MIN_API_VERSION, boolParam, empty, json, parseFilters, versionParam,
+  type ApiRequest, type Reply,
+} from './http.js';
+import { decodeBody } from './json/decode.js';
 import { streamLogs } from './logs.js';
 import { badRequest } from '../types/errors.js';
-import type { Cluster, NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
+import type { NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
+import { nodeSpec, serviceSpec, swarmInitRequest, swarmJoinRequest, swarmSpec, swarmUnlockRequest } from '../types/schema.js';
+import { refuseUnsupported } from '../manager/controlapi/unsupported.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
 
-export type Handler = (ctx: Ctx, b: DaemonBackend) => Promise<void> | void;
 export const VERSION = '0.1.0';
 
-/** The swarm's shape as GET /swarm shows it (internal fields left out). */
-function swarmView(c: Cluster) {
-  const { RootDigest: _digest, RootCA: _ca, UnlockKey: _key, RemovedNodes: _removed, ...rest } = c;
-  return rest;
+/**
+ * What a route is, which decides where it runs:
+ * - `cluster-write`: changes cluster state; a follower forwards it to the leader (a typed RPC);
+ * - `cluster-read`: reads cluster state after a ReadIndex barrier (linearizable on any manager);
+ * - `node`: this node's own business (membership, version, info), never forwarded.
+ * Paths in no route go to the local engine (containers, images, …), see server.ts.
+ */
+export type RouteKind = 'cluster-write' | 'cluster-read' | 'node';
+
+export interface Route {
+  method: string;
+  pattern: RegExp;
+  kind: RouteKind;
+  run(req: ApiRequest, b: DaemonBackend): Promise<Reply> | Reply;
+}
+
+/** Go's GOARCH for this machine, as Docker's /version reports it. */
+export function goArch(a: string = arch()): string {
+  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' } as Record<string, string>)[a] ?? a;
+}
+
+/** `uname -m` spelling, as Docker's /info Architecture. */
+function unameArch(a: string = arch()): string {
+  return ({ x64: 'x86_64', ia32: 'i686', arm64: 'aarch64', arm: 'armv7l', ppc64: 'ppc64le' } as Record<string, string>)[a] ?? a;
 }
 
 function info(b: DaemonBackend) {
@@ -23,7 +48,7 @@ function info(b: DaemonBackend) {
     PidsLimit: true, IPv4Forwarding: true, Debug: false, NFd: 0, NGoroutines: 0, SystemTime: new Date().toISOString(),
     LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: '2', NEventsListener: 0,
     KernelVersion: release(), OperatingSystem: 'tswarm', OSVersion: '', OSType: 'linux',
-    Architecture: arch() === 'x64' ? 'x86_64' : arch(), IndexServerAddress: 'https://index.docker.io/v1/',
+    Architecture: unameArch(), IndexServerAddress: 'https://index.docker.io/v1/',
     RegistryConfig: null, NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null,
     DockerRootDir: '', HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: b.hostname(), Labels: [],
     ExperimentalBuild: false, ServerVersion: VERSION, Runtimes: {}, DefaultRuntime: b.executorName(),
@@ -32,75 +57,126 @@ function info(b: DaemonBackend) {
   };
 }
 
-const ok = (ctx: Ctx) => { ctx.res.writeHead(200, { 'Content-Length': 0 }); ctx.res.end(); };
-
-export const routes: [string, RegExp, Handler][] = [
-  ['GET', /^\/version$/, (ctx, b) => sendJson(ctx.res, 200, {
-    Platform: { Name: 'tswarm' }, Components: [{ Name: 'Engine', Version: VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: 'amd64', KernelVersion: release(), Executor: b.executorName() } }],
+function version(b: DaemonBackend) {
+  const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch(), KernelVersion: release(), Executor: b.executorName() };
+  return {
+    Platform: { Name: 'tswarm' }, Components: [{ Name: 'Engine', Version: VERSION, Details: details }],
     Version: VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'tswarm', GoVersion: `node${process.versions.node}`,
-    Os: 'linux', Arch: 'amd64', KernelVersion: release(), BuildTime: '',
-  })],
-  ['GET', /^\/info$/, (ctx, b) => sendJson(ctx.res, 200, info(b))],
+    Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '',
+  };
+}
 
-  // swarm
-  ['GET', /^\/swarm$/, (ctx, b) => sendJson(ctx.res, 200, swarmView(b.control().getCluster()))],
-  ['POST', /^\/swarm\/init$/, async (ctx, b) => sendJson(ctx.res, 200, await b.init(await readJson<SwarmInitRequest>(ctx.req)))],
-  ['POST', /^\/swarm\/join$/, async (ctx, b) => { await b.join(await readJson<SwarmJoinRequest>(ctx.req)); ok(ctx); }],
-  ['POST', /^\/swarm\/leave$/, async (ctx, b) => { await b.leave(boolParam(ctx.query, 'force')); ok(ctx); }],
-  ['POST', /^\/swarm\/update$/, async (ctx, b) => {
-    const q = ctx.query;
-    await b.control().updateCluster(versionParam(q), await readJson<SwarmSpec>(ctx.req), {
+const body = async <T>(req: ApiRequest, schema: Parameters<typeof decodeBody>[0], onEmpty?: () => T) =>
+  decodeBody<T>(schema, await req.body(), onEmpty ? { onEmpty } : {});
+
+const route = (method: string, pattern: RegExp, kind: RouteKind, run: Route['run']): Route => ({ method, pattern, kind, run });
+
+/** Every Engine API route tswarm serves itself. */
+export const routes: Route[] = [
+  route('GET', /^\/version$/, 'node', (_r, b) => json(version(b))),
+  route('GET', /^\/info$/, 'node', (_r, b) => json(info(b))),
+
+  // swarm: membership is this node's; the swarm object is the cluster's.
+  route('GET', /^\/swarm$/, 'cluster-read', (_r, b) => json(b.control().getCluster())),
+  route('POST', /^\/swarm\/init$/, 'node', async (r, b) => {
+    const req = await body<SwarmInitRequest>(r, swarmInitRequest);
+    refuseUnsupported(swarmInitRequest, req);
+    return json(await b.init(req));
+  }),
+  route('POST', /^\/swarm\/join$/, 'node', async (r, b) => {
+    const req = await body<SwarmJoinRequest>(r, swarmJoinRequest);
+    refuseUnsupported(swarmJoinRequest, req);
+    await b.join(req);
+    return empty();
+  }),
+  route('POST', /^\/swarm\/leave$/, 'node', async (r, b) => { await b.leave(boolParam(r.query, 'force')); return empty(); }),
+  route('POST', /^\/swarm\/update$/, 'cluster-write', async (r, b) => {
+    const q = r.query;
+    const v = versionParam(q, 'swarm');
+    const spec = await body<SwarmSpec>(r, swarmSpec);
+    await b.control().updateCluster(v, spec, {
       rotateWorkerToken: boolParam(q, 'rotateWorkerToken'), rotateManagerToken: boolParam(q, 'rotateManagerToken'),
       rotateManagerUnlockKey: boolParam(q, 'rotateManagerUnlockKey'),
     });
-    ok(ctx);
-  }],
-  ['POST', /^\/swarm\/unlock$/, async (ctx, b) => { await b.unlock((await readJson<{ UnlockKey?: string }>(ctx.req)).UnlockKey ?? ''); ok(ctx); }],
-  ['GET', /^\/swarm\/unlockkey$/, (ctx, b) => { b.control(); sendJson(ctx.res, 200, { UnlockKey: b.unlockKey() }); }],
+    return empty();
+  }),
+  route('POST', /^\/swarm\/unlock$/, 'node', async (r, b) => {
+    const req = await body<{ UnlockKey?: string }>(r, swarmUnlockRequest);
+    await b.unlock(req.UnlockKey ?? '');
+    return empty();
+  }),
+  route('GET', /^\/swarm\/unlockkey$/, 'cluster-read', (_r, b) => json({ UnlockKey: b.control().getUnlockKey() })),
 
   // nodes
-  ['GET', /^\/nodes$/, (ctx, b) => sendJson(ctx.res, 200, b.control().listNodes(parseFilters(ctx.query)))],
-  ['GET', /^\/nodes\/(?<id>[^/]+)$/, (ctx, b) => sendJson(ctx.res, 200, b.control().getNode(ctx.params.id))],
-  ['POST', /^\/nodes\/(?<id>[^/]+)\/update$/, async (ctx, b) => {
-    await b.control().updateNode(ctx.params.id, versionParam(ctx.query), await readJson<NodeSpec>(ctx.req));
-    ok(ctx);
-  }],
-  ['DELETE', /^\/nodes\/(?<id>[^/]+)$/, async (ctx, b) => { await b.control().removeNode(ctx.params.id, boolParam(ctx.query, 'force')); ok(ctx); }],
+  route('GET', /^\/nodes$/, 'cluster-read', (r, b) => json(b.control().listNodes(parseFilters(r.query)))),
+  route('GET', /^\/nodes\/(?<id>[^/]+)$/, 'cluster-read', (r, b) => json(b.control().getNode(r.params.id))),
+  route('POST', /^\/nodes\/(?<id>[^/]+)\/update$/, 'cluster-write', async (r, b) => {
+    const v = versionParam(r.query, 'node');
+    await b.control().updateNode(r.params.id, v, await body<NodeSpec>(r, nodeSpec));
+    return empty();
+  }),
+  route('DELETE', /^\/nodes\/(?<id>[^/]+)$/, 'cluster-write', async (r, b) => {
+    await b.control().removeNode(r.params.id, boolParam(r.query, 'force'));
+    return empty();
+  }),
 
   // services
-  ['GET', /^\/services$/, (ctx, b) => sendJson(ctx.res, 200, b.control().listServices(parseFilters(ctx.query), { status: boolParam(ctx.query, 'status') }))],
-  ['POST', /^\/services\/create$/, async (ctx, b) => {
+  route('GET', /^\/services$/, 'cluster-read', (r, b) => json(b.control().listServices(parseFilters(r.query), { status: boolParam(r.query, 'status') }))),
+  route('POST', /^\/services\/create$/, 'cluster-write', async (r, b) => {
     const control = b.control();
-    sendJson(ctx.res, 201, await control.createService(await readJson<ServiceSpec>(ctx.req)));
-  }],
-  ['GET', /^\/services\/(?<id>[^/]+)$/, (ctx, b) => sendJson(ctx.res, 200, b.control().getService(ctx.params.id, { insertDefaults: boolParam(ctx.query, 'insertDefaults') }))],
-  ['POST', /^\/services\/(?<id>[^/]+)\/update$/, async (ctx, b) => {
+    return json(await control.createService(await body<ServiceSpec>(r, serviceSpec)), 201);
+  }),
+  route('GET', /^\/services\/(?<id>[^/]+)$/, 'cluster-read', (r, b) => json(b.control().getService(r.params.id, { insertDefaults: boolParam(r.query, 'insertDefaults') }))),
+  route('POST', /^\/services\/(?<id>[^/]+)\/update$/, 'cluster-write', async (r, b) => {
     const control = b.control();
-    const rollback = ctx.query.get('rollback');
-    if (rollback && rollback !== 'previous') throw badRequest(`invalid rollback parameter: ${rollback}`);
-    const r = await control.updateService(ctx.params.id, versionParam(ctx.query), await readJson<ServiceSpec>(ctx.req),
-      rollback ? { rollback: 'previous' } : {});
-    sendJson(ctx.res, 200, { Warnings: r.Warnings ?? null });
-  }],
-  ['DELETE', /^\/services\/(?<id>[^/]+)$/, async (ctx, b) => { await b.control().removeService(ctx.params.id); ok(ctx); }],
-  ['GET', /^\/services\/(?<id>[^/]+)\/logs$/, async (ctx, b) => {
+    const v = versionParam(r.query, 'service');
+    const rollback = r.query.get('rollback');
+    // Docker 20.10 answers 500 with these words; a bad parameter is the client's error (400).
+    if (rollback && rollback !== 'previous' && rollback !== 'none') throw badRequest(`unrecognized rollback option ${rollback}`);
+    const spec = await body<ServiceSpec>(r, serviceSpec);
+    const res = await control.updateService(r.params.id, v, spec, rollback === 'previous' ? { rollback: 'previous' } : {});
+    return json({ Warnings: res.Warnings ?? null });
+  }),
+  route('DELETE', /^\/services\/(?<id>[^/]+)$/, 'cluster-write', async (r, b) => { await b.control().removeService(r.params.id); return empty(); }),
+  route('GET', /^\/services\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
     const control = b.control();
-    const s = control.getService(ctx.params.id);
+    const s = control.getService(r.params.id);
     const tasks = control.listTasks({ service: [s.ID] });
-    await streamLogs(ctx, b, tasks, !!s.Spec.TaskTemplate?.ContainerSpec?.TTY);
-  }],
+    return { stream: (res) => streamLogs(r, res, b, tasks, !!s.Spec.TaskTemplate?.ContainerSpec?.TTY) };
+  }),
 
   // tasks
-  ['GET', /^\/tasks$/, (ctx, b) => sendJson(ctx.res, 200, b.control().listTasks(parseFilters(ctx.query)))],
-  ['GET', /^\/tasks\/(?<id>[^/]+)$/, (ctx, b) => sendJson(ctx.res, 200, b.control().getTask(ctx.params.id))],
-  ['GET', /^\/tasks\/(?<id>[^/]+)\/logs$/, async (ctx, b) => {
-    const t = b.control().getTask(ctx.params.id);
-    await streamLogs(ctx, b, [t], !!t.Spec.ContainerSpec?.TTY);
-  }],
+  route('GET', /^\/tasks$/, 'cluster-read', (r, b) => json(b.control().listTasks(parseFilters(r.query)))),
+  route('GET', /^\/tasks\/(?<id>[^/]+)$/, 'cluster-read', (r, b) => json(b.control().getTask(r.params.id))),
+  route('GET', /^\/tasks\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
+    const t = b.control().getTask(r.params.id);
+    return { stream: (res) => streamLogs(r, res, b, [t], !!t.Spec.ContainerSpec?.TTY) };
+  }),
+
+  // networks, secrets, configs: slots for when they exist; until then server.ts refuses the swarm-scoped ones.
 
   // Images are not pinned by digest: the CLI goes on as with a local-only image.
-  ['GET', /^\/distribution\/(?<name>.+)\/json$/, (ctx) => sendJson(ctx.res, 403, {
-    message: `no registry is reachable from tswarm to resolve ${decodeURIComponent(ctx.params.name)}`,
-  })],
+  route('GET', /^\/distribution\/(?<name>.+)\/json$/, 'node', (r) => json({
+    message: `no registry is reachable from tswarm to resolve ${r.params.name}`,
+  }, 403)),
 ];
 
+/** A path parameter, %-decoded; bytes that are not UTF-8 are a bad request, not a crash. */
+function unescapePath(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    throw badRequest(`invalid URL escape in ${JSON.stringify(v)}: not UTF-8`);
+  }
+}
+
+/** The route for a method and a (version-less) path, with its decoded parameters. */
+export function findRoute(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  for (const r of routes) {
+    if (r.method !== method) continue;
+    const m = r.pattern.exec(path);
+    if (!m) continue;
+    return { route: r, params: Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, unescapePath(v)])) };
+  }
+  return undefined;
+}

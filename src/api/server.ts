@@ -1,16 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type ServerOptions as TlsOptions } from 'node:https';
 import { logger } from '../log.js';
 import { ApiError, isApiError } from '../types/errors.js';
 import type { DaemonBackend } from './backend.js';
 import { forwardToEngine, forwardUpgrade } from './forward.js';
-import { API_VERSION, MIN_API_VERSION, compareVersions, sendError, type Ctx } from './http.js';
-import { VERSION, routes } from './routes.js';
+import { replyOf, toForwarded } from './forwarded.js';
+import { API_VERSION, MIN_API_VERSION, compareVersions, readBody, sendError, sendReply, type ApiRequest } from './http.js';
+import { VERSION, findRoute } from './routes.js';
+import { refuseSwarmScoped } from './unsupported-resources.js';
 
 const log = logger('api');
 const VERSIONED = /^\/v(\d+\.\d+)(\/.*)$/;
-const CLUSTER_WRITE = /^\/(services|nodes|tasks|secrets|configs)(\/|$)|^\/swarm\/(update|unlockkey)$/;
 
-export interface ApiServerOptions { /* TLS options arrive with the membership issue */ }
+export interface ApiServerOptions {
+  /** HTTPS (dockerd's --tls/--tlsverify): key, cert, and with `requestCert` the CA clients must be signed by. */
+  tls?: TlsOptions;
+}
 
 function swarmHeader(b: DaemonBackend): string {
   const s = b.swarmInfo();
@@ -19,8 +24,7 @@ function swarmHeader(b: DaemonBackend): string {
 }
 
 /** Splits the version prefix off; Docker refuses versions it does not serve. */
-function routePath(url: string): string {
-  const path = url.split('?')[0];
+function routePath(path: string): string {
   const m = VERSIONED.exec(path);
   if (!m) return path;
   if (compareVersions(m[1], API_VERSION) > 0) throw new ApiError(400, `client version ${m[1]} is too new. Maximum supported API version is ${API_VERSION}`);
@@ -28,9 +32,16 @@ function routePath(url: string): string {
   return m[2];
 }
 
+/** Go's url parsing refuses a bad %-escape before any handler runs; so do we, with its words. */
+function checkEscapes(path: string) {
+  const bad = /%(?![0-9a-fA-F]{2})(.{0,2})/s.exec(path);
+  if (bad) throw new ApiError(400, `invalid URL escape ${JSON.stringify(bad[0])}`);
+}
+
 /** The Engine API server: swarm endpoints here, the rest forwarded to the local engine if any. */
-export function createApiServer(backend: DaemonBackend, _opts: ApiServerOptions = {}): Server {
-  const server = createServer((req, res) => void handle(backend, req, res));
+export function createApiServer(backend: DaemonBackend, opts: ApiServerOptions = {}): Server {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => void handle(backend, req, res);
+  const server: Server = opts.tls ? createTlsServer(opts.tls, onRequest) : createServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const engine = backend.engineSocket();
     if (engine) { forwardUpgrade(engine, req, socket, head); return; }
@@ -39,38 +50,51 @@ export function createApiServer(backend: DaemonBackend, _opts: ApiServerOptions 
   return server;
 }
 
+function apiRequest(req: IncomingMessage, method: string, path: string, params: Record<string, string>, query: URLSearchParams): ApiRequest {
+  let body: Promise<Buffer> | undefined;
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return { method, path, params, query, headers, body: () => (body ??= readBody(req)) };
+}
+
 async function handle(backend: DaemonBackend, req: IncomingMessage, res: ServerResponse) {
   res.setHeader('Api-Version', API_VERSION);
   res.setHeader('Docker-Experimental', 'false');
   res.setHeader('Ostype', 'linux');
   res.setHeader('Server', `tswarm/${VERSION} (linux)`);
   try {
-    const path = routePath(req.url ?? '/');
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    // Only the path: Go takes a query with a bad escape as it comes, and so does Docker.
+    checkEscapes(rawPath);
+    const path = routePath(rawPath);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     const method = req.method ?? 'GET';
     if (path === '/_ping' && (method === 'GET' || method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', Swarm: swarmHeader(backend), 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
       res.end(method === 'GET' ? 'OK' : undefined);
       return;
     }
-    if (method !== 'GET' && method !== 'HEAD' && CLUSTER_WRITE.test(path)) {
-      // Writes go to the leader.
-      const toLeader = backend.leaderProxy?.();
-      if (toLeader) { await toLeader(req, res, req.url ?? path); return; }
-    } else if (CLUSTER_WRITE.test(path) || path === '/swarm') {
-      // Reads come from this manager's store once it has applied all a quorum committed (ReadIndex): linearizable.
-      await backend.readBarrier?.();
-    }
-    for (const [m, re, handler] of routes) {
-      const match = re.exec(path);
-      if (!match || m !== method) continue;
-      const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
-      const ctx: Ctx = { req, res, method, path, params, query: new URL(req.url ?? '/', 'http://x').searchParams };
-      await handler(ctx, backend);
+    const found = findRoute(method, path);
+    if (found) {
+      const request = apiRequest(req, method, path, found.params, query);
+      if (found.route.kind === 'cluster-write') {
+        // On a follower, the leader runs it (a typed RPC carrying this route's request only).
+        const toLeader = backend.leaderForwarder?.();
+        if (toLeader) { await sendReply(res, replyOf(await toLeader(await toForwarded(request)))); return; }
+      } else if (found.route.kind === 'cluster-read') {
+        // Reads come from this manager's store once it has applied all a quorum committed (ReadIndex): linearizable.
+        await backend.readBarrier?.();
+      }
+      await sendReply(res, await found.route.run(request, backend));
       return;
     }
+    // Swarm-scoped objects tswarm does not have yet get a clear answer, not the engine's.
+    const body = await refuseSwarmScoped(method, path, req);
     const engine = backend.engineSocket();
-    if (engine) { forwardToEngine(engine, req, res); return; }
-    if (/^\/(containers|images|volumes|exec|build|networks|plugins|system|events|secrets|configs|session|commit|auth|grpc)(\/|$)/.test(path)) {
+    if (engine) { forwardToEngine(engine, req, res, body); return; }
+    if (/^\/(containers|images|volumes|exec|build|networks|plugins|system|events|session|commit|auth|grpc)(\/|$)/.test(path)) {
       throw new ApiError(501, `tswarm runs tasks with the ${backend.executorName()} executor and has no container engine: ${path} is not available`);
     }
     throw new ApiError(404, 'page not found');

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { request } from 'node:http';
+import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
 import { logger } from '../log.js';
 import type { NodeIdentity } from '../manager/ca/identity.js';
 import type { IssueRequest, IssueResponse } from '../manager/ca/node-ca.js';
@@ -13,7 +13,8 @@ import {
 
 const log = logger('cluster');
 export const JOIN = '/tswarm.Cluster/Join';
-export const HTTP = '/tswarm.Cluster/Http';
+/** A follower hands one cluster write (a route of the API's table, nothing else) to the leader. */
+export const FORWARD_WRITE = '/tswarm.Cluster/ForwardWrite';
 export const ROOT_CA = '/tswarm.CA/GetRootCACertificate';
 export const ISSUE_CERT = '/tswarm.NodeCA/IssueNodeCertificate';
 
@@ -32,17 +33,13 @@ export interface JoinResponse {
   members: [string, { addr: string; nodeId: string }][];
 }
 
-/** An Engine API request a follower hands to the leader. */
-export interface HttpRequest { method: string; url: string; headers: Record<string, string>; body: string }
-export interface HttpResponse { status: number; headers: Record<string, string>; body: string }
-
 export interface IssueAnswer extends IssueResponse { managers: string[] }
 
 /** What the cluster port serves; each handler gets the call to authorize its caller with (cluster-auth.ts). */
 export interface ClusterHandlers {
   raftMessage(m: Message): void;
   join(req: JoinRequest, call: AuthCall): Promise<JoinResponse>;
-  http(req: HttpRequest, caller: NodeIdentity): Promise<HttpResponse>;
+  forwardWrite(req: ForwardedWrite, caller: NodeIdentity): Promise<ForwardedReply>;
   rootCA(): Promise<{ certPem: string }>;
   issueCertificate(req: IssueRequest, call: AuthCall): Promise<IssueAnswer>;
 }
@@ -58,14 +55,14 @@ export interface ExtraService { definition: grpc.ServiceDefinition; implementati
 export const CLUSTER_RULES: MethodRules = {
   [RAFT_STREAM]: { authorize: requireRaftPeer, maxRequestBytes: MAX_RAFT_MESSAGE_BYTES },
   [JOIN]: { authorize: requireCurrentManager, maxRequestBytes: 4 * KiB },
-  [HTTP]: { authorize: requireCurrentManager, maxRequestBytes: 16 * MiB },
+  [FORWARD_WRITE]: { authorize: requireCurrentManager, maxRequestBytes: 16 * MiB },
   [ROOT_CA]: { authorize: optionalNode, maxRequestBytes: 4 * KiB },
   [ISSUE_CERT]: { authorize: optionalNode, maxRequestBytes: 256 * KiB },
 };
 
 /**
  * The cluster port, mutual TLS: Raft streams, Raft joins and writes
- * forwarded from followers (current managers only), the root CA and first
+ * forwarded from followers (current managers only; typed, see api/forwarded.ts), the root CA and first
  * certificates (anyone; a token decides), and the dispatcher (nodes).
  */
 export async function startClusterServer(addr: string, creds: grpc.ServerCredentials, auth: ClusterAuthState, h: ClusterHandlers, extra: ExtraService[] = []): Promise<grpc.Server> {
@@ -75,11 +72,12 @@ export async function startClusterServer(addr: string, creds: grpc.ServerCredent
   server.addService({
     Stream: clientStream(RAFT_STREAM),
     Join: unary(JOIN),
-    Http: unary(HTTP),
+    ForwardWrite: unary(FORWARD_WRITE),
   } as grpc.ServiceDefinition, {
     Stream: raftStream(auth, h),
     Join: unaryHandler((r: JoinRequest, c) => h.join(r, c)),
-    Http: unaryHandler((r: HttpRequest, c) => h.http(r, requireCurrentManager(auth, c))),
+    // Who may forward a cluster write: a current manager of this swarm.
+    ForwardWrite: unaryHandler((r: ForwardedWrite, c) => h.forwardWrite(r, requireCurrentManager(auth, c))),
   });
   server.addService({ Get: unary(ROOT_CA) } as grpc.ServiceDefinition, {
     Get: unaryHandler((_r, c) => { optionalNode(auth, c); return h.rootCA(); }),
@@ -136,20 +134,6 @@ export async function callAnyManager<Req, Res>(addrs: string[], creds: grpc.Chan
     try { return await clusterCall<Req, Res>(addr, creds, path, req, timeoutMs); } catch (err) { lastErr = err; }
   }
   throw lastErr;
-}
-
-/** Replays a forwarded request against this node's own API socket. */
-export function replayHttp(socketPath: string, r: HttpRequest): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method: r.method, path: r.url, headers: r.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') }, body }));
-    });
-    req.on('error', reject);
-    req.end(r.body);
-  });
 }
 
 /** A gRPC error's own text, without grpc-js's "2 UNKNOWN: " prefix. */

@@ -1,9 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import { rename, rm } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
+import { runForwarded, type ForwardedReply, type ForwardedWrite } from '../api/forwarded.js';
 import { Agent } from '../agent/agent.js';
 import { RemoteDispatcher } from '../agent/remote-dispatcher.js';
 import type { Clock } from '../clock.js';
@@ -26,7 +26,7 @@ import { AesGcmCodec } from '../raft/storage/aes-gcm-codec.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
-import { HTTP, JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type HttpRequest, type HttpResponse, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { FORWARD_WRITE, JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { obtainCertificate, renewCertificate } from './joiner.js';
 import { managerHandlers, newRaftId } from './manager-rpc.js';
 import { mergeAsync } from './merge.js';
@@ -272,7 +272,7 @@ export class Daemon implements DaemonBackend {
       auth,
       credentials: () => sec.credentials.client(),
       managerAddrs: () => this.managerAddrs(),
-      apiSocket: () => this.opts.hosts.find((h) => h.startsWith('unix://'))?.slice('unix://'.length),
+      runWrite: (w) => runForwarded(w, this),
     }), this.clusterServices(auth));
   }
 
@@ -359,24 +359,18 @@ export class Daemon implements DaemonBackend {
     }
   }
 
-  leaderProxy(): ((req: IncomingMessage, res: ServerResponse, url: string) => Promise<void>) | undefined {
+  /** On a follower: cluster writes go to the leader as a typed RPC (api/forwarded.ts), which runs them. */
+  leaderForwarder(): ((w: ForwardedWrite) => Promise<ForwardedReply>) | undefined {
     const m = this.manager;
     if (!m?.raft || m.raft.isLeader) return undefined;
-    return async (req, res, url) => {
+    return async (w) => {
       const leader = m.leaderMember();
       if (!leader) throw noLeader();
-      let body = '';
-      for await (const c of req) body += c;
-      const headers: Record<string, string> = {};
-      if (req.headers['content-type']) headers['content-type'] = String(req.headers['content-type']);
-      let out: HttpResponse;
       try {
-        out = await clusterCall<HttpRequest, HttpResponse>(leader.addr, this.security!.credentials.client(), HTTP, { method: req.method ?? 'POST', url, headers, body });
+        return await clusterCall<ForwardedWrite, ForwardedReply>(leader.addr, this.security!.credentials.client(), FORWARD_WRITE, w);
       } catch (err) {
         throw noLeader(grpcMessage(err));
       }
-      res.writeHead(out.status, out.headers);
-      res.end(out.body);
     };
   }
 

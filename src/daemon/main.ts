@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import { createApiServer } from '../api/server.js';
@@ -6,7 +6,8 @@ import { systemClock } from '../clock.js';
 import { selectExecutor } from '../executor/select.js';
 import { logger } from '../log.js';
 import { Daemon } from './daemon.js';
-import { parseDaemonArgs } from './options.js';
+import { INSECURE_TCP_WARNING, parseDaemonArgs, type ApiTls } from './options.js';
+import type { ApiServerOptions } from '../api/server.js';
 
 const log = logger('daemon');
 
@@ -17,6 +18,13 @@ export async function runDaemon(argv: string[]): Promise<number> {
   if ('error' in parsed) { process.stderr.write(`${parsed.error}\nSee 'tswarm daemon --help'.\n`); return 125; }
   const opts = parsed;
   await mkdir(opts.dataRoot, { recursive: true });
+  let tls: ApiServerOptions['tls'];
+  try {
+    tls = opts.tls && await tlsOptions(opts.tls);
+  } catch (err) {
+    process.stderr.write(`could not load the API's TLS material: ${(err as Error).message}\n`);
+    return 1;
+  }
 
   const { executor, reason, engineHost } = await selectExecutor({
     kind: opts.executor, dockerHost: opts.dockerHost, stateDir: `${opts.dataRoot}/executor`,
@@ -29,7 +37,9 @@ export async function runDaemon(argv: string[]): Promise<number> {
 
   const servers: Server[] = [];
   for (const host of opts.hosts) {
-    const server = createApiServer(daemon, {});
+    const tcp = host.startsWith('tcp://');
+    if (tcp && !tls) for (const w of INSECURE_TCP_WARNING) log.warn({ host }, w);
+    const server = createApiServer(daemon, tcp ? { tls } : {});
     await listen(server, host);
     servers.push(server);
     process.stderr.write(`tswarm: API listening on ${host}\n`);
@@ -47,6 +57,14 @@ export async function runDaemon(argv: string[]): Promise<number> {
   await daemon.stop();
   await executor.close?.();
   return 0;
+}
+
+/** dockerd's TLS for the API: its certificate and key; with --tlsverify, clients need a certificate from the CA. */
+async function tlsOptions(t: ApiTls): Promise<NonNullable<ApiServerOptions['tls']>> {
+  const [cert, key] = await Promise.all([readFile(t.certFile), readFile(t.keyFile)]);
+  if (!t.verifyClientsWith) return { cert, key, minVersion: 'TLSv1.2' };
+  const ca = await readFile(t.verifyClientsWith);
+  return { cert, key, ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' };
 }
 
 async function listen(server: Server, host: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeIdentity } from '../manager/ca/identity.js';
 import type { IssueRequest } from '../manager/ca/node-ca.js';
@@ -12,8 +13,8 @@ import { ApiError } from '../types/errors.js';
 import type { Node } from '../types/objects.js';
 import { checkNode, optionalNode, requireCurrentManager, type ClusterAuthState } from '../manager/ca/cluster-auth.js';
 import {
-  ISSUE_CERT, JOIN, clusterCall, replayHttp,
-  type ClusterHandlers, type HttpRequest, type HttpResponse, type IssueAnswer, type JoinRequest, type JoinResponse,
+  ISSUE_CERT, JOIN, clusterCall,
+  type ClusterHandlers, type IssueAnswer, type JoinRequest, type JoinResponse,
 } from './cluster-server.js';
 
 /**
@@ -30,8 +31,8 @@ export interface ManagerRpcDeps {
   /** This node's client credentials, for calls a follower forwards to the leader. */
   credentials(): grpc.ChannelCredentials;
   managerAddrs(): string[];
-  /** This node's own API socket, where forwarded writes are replayed. */
-  apiSocket(): string | undefined;
+  /** Runs a cluster write a follower forwarded, through this node's API route table. */
+  runWrite(w: ForwardedWrite): Promise<ForwardedReply>;
 }
 
 export function newRaftId(): string {
@@ -132,10 +133,10 @@ export function managerHandlers(d: ManagerRpcDeps): ClusterHandlers {
       return { raftId, members: [...raft.members] };
     },
 
-    async http(r: HttpRequest): Promise<HttpResponse> {
-      const sock = d.apiSocket();
-      if (!sock) throw new Error('this manager has no unix API socket to replay forwarded requests on');
-      return replayHttp(sock, r);
+    /** Only the leader runs forwarded writes; a follower that was asked says so (the caller retries at the new leader). */
+    async forwardWrite(w: ForwardedWrite): Promise<ForwardedReply> {
+      if (!manager().raft!.isLeader) throw new ApiError(503, 'this manager is not the leader');
+      return d.runWrite(w);
     },
   };
 }

@@ -10,7 +10,24 @@ export interface DaemonOptions {
   dockerHost?: string;
   simNodes: number;
   logLevel?: string;
+  /** TLS for the API's TCP listeners, as dockerd's --tls/--tlsverify flags (undefined: none). */
+  tls?: ApiTls;
+  /** The operator said --tls=false or --tlsverify=false: TCP without TLS, knowingly. */
+  insecureTcp?: boolean;
 }
+
+export interface ApiTls {
+  certFile: string;
+  keyFile: string;
+  /** With --tlsverify: clients must present a certificate signed by this CA. */
+  verifyClientsWith?: string;
+}
+
+/** dockerd's words for a TCP listener without TLS. */
+export const INSECURE_TCP_WARNING = [
+  'Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network.',
+  'Binding to an IP address, even on localhost, can also give access to scripts run in a browser. Be safe out there!',
+];
 
 const USAGE = `Usage:  tswarm daemon [OPTIONS]
 
@@ -26,7 +43,24 @@ Options:
       --docker-host string      Engine the docker executor drives (default unix:///var/run/docker.sock)
       --sim-nodes int           Register N simulated nodes (sim executor) with this manager
       --log-level string        Log level (default info)
+      --tls                     Use TLS; implied by --tlsverify
+      --tlscacert string        Trust certs signed only by this CA (default ~/.docker/ca.pem)
+      --tlscert string          Path to TLS certificate file (default ~/.docker/cert.pem)
+      --tlskey string           Path to TLS key file (default ~/.docker/key.pem)
+      --tlsverify               Use TLS and verify the remote
 `;
+
+function certPath(name: string): string {
+  return join(process.env.DOCKER_CERT_PATH ?? join(process.env.HOME ?? '/root', '.docker'), name);
+}
+
+/** A boolean flag as Go's pflag reads it: bare means true; only the `--flag=value` form takes a value. */
+function boolValue(flag: string, v: string | undefined): boolean {
+  if (v === undefined) return true;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  throw new Error(`invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
 
 export function defaultSocket(): string {
   if (process.getuid?.() === 0) return 'unix:///run/tswarm/tswarm.sock';
@@ -42,6 +76,11 @@ function defaultDataRoot(): string {
 /** Parses `tswarm daemon` flags (docker's --flag value / --flag=value forms). */
 export function parseDaemonArgs(argv: string[]): DaemonOptions | { help: string } | { error: string } {
   const o: DaemonOptions = { dataRoot: defaultDataRoot(), hosts: [], listenAddr: '0.0.0.0:2377', simNodes: 0 };
+  let tls: boolean | undefined;
+  let tlsVerify: boolean | undefined;
+  let caFile = certPath('ca.pem');
+  let certFile = certPath('cert.pem');
+  let keyFile = certPath('key.pem');
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v: string | undefined;
@@ -64,6 +103,11 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | { help: string 
         case '--docker-host': o.dockerHost = val(); break;
         case '--log-level': o.logLevel = val(); break;
         case '--sim-nodes': o.simNodes = Number(val()); break;
+        case '--tls': tls = boolValue(a, v); break;
+        case '--tlsverify': tlsVerify = boolValue(a, v); break;
+        case '--tlscacert': caFile = val(); break;
+        case '--tlscert': certFile = val(); break;
+        case '--tlskey': keyFile = val(); break;
         case '--executor': {
           const e = val();
           if (e !== 'docker' && e !== 'process' && e !== 'sim') return { error: `invalid argument "${e}" for "--executor": must be docker, process or sim` };
@@ -78,5 +122,15 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | { help: string 
   }
   if (!Number.isInteger(o.simNodes) || o.simNodes < 0) return { error: 'invalid argument for "--sim-nodes"' };
   if (o.hosts.length === 0) o.hosts.push(defaultSocket());
+  // As dockerd: --tlsverify implies --tls; TLS covers the TCP listeners.
+  if (tlsVerify || tls) o.tls = { certFile, keyFile, ...(tlsVerify ? { verifyClientsWith: caFile } : {}) };
+  o.insecureTcp = !o.tls && (tls === false || tlsVerify === false);
+  if (!o.tls && !o.insecureTcp && o.hosts.some((h) => h.startsWith('tcp://'))) {
+    return {
+      error: `${INSECURE_TCP_WARNING.join(' ')}\n`
+        + 'tswarm refuses to listen on TCP without TLS: give --tlsverify --tlscacert=ca.pem --tlscert=cert.pem --tlskey=key.pem, '
+        + 'or say --tls=false (or --tlsverify=false) to listen without authentication anyway.',
+    };
+  }
   return o;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { dockerWithInput, eventually } from '../helpers/tswarmd.js';
 import { dk, formSwarm, nodeList, startNodes, type Daemon } from '../helpers/cluster.js';
-import { HTTP, JOIN, ISSUE_CERT } from '../../src/daemon/cluster-server.js';
+import { FORWARD_WRITE, JOIN, ISSUE_CERT } from '../../src/daemon/cluster-server.js';
 import { DISPATCHER_RPC } from '../../src/types/dispatcher.js';
 import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials } from '../../src/manager/ca/tls.js';
 import { certIdentity, createKeyAndCSR, createRootCA } from '../../src/manager/ca/certificates.js';
@@ -73,7 +73,7 @@ test('joining is refused without the right token and CA; the cluster port checks
     const mat = await materialOf(x);
     assert.equal(certIdentity(mat.certChainPem).role, 'worker');
     const creds = clientCredentials(new TlsMaterialProvider(mat));
-    for (const path of [JOIN, HTTP]) {
+    for (const path of [JOIN, FORWARD_WRITE]) {
       const res = await rpc(m1.listenAddr, creds, path, { addr: x.listenAddr, method: 'DELETE', url: '/v1.47/nodes/' + x.name, headers: {}, body: '' });
       assert.equal(res.code, grpc.status.PERMISSION_DENIED, path);
     }
@@ -83,7 +83,7 @@ test('joining is refused without the right token and CA; the cluster port checks
 
   await t.test('a caller with no certificate gets only the root CA and a token-checked certificate', async () => {
     const anon = anonymousClientCredentials([await rootOf(m1)]);
-    for (const path of [JOIN, HTTP, DISPATCHER_RPC.register, DISPATCHER_RPC.heartbeat]) {
+    for (const path of [JOIN, FORWARD_WRITE, DISPATCHER_RPC.register, DISPATCHER_RPC.heartbeat]) {
       const res = await rpc(m1.listenAddr, anon, path, { addr: '127.0.0.99:1', sessionId: 'x', description: {} });
       assert.equal(res.code, grpc.status.PERMISSION_DENIED, `${path}: ${res.details}`);
     }

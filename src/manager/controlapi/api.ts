@@ -32,9 +32,13 @@ export interface ControlAPI {
   updateNode(ref: string, version: number, spec: NodeSpec): Promise<void>;
   removeNode(ref: string, force: boolean): Promise<void>;
 
-  // cluster
+  // cluster (secrets — the root CA key, the unlock key — never leave through these)
   getCluster(): Cluster;
+  /** The autolock key, '' when autolock is off (`swarm unlock-key`). */
+  getUnlockKey(): string;
   updateCluster(version: number, spec: SwarmSpec, flags: {
     rotateWorkerToken?: boolean; rotateManagerToken?: boolean; rotateManagerUnlockKey?: boolean;
   }): Promise<void>;
+
+  // networks, secrets, configs: not yet (the routes refuse them with a clear error).
 }

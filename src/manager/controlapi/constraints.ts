@@ -1,17 +1,22 @@
 /** A placement constraint: `key == value` or `key != value`. */
 export interface Constraint { key: string; op: '==' | '!='; value: string }
 
-/** Parses constraints as swarmkit does; throws the message Docker prints. */
+const OPERATORS = ['==', '!='] as const;
+// swarmkit's patterns (case-insensitive): a key of two characters or more, a value of these characters.
+const KEY = /^[a-z_][a-z0-9\-_.]+$/i;
+const VALUE = /^[a-z0-9:\-_\s.*()?+[\]\\^$|/]+$/i;
+
+/** Parses a constraint as swarmkit's constraint.Parse; throws the message Docker relays. */
 export function parseConstraint(expr: string): Constraint {
-  const ops = ['==', '!='] as const;
-  const found = ops.filter((op) => expr.includes(op));
-  if (found.length !== 1 || expr.split(found[0]).length !== 2) {
-    throw new Error('constraint expected one operator from ==, !=');
+  for (const op of OPERATORS) {
+    const at = expr.indexOf(op);
+    if (at < 0) continue;
+    // Split at the first occurrence of the first operator found, as strings.SplitN(e, op, 2).
+    const key = expr.slice(0, at).trim();
+    const value = expr.slice(at + op.length).trim();
+    if (!KEY.test(key)) throw new Error(`key '${key}' is invalid`);
+    if (!VALUE.test(value)) throw new Error(`value '${value}' is invalid`);
+    return { key, op, value };
   }
-  const op = found[0];
-  const [k, v] = expr.split(op).map((s) => s.trim());
-  if (!/^[a-zA-Z0-9._-]+$/.test(k)) throw new Error(`key '${k}' is invalid`);
-  if (!/^[^=!\s][^=!]*$/.test(v) && v !== '') throw new Error(`value '${v}' is invalid`);
-  if (v === '') throw new Error(`value '' is invalid`);
-  return { key: k, op, value: v };
+  throw new Error(`constraint expected one operator from ${OPERATORS.join(', ')}`);
 }

@@ -1,9 +1,14 @@
 import { badRequest } from '../../types/errors.js';
 import type { Filters } from './api.js';
 
-/** Checks that only the given filter keys are used, as Docker's filters.Validate. */
+/** Checks that only the given filter keys are used, as Docker's filters.Validate (20.10's wording). */
 export function validateFilters(f: Filters, allowed: string[]) {
-  for (const k of Object.keys(f)) if (!allowed.includes(k)) throw badRequest(`invalid filter '${k}'`);
+  for (const k of Object.keys(f)) if (!allowed.includes(k)) throw badRequest(`Invalid filter '${k}'`);
+}
+
+/** A filter whose values must be one of `values` (Docker: "Invalid role filter: 'x'"; 400 here, 500 in Docker 20.10). */
+export function validateFilterValues(f: Filters, key: string, values: string[], word = key) {
+  for (const v of f[key] ?? []) if (!values.includes(v)) throw badRequest(`Invalid ${word} filter: '${v}'`);
 }
 
 /** True when the filter is absent or any of its values matches. */

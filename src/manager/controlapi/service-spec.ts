@@ -1,6 +1,9 @@
 import type { ServiceSpec, UpdateConfig } from '../../types/objects.js';
 import { parseConstraint } from './constraints.js';
 import { rpcError } from './rpc-errors.js';
+import { badRequest } from '../../types/errors.js';
+import { serviceSpec as serviceSpecSchema } from '../../types/schema.js';
+import { refuseUnsupported } from './unsupported.js';
 
 const SECOND_NS = 1e9;
 
@@ -31,18 +34,34 @@ export function withServiceDefaults(spec: ServiceSpec): ServiceSpec {
   return s;
 }
 
-const NAME_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+/** swarmkit's isValidDNSName: letters and digits, with `-` or `_` only between them (stacks name services `stack_service`). */
+const NAME_RE = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
 
-/** swarmkit's validateServiceSpec: the errors Docker relays, as it relays them. */
+/** swarmkit's validateAnnotations. */
+function validateName(name: string | undefined) {
+  if (!name) throw rpcError('InvalidArgument', 'meta: name must be provided');
+  if (!NAME_RE.test(name)) throw rpcError('InvalidArgument', 'name must be valid as a DNS name component');
+  // DNS labels are limited to 63 characters.
+  if (name.length > 63) throw rpcError('InvalidArgument', 'name must be 63 characters or fewer');
+}
+
+/**
+ * What Docker checks before swarmkit (its spec conversion, answered 400
+ * without "rpc error"), then swarmkit's validateServiceSpec, then the fields
+ * tswarm does not act on yet: the errors Docker relays, as it relays them.
+ */
 export function validateServiceSpec(s: ServiceSpec): void {
-  if (!s.Name) throw rpcError('InvalidArgument', 'meta: name must be provided');
-  if (!NAME_RE.test(s.Name)) {
-    throw rpcError('InvalidArgument', `name must be valid as a DNS name component`);
-  }
-  const cs = s.TaskTemplate?.ContainerSpec;
-  if (!cs?.Image) throw rpcError('InvalidArgument', 'ContainerSpec: image reference must be provided');
   const modes = Object.keys(s.Mode ?? {}).filter((k) => (s.Mode as Record<string, unknown>)[k] !== undefined);
-  if (modes.length > 1) throw rpcError('InvalidArgument', 'service mode must be one of replicated, global, replicated-job or global-job');
+  if (modes.length > 1) throw badRequest('must specify only one service mode');
+  const runtime = s.TaskTemplate?.Runtime ?? '';
+  if (runtime !== '' && runtime !== 'container') {
+    throw badRequest(`TaskTemplate.Runtime ${JSON.stringify(runtime)}: not supported by tswarm yet (only container)`);
+  }
+  if (!s.TaskTemplate?.ContainerSpec) throw badRequest('mismatched Runtime and *Spec fields');
+  refuseUnsupported(serviceSpecSchema, s);
+  validateName(s.Name);
+  const cs = s.TaskTemplate.ContainerSpec;
+  if (!cs.Image) throw rpcError('InvalidArgument', 'ContainerSpec: image reference must be provided');
   const replicas = s.Mode?.Replicated?.Replicas;
   if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) {
     throw rpcError('InvalidArgument', `invalid replicas value: ${replicas}`);
@@ -55,6 +74,7 @@ export function validateServiceSpec(s: ServiceSpec): void {
     if (m.Type === 'bind' && !m.Source) throw rpcError('InvalidArgument', `ContainerSpec: invalid bind mount source, source is required`);
     if (m.Type === 'bind' && !m.Source!.startsWith('/')) throw rpcError('InvalidArgument', `ContainerSpec: invalid bind mount source, must be an absolute path: ${m.Source}`);
   }
+  if (s.EndpointSpec?.Mode === 'dnsrr') throw badRequest('EndpointSpec.Mode dnsrr: not supported by tswarm yet (no service DNS without overlay networks)');
   const seen = new Set<string>();
   for (const p of s.EndpointSpec?.Ports ?? []) {
     if (!p.TargetPort || p.TargetPort < 1 || p.TargetPort > 65535) throw rpcError('InvalidArgument', 'EndpointSpec: port number out of range');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { eventually } from '../../helpers/tswarmd.js';
 import { dk, startNodes } from '../../helpers/cluster.js';
-import { HTTP, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
+import { FORWARD_WRITE, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
 import { certIdentity, createKeyAndCSR, createRootCA } from '../../../src/manager/ca/certificates.js';
 import { DISPATCHER_RPC } from '../../../src/types/dispatcher.js';
 import { assignments, chainOnlyCreds, credsOf, materialOf, raftStream, rootOf, stateOf, unaryCall } from './calls.js';
@@ -38,7 +38,7 @@ test('two swarms on one root do not talk: each refuses the other\'s certificates
     const got = {
       'Raft Stream': await raftStream(a.listenAddr, creds, [{ type: 'heartbeatResp', from: bState.raftId, to: aState.raftId, term: 0 }]),
       Join: await unaryCall(a.listenAddr, creds, JOIN, { addr: b.listenAddr }),
-      Http: await unaryCall(a.listenAddr, creds, HTTP, { method: 'GET', url: '/v1.41/info', headers: {}, body: '' }),
+      ForwardWrite: await unaryCall(a.listenAddr, creds, FORWARD_WRITE, { method: 'POST', path: '/swarm/update', query: 'version=1', headers: {}, body: '' }),
       GetRootCACertificate: await unaryCall(a.listenAddr, creds, ROOT_CA, {}),
       IssueNodeCertificate: await unaryCall(a.listenAddr, creds, ISSUE_CERT, { csrPem: createKeyAndCSR().csrPem, addr: b.listenAddr }),
       Register: await unaryCall(a.listenAddr, creds, DISPATCHER_RPC.register, { addr: '127.0.0.65', description: {} }),

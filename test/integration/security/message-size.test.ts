@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { dk, startNodes } from '../../helpers/cluster.js';
-import { HTTP, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
+import { FORWARD_WRITE, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
 import { anonymousClientCredentials } from '../../../src/manager/ca/tls.js';
 import { RAFT_STREAM } from '../../../src/raft/transport/peer-transport.js';
 import { channelOptions } from '../../../src/raft/transport/rpc.js';
@@ -50,7 +50,7 @@ test('a 64 MiB message to any cluster RPC is refused before it is read: the daem
   // Valid JSON, so a server that reads and parses it holds it twice over.
   const big = Buffer.from(`{"sessionId":"${'x'.repeat(64 * MiB)}"}`);
   const anonymous = anonymousClientCredentials([root]);
-  const paths = [RAFT_STREAM, JOIN, HTTP, ROOT_CA, ISSUE_CERT, ...Object.values(DISPATCHER_RPC)];
+  const paths = [RAFT_STREAM, JOIN, FORWARD_WRITE, ROOT_CA, ISSUE_CERT, ...Object.values(DISPATCHER_RPC)];
 
   const before = await peakRss(m.proc.pid!);
   const got: string[] = [];

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { eventually } from '../../helpers/tswarmd.js';
 import { dk, formSwarm, nodeList, startNodes } from '../../helpers/cluster.js';
-import { HTTP, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
+import { FORWARD_WRITE, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
 import { renewCertificate } from '../../../src/daemon/joiner.js';
 import { certIdentity, createKeyAndCSR } from '../../../src/manager/ca/certificates.js';
 import { TlsMaterialProvider, anonymousClientCredentials, type TlsMaterial } from '../../../src/manager/ca/tls.js';
@@ -49,7 +49,7 @@ test('the cluster port refuses every call a caller is not entitled to', { timeou
   const everyCall = async (creds: grpc.ChannelCredentials, session: string, from: string): Promise<Record<string, Outcome>> => ({
     'Raft Stream': await raftStream(addr, creds, [raftMsg(from)]),
     Join: await unaryCall(addr, creds, JOIN, { addr: '127.0.0.250:1' }),
-    Http: await unaryCall(addr, creds, HTTP, { method: 'GET', url: '/v1.41/info', headers: {}, body: '' }),
+    ForwardWrite: await unaryCall(addr, creds, FORWARD_WRITE, { method: 'POST', path: '/swarm/update', query: 'version=1', headers: {}, body: '' }),
     GetRootCACertificate: await unaryCall(addr, creds, ROOT_CA, {}),
     IssueNodeCertificate: await unaryCall(addr, creds, ISSUE_CERT, { csrPem: csr(), addr: '127.0.0.250:1' }),
     'IssueNodeCertificate forwardedFor': await unaryCall(addr, creds, ISSUE_CERT, forgedForward()),
@@ -66,7 +66,7 @@ test('the cluster port refuses every call a caller is not entitled to', { timeou
     }
   };
   const allDenied = (except: Record<string, grpc.status> = {}) => ({
-    'Raft Stream': PERMISSION_DENIED, Join: PERMISSION_DENIED, Http: PERMISSION_DENIED, GetRootCACertificate: PERMISSION_DENIED,
+    'Raft Stream': PERMISSION_DENIED, Join: PERMISSION_DENIED, ForwardWrite: PERMISSION_DENIED, GetRootCACertificate: PERMISSION_DENIED,
     IssueNodeCertificate: PERMISSION_DENIED, 'IssueNodeCertificate forwardedFor': PERMISSION_DENIED, Register: PERMISSION_DENIED,
     Heartbeat: PERMISSION_DENIED, UpdateTaskStatus: PERMISSION_DENIED, Assignments: PERMISSION_DENIED, ...except,
   });
@@ -127,7 +127,7 @@ test('the cluster port refuses every call a caller is not entitled to', { timeou
     await eventually(async () => (await nodeList(m1)).includes('au2 Ready'), 30_000, 'au2 out of Raft');
     const got = await everyCall(credsOf(m2Manager), s1, leader.raftId!);
     expect('demoted manager', got, allDenied({ GetRootCACertificate: OK, IssueNodeCertificate: OK, Register: OK }), /Permission denied/);
-    for (const m of ['Raft Stream', 'Join', 'Http', 'IssueNodeCertificate forwardedFor']) assert.match(got[m].details, /is not a manager of this swarm/, m);
+    for (const m of ['Raft Stream', 'Join', 'ForwardWrite', 'IssueNodeCertificate forwardedFor']) assert.match(got[m].details, /is not a manager of this swarm/, m);
     // Its renewal gives what the store says it is now.
     assert.equal(certIdentity((got.IssueNodeCertificate.res as { certChainPem: string }).certChainPem).role, 'worker');
   });

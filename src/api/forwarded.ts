@@ -1,0 +1,65 @@
+import { ApiError, isApiError } from '../types/errors.js';
+import type { DaemonBackend } from './backend.js';
+import { MAX_BODY_BYTES, bodyTooLarge, json, empty, type ApiRequest, type Reply } from './http.js';
+import { findRoute } from './routes.js';
+
+/**
+ * A cluster write a follower hands to the leader: the route it names and what
+ * that route reads, nothing else. The leader runs it in process through the
+ * same route table and refuses anything the table does not mark as a
+ * cluster write (no engine path, no /swarm/leave, no arbitrary URL).
+ */
+export interface ForwardedWrite {
+  method: string;
+  /** The route path, without its /vX.Y prefix. */
+  path: string;
+  /** The query string, without '?'. */
+  query: string;
+  /** Only the headers Docker's handlers read (FORWARDED_HEADERS), lower-case. */
+  headers: Record<string, string>;
+  /** The body, base64: bytes as the client sent them. */
+  body: string;
+}
+
+export interface ForwardedReply {
+  status: number;
+  /** JSON text, '' for an empty answer. */
+  body: string;
+}
+
+/** The headers a swarm write's handler reads: the body's type and the registry credentials. */
+export const FORWARDED_HEADERS = ['content-type', 'x-registry-auth'] as const;
+
+export async function toForwarded(req: ApiRequest): Promise<ForwardedWrite> {
+  const headers: Record<string, string> = {};
+  for (const h of FORWARDED_HEADERS) if (req.headers[h] !== undefined) headers[h] = req.headers[h]!;
+  return { method: req.method, path: req.path, query: req.query.toString(), headers, body: (await req.body()).toString('base64') };
+}
+
+export function replyOf(r: ForwardedReply): Reply {
+  return r.body === '' ? empty(r.status) : json(JSON.parse(r.body), r.status);
+}
+
+/** On the leader: runs a forwarded cluster write as if its client had called here. */
+export async function runForwarded(w: ForwardedWrite, backend: DaemonBackend): Promise<ForwardedReply> {
+  const found = typeof w.method === 'string' && typeof w.path === 'string' ? findRoute(w.method, w.path) : undefined;
+  if (!found || found.route.kind !== 'cluster-write') {
+    throw new ApiError(403, `permission denied: ${String(w.method)} ${String(w.path)} is not a cluster write`);
+  }
+  const body = Buffer.from(typeof w.body === 'string' ? w.body : '', 'base64');
+  const headers: Record<string, string> = {};
+  for (const h of FORWARDED_HEADERS) if (typeof w.headers?.[h] === 'string') headers[h] = w.headers[h];
+  const req: ApiRequest = {
+    method: w.method, path: w.path, params: found.params, query: new URLSearchParams(typeof w.query === 'string' ? w.query : ''),
+    headers,
+    body: async () => { if (body.length > MAX_BODY_BYTES) throw bodyTooLarge(body.length); return body; },
+  };
+  try {
+    const r = await found.route.run(req, backend);
+    if ('stream' in r) throw new ApiError(500, 'a cluster write cannot stream');
+    return 'empty' in r ? { status: r.status, body: '' } : { status: r.status, body: JSON.stringify(r.json) };
+  } catch (e) {
+    if (!isApiError(e)) throw e;
+    return { status: e.status, body: JSON.stringify({ message: e.message }) };
+  }
+}

@@ -1,0 +1,114 @@
+import { progressKey } from '../../store/tables.js';
+import { TASK_STATES } from '../../types/objects.js';
+import { newId } from '../../ids.js';
+import { isoNano } from '../../clock.js';
+import type { ReadTx } from '../../store/store.js';
+import { notFound } from '../../types/errors.js';
+import type { Service, ServiceSpec } from '../../types/objects.js';
+import type { Filters, ServiceUpdateOptions } from './api.js';
+import type { ControlDeps } from './deps.js';
+import { anyOf, labelsMatch, validateFilters, validateFilterValues } from './filters.js';
+import { lookup } from './lookup.js';
+import { outOfSequence, rpcError } from './rpc-errors.js';
+import { serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
+
+const serviceName = (s: Service) => s.Spec.Name;
+
+/** Services: create, inspect, list, update (and rollback), remove. */
+export class ServiceControl {
+  constructor(private d: ControlDeps) {}
+
+  async create(specIn: ServiceSpec): Promise<{ ID: string; Warnings?: string[] }> {
+    validateServiceSpec(specIn);
+    const spec = withServiceDefaults(specIn);
+    const id = newId();
+    await this.d.store.update((tx) => {
+      if (tx.services.getByName(spec.Name!)) {
+        throw rpcError('AlreadyExists', `name conflicts with an existing object: service ${spec.Name} already exists`);
+      }
+      checkPortConflicts(tx, spec, undefined);
+      tx.create('services', { ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: spec });
+    });
+    return { ID: id };
+  }
+
+  get(ref: string): Service {
+    return this.d.store.view((tx) => lookup(tx.services.all(), ref, 'service', serviceName));
+  }
+
+  list(filters: Filters, opts: { status?: boolean } = {}): Service[] {
+    validateFilters(filters, ['id', 'name', 'label', 'mode']);
+    validateFilterValues(filters, 'mode', ['replicated', 'global', 'replicated-job', 'global-job']);
+    return this.d.store.view((tx) => {
+      const out = tx.services.all().filter((s) =>
+        anyOf(filters, 'id', (v) => s.ID.startsWith(v))
+        && anyOf(filters, 'name', (v) => (s.Spec.Name ?? '').startsWith(v))
+        && anyOf(filters, 'mode', (v) => serviceMode(s.Spec) === v)
+        && labelsMatch(filters, 'label', s.Spec.Labels));
+      return opts.status ? out.map((s) => ({ ...s, ServiceStatus: serviceStatus(tx, s) })) : out;
+    });
+  }
+
+  async update(ref: string, version: number, specIn: ServiceSpec, opts: ServiceUpdateOptions = {}): Promise<{ Warnings?: string[] }> {
+    // As Docker: the service is looked up, then the spec validated, then its version compared.
+    const cur = this.get(ref);
+    if (opts.rollback !== 'previous') validateServiceSpec(specIn);
+    if (cur.Version.Index !== version) throw outOfSequence();
+    let spec: ServiceSpec;
+    let previous: ServiceSpec | undefined = cur.Spec;
+    let updateStatus = cur.UpdateStatus;
+    if (opts.rollback === 'previous') {
+      if (!cur.PreviousSpec) throw rpcError('FailedPrecondition', `service ${cur.ID} does not have a previous spec`);
+      spec = structuredClone(cur.PreviousSpec);
+      previous = undefined;
+      updateStatus = { State: 'rollback_started', StartedAt: isoNano(this.d.clock.now()), Message: 'manually requested rollback' };
+    } else {
+      spec = withServiceDefaults(specIn);
+      if (spec.Name !== cur.Spec.Name) throw rpcError('Unimplemented', 'renaming services is not supported');
+      if (serviceMode(spec) !== serviceMode(cur.Spec)) throw rpcError('Unimplemented', 'service mode change is not allowed');
+    }
+    await this.d.store.update((tx) => {
+      const now = tx.services.get(cur.ID);
+      if (!now) throw notFound(`service ${ref} not found`);
+      if (now.Version.Index !== version) throw outOfSequence();
+      checkPortConflicts(tx, spec, cur.ID);
+      tx.update('services', {
+        ...structuredClone(now), Spec: spec, PreviousSpec: previous,
+        ...(updateStatus ? { UpdateStatus: updateStatus } : {}),
+      });
+    });
+    return {};
+  }
+
+  async remove(ref: string): Promise<void> {
+    const s = this.get(ref);
+    await this.d.store.update((tx) => tx.remove('services', s.ID));
+  }
+}
+
+function checkPortConflicts(tx: ReadTx, spec: ServiceSpec, selfId: string | undefined) {
+  for (const p of spec.EndpointSpec?.Ports ?? []) {
+    if (!p.PublishedPort || p.PublishMode === 'host') continue;
+    for (const other of tx.services.all()) {
+      if (other.ID === selfId) continue;
+      const clash = (other.Endpoint?.Ports ?? other.Spec.EndpointSpec?.Ports ?? []).find((q) =>
+        q.PublishedPort === p.PublishedPort && (q.Protocol ?? 'tcp') === (p.Protocol ?? 'tcp') && (q.PublishMode ?? 'ingress') === 'ingress');
+      if (clash) {
+        throw rpcError('InvalidArgument', `port '${p.PublishedPort}' is already in use by service '${other.Spec.Name}' (${other.ID}) as an ingress port`);
+      }
+    }
+  }
+}
+
+/** RunningTasks / DesiredTasks / CompletedTasks as `service ls` shows them. */
+function serviceStatus(tx: ReadTx, s: Service) {
+  // From the store's counts: a service may have 100,000 tasks, and `service ls` is polled.
+  const n = (state: string, desired: string) => tx.tasks.count('progress', progressKey(s.ID, state, desired));
+  const running = n('running', 'running');
+  let completed = 0;
+  let desiredRunning = 0;
+  for (const d of TASK_STATES) completed += n('complete', d);
+  for (const st of TASK_STATES) desiredRunning += n(st, 'running');
+  const desired = s.Spec.Mode?.Replicated ? s.Spec.Mode.Replicated.Replicas ?? 1 : desiredRunning;
+  return { RunningTasks: running, DesiredTasks: desired, CompletedTasks: completed };
+}
