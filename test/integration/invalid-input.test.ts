@@ -193,7 +193,10 @@ test('fields tswarm does not act on yet are refused where Docker accepts them, a
   const d = await startTswarmd({ executor: 'sim' });
   t.after(() => d.stop('SIGKILL'));
   assert.equal((await docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
-  const before = await storeDump(d.socket);
+  // The node registers (Ready) just after init: compare from then on.
+  await eventually(async () => (await docker(d.host, 'node', 'ls', '--format', '{{.Status}}')).stdout.trim() === 'Ready', 10_000, 'node ready');
+  let before = await storeDump(d.socket);
+  await eventually(async () => { const a = await storeDump(d.socket); const same = a === before; before = a; return same; }, 10_000, 'store settled');
   const zero = { Mode: { Replicated: { Replicas: 0 } } };
   const refused: [string, object, RegExp][] = [
     ['a replicated job', { Mode: { ReplicatedJob: { MaxConcurrent: 1 } } }, /job services \(replicated-job, global-job\): not supported by tswarm yet \(Mode\.ReplicatedJob\)/],
