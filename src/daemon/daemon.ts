@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
-import { createKeyAndCSR, createRootCA, renewalDelayMs, signCSR } from '../manager/ca/certificates.js';
+import { createKeyAndCSR, createRootCA, renewalDelayMs, signCSR } from '../pki/certificates.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
 import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';

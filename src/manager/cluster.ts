@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Cluster, SwarmSpec } from '../types/objects.js';
-import { newJoinToken } from './ca/tokens.js';
+import { newJoinToken } from '../pki/join-token.js';
 import { rootDigest, type CAKeyPair } from './ca/root-ca.js';
 import { tlsInfo } from './ca/node-ca.js';
 import { formatUnlockKey, generateUnlockKey } from './keys/unlock-key.js';

@@ -7,10 +7,10 @@ import { ApiError } from '../../types/errors.js';
 import type { Cluster, ClusterRootCA, Node, NodeDescription } from '../../types/objects.js';
 import { newManagerNode, newWorkerNode, withoutManagerStatus } from '../nodes.js';
 import { withSpecDefaults } from '../cluster.js';
-import { parseCert } from './asn1.js';
-import type { NodeIdentity, NodeRole } from './identity.js';
+import { parseCert } from '../../pki/asn1.js';
+import type { NodeIdentity, NodeRole } from '../../pki/identity.js';
 import { signCSR } from './issue.js';
-import type { RenewalProof } from './renewal-proof.js';
+import type { RenewalProof } from '../../pki/renewal-proof.js';
 import { checkKeyPair, createRootCA, crossSign, type CAKeyPair } from './root-ca.js';
 
 export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';

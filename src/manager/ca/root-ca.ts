@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { BasicConstraints, KeyUsage, KeyUsageFlags, id_ce_basicConstraints, id_ce_keyUsage } from '@peculiar/asn1-x509';
-import { OID, akiExtension, buildName, extension, keyIdOf, parseCert, parseSpki, signCertificate, skiExtension, subjectKeyId } from './asn1.js';
-import { pemBlock } from './pem.js';
-import { joinTokenDigest, parseJoinToken } from './tokens.js';
+import { OID, akiExtension, buildName, extension, keyIdOf, parseCert, parseSpki, signCertificate, skiExtension, subjectKeyId } from '../../pki/asn1.js';
+import { pemBlock } from '../../pki/pem.js';
+import { joinTokenDigest, parseJoinToken } from '../../pki/join-token.js';
 
 /** A CA certificate with the private key that signs under it. */
 export interface CAKeyPair {

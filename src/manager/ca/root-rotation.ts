@@ -4,7 +4,7 @@ import type { Cluster } from '../../types/objects.js';
 import { Reconciler } from '../reconciler.js';
 import { tlsInfo } from './node-ca.js';
 import { rootDigest } from './root-ca.js';
-import { newJoinToken } from './tokens.js';
+import { newJoinToken } from '../../pki/join-token.js';
 
 const log = logger('root-rotation');
 

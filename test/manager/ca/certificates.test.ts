@@ -6,9 +6,9 @@ import { CertificationRequest } from '@peculiar/asn1-csr';
 import {
   CLOCK_SKEW_MS, certIdentity, createKeyAndCSR, createRootCA, crossSign, pemBlock, renewalDelayMs, rootDigest, signCSR,
   toPem, tokenMatchesRoot, verifyChain,
-} from '../../../src/manager/ca/certificates.js';
-import { OID, buildName, parseCert, signCertificate } from '../../../src/manager/ca/asn1.js';
-import { newJoinToken } from '../../../src/manager/ca/tokens.js';
+} from '../../../src/pki/certificates.js';
+import { OID, buildName, parseCert, signCertificate } from '../../../src/pki/asn1.js';
+import { newJoinToken } from '../../../src/pki/join-token.js';
 import { DAY, openssl } from './fixtures.js';
 
 const now = new Date('2025-03-01T12:00:00Z');

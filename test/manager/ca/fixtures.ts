@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeyAndCSR, signCSR, type CAKeyPair, type NodeRole } from '../../../src/manager/ca/certificates.js';
-import type { TlsMaterial } from '../../../src/manager/ca/tls.js';
+import { createKeyAndCSR, signCSR, type CAKeyPair, type NodeRole } from '../../../src/pki/certificates.js';
+import type { TlsMaterial } from '../../../src/pki/tls.js';
 
 export const DAY = 86_400_000;
 

@@ -1,4 +1,4 @@
-import { CLOCK_SKEW_MS } from './root-ca.js';
+import { CLOCK_SKEW_MS } from '../manager/ca/root-ca.js';
 
 /**
  * How long to wait before renewing a certificate: a random point between 50 %

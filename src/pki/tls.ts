@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
-import type { ClusterCredentials } from '../../raft/transport/rpc.js';
+import type { ClusterCredentials } from '../raft/transport/rpc.js';
 import { ROLE_OU, certIdentity, type NodeIdentity } from './identity.js';
 import { TlsMaterialProvider } from './tls-provider.js';
 

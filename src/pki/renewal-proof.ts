@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey, sign, verify } from 'node:crypto';
 import { certIdentity, type CertIdentity } from './identity.js';
 import { pemBlocks } from './pem.js';
-import { verifyChain } from './verify.js';
+import { verifyChain } from '../manager/ca/verify.js';
 
 /**
  * A renewal's proof that the node holds the key of its current certificate:
