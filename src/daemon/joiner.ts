@@ -1,7 +1,5 @@
-import { createKeyAndCSR, rootDigest, tokenMatchesRoot } from '../pki/certificates.js';
-import type { IssueRequest } from '../manager/ca/node-ca.js';
-import { proveRenewal } from '../pki/renewal-proof.js';
-import { parseJoinToken } from '../pki/join-token.js';
+import { createKeyAndCSR, parseJoinToken, proveRenewal, rootDigest, tokenMatchesRoot } from '../pki/certificates.js';
+import type { IssueRequest } from '../pki/issue-messages.js';
 import { anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials, type TlsMaterialProvider, type TlsMaterial } from '../pki/tls.js';
 import { ApiError } from '../types/errors.js';
 import type { NodeDescription } from '../types/objects.js';

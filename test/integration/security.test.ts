@@ -9,7 +9,8 @@ import { dk, formSwarm, nodeList, startNodes, type Daemon } from '../helpers/clu
 import { HTTP, JOIN, ISSUE_CERT } from '../../src/daemon/cluster-server.js';
 import { DISPATCHER_RPC } from '../../src/types/dispatcher.js';
 import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials } from '../../src/pki/tls.js';
-import { certIdentity, createKeyAndCSR, createRootCA } from '../../src/pki/certificates.js';
+import { certIdentity, createKeyAndCSR } from '../../src/pki/certificates.js';
+import { createRootCA } from '../../src/manager/ca/root-ca.js';
 import { call, channelOptions } from '../../src/raft/transport/rpc.js';
 
 const certDir = (d: Daemon) => join(d.dataRoot, 'swarm', 'certificates');

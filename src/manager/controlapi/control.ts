@@ -4,7 +4,7 @@ import type { MemoryStore, ReadTx } from '../../store/store.js';
 import { badRequest, notFound, unavailable } from '../../types/errors.js';
 import { TASK_STATES, type Cluster, type Node, type NodeSpec, type Service, type ServiceSpec, type SwarmSpec, type Task } from '../../types/objects.js';
 import { progressKey } from '../../store/tables.js';
-import { newJoinToken } from '../../pki/join-token.js';
+import { newJoinToken } from '../ca/join-tokens.js';
 import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
 import { startRootRotation, validateSigningCA } from '../ca/node-ca.js';
 import type { CAKeyPair } from '../ca/root-ca.js';

@@ -6,8 +6,9 @@ import {
   authorizeCalls, checkRaftSender, checkSessionOwner, optionalNode, requireCurrentManager, requireNode, requireRaftPeer,
   type ClusterAuthState, type ManagerView, type MethodRules,
 } from '../../../src/manager/ca/cluster-auth.js';
-import { createKeyAndCSR, createRootCA, type NodeRole } from '../../../src/pki/certificates.js';
-import { proveRenewal, verifyRenewal } from '../../../src/pki/renewal-proof.js';
+import { createKeyAndCSR, proveRenewal, type NodeRole } from '../../../src/pki/certificates.js';
+import { createRootCA } from '../../../src/manager/ca/root-ca.js';
+import { verifyRenewal } from '../../../src/manager/ca/renewal-proof-check.js';
 import { isRemovedNode, withRemovedNode } from '../../../src/manager/ca/removed-nodes.js';
 import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials, serverCredentials, tlsChannelOptions } from '../../../src/pki/tls.js';
 import { call, channelOptions, serverOptions, unary } from '../../../src/raft/transport/rpc.js';
