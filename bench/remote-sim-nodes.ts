@@ -6,7 +6,7 @@ import { RemoteDispatcher } from '../src/agent/remote-dispatcher.js';
 import { systemClock } from '../src/clock.js';
 import { obtainCertificate } from '../src/daemon/joiner.js';
 import { SimExecutor } from '../src/executor/sim/sim.js';
-import { TlsMaterialProvider, clientCredentials } from '../src/manager/ca/tls.js';
+import { TlsMaterialProvider, clientCredentials } from '../src/pki/tls.js';
 
 const [manager, token, countArg] = process.argv.slice(2);
 const count = Number(countArg);

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
 import { logger } from '../log.js';
-import type { NodeIdentity } from '../manager/ca/identity.js';
-import type { IssueRequest, IssueResponse } from '../manager/ca/node-ca.js';
+import type { NodeIdentity } from '../pki/identity.js';
+import type { IssueRequest, IssueResponse } from '../pki/issue-messages.js';
 import { RAFT_STREAM } from '../raft/transport/peer-transport.js';
 import { MAX_RAFT_MESSAGE_BYTES, call, channelOptions, clientStream, grpcStatus, serverOptions, unary, unaryHandler } from '../raft/transport/rpc.js';
 import type { Message } from '../raft/types.js';

@@ -1,8 +1,6 @@
-import { createKeyAndCSR, rootDigest, tokenMatchesRoot } from '../manager/ca/certificates.js';
-import type { IssueRequest } from '../manager/ca/node-ca.js';
-import { proveRenewal } from '../manager/ca/renewal-proof.js';
-import { parseJoinToken } from '../manager/ca/tokens.js';
-import { anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials, type TlsMaterialProvider, type TlsMaterial } from '../manager/ca/tls.js';
+import { createKeyAndCSR, parseJoinToken, proveRenewal, rootDigest, tokenMatchesRoot } from '../pki/certificates.js';
+import type { IssueRequest } from '../pki/issue-messages.js';
+import { anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials, type TlsMaterialProvider, type TlsMaterial } from '../pki/tls.js';
 import { ApiError } from '../types/errors.js';
 import type { NodeDescription } from '../types/objects.js';
 import { ISSUE_CERT, ROOT_CA, callAnyManager, clusterCall, grpcMessage, type IssueAnswer } from './cluster-server.js';

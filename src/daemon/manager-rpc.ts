@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
 import type * as grpc from '@grpc/grpc-js';
-import type { NodeIdentity } from '../manager/ca/identity.js';
-import type { IssueRequest } from '../manager/ca/node-ca.js';
-import { verifyRenewal } from '../manager/ca/renewal-proof.js';
+import type { NodeIdentity } from '../pki/identity.js';
+import type { IssueRequest } from '../pki/issue-messages.js';
+import { verifyRenewal } from '../manager/ca/renewal-proof-check.js';
 import { NO_LEADER } from '../manager/controlapi/rpc-errors.js';
 import type { Manager } from '../manager/manager.js';
 import { memberOf } from '../manager/role-manager.js';

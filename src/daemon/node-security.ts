@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { certIdentity, splitPemChain, type CertIdentity } from '../manager/ca/certificates.js';
-import { TlsMaterialProvider, clusterCredentials, type TlsMaterial } from '../manager/ca/tls.js';
+import { certIdentity, splitPemChain, type CertIdentity } from '../pki/certificates.js';
+import { TlsMaterialProvider, clusterCredentials, type TlsMaterial } from '../pki/tls.js';
 import type { KeyStore } from '../manager/keys/key-store.js';
 import { writeFileAtomic } from '../manager/keys/atomic-file.js';
 import type { ClusterCredentials } from '../raft/transport/rpc.js';

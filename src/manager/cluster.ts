@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Cluster, SwarmSpec } from '../types/objects.js';
-import { newJoinToken } from './ca/tokens.js';
-import { rootDigest, type CAKeyPair } from './ca/root-ca.js';
-import { tlsInfo } from './ca/node-ca.js';
+import { rootDigest } from '../pki/join-token.js';
+import { newJoinToken } from './ca/join-tokens.js';
+import type { CAKeyPair } from './ca/root-ca.js';
+import { tlsInfo } from './ca/tls-info.js';
 import { formatUnlockKey, generateUnlockKey } from './keys/unlock-key.js';
 
 const SECOND_NS = 1e9;

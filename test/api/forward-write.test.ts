@@ -7,7 +7,7 @@ import { dk, findLeader, formSwarm, startNodes, type Daemon } from '../helpers/c
 import { eventually } from '../helpers/tswarmd.js';
 import { raw } from '../integration/invalid-input-engine.js';
 import { FORWARD_WRITE } from '../../src/daemon/cluster-server.js';
-import { TlsMaterialProvider, clientCredentials } from '../../src/manager/ca/tls.js';
+import { TlsMaterialProvider, clientCredentials } from '../../src/pki/tls.js';
 import { call, channelOptions } from '../../src/raft/transport/rpc.js';
 
 /** A manager's own TLS material, as it keeps it (autolock off). */

@@ -8,8 +8,9 @@ import { dockerWithInput, eventually } from '../helpers/tswarmd.js';
 import { dk, formSwarm, nodeList, startNodes, type Daemon } from '../helpers/cluster.js';
 import { FORWARD_WRITE, JOIN, ISSUE_CERT } from '../../src/daemon/cluster-server.js';
 import { DISPATCHER_RPC } from '../../src/types/dispatcher.js';
-import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials } from '../../src/manager/ca/tls.js';
-import { certIdentity, createKeyAndCSR, createRootCA } from '../../src/manager/ca/certificates.js';
+import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials } from '../../src/pki/tls.js';
+import { certIdentity, createKeyAndCSR } from '../../src/pki/certificates.js';
+import { createRootCA } from '../../src/manager/ca/root-ca.js';
 import { call, channelOptions } from '../../src/raft/transport/rpc.js';
 
 const certDir = (d: Daemon) => join(d.dataRoot, 'swarm', 'certificates');

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { ROLE_OU, type NodeIdentity } from './identity.js';
-import { peerIdentity } from './tls.js';
+import { ROLE_OU, type NodeIdentity } from '../../pki/identity.js';
+import { peerIdentity } from '../../pki/peer-identity.js';
 import { grpcStatus, limitRequestBytes } from '../../raft/transport/rpc.js';
 import { ApiError } from '../../types/errors.js';
 

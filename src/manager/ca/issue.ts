@@ -3,10 +3,12 @@ import {
   BasicConstraints, ExtendedKeyUsage, GeneralName, KeyUsage, KeyUsageFlags, SubjectAlternativeName,
   id_ce_basicConstraints, id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName, id_kp_clientAuth, id_kp_serverAuth,
 } from '@peculiar/asn1-x509';
-import { OID, akiExtension, buildName, extension, keyIdOf, parseCert, signCertificate, skiExtension, subjectKeyId } from './asn1.js';
-import { verifiedCsrKey } from './csr.js';
-import { ROLE_OU, type NodeRole } from './identity.js';
-import { CLOCK_SKEW_MS, ROOT_CN, checkKeyPair, type CAKeyPair } from './root-ca.js';
+import { OID, parseCert } from '../../pki/asn1.js';
+import { ROLE_OU, type NodeRole } from '../../pki/identity.js';
+import { CLOCK_SKEW_MS } from '../../pki/renewal-timing.js';
+import { verifiedCsrKey } from './csr-check.js';
+import { ROOT_CN, checkKeyPair, type CAKeyPair } from './root-ca.js';
+import { akiExtension, buildName, extension, keyIdOf, signCertificate, skiExtension, subjectKeyId } from './x509-builder.js';
 
 export interface IssueOptions {
   nodeId: string;

@@ -1,63 +1,19 @@
 import { timingSafeEqual, X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
 import type { Clock } from '../../clock.js';
 import { newId } from '../../ids.js';
 import type { MemoryStore } from '../../store/store.js';
 import { ApiError } from '../../types/errors.js';
-import type { Cluster, ClusterRootCA, Node, NodeDescription } from '../../types/objects.js';
+import type { Cluster, ClusterRootCA, Node } from '../../types/objects.js';
 import { newManagerNode, newWorkerNode, withoutManagerStatus } from '../nodes.js';
 import { withSpecDefaults } from '../cluster.js';
-import { parseCert } from './asn1.js';
-import type { NodeIdentity, NodeRole } from './identity.js';
+import type { NodeIdentity, NodeRole } from '../../pki/identity.js';
+import type { IssueRequest, IssueResponse } from '../../pki/issue-messages.js';
 import { signCSR } from './issue.js';
-import type { RenewalProof } from './renewal-proof.js';
 import { checkKeyPair, createRootCA, crossSign, type CAKeyPair } from './root-ca.js';
+import { nodeTlsInfo, tlsInfo } from './tls-info.js';
 
 export const INVALID_JOIN_TOKEN = 'rpc error: code = InvalidArgument desc = A valid join token is necessary to join this cluster';
 export const NODE_REMOVED = 'rpc error: code = PermissionDenied desc = node was removed from the swarm';
-
-export interface IssueRequest {
-  /** A join token, for a node without a certificate. */
-  token?: string;
-  csrPem: string;
-  /** The node's cluster address ("ip:port"). */
-  addr: string;
-  description?: NodeDescription;
-  /** A renewal: the node's proof that it holds its current certificate's key (needed when a follower forwards it). */
-  renewal?: RenewalProof;
-}
-
-export interface IssueResponse {
-  nodeId: string;
-  role: NodeRole;
-  certChainPem: string;
-  rootsPem: string[];
-}
-
-export interface TLSInfo { TrustRoot: string; CertIssuerSubject: string; CertIssuerPublicKey: string }
-
-const tlsInfoCache = new Map<string, TLSInfo>();
-
-/** Docker's TLSInfo of a root: the PEM, its subject and public key in base64 DER. */
-export function tlsInfo(certPem: string): TLSInfo {
-  let info = tlsInfoCache.get(certPem);
-  if (!info) {
-    const x = new X509Certificate(certPem);
-    info = {
-      TrustRoot: certPem,
-      CertIssuerSubject: Buffer.from(AsnConvert.serialize(parseCert(certPem).tbsCertificate.subject)).toString('base64'),
-      CertIssuerPublicKey: x.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-    };
-    tlsInfoCache.set(certPem, info);
-  }
-  return info;
-}
-
-/** What a node holding a certificate from `issuerPem` and trusting `rootsPem` reports. */
-export function nodeTlsInfo(issuerPem: string, rootsPem: string[]): TLSInfo {
-  const i = tlsInfo(issuerPem);
-  return { TrustRoot: rootsPem.join(''), CertIssuerSubject: i.CertIssuerSubject, CertIssuerPublicKey: i.CertIssuerPublicKey };
-}
 
 /**
  * Whether a node should renew now: its certificate is not from the issuing

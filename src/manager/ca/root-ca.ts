@@ -1,8 +1,8 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { BasicConstraints, KeyUsage, KeyUsageFlags, id_ce_basicConstraints, id_ce_keyUsage } from '@peculiar/asn1-x509';
-import { OID, akiExtension, buildName, extension, keyIdOf, parseCert, parseSpki, signCertificate, skiExtension, subjectKeyId } from './asn1.js';
-import { pemBlock } from './pem.js';
-import { joinTokenDigest, parseJoinToken } from './tokens.js';
+import { OID, parseCert, parseSpki } from '../../pki/asn1.js';
+import { CLOCK_SKEW_MS } from '../../pki/renewal-timing.js';
+import { akiExtension, buildName, extension, keyIdOf, signCertificate, skiExtension, subjectKeyId } from './x509-builder.js';
 
 /** A CA certificate with the private key that signs under it. */
 export interface CAKeyPair {
@@ -11,8 +11,6 @@ export interface CAKeyPair {
 }
 
 export const ROOT_CN = 'swarm-ca';
-/** Backdating absorbs clock skew between the CA and the nodes checking its certificates. */
-export const CLOCK_SKEW_MS = 60_000;
 
 const caExtensions = () => [
   // No path length: a cross-signed intermediate must fit under the old root during rotation.
@@ -34,17 +32,6 @@ export function createRootCA(now: Date, opts: { years?: number } = {}): CAKeyPai
     extensions: [...caExtensions(), skiExtension(keyIdOf(spki))],
   }, keyPem);
   return { certPem, keyPem };
-}
-
-/** sha256 of the (first) certificate's DER, hex: what join tokens embed. */
-export function rootDigest(certPem: string): string {
-  return createHash('sha256').update(pemBlock(certPem)).digest('hex');
-}
-
-/** Whether `token` was made for the root CA `certPem` (the joiner's check of an untrusted download). */
-export function tokenMatchesRoot(token: string, certPem: string): boolean {
-  const parsed = parseJoinToken(token);
-  return parsed !== undefined && parsed.digest === joinTokenDigest(rootDigest(certPem));
 }
 
 /**

@@ -2,9 +2,9 @@ import { logger } from '../../log.js';
 import type { MemoryStore } from '../../store/store.js';
 import type { Cluster } from '../../types/objects.js';
 import { Reconciler } from '../reconciler.js';
-import { tlsInfo } from './node-ca.js';
-import { rootDigest } from './root-ca.js';
-import { newJoinToken } from './tokens.js';
+import { tlsInfo } from './tls-info.js';
+import { rootDigest } from '../../pki/join-token.js';
+import { newJoinToken } from './join-tokens.js';
 
 const log = logger('root-rotation');
 

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { parseCert } from './asn1.js';
-import { pemBlocks } from './pem.js';
+import { parseCert } from '../../pki/asn1.js';
+import { pemBlocks } from '../../pki/pem.js';
 
 const MAX_DEPTH = 8;
 

@@ -1,7 +1,7 @@
 import type { Cluster, SwarmSpec } from '../../types/objects.js';
 import { swarmSpec } from '../../types/schema.js';
 import { unavailable } from '../../types/errors.js';
-import { newJoinToken } from '../ca/tokens.js';
+import { newJoinToken } from '../ca/join-tokens.js';
 import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
 import { startRootRotation, validateSigningCA } from '../ca/node-ca.js';
 import type { CAKeyPair } from '../ca/root-ca.js';

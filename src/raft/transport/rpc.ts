@@ -42,7 +42,7 @@ export const channelOptions: grpc.ChannelOptions = {
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 1_000,
-  // Managers are dialled by IP; their certificates carry this name (the TLS check is of the role, see manager/ca/tls.ts).
+  // Managers are dialled by IP; their certificates carry this name (the credentials check the role, not the host name).
   'grpc.ssl_target_name_override': 'swarm-manager',
 };
 
@@ -70,7 +70,7 @@ export function limitRequestBytes(call: grpc.ServerInterceptingCallInterface, ma
   base.maxReceiveMessageSize = maxBytes;
 }
 
-/** Where TLS plugs in: manager/ca/tls.ts gives the mutual-TLS pair the daemon uses. */
+/** Where TLS plugs in: the daemon passes the node's mutual-TLS pair (built outside raft). */
 export interface ClusterCredentials {
   server(): grpc.ServerCredentials;
   client(): grpc.ChannelCredentials;

@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import { eventually } from '../../helpers/tswarmd.js';
 import { dk, startNodes } from '../../helpers/cluster.js';
 import { FORWARD_WRITE, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
-import { certIdentity, createKeyAndCSR, createRootCA } from '../../../src/manager/ca/certificates.js';
+import { certIdentity, createKeyAndCSR } from '../../../src/pki/certificates.js';
+import { createRootCA } from '../../../src/manager/ca/root-ca.js';
 import { DISPATCHER_RPC } from '../../../src/types/dispatcher.js';
 import { assignments, chainOnlyCreds, credsOf, materialOf, raftStream, rootOf, stateOf, unaryCall } from './calls.js';
 

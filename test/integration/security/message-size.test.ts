@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { dk, startNodes } from '../../helpers/cluster.js';
 import { FORWARD_WRITE, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
-import { anonymousClientCredentials } from '../../../src/manager/ca/tls.js';
+import { anonymousClientCredentials } from '../../../src/pki/tls.js';
 import { RAFT_STREAM } from '../../../src/raft/transport/peer-transport.js';
 import { channelOptions } from '../../../src/raft/transport/rpc.js';
 import { DISPATCHER_RPC } from '../../../src/types/dispatcher.js';

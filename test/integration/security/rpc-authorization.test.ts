@@ -6,8 +6,8 @@ import { eventually } from '../../helpers/tswarmd.js';
 import { dk, formSwarm, nodeList, startNodes } from '../../helpers/cluster.js';
 import { FORWARD_WRITE, ISSUE_CERT, JOIN, ROOT_CA } from '../../../src/daemon/cluster-server.js';
 import { renewCertificate } from '../../../src/daemon/joiner.js';
-import { certIdentity, createKeyAndCSR } from '../../../src/manager/ca/certificates.js';
-import { TlsMaterialProvider, anonymousClientCredentials, type TlsMaterial } from '../../../src/manager/ca/tls.js';
+import { certIdentity, createKeyAndCSR } from '../../../src/pki/certificates.js';
+import { TlsMaterialProvider, anonymousClientCredentials, type TlsMaterial } from '../../../src/pki/tls.js';
 import { DISPATCHER_RPC } from '../../../src/types/dispatcher.js';
 import { assignments, credsOf, materialOf, raftStream, rootOf, stateOf, tokenNode, unaryCall, type Outcome } from './calls.js';
 

@@ -4,11 +4,14 @@ import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import {
-  CLOCK_SKEW_MS, certIdentity, createKeyAndCSR, createRootCA, crossSign, pemBlock, renewalDelayMs, rootDigest, signCSR,
-  toPem, tokenMatchesRoot, verifyChain,
-} from '../../../src/manager/ca/certificates.js';
-import { OID, buildName, parseCert, signCertificate } from '../../../src/manager/ca/asn1.js';
-import { newJoinToken } from '../../../src/manager/ca/tokens.js';
+  CLOCK_SKEW_MS, certIdentity, createKeyAndCSR, pemBlock, renewalDelayMs, rootDigest, toPem, tokenMatchesRoot,
+} from '../../../src/pki/certificates.js';
+import { OID, parseCert } from '../../../src/pki/asn1.js';
+import { createRootCA, crossSign } from '../../../src/manager/ca/root-ca.js';
+import { signCSR } from '../../../src/manager/ca/issue.js';
+import { verifyChain } from '../../../src/manager/ca/verify.js';
+import { buildName, signCertificate } from '../../../src/manager/ca/x509-builder.js';
+import { newJoinToken } from '../../../src/manager/ca/join-tokens.js';
 import { DAY, openssl } from './fixtures.js';
 
 const now = new Date('2025-03-01T12:00:00Z');

@@ -6,10 +6,11 @@ import {
   authorizeCalls, checkRaftSender, checkSessionOwner, optionalNode, requireCurrentManager, requireNode, requireRaftPeer,
   type ClusterAuthState, type ManagerView, type MethodRules,
 } from '../../../src/manager/ca/cluster-auth.js';
-import { createKeyAndCSR, createRootCA, type NodeRole } from '../../../src/manager/ca/certificates.js';
-import { proveRenewal, verifyRenewal } from '../../../src/manager/ca/renewal-proof.js';
+import { createKeyAndCSR, proveRenewal, type NodeRole } from '../../../src/pki/certificates.js';
+import { createRootCA } from '../../../src/manager/ca/root-ca.js';
+import { verifyRenewal } from '../../../src/manager/ca/renewal-proof-check.js';
 import { isRemovedNode, withRemovedNode } from '../../../src/manager/ca/removed-nodes.js';
-import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials, serverCredentials, tlsChannelOptions } from '../../../src/manager/ca/tls.js';
+import { TlsMaterialProvider, anonymousClientCredentials, clientCredentials, serverCredentials, tlsChannelOptions } from '../../../src/pki/tls.js';
 import { call, channelOptions, serverOptions, unary } from '../../../src/raft/transport/rpc.js';
 import type { Cluster } from '../../../src/types/objects.js';
 import { DAY, nodeMaterial } from './fixtures.js';

@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeyAndCSR, signCSR, type CAKeyPair, type NodeRole } from '../../../src/manager/ca/certificates.js';
-import type { TlsMaterial } from '../../../src/manager/ca/tls.js';
+import { createKeyAndCSR, type NodeRole } from '../../../src/pki/certificates.js';
+import type { TlsMaterial } from '../../../src/pki/tls.js';
+import { signCSR } from '../../../src/manager/ca/issue.js';
+import type { CAKeyPair } from '../../../src/manager/ca/root-ca.js';
 
 export const DAY = 86_400_000;
 

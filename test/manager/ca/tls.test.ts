@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { call, unary } from '../../../src/raft/transport/rpc.js';
-import { createRootCA, crossSign, certIdentity, tokenMatchesRoot, rootDigest, splitPemChain } from '../../../src/manager/ca/certificates.js';
-import { newJoinToken } from '../../../src/manager/ca/tokens.js';
+import { certIdentity, tokenMatchesRoot, rootDigest, splitPemChain } from '../../../src/pki/certificates.js';
+import { createRootCA, crossSign } from '../../../src/manager/ca/root-ca.js';
+import { newJoinToken } from '../../../src/manager/ca/join-tokens.js';
 import {
-  TlsMaterialProvider, anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials, peerIdentity,
+  TlsMaterialProvider, anonymousClientCredentials, clientCredentials, insecureTlsClientCredentials,
   serverCredentials, tlsChannelOptions, type TlsMaterial,
-} from '../../../src/manager/ca/tls.js';
+} from '../../../src/pki/tls.js';
+import { peerIdentity } from '../../../src/pki/peer-identity.js';
 import { nodeMaterial } from './fixtures.js';
 
 const WHOAMI = '/tswarm.test.Ca/WhoAmI';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { systemClock } from '../../../src/clock.js';
 import { Control } from '../../../src/manager/controlapi/control.js';
 import { newCluster } from '../../../src/manager/cluster.js';
-import { createRootCA } from '../../../src/manager/ca/certificates.js';
+import { createRootCA } from '../../../src/manager/ca/root-ca.js';
 import { MemoryStore } from '../../../src/store/store.js';
 import type { ServiceSpec } from '../../../src/types/objects.js';
 

@@ -1,9 +1,9 @@
-import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
-import type { ClusterCredentials } from '../../raft/transport/rpc.js';
-import { ROLE_OU, certIdentity, type NodeIdentity } from './identity.js';
+import type { ClusterCredentials } from '../raft/transport/rpc.js';
+import { ROLE_OU, certIdentity } from './identity.js';
+import { checkManagerIdentity } from './manager-identity.js';
 import { TlsMaterialProvider } from './tls-provider.js';
 
 export { TlsMaterialProvider, presentedChain, type TlsMaterial } from './tls-provider.js';
@@ -19,59 +19,13 @@ export const tlsChannelOptions: ChannelOptions = { 'grpc.ssl_target_name_overrid
  * Server credentials for the cluster port: present the provider's chain,
  * request (never require) a client certificate, so a node without one can
  * still fetch the root CA and ask for its first certificate. Handlers learn
- * who called with peerIdentity(call). Updating the provider swaps the TLS
- * context of the running server.
+ * who called with peerIdentity(call) (peer-identity.ts). Updating the
+ * provider swaps the TLS context of the running server.
  */
 export function serverCredentials(provider: TlsMaterialProvider): grpc.ServerCredentials {
   // One provider in both places: grpc-js 1.14's createCertificateProviderServerCredentials
   // passes its (ca, identity) arguments to the constructor as (identity, ca).
   return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
-}
-
-type AuthCall = { getAuthContext(): { sslPeerCertificate?: { raw: Buffer } } | null };
-
-/**
- * The verified caller of a server call, or undefined when it sent no
- * certificate or one not chaining to the trusted roots (grpc-js only exposes
- * the peer certificate when the TLS socket is `authorized`).
- */
-export function peerIdentity(call: AuthCall): NodeIdentity | undefined {
-  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
-  if (!raw) return undefined;
-  // Every heartbeat and status report asks: parse each certificate once.
-  const key = raw.toString('base64');
-  if (identities.has(key)) return identities.get(key);
-  let id: NodeIdentity | undefined;
-  try {
-    const { nodeId, role, clusterId } = certIdentity(raw);
-    id = { nodeId, role, clusterId };
-  } catch {
-    id = undefined;
-  }
-  if (identities.size >= 10_000) identities.clear();
-  identities.set(key, id);
-  return id;
-}
-const identities = new Map<string, NodeIdentity | undefined>();
-
-/**
- * Replaces hostname checking (managers are addressed by IP): the server,
- * already verified against the trusted roots, must hold a manager
- * certificate, by OU and by SAN, and, when `clusterId` is given, of that
- * swarm (two swarms may trust one root).
- */
-export function checkManagerIdentity(_host: string, cert: PeerCertificate, clusterId?: string): Error | undefined {
-  try {
-    const id = certIdentity(cert.raw);
-    if (id.role !== 'manager') return new Error('server certificate is not a manager\'s');
-    if (clusterId !== undefined && id.clusterId !== clusterId) return new Error(`server certificate is not part of organization: ${clusterId}`);
-    if (!new X509Certificate(cert.raw).checkHost(ROLE_OU.manager, { subject: 'never' })) {
-      return new Error(`server certificate has no ${ROLE_OU.manager} name`);
-    }
-    return undefined;
-  } catch (e) {
-    return new Error(`server certificate: ${(e as Error).message}`);
-  }
 }
 
 /**

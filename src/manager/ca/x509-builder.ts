@@ -1,37 +1,22 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
-  AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, AuthorityKeyIdentifier, Certificate, Extension,
-  Extensions, KeyIdentifier, Name, RelativeDistinguishedName, SubjectKeyIdentifier, SubjectPublicKeyInfo,
-  TBSCertificate, Validity, Version, id_ce_authorityKeyIdentifier, id_ce_subjectKeyIdentifier,
+  AttributeTypeAndValue, AttributeValue, AuthorityKeyIdentifier, Certificate, Extension, Extensions, KeyIdentifier,
+  Name, RelativeDistinguishedName, SubjectKeyIdentifier, type SubjectPublicKeyInfo, TBSCertificate, Validity, Version,
+  id_ce_authorityKeyIdentifier, id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
-import { pemBlock, toPem } from './pem.js';
+import { ecdsaSha256 } from '../../pki/asn1.js';
+import { toPem } from '../../pki/pem.js';
 
 /**
- * X.509 building blocks on top of @peculiar/asn1-x509 (the ASN.1 schemas);
- * keys and signatures stay in node:crypto, so everything here is synchronous.
+ * How the CA builds and signs X.509 certificates (roots, cross-signs, node
+ * leaves); keys and signatures stay in node:crypto, so all is synchronous.
  */
-
-export const OID = {
-  commonName: '2.5.4.3',
-  organization: '2.5.4.10',
-  organizationalUnit: '2.5.4.11',
-  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
-} as const;
-
-/** ECDSA P-256 with SHA-256: the only algorithm the cluster uses. */
-export const ecdsaSha256 = () => new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSHA256 });
 
 /** A Name with one attribute per RDN, in the given order (Go's: O, OU, CN). */
 export function buildName(attrs: Array<[oid: string, value: string]>): Name {
   return new Name(attrs.map(([type, value]) =>
     new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) })])));
-}
-
-/** First value of attribute `oid` in `name`. */
-export function nameAttr(name: Name, oid: string): string | undefined {
-  for (const rdn of name) for (const atv of rdn) if (atv.type === oid) return atv.value.toString();
-  return undefined;
 }
 
 export function extension(extnID: string, critical: boolean, value: unknown): Extension {
@@ -48,15 +33,6 @@ export function randomSerial(): ArrayBuffer {
 /** RFC 5280 method 1: SHA-1 of the public key bits; chains are matched on it (AKI/SKI). */
 export function keyIdOf(spki: SubjectPublicKeyInfo): Buffer {
   return createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
-}
-
-export function parseSpki(key: KeyObject): SubjectPublicKeyInfo {
-  return AsnConvert.parse(key.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
-}
-
-export function parseCert(pemOrDer: string | Uint8Array): Certificate {
-  const der = typeof pemOrDer === 'string' ? pemBlock(pemOrDer) : pemOrDer;
-  return AsnConvert.parse(der, Certificate);
 }
 
 /** The certificate's own key id: its SKI extension, else computed from its key. */
@@ -96,16 +72,6 @@ export function signCertificate(fields: TbsFields, issuerKeyPem: string): string
   const signature = sign('sha256', tbsDer, privateKeyOf(issuerKeyPem)); // DER ECDSA-Sig-Value
   const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: ecdsaSha256(), signatureValue: new Uint8Array(signature).buffer });
   return toPem('CERTIFICATE', new Uint8Array(AsnConvert.serialize(cert)));
-}
-
-/** True when `spki` is an EC key on P-256. */
-export function isP256(spki: SubjectPublicKeyInfo): boolean {
-  try {
-    const key = createPublicKey({ key: Buffer.from(AsnConvert.serialize(spki)), format: 'der', type: 'spki' });
-    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
-  } catch {
-    return false;
-  }
 }
 
 /** The CA key parsed once, not for every certificate it signs (a thousand nodes join at once). */
