@@ -5,7 +5,7 @@ import type { NodeIdentity } from '../manager/ca/identity.js';
 import type { IssueRequest, IssueResponse } from '../manager/ca/node-ca.js';
 import { peerIdentity } from '../manager/ca/tls.js';
 import { RAFT_STREAM, raftStreamHandler } from '../raft/transport/peer-transport.js';
-import { call, channelOptions, clientStream, grpcStatus, unary, unaryHandler } from '../raft/transport/rpc.js';
+import { call, channelOptions, clientStream, clusterClient, grpcStatus, unary, unaryHandler } from '../raft/transport/rpc.js';
 import type { Message } from '../raft/types.js';
 import { ApiError } from '../types/errors.js';
 
@@ -85,7 +85,7 @@ export async function startClusterServer(addr: string, creds: grpc.ServerCredent
 
 /** One call on a fresh channel to addr. */
 export function clusterCall<Req, Res>(addr: string, creds: grpc.ChannelCredentials, path: string, req: Req, timeoutMs = 20_000): Promise<Res> {
-  const client = new grpc.Client(addr, creds, channelOptions);
+  const client = clusterClient(addr, creds);
   return call<Req, Res>(client, path, req, timeoutMs).finally(() => client.close());
 }
 

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { boundTarget, clusterSourceAddress } from './source-address.js';
 
 /**
  * gRPC plumbing shared by everything on the cluster port: methods carry JSON
@@ -36,6 +37,16 @@ export const channelOptions: grpc.ChannelOptions = {
   // Managers are dialled by IP; their certificates carry this name (the TLS check is of the role, see manager/ca/tls.ts).
   'grpc.ssl_target_name_override': 'swarm-manager',
 };
+
+/**
+ * A client to another node's cluster port: every channel a node opens to
+ * another is made here, so its connections leave from the node's own
+ * address (source-address.ts).
+ */
+export function clusterClient(addr: string, creds: grpc.ChannelCredentials, from = clusterSourceAddress()): grpc.Client {
+  const { target, options } = boundTarget(addr, from, channelOptions);
+  return new grpc.Client(target, creds, options);
+}
 
 /** Where TLS plugs in: manager/ca/tls.ts gives the mutual-TLS pair the daemon uses. */
 export interface ClusterCredentials {
