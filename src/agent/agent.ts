@@ -41,6 +41,8 @@ export class Agent {
   private pendingReports = new Map<string, TaskStatus>();
   private stopped = false;
   private file?: AssignmentFile;
+  /** Set while a failed save of the assignments waits to be tried again. */
+  private persistRetry?: { cancel(): void };
   nodeId?: string;
 
   constructor(private opts: AgentOptions) {
@@ -53,7 +55,7 @@ export class Agent {
     for (const task of (await this.file?.load()) ?? []) this.runnerFor(task);
     await this.adoptRunning();
     // Registration waits for a leader's dispatcher; the node runs its tasks meanwhile.
-    void this.connect();
+    this.connectInBackground();
   }
 
   async stop(opts: { shutdownTasks?: boolean } = {}): Promise<void> {
@@ -61,6 +63,12 @@ export class Agent {
     this.stream?.close();
     this.heartbeatTimer?.cancel();
     await this.flushReports();
+    if (this.persistRetry) {
+      // The last save failed: one more try before going away.
+      this.persistRetry.cancel();
+      this.persistRetry = undefined;
+      await this.file?.save(this.tasks()).catch((err) => log.warn({ err: String(err) }, 'saving assignments failed'));
+    }
     if (opts.shutdownTasks) {
       await Promise.all([...this.runners.values()].map((r) => r.remove()));
       this.runners.clear();
@@ -70,6 +78,11 @@ export class Agent {
 
   tasks(): Task[] {
     return [...this.runners.values()].map((r) => r.task);
+  }
+
+  /** connect() handles its own failures (it retries); anything else escaping it is a bug, logged loudly. */
+  private connectInBackground() {
+    this.connect().catch((err) => log.error({ err: String((err as Error)?.stack ?? err) }, 'agent session loop failed'));
   }
 
   private async connect(): Promise<void> {
@@ -101,23 +114,29 @@ export class Agent {
     log.info({ err: err?.message }, 'session lost; reconnecting');
     this.sessionId = undefined;
     this.heartbeatTimer?.cancel();
-    this.opts.clock.setTimeout(() => void this.connect(), RETRY_MS);
+    this.opts.clock.setTimeout(() => this.connectInBackground(), RETRY_MS);
   }
 
   private scheduleHeartbeat(periodMs: number) {
     this.heartbeatTimer?.cancel();
-    this.heartbeatTimer = this.opts.clock.setTimeout(async () => {
-      const sid = this.sessionId;
-      if (!sid || this.stopped) return;
-      try {
-        const res = await this.opts.dispatcher.heartbeat(sid);
-        this.scheduleHeartbeat(res.periodMs);
-        this.opts.onHeartbeat?.(res);
-      } catch (err) {
-        this.stream?.close();
-        this.onSessionLost(err as Error);
-      }
+    this.heartbeatTimer = this.opts.clock.setTimeout(() => {
+      this.heartbeat().catch((err) => log.error({ err: String((err as Error)?.stack ?? err) }, 'heartbeat handling failed'));
     }, periodMs);
+  }
+
+  private async heartbeat() {
+    const sid = this.sessionId;
+    if (!sid || this.stopped) return;
+    let res: HeartbeatResponse;
+    try {
+      res = await this.opts.dispatcher.heartbeat(sid);
+    } catch (err) {
+      this.stream?.close();
+      this.onSessionLost(err as Error);
+      return;
+    }
+    this.scheduleHeartbeat(res.periodMs);
+    this.opts.onHeartbeat?.(res);
   }
 
   private onAssignments(m: AssignmentsMessage) {
@@ -135,7 +154,7 @@ export class Agent {
         else this.runnerFor(c.task);
       }
     }
-    void this.persist();
+    this.persist();
   }
 
   private runnerFor(task: Task): TaskRunner {
@@ -147,7 +166,7 @@ export class Agent {
 
   private dropRunner(id: string, r: TaskRunner) {
     this.runners.delete(id);
-    void r.remove();
+    r.remove().catch((err) => log.warn({ err: String(err), task: id }, 'removing a task failed'));
   }
 
   /** Tasks whose containers still run (or exited while we were away) get their real state. */
@@ -164,13 +183,13 @@ export class Agent {
   private queueReport(taskId: string, status: TaskStatus) {
     this.pendingReports.set(taskId, status);
     this.scheduleReports();
-    void this.persist();
+    this.persist();
   }
 
   private scheduleReports() {
     this.reportTimer ??= this.opts.clock.setTimeout(() => {
       this.reportTimer = undefined;
-      void this.flushReports();
+      this.flushReports().catch((err) => log.error({ err: String((err as Error)?.stack ?? err) }, 'status report failed'));
     }, REPORT_WINDOW_MS);
   }
 
@@ -188,8 +207,22 @@ export class Agent {
     }
   }
 
+  /**
+   * Saves the assignments. A failed write is logged and tried again (with
+   * the newest set) a moment later; the agent runs its tasks meanwhile.
+   */
   private persist() {
-    return this.file?.save(this.tasks());
+    const file = this.file;
+    if (!file) return;
+    file.save(this.tasks()).catch((err) => {
+      // Calls coalesced into one write share its failure: one warning, one retry.
+      if (this.persistRetry || this.stopped) return;
+      log.warn({ err: String(err) }, 'saving assignments failed; retrying');
+      this.persistRetry = this.opts.clock.setTimeout(() => {
+        this.persistRetry = undefined;
+        this.persist();
+      }, RETRY_MS);
+    });
   }
 }
 

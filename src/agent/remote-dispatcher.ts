@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { logger } from '../log.js';
-import { call, channelOptions, serverStream } from '../raft/transport/rpc.js';
+import { call, clusterClient, serverStream } from '../raft/transport/rpc.js';
 import {
   DISPATCHER_RPC, LEADER_HINT, type AssignmentsHandler, type AssignmentsMessage, type DispatcherAPI, type HeartbeatResponse,
   type RegisterRequest, type RegisterResponse, type TaskStatusUpdate,
@@ -97,7 +97,7 @@ export class RemoteDispatcher implements DispatcherAPI {
   private client(addr: string): grpc.Client {
     let c = this.clients.get(addr);
     if (!c) {
-      c = new grpc.Client(addr, this.o.credentials(), channelOptions);
+      c = clusterClient(addr, this.o.credentials());
       this.clients.set(addr, c);
     }
     return c;

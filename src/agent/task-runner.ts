@@ -44,8 +44,9 @@ export class TaskRunner {
   /** The task left this node's assignments: stop it and remove its container. */
   async remove(): Promise<void> {
     this.removed = true;
-    await this.executor.shutdown(this.task, this.graceMs()).catch(() => undefined);
-    await this.executor.remove(this.task).catch((err) => this.log.warn({ err, task: this.task.ID }, 'remove failed'));
+    // Remove goes on after a failed stop: the executor's remove forces what stop could not.
+    await this.executor.shutdown(this.task, this.graceMs()).catch((err) => this.log.warn({ err: errText(err), task: this.task.ID }, 'stop before remove failed'));
+    await this.executor.remove(this.task).catch((err) => this.log.warn({ err: errText(err), task: this.task.ID }, 'remove failed'));
   }
 
   /** Re-attaches to a task that was already running before the agent restarted. */
@@ -67,10 +68,12 @@ export class TaskRunner {
     if (this.removed) return;
     if (this.busy) { this.dirty = true; return; }
     this.busy = true;
-    void this.step().finally(() => {
-      this.busy = false;
-      if (this.dirty) { this.dirty = false; this.kick(); }
-    });
+    this.step()
+      .catch((err) => this.log.error({ err: errText(err), task: this.task.ID }, 'task step failed'))
+      .finally(() => {
+        this.busy = false;
+        if (this.dirty) { this.dirty = false; this.kick(); }
+      });
   }
 
   private graceMs() {
@@ -84,7 +87,18 @@ export class TaskRunner {
     if (isTerminal(state)) return;
     if (taskStateRank(desired) > taskStateRank('running')) {
       // shutdown / remove requested
-      if (taskStateRank(state) >= taskStateRank('starting')) await this.executor.shutdown(this.task, this.graceMs());
+      if (taskStateRank(state) >= taskStateRank('starting')) {
+        try {
+          await this.executor.shutdown(this.task, this.graceMs());
+        } catch (err) {
+          // As swarmkit: a task that cannot be stopped failed, with the reason; the managers
+          // move on, and the stop is tried again when the task leaves this node (remove()).
+          const msg = errText(err);
+          this.log.warn({ task: this.task.ID, err: msg }, 'task failed to stop');
+          this.setStatus('failed', { ContainerStatus: this.status.ContainerStatus, Err: msg });
+          return;
+        }
+      }
       this.setStatus('shutdown', { ContainerStatus: this.status.ContainerStatus });
       return;
     }
@@ -111,7 +125,7 @@ export class TaskRunner {
         this.watchExit();
       }
     } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
+      const msg = errText(err);
       this.log.warn({ task: this.task.ID, err: msg }, 'task failed to start');
       const before = this.status.State;
       if (taskStateRank(before) < taskStateRank('starting')) this.setStatus('rejected', { Err: msg });
@@ -158,6 +172,10 @@ export class TaskRunner {
     this.task = { ...this.task, Status: this.status };
     this.report(this.task.ID, this.status);
   }
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function ports(rt: RuntimeStatus | undefined): Partial<TaskStatus> {

@@ -4,7 +4,7 @@ import { logger } from '../log.js';
 import type { NodeIdentity } from '../pki/identity.js';
 import type { IssueRequest, IssueResponse } from '../pki/issue-messages.js';
 import { RAFT_STREAM } from '../raft/transport/peer-transport.js';
-import { MAX_RAFT_MESSAGE_BYTES, call, channelOptions, clientStream, grpcStatus, serverOptions, unary, unaryHandler } from '../raft/transport/rpc.js';
+import { MAX_RAFT_MESSAGE_BYTES, call, channelOptions, clientStream, clusterClient, grpcStatus, serverOptions, unary, unaryHandler } from '../raft/transport/rpc.js';
 import type { Message } from '../raft/types.js';
 import {
   authorizeCalls, checkRaftPeer, checkRaftSender, optionalNode, requireCurrentManager, requireRaftPeer,
@@ -123,7 +123,7 @@ function raftStream(auth: ClusterAuthState, h: ClusterHandlers): grpc.handleClie
 
 /** One call on a fresh channel to addr. */
 export function clusterCall<Req, Res>(addr: string, creds: grpc.ChannelCredentials, path: string, req: Req, timeoutMs = 20_000): Promise<Res> {
-  const client = new grpc.Client(addr, creds, channelOptions);
+  const client = clusterClient(addr, creds);
   return call<Req, Res>(client, path, req, timeoutMs).finally(() => client.close());
 }
 

@@ -25,6 +25,7 @@ import { withSpecDefaults } from '../manager/cluster.js';
 import { IngressController } from '../network/ingress.js';
 import { PortProxy } from '../network/proxy.js';
 import { AesGcmCodec } from '../raft/storage/aes-gcm-codec.js';
+import { setClusterSourceAddress } from '../raft/transport/source-address.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
@@ -223,6 +224,7 @@ export class Daemon implements DaemonBackend {
       const remote = req.RemoteAddrs?.[0];
       if (!remote) throw new ApiError(400, 'at least 1 RemoteAddr is required to join');
       const { listenAddr, advertiseAddr } = this.addresses(req);
+      setClusterSourceAddress(advertiseAddr);
       const { answer, material } = await obtainCertificate(withPort(remote), req.JoinToken, advertiseAddr, await this.describe());
       const state: SwarmState = { nodeId: answer.nodeId, role: answer.role, advertiseAddr, listenAddr, managers: answer.managers };
       try {
@@ -416,6 +418,8 @@ export class Daemon implements DaemonBackend {
   private async activate(state: SwarmState, init: (SwarmInitRequest & { rootCA: import('../manager/ca/root-ca.js').CAKeyPair; clusterId: string }) | undefined, members?: JoinResponse['members']) {
     this.security ??= await NodeSecurity.load(this.swarmDir, this.keys!);
     if (!this.security) throw new Error(`no node certificate under ${this.swarmDir}: leave the swarm and join again`);
+    // Connections to other nodes leave from the address this node advertises.
+    setClusterSourceAddress(state.advertiseAddr);
     await this.listen(state.listenAddr);
     if (state.role === 'manager') await this.startManager(state, init, members);
     this.state = state;

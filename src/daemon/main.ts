@@ -11,12 +11,28 @@ import type { ApiServerOptions } from '../api/server.js';
 
 const log = logger('daemon');
 
+/** The words a daemon logs an unhandled rejection with (tests look for them in every daemon's log). */
+export const UNHANDLED_REJECTION = 'unhandled promise rejection';
+
+/**
+ * A promise nobody handles (a bug: lint refuses new ones) is a failure that
+ * nobody waits for: logged loudly, as an error with its stack, and the daemon
+ * goes on, as it would after an ignored error. Exceptions thrown outside
+ * promises still end the process (they may leave state half-changed).
+ */
+function reportUnhandledRejections() {
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: String((reason as Error)?.stack ?? reason) }, `${UNHANDLED_REJECTION} (a bug in tswarm; please report it)`);
+  });
+}
+
 /** `tswarm daemon`: serves the Engine API and runs this node's part of the swarm. */
 export async function runDaemon(argv: string[]): Promise<number> {
   const parsed = parseDaemonArgs(argv);
   if ('help' in parsed) { process.stdout.write(parsed.help); return 0; }
   if ('error' in parsed) { process.stderr.write(`${parsed.error}\nSee 'tswarm daemon --help'.\n`); return 125; }
   const opts = parsed;
+  reportUnhandledRejections();
   await mkdir(opts.dataRoot, { recursive: true });
   let tls: ApiServerOptions['tls'];
   try {

@@ -122,7 +122,8 @@ export class PortProxy {
       const flow = f;
       flow.timer = setTimeout(() => { flows.delete(key); flow.sock.close(); }, UDP_IDLE_MS);
       flow.timer.unref();
-      void flow.ready.then(() => flow.sock.send(msg));
+      // A datagram for a flow closed meanwhile (idle, listener closed) is dropped, as UDP may.
+      flow.ready.then(() => flow.sock.send(msg)).catch((err) => log.debug({ err: String(err), port }, 'udp datagram dropped'));
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);

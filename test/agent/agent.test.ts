@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from '../../src/agent/agent.js';
+import { AssignmentFile } from '../../src/agent/assignment-file.js';
 import { systemClock } from '../../src/clock.js';
 import type { Executor, RuntimeStatus } from '../../src/executor/executor.js';
 import { Dispatcher } from '../../src/manager/dispatcher/dispatcher.js';
@@ -109,5 +110,58 @@ test('status reports never move a task backwards and only come from its node', a
   await dispatcher.updateTaskStatus(sessionId, [{ taskId: 't1', status: { State: 'complete' } }]);
   assert.equal(store.view((tx) => tx.tasks.get('t1'))!.Status.State, 'complete');
   await assert.rejects(dispatcher.heartbeat('nope'), /session invalid/);
+  await dispatcher.stop();
+});
+
+test('a failed save of the assignments is retried and lands; the agent runs its tasks meanwhile', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tswarm-agent-'));
+  // A directory where the temporary file goes: every write fails until it is gone.
+  const blocker = join(dir, 'assignments.json.tmp');
+  await mkdir(blocker);
+  const store = new MemoryStore();
+  const dispatcher = new Dispatcher(store, systemClock);
+  dispatcher.start();
+  const exec = new MemExecutor();
+  const agent = new Agent({ dispatcher, executor: exec, clock: systemClock, nodeId: 'n1', stateDir: dir });
+  await agent.start();
+  await store.update((tx) => tx.create('tasks', assigned('t1', 'n1')));
+  await until(() => store.view((tx) => tx.tasks.get('t1'))!.Status.State === 'running');
+  const onDisk = new AssignmentFile(dir);
+  assert.deepEqual(await onDisk.load(), [], 'nothing could be written yet');
+  await rmdir(blocker);
+  const saved = async () => (await onDisk.load()).find((t) => t.ID === 't1')?.Status.State;
+  for (const end = Date.now() + 5000; (await saved()) !== 'running';) {
+    if (Date.now() > end) assert.fail('the assignments were never saved after the failed write');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await agent.stop();
+  await dispatcher.stop();
+});
+
+test('a task the executor fails to stop is reported failed with the reason; the agent goes on', async () => {
+  class StuckExecutor extends MemExecutor {
+    stopAttempts = 0;
+    override async shutdown(): Promise<void> { this.stopAttempts++; throw new Error('cannot connect to the engine'); }
+  }
+  const store = new MemoryStore();
+  const dispatcher = new Dispatcher(store, systemClock);
+  dispatcher.start();
+  const exec = new StuckExecutor();
+  const agent = new Agent({ dispatcher, executor: exec, clock: systemClock, nodeId: 'n1' });
+  await agent.start();
+  await store.update((tx) => tx.create('tasks', assigned('t1', 'n1')));
+  const task = () => store.view((tx) => tx.tasks.get('t1'))!;
+  await until(() => task().Status.State === 'running');
+  await store.update((tx) => tx.update('tasks', { ...structuredClone(task()), DesiredState: 'shutdown' }));
+  await until(() => task().Status.State === 'failed');
+  assert.equal(task().Status.Err, 'cannot connect to the engine');
+  // Leaving the node, the task is stopped again and removed all the same.
+  await store.update((tx) => tx.remove('tasks', 't1'));
+  await until(() => !exec.running.has('t1'));
+  assert.equal(exec.stopAttempts, 2);
+  // The agent still runs new work.
+  await store.update((tx) => tx.create('tasks', assigned('t2', 'n1')));
+  await until(() => store.view((tx) => tx.tasks.get('t2'))!.Status.State === 'running');
+  await agent.stop();
   await dispatcher.stop();
 });

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UNHANDLED_REJECTION } from '../../src/daemon/main.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const TSWARM_BIN = join(repo, 'bin', 'tswarm.js');
@@ -52,10 +53,14 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
     log: () => out,
     async stop(signal = 'SIGTERM') {
       const p = d.proc;
-      if (p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill(signal);
-      await exited;
+      if (p.exitCode === null && p.signalCode === null) {
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill(signal);
+        await exited;
+      }
+      // The daemon logs a promise nobody handled and goes on: a test that caused one fails.
+      const bug = out.split('\n').find((l) => l.includes(UNHANDLED_REJECTION));
+      if (bug) throw new Error(`the daemon on ${listenAddr} had an unhandled promise rejection: ${bug}`);
     },
     async restart(signal = 'SIGTERM') {
       await d.stop(signal);

@@ -38,6 +38,8 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
 
   const HEARTBEAT_S = 2;
   assert.equal((await dk(m1, 'swarm', 'update', '--dispatcher-heartbeat', `${HEARTBEAT_S}s`)).code, 0);
+  /** Agents learn the new period from their next heartbeat, which the old one (5 s, the default) may delay until then. */
+  const newPeriodEverywhere = Date.now() + 5000 + 1000;
 
   await t.test('a service spreads over all five nodes, one process per task', async () => {
     const r = await dk(m1, 'service', 'create', '-d', '--name', 'web', '--replicas', '10', 'busybox', 'sleep', MARKER);
@@ -52,12 +54,38 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
     }, 10_000, 'two processes per node');
   });
 
-  await t.test('a killed worker is marked Down within 3 heartbeats and its tasks run elsewhere; restarted, nothing runs twice', async () => {
+  await t.test('a killed worker is marked Down 3 heartbeats after its last one, not before nor much later; its tasks run elsewhere; restarted, nothing runs twice', async () => {
+    const period = HEARTBEAT_S * 1000;
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Pin down w1's last heartbeat. Frozen a little over a period, its next heartbeat falls due
+    // meanwhile and goes out the moment it resumes. The first freeze sets the phase (a heartbeat
+    // may have been on the wire when it began); the second starts half a period after a
+    // heartbeat, so none is in flight, and the heartbeat sent on resuming is w1's last.
+    await pause(newPeriodEverywhere - Date.now());
+    const freeze = async () => {
+      w1.proc.kill('SIGSTOP');
+      await pause(period + 500);
+      const resumedAt = Date.now();
+      w1.proc.kill('SIGCONT');
+      return resumedAt;
+    };
+    const firstResume = await freeze();
+    await pause(firstResume + period / 2 - Date.now());
+    const lastBeatAfter = await freeze();
+    await pause(600);
     const killedAt = Date.now();
     await w1.stop('SIGKILL');
     await eventually(async () => (await nodeList(m1)).includes('w1 Down'), 20_000, 'w1 down');
-    const downAfter = Date.now() - killedAt;
-    assert.ok(downAfter < 3 * HEARTBEAT_S * 1000 + 2500, `down after ${downAfter} ms`);
+    const seenDownAfter = Date.now() - killedAt;
+    assert.ok(seenDownAfter < 3 * period + 2500, `seen Down ${seenDownAfter} ms after it was killed: later than 3 periods and slack`);
+    // The leader marks a node Down in a node update, at the time it decides: UpdatedAt.
+    const updated = await dk(m1, 'node', 'inspect', '--format', '{{json .UpdatedAt}}', 'w1');
+    const downAt = Date.parse(JSON.parse(updated.stdout) as string);
+    // Not before 3 periods after the last heartbeat: one or two missed heartbeats (a busy
+    // node, a slow network) must not take a node down. Exact: no slack needed either way.
+    assert.ok(downAt - lastBeatAfter >= 3 * period,
+      `marked Down ${downAt - lastBeatAfter} ms after its last heartbeat, before 3 periods (${3 * period} ms)`);
+    console.log(`w1 marked Down ${downAt - lastBeatAfter} ms after its last heartbeat (3 periods: ${3 * period} ms), seen Down ${seenDownAfter} ms after it was killed`);
     await eventually(async () => {
       const by = await runningByNode(m1, 'web');
       return !by.has('w1') && [...by.values()].reduce((a, b) => a + b, 0) === 10;

@@ -1,8 +1,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { HistoryRecorder, checkLinearizable } from '../helpers/linearizability.js';
-import { eventually, run } from '../helpers/tswarmd.js';
+import { eventually } from '../helpers/tswarmd.js';
 import { dk, findLeader, formSwarm as formCluster, startNodes, type Daemon } from '../helpers/cluster.js';
+import { assertConnectionsFromOwnAddress, canConnect, ipOf, partition } from '../helpers/partition.js';
 
 const startManagers = (n: number) => startNodes(n, { first: 1, prefix: 'm' });
 
@@ -43,20 +44,49 @@ test('three managers formed with docker swarm join agree; a wrong token is refus
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Cuts every packet to and from a loopback address (a partitioned host), until healed. */
-async function partition(ip: string): Promise<() => Promise<void>> {
-  const rules = [['INPUT', '-s', ip], ['INPUT', '-d', ip]];
-  for (const r of rules) assert.equal((await run('iptables', ['-I', r[0], r[1], r[2], '-j', 'DROP'])).code, 0, 'iptables (needs root)');
-  return async () => { for (const r of rules) await run('iptables', ['-D', r[0], r[1], r[2], '-j', 'DROP']); };
+/** What a fault schedule sees of the client: whom it writes to, and what it got acknowledged. */
+interface Client {
+  /** Managers the writer leaves alone for now (cut off: a real client would time out and move on). Reads go everywhere. */
+  avoid: Set<Daemon>;
+  /** Writes acknowledged so far. */
+  acked(): number;
+  /** The last acknowledged label value of each service so far. */
+  ackedValues(): Map<string, string>;
+  /** Every service name the writer ever sent. */
+  attempted: ReadonlySet<string>;
+}
+
+/**
+ * Whether d holds each of `acked` exactly once, at that value or a later
+ * one, and no service the client never asked for.
+ */
+async function holdsAcked(d: Daemon, acked: Map<string, string>, attempted: ReadonlySet<string>): Promise<boolean> {
+  const names = await dk(d, 'service', 'ls', '--format', '{{.Name}}');
+  if (names.code !== 0) return false;
+  const r = await dk(d, 'service', 'inspect', '--format', '{{.Spec.Name}} {{index .Spec.Labels "rev"}}', ...names.stdout.trim().split('\n'));
+  if (r.code !== 0) return false;
+  const seen = new Map<string, string[]>();
+  for (const line of r.stdout.trim().split('\n')) {
+    const [n, rev] = line.split(' ');
+    seen.set(n, [...(seen.get(n) ?? []), rev]);
+  }
+  for (const [name, value] of acked) {
+    const revs = seen.get(name);
+    if (!revs || revs.length !== 1) return false;
+    // A write that failed on the client may still have landed after the last acknowledged one.
+    if (Number(revs[0].slice(1)) < Number(value.slice(1))) return false;
+  }
+  for (const name of seen.keys()) assert.ok(attempted.has(name), `unexpected service ${name} on ${d.name}`);
+  return true;
 }
 
 /**
  * A client keeps creating and updating services on whichever managers are
- * up while faults come and go; at the end every acknowledged write is on
- * every manager, exactly once, and nothing unasked-for appeared.
+ * up while faults come and go, and reads them back from any manager; at the
+ * end every acknowledged write is on every manager, exactly once, nothing
+ * unasked-for appeared, and the history of writes and reads is linearizable.
  */
-async function writesSurviveFaults(t: TestContext, ds: Daemon[], faults: (ds: Daemon[], avoid: Set<Daemon>) => Promise<void>) {
-  /** Managers the client leaves alone for now (cut off: a real client would time out and move on). */
+async function writesSurviveFaults(t: TestContext, ds: Daemon[], faults: (ds: Daemon[], client: Client) => Promise<void>) {
   const avoid = new Set<Daemon>();
   t.after(() => Promise.all(ds.map((d) => { try { d.proc.kill('SIGCONT'); } catch { /* gone */ } return d.stop('SIGKILL'); })));
   await formCluster(ds);
@@ -69,7 +99,8 @@ async function writesSurviveFaults(t: TestContext, ds: Daemon[], faults: (ds: Da
   let writes = 0;
   let failures = 0;
   const history = new HistoryRecorder();
-  const live = () => ds.filter((d) => d.proc.exitCode === null && d.proc.signalCode === null && !avoid.has(d));
+  const up = () => ds.filter((d) => d.proc.exitCode === null && d.proc.signalCode === null);
+  const live = () => up().filter((d) => !avoid.has(d));
   const writer = (async () => {
     for (let i = 0; !stop; i++) {
       const ls = live();
@@ -85,11 +116,12 @@ async function writesSurviveFaults(t: TestContext, ds: Daemon[], faults: (ds: Da
       if (r.code === 0) { history.ok(h, {}, performance.now()); acked.set(name, value); writes++; } else { history.unknown(h); failures++; }
     }
   })();
-  // A reader on any manager: reads are linearizable (ReadIndex), so the history must be too.
+  // A reader on any manager, cut off or not: reads are linearizable (ReadIndex), so the history
+  // must be too (a manager cut off from the quorum must fail a read, never answer a stale value).
   let reads = 0;
   const reader = (async () => {
     for (let i = 0; !stop; i++) {
-      const ls = live();
+      const ls = up();
       const d = ls[(i * 7) % ls.length];
       const name = [...acked.keys()][i % Math.max(1, acked.size)];
       if (!name) { await pause(50); continue; }
@@ -100,31 +132,13 @@ async function writesSurviveFaults(t: TestContext, ds: Daemon[], faults: (ds: Da
   })();
   const client = Promise.all([writer, reader]);
 
-  await faults(ds, avoid);
+  await faults(ds, { avoid, acked: () => writes, ackedValues: () => new Map(acked), attempted });
   stop = true;
   await client;
   assert.ok(writes > 10, `only ${writes} writes were acknowledged (${failures} failed)`);
 
   for (const d of ds) {
-    await eventually(async () => {
-      const names = await dk(d, 'service', 'ls', '--format', '{{.Name}}');
-      if (names.code !== 0) return undefined;
-      const r = await dk(d, 'service', 'inspect', '--format', '{{.Spec.Name}} {{index .Spec.Labels "rev"}}', ...names.stdout.trim().split('\n'));
-      if (r.code !== 0) return undefined;
-      const seen = new Map<string, string[]>();
-      for (const line of r.stdout.trim().split('\n')) {
-        const [n, rev] = line.split(' ');
-        seen.set(n, [...(seen.get(n) ?? []), rev]);
-      }
-      for (const [name, value] of acked) {
-        const revs = seen.get(name);
-        if (!revs || revs.length !== 1) return undefined;
-        // A write that failed on the client may still have landed after the last acknowledged one.
-        if (Number(revs[0].slice(1)) < Number(value.slice(1))) return undefined;
-      }
-      for (const name of seen.keys()) assert.ok(attempted.has(name), `unexpected service ${name}`);
-      return true;
-    }, 30_000, `manager ${d.listenAddr} holds every acknowledged write`);
+    await eventually(() => holdsAcked(d, acked, attempted), 30_000, `manager ${d.listenAddr} holds every acknowledged write`);
   }
   const lin = checkLinearizable(history.history(), { timeoutMs: 20_000 });
   assert.ok(lin.ok, `the client history is not linearizable: ${lin.explanation}`);
@@ -151,25 +165,107 @@ test('3 managers: writes survive leader SIGKILL, restarts and a frozen manager; 
   });
 });
 
-test('5 managers: writes survive a leader SIGKILL and the leader partitioned off the network, then healed', { timeout: 300_000 }, async (t) => {
+/**
+ * Cuts `a` off from `b` both ways and checks that it really is cut both ways:
+ * probe connections fail in each direction, and, once the daemons have
+ * tried, the rules dropped their own packets in each direction.
+ */
+async function cutOff(t: TestContext, a: Daemon[], b: Daemon[]) {
+  const p = await partition(a, b);
+  t.after(() => p.heal());
+  assert.equal(await canConnect(ipOf(a[0]), b[0].listenAddr), false, `${a[0].name} still reaches ${b[0].name}`);
+  assert.equal(await canConnect(ipOf(b[0]), a[0].listenAddr), false, `${b[0].name} still reaches ${a[0].name}`);
+  if (b.length > 1) assert.equal(await canConnect(ipOf(b[0]), b[1].listenAddr), true, 'one side still reaches itself');
+  return {
+    async heal() {
+      const { aToB, bToA } = await p.dropped();
+      assert.ok(aToB > 0 && bToA > 0, `the daemons' packets were dropped both ways (${aToB} one way, ${bToA} the other)`);
+      console.log(`cut ${a.map((d) => d.name).join(',')} | ${b.map((d) => d.name).join(',')}: ${aToB} packets dropped one way, ${bToA} the other`);
+      await p.heal();
+    },
+  };
+}
+
+/** A write sent to a manager cut off from the quorum fails (and, checked at the end, never appears). */
+async function writeFails(d: Daemon, name: string) {
+  const w = await dk(d, 'service', 'create', '-d', '--name', name, 'busybox', 'sleep', '1d');
+  assert.notEqual(w.code, 0, `a write on ${d.name}, cut off from the quorum, was acknowledged`);
+}
+
+/** The client gets writes acknowledged again (its write in flight to a manager just cut off may take a while to fail). */
+async function commitsGoOn(client: Client, what: string) {
+  const before = client.acked();
+  await eventually(() => client.acked() >= before + 3, 30_000, `writes acknowledged ${what}`);
+}
+
+/** Every manager's connections to the others leave from its own address (so a cut of that address cuts both ways). */
+async function dialFromOwnAddresses(ds: Daemon[]) {
+  await eventually(async () => {
+    const counts = await assertConnectionsFromOwnAddress(ds);
+    return [...counts.values()].every((n) => n > 0) || undefined;
+  }, 20_000, 'each manager connected to another');
+}
+
+test('5 managers: writes survive a leader SIGKILL and the leader cut off the network both ways, then healed', { timeout: 300_000 }, async (t) => {
   const ds = await startNodes(5, { first: 11, prefix: 'n' });
-  await writesSurviveFaults(t, ds, async (_ds, avoid) => {
+  await writesSurviveFaults(t, ds, async (_ds, client) => {
     await pause(2000);
     const first = await findLeader(ds);
     await first.stop('SIGKILL');
     await pause(3000);
     await first.restart();
     await pause(2000);
+    await dialFromOwnAddresses(ds);
     // The leader's host drops off the network: the other four elect a leader and go on.
     const cut = await findLeader(ds);
-    avoid.add(cut);
-    const heal = await partition(cut.listenAddr.split(':')[0]);
-    t.after(heal);
-    const next = await findLeader(ds.filter((d) => d !== cut));
+    const rest = ds.filter((d) => d !== cut);
+    client.avoid.add(cut);
+    const link = await cutOff(t, [cut], rest);
+    const next = await findLeader(rest);
     assert.notEqual(next, cut);
+    await commitsGoOn(client, 'by the four');
+    // Check-quorum: the old leader, hearing no one, steps down and commits nothing.
+    await writeFails(cut, 'written-to-cut-leader');
+    await link.heal();
+    client.avoid.delete(cut);
     await pause(4000);
-    await heal();
-    avoid.delete(cut);
+  });
+});
+
+test('5 managers: a follower cut off, then a 2/3 split with the leader in the minority; the majority commits, the minority cannot, all agree after healing', { timeout: 300_000 }, async (t) => {
+  const ds = await startNodes(5, { first: 71, prefix: 'p' });
+  await writesSurviveFaults(t, ds, async (_ds, client) => {
+    await pause(2000);
+    await dialFromOwnAddresses(ds);
+
+    // One follower drops off the network: the other four go on without it.
+    const leader = await findLeader(ds);
+    const lone = ds.find((d) => d !== leader)!;
+    const rest = ds.filter((d) => d !== lone);
+    client.avoid.add(lone);
+    const link = await cutOff(t, [lone], rest);
+    await commitsGoOn(client, 'by the four while a follower is away');
+    await writeFails(lone, 'written-to-cut-follower');
+    assert.equal(await findLeader(rest), leader, 'losing a follower changes no leader');
+    await link.heal();
+    client.avoid.delete(lone);
+    // Back, it catches up with everything acknowledged while it was away.
+    const whileAway = client.ackedValues();
+    await eventually(() => holdsAcked(lone, whileAway, client.attempted), 30_000, `${lone.name} caught up`);
+
+    // A 2/3 split with the leader on the small side: the three elect a leader and go on;
+    // the two cannot commit (and the old leader steps down).
+    const old = await findLeader(ds);
+    const minority = [old, ds.find((d) => d !== old)!];
+    const majority = ds.filter((d) => !minority.includes(d));
+    for (const d of minority) client.avoid.add(d);
+    const split = await cutOff(t, minority, majority);
+    const next = await findLeader(majority);
+    assert.ok(majority.includes(next));
+    await commitsGoOn(client, 'by the three');
+    for (const d of minority) await writeFails(d, `written-to-minority-${d.name}`);
+    await split.heal();
+    for (const d of minority) client.avoid.delete(d);
     await pause(4000);
   });
 });

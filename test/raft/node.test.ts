@@ -126,9 +126,10 @@ test('a proposal made just after the Ready loop last looked is handled at once, 
     await node.propose('x', 5000);
     for (let i = 0; i < hops; i++) await null; // land at each point of the loop's wind-down
     let done = false;
-    void node.propose('y', 5000).then(() => { done = true; });
+    const y = node.propose('y', 5000).then(() => { done = true; });
     for (let i = 0; i < 10 && !done; i++) await turns();
     assert.ok(done, `a proposal ${hops} microtasks after the last one waited for a tick`);
+    await y;
   }
   await node.stop();
 });

@@ -242,7 +242,7 @@ export class RaftNode {
     this.running = true;
     void this.loop().catch((err) => {
       log.error({ err: String(err?.stack ?? err) }, 'raft loop failed: stopping this node');
-      void this.stop();
+      this.stop().catch((e) => log.error({ err: String(e) }, 'stopping the raft node failed'));
     }).finally(() => {
       this.running = false;
       // Work that arrived after the loop's last look (a proposal from a microtask) must not wait for a tick.

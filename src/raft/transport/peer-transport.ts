@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { logger } from '../../log.js';
 import type { Message, RaftId } from '../types.js';
-import { channelOptions, clientStream, type ClusterCredentials } from './rpc.js';
+import { clientStream, clusterClient, type ClusterCredentials } from './rpc.js';
 import { FrameAssembler, toFrames, type Frame } from './frames.js';
 
 const log = logger('raft-transport');
@@ -30,7 +30,7 @@ export class PeerTransport {
     const cur = this.peers.get(id);
     if (cur?.addr === addr) return;
     if (cur) this.removePeer(id);
-    this.peers.set(id, { addr, client: new grpc.Client(addr, this.creds.client(), channelOptions), blocked: false });
+    this.peers.set(id, { addr, client: clusterClient(addr, this.creds.client()), blocked: false });
   }
 
   removePeer(id: RaftId): void {

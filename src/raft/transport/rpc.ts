@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { boundTarget, clusterSourceAddress } from './source-address.js';
 
 /**
  * gRPC plumbing shared by everything on the cluster port: methods carry JSON
@@ -68,6 +69,17 @@ export function limitRequestBytes(call: grpc.ServerInterceptingCallInterface, ma
   base.decoder.maxReadMessageLength = maxBytes;
   // Also the bound on a compressed message once inflated.
   base.maxReceiveMessageSize = maxBytes;
+}
+
+
+/**
+ * A client to another node's cluster port: every channel a node opens to
+ * another is made here, so its connections leave from the node's own
+ * address (source-address.ts).
+ */
+export function clusterClient(addr: string, creds: grpc.ChannelCredentials, from = clusterSourceAddress()): grpc.Client {
+  const { target, options } = boundTarget(addr, from, channelOptions);
+  return new grpc.Client(target, creds, options);
 }
 
 /** Where TLS plugs in: the daemon passes the node's mutual-TLS pair (built outside raft). */
