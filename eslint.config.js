@@ -23,16 +23,4 @@ export default defineConfig(
       '@typescript-eslint/no-misused-promises': 'error',
     },
   },
-  // Temporary, remove once fixed: known floating promises in parts being rewritten now
-  // (listed in issue 8's notes); every other file fails CI on a new one.
-  {
-    files: [
-      'src/api/server.ts',
-      'src/daemon/daemon.ts',
-      'src/manager/dispatcher/dispatcher.ts',
-      'src/manager/dispatcher/status-batcher.ts',
-      'bench/heal.ts',
-    ],
-    rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' },
-  },
 );

@@ -172,7 +172,7 @@ async function cleanupAll() {
   }
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { void cleanupAll().finally(() => process.exit(130)); });
+  process.once(sig, () => { cleanupAll().catch((e: Error) => process.stderr.write(`cleanup: ${e.message}\n`)).finally(() => process.exit(130)); });
 }
 
 async function pidsWhere(pred: (cmdline: string) => boolean): Promise<number[]> {

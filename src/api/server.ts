@@ -40,7 +40,13 @@ function checkEscapes(path: string) {
 
 /** The Engine API server: swarm endpoints here, the rest forwarded to the local engine if any. */
 export function createApiServer(backend: DaemonBackend, opts: ApiServerOptions = {}): Server {
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => void handle(backend, req, res);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // handle answers every error itself; anything escaping it is a bug: log it and end the request.
+    handle(backend, req, res).catch((err: unknown) => {
+      log.error({ err: String((err as Error)?.stack ?? err), url: req.url }, 'request handler failed');
+      if (!res.headersSent) sendError(res, new ApiError(500, String((err as Error)?.message ?? err))); else res.destroy();
+    });
+  };
   const server: Server = opts.tls ? createTlsServer(opts.tls, onRequest) : createServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const engine = backend.engineSocket();

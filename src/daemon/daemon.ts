@@ -429,7 +429,7 @@ export class Daemon implements DaemonBackend {
     this.remote = new RemoteDispatcher({
       managers: this.managerAddrs(),
       credentials: () => sec.credentials.client(),
-      onManagers: (addrs) => void this.rememberManagers(addrs),
+      onManagers: (addrs) => { this.rememberManagers(addrs).catch((err) => log.warn({ err: String(err) }, 'saving managers failed')); },
     });
     this.agent = new Agent({
       dispatcher: this.remote, executor: this.executor, clock: this.clock,
@@ -469,9 +469,20 @@ export class Daemon implements DaemonBackend {
       raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found, members,
       credentials: this.security!.credentials, codec: this.codec,
     });
-    const sync = () => void this.serial(() => this.syncAutolock());
+    const sync = () => this.syncAutolockSoon();
     this.unwatchAutolock = manager.store.watch(sync, { tables: ['cluster'], onResync: sync });
-    void this.serial(() => this.syncAutolock());
+    sync();
+  }
+
+  /** Seals or unseals the keys as the cluster says; a failure is logged loudly and tried again. */
+  private syncAutolockSoon(delayMs = 0) {
+    const run = () => {
+      this.serial(() => this.syncAutolock()).catch((err) => {
+        log.error({ err: String(err) }, 'sealing the keys with the unlock key failed; retrying');
+        if (this.manager) this.syncAutolockSoon(Math.min(Math.max(1000, delayMs * 2), 30_000));
+      });
+    };
+    if (delayMs === 0) run(); else this.clock.setTimeout(run, delayMs);
   }
 
   private startIngress(manager: Manager) {

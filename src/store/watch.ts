@@ -75,7 +75,9 @@ export class WatchQueue {
   private schedule() {
     if (this.scheduled || this.busy || this.closed) return;
     this.scheduled = true;
-    setImmediate(() => void this.deliver());
+    setImmediate(() => {
+      this.deliver().catch((err) => log.error({ err: String(err) }, 'watch delivery failed'));
+    });
   }
 
   private async deliver() {

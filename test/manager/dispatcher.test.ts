@@ -51,3 +51,27 @@ test('a node is not marked down before three heartbeat periods, and is after', a
   await assert.rejects(d.heartbeat(sessionId), /session invalid/);
   await d.stop();
 });
+
+test('a shorter heartbeat period does not mark nodes down before they have heard of it', async () => {
+  const clock = new FakeClock();
+  const store = new MemoryStore(clock);
+  const cluster = { ID: 'c', Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: { Dispatcher: { HeartbeatPeriod: 5e9 } } };
+  await store.update((tx) => tx.create('cluster', cluster as never));
+  const d = new Dispatcher(store, clock);
+  d.start();
+  const reg = d.register({ nodeId: 'n1', description: { Hostname: 'n1' } });
+  await clock.advance(50);
+  const { sessionId, heartbeatPeriodMs } = await reg;
+  assert.equal(heartbeatPeriodMs, 5000);
+  // swarm update --dispatcher-heartbeat 1s: the node heartbeats next after the 5 s it was told.
+  await store.update((tx) => { const c = tx.cluster()!; tx.update('cluster', { ...c, Spec: { Dispatcher: { HeartbeatPeriod: 1e9 } } }); });
+  await clock.advance(4_950);
+  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'ready', 'three new periods passed, but the node was told 5 s');
+  const hb = await d.heartbeat(sessionId);
+  assert.equal(hb.periodMs, 1000, 'it hears of the new period now');
+  await clock.advance(2_900);
+  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'ready');
+  await clock.advance(400);
+  assert.equal(store.view((tx) => tx.nodes.get('n1'))?.Status.State, 'down', 'three of the new periods after it was told');
+  await d.stop();
+});

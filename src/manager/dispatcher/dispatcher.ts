@@ -37,8 +37,12 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   readonly name = 'dispatcher';
   private sessions = new Map<string, Session>();
   private byNode = new Map<string, Session>();
-  /** When each node not yet down was last heard of (a new leader gives every node a full grace period). */
-  private lastSeen = new Map<string, number>();
+  /**
+   * When each node not yet down will be, unless heard of again: three of the
+   * periods it was last told to heartbeat at (a period change reaches a node
+   * only with its next heartbeat). A new leader gives every node a full grace.
+   */
+  private expiry = new Map<string, number>();
   /** When this leader saw each node go down (a new leader starts counting afresh). */
   private downSince = new Map<string, number>();
   private statuses: StatusBatcher;
@@ -61,7 +65,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     });
     const now = this.clock.now();
     for (const n of this.store.view((tx) => tx.nodes.all())) {
-      if (n.Status.State !== 'down') this.lastSeen.set(n.ID, now);
+      if (n.Status.State !== 'down') this.expiry.set(n.ID, now + this.heartbeatPeriodMs() * MISSED_HEARTBEATS);
       else this.downSince.set(n.ID, now);
     }
     this.scheduleExpiryCheck();
@@ -95,7 +99,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     for (const s of this.sessions.values()) s.stream?.end(new Error('dispatcher stopped'));
     this.sessions.clear();
     this.byNode.clear();
-    this.lastSeen.clear();
+    this.expiry.clear();
     await this.statuses.flush();
   }
 
@@ -106,7 +110,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       this.sessions.delete(s.id);
       this.byNode.delete(nodeId);
     }
-    this.lastSeen.delete(nodeId);
+    this.expiry.delete(nodeId);
     this.downSince.delete(nodeId);
   }
 
@@ -126,16 +130,18 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     const session = { id: sessionId, nodeId };
     this.sessions.set(sessionId, session);
     this.byNode.set(nodeId, session);
-    this.lastSeen.set(nodeId, this.clock.now());
+    const periodMs = this.heartbeatPeriodMs();
+    this.expiry.set(nodeId, this.clock.now() + periodMs * MISSED_HEARTBEATS);
     log.debug({ nodeId }, 'node registered');
-    return { nodeId, sessionId, heartbeatPeriodMs: this.heartbeatPeriodMs() };
+    return { nodeId, sessionId, heartbeatPeriodMs: periodMs };
   }
 
   async heartbeat(sessionId: string): Promise<HeartbeatResponse> {
     const s = this.session(sessionId);
-    this.lastSeen.set(s.nodeId, this.clock.now());
+    const periodMs = this.heartbeatPeriodMs();
+    this.expiry.set(s.nodeId, this.clock.now() + periodMs * MISSED_HEARTBEATS);
     const { n, cluster } = this.store.view((tx) => ({ n: tx.nodes.get(s.nodeId), cluster: tx.cluster() }));
-    return { periodMs: this.heartbeatPeriodMs(), role: n ? certRole(n) : 'worker', renewCertificate: !!n && !!cluster && needsRenewal(cluster, n) };
+    return { periodMs, role: n ? certRole(n) : 'worker', renewCertificate: !!n && !!cluster && needsRenewal(cluster, n) };
   }
 
   assignments(sessionId: string, handler: AssignmentsHandler): { close(): void } {
@@ -178,7 +184,9 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     const period = this.heartbeatPeriodMs();
     // Checked several times a period, so a node is Down close to 3 periods after its last heartbeat, not 4.
     this.expiryTimer = this.clock.setTimeout(() => {
-      void this.expireSessions(period).then(() => this.orphanTasks()).finally(() => this.scheduleExpiryCheck());
+      this.expireSessions().then(() => this.orphanTasks())
+        .catch((err) => log.error({ err: String(err) }, 'checking heartbeats failed'))
+        .finally(() => this.scheduleExpiryCheck());
     }, Math.min(period / 5, 500));
   }
 
@@ -209,9 +217,9 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
    * their sessions closed. A node is forgotten only once the store says it
    * is down: a failed write is tried again at the next check.
    */
-  private async expireSessions(period: number) {
+  private async expireSessions() {
     const now = this.clock.now();
-    const late = [...this.lastSeen].filter(([, t]) => now - t > period * MISSED_HEARTBEATS).map(([id]) => id);
+    const late = [...this.expiry].filter(([, t]) => now > t).map(([id]) => id);
     if (late.length === 0) return;
     for (const id of late) {
       const s = this.byNode.get(id);
@@ -234,7 +242,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     for (const id of late) {
       // A node that registered again meanwhile is alive.
       if (this.byNode.has(id)) continue;
-      this.lastSeen.delete(id);
+      this.expiry.delete(id);
       this.downSince.set(id, now);
     }
   }

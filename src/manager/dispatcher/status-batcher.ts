@@ -8,7 +8,7 @@ const log = logger('dispatcher');
 /** Status reports arriving within this window share transactions. */
 const BATCH_WINDOW_MS = 20;
 
-interface Pending { nodeId: string; update: TaskStatusUpdate; done: () => void }
+interface Pending { nodeId: string; update: TaskStatusUpdate; done: (err?: unknown) => void }
 
 /**
  * Collects agents' task status reports and writes them in bounded batch
@@ -22,17 +22,21 @@ export class StatusBatcher {
 
   constructor(private store: MemoryStore, private clock: Clock) {}
 
+  /** Resolves once the reports are written; rejects when they could not be, so the agent sends them again. */
   add(nodeId: string, updates: TaskStatusUpdate[]): Promise<void> {
-    const all = updates.map((update) => new Promise<void>((done) => this.pending.push({ nodeId, update, done })));
-    this.timer ??= this.clock.setTimeout(() => { this.timer = undefined; void this.flush(); }, BATCH_WINDOW_MS);
+    const all = updates.map((update) => new Promise<void>((resolve, reject) => {
+      this.pending.push({ nodeId, update, done: (err) => (err ? reject(err as Error) : resolve()) });
+    }));
+    this.timer ??= this.clock.setTimeout(() => { this.timer = undefined; this.flush().catch(() => undefined); }, BATCH_WINDOW_MS);
     return Promise.all(all).then(() => undefined);
   }
 
+  /** Writes what is pending; never rejects (each report's sender hears of a failure). */
   flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return this.inflight;
-    this.inflight = this.inflight.then(() => this.write(batch)).catch((err) => log.warn({ err: String(err) }, 'status batch failed'));
+    this.inflight = this.inflight.then(() => this.write(batch));
     return this.inflight;
   }
 
@@ -42,8 +46,10 @@ export class StatusBatcher {
     for (const p of batch) latest.set(p.update.taskId, p);
     try {
       await this.store.batch((b) => { for (const p of latest.values()) b.update((tx) => apply(tx, p)); });
-    } finally {
       for (const p of batch) p.done();
+    } catch (err) {
+      log.warn({ err: String(err), reports: batch.length }, 'status batch failed; the agents send again');
+      for (const p of batch) p.done(err);
     }
   }
 }
