@@ -17,7 +17,6 @@ import type { ControlAPI } from '../manager/controlapi/api.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
 import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
 import type { ClusterAuthState } from '../manager/ca/cluster-auth.js';
-import { isRemovedNode } from '../manager/ca/removed-nodes.js';
 import { KeyStore } from '../manager/keys/key-store.js';
 import { ERR_SWARM_LOCKED, LockedError, NotLockedError, parseUnlockKey } from '../manager/keys/unlock-key.js';
 import { Manager } from '../manager/manager.js';
@@ -138,13 +137,12 @@ export class Daemon implements DaemonBackend {
     if (!this.manager) {
       return { ...base, ControlAvailable: false, RemoteManagers: (st.managers ?? []).map((Addr) => ({ NodeID: '', Addr })) };
     }
-    const { cluster, nodes } = this.manager.store.view((tx) => ({ cluster: tx.cluster(), nodes: tx.nodes.all() }));
-    const managers = nodes.filter((n) => n.Spec.Role === 'manager');
+    const { cluster, managers, nodes } = this.manager.swarmSummary();
     return {
       ...base,
       ControlAvailable: true,
-      RemoteManagers: managers.map((n) => ({ NodeID: n.ID, Addr: n.ManagerStatus?.Addr ?? '' })),
-      Nodes: nodes.length,
+      RemoteManagers: managers,
+      Nodes: nodes,
       Managers: managers.length,
       Cluster: cluster && {
         ID: cluster.ID, Version: cluster.Version, CreatedAt: cluster.CreatedAt, UpdatedAt: cluster.UpdatedAt,
@@ -198,18 +196,14 @@ export class Daemon implements DaemonBackend {
    */
   private async forceNewCluster(): Promise<string> {
     const st = this.state!;
-    const snap = this.manager!.store.snapshot();
+    const snap = this.manager!.snapshot();
     await this.stopManager();
     await rename(join(this.swarmDir, 'raft'), join(this.swarmDir, `raft-before-force-new-cluster-${Date.now()}`));
     const next: SwarmState = { ...st, raftId: newRaftId() };
     const manager = new Manager(this.swarmDir, this.clock);
     this.manager = manager;
     await this.openManager(manager, next, true);
-    await manager.adopt(snap);
-    await manager.store.update((tx) => {
-      const self = tx.nodes.get(st.nodeId);
-      if (self) tx.update('nodes', { ...structuredClone(self), ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: st.advertiseAddr } });
-    });
+    await manager.adopt(snap, { nodeId: st.nodeId, addr: st.advertiseAddr });
     this.startIngress(manager);
     this.state = next;
     await this.stateFile.save(next);
@@ -240,7 +234,7 @@ export class Daemon implements DaemonBackend {
         }
         await this.activate(state, undefined, members);
         // A new manager answers once it has caught up with what the swarm committed.
-        if (this.manager?.raft) await this.manager.raft.readBarrier(30_000);
+        await this.manager?.readBarrier(30_000);
         await this.stateFile.save(state);
       } catch (err) {
         await this.deactivate({ shutdownTasks: true });
@@ -262,8 +256,7 @@ export class Daemon implements DaemonBackend {
     const m = this.manager;
     if (!m) return this.state?.managers ?? [];
     const own = this.state?.advertiseAddr;
-    const addrs = m.store.view((tx) => tx.nodes.all())
-      .filter((n) => n.Spec.Role === 'manager' && n.ManagerStatus?.Addr).map((n) => n.ManagerStatus!.Addr);
+    const addrs = m.managerAddrs();
     return [...(own ? [own] : []), ...addrs.filter((a) => a !== own)];
   }
 
@@ -284,17 +277,7 @@ export class Daemon implements DaemonBackend {
   private clusterAuth(clusterId: string): ClusterAuthState {
     return {
       clusterId,
-      manager: () => {
-        const m = this.manager;
-        const raft = m?.raft;
-        if (!m || !raft) return undefined;
-        return {
-          removed: (nodeId) => m.store.view((tx) => isRemovedNode(tx.cluster(), nodeId)),
-          role: (nodeId) => m.store.view((tx) => tx.nodes.get(nodeId)?.Spec.Role),
-          raftMember: (nodeId) => [...raft.members.values()].some((x) => x.nodeId === nodeId),
-          nodeOfRaftMember: (raftId) => raft.members.get(raftId)?.nodeId,
-        };
-      },
+      manager: () => this.manager?.authView(),
     };
   }
 
@@ -305,12 +288,11 @@ export class Daemon implements DaemonBackend {
       rules: dispatcherRules,
       implementation: dispatcherServiceHandlers({
         auth,
-        local: () => (this.manager?.raft?.isLeader ? this.manager.dispatcher : undefined),
+        local: () => (this.manager?.isLeader() ? this.manager.dispatcher : undefined),
         leaderAddr: () => this.manager?.leaderMember()?.addr,
         managers: () => this.managerAddrs(),
         admit: (nodeId) => {
-          const known = this.manager?.store.view((tx) => tx.nodes.get(nodeId));
-          if (!known) throw new ApiError(403, `node ${nodeId} was removed from the swarm`);
+          if (!this.manager?.hasNode(nodeId)) throw new ApiError(403, `node ${nodeId} was removed from the swarm`);
         },
       }),
     }];
@@ -354,10 +336,10 @@ export class Daemon implements DaemonBackend {
   }
 
   async readBarrier(): Promise<void> {
-    const r = this.manager?.raft;
-    if (!r || r.core.voters.size <= 1) return;
+    const m = this.manager;
+    if (!m || m.soleVoter()) return;
     try {
-      await r.readBarrier(5000);
+      await m.readBarrier(5000);
     } catch (err) {
       throw noLeader(String((err as Error).message));
     }
@@ -366,7 +348,7 @@ export class Daemon implements DaemonBackend {
   /** On a follower: cluster writes go to the leader as a typed RPC (api/forwarded.ts), which runs them. */
   leaderForwarder(): ((w: ForwardedWrite) => Promise<ForwardedReply>) | undefined {
     const m = this.manager;
-    if (!m?.raft || m.raft.isLeader) return undefined;
+    if (!m?.isFollower()) return undefined;
     return async (w) => {
       const leader = m.leaderMember();
       if (!leader) throw noLeader();
@@ -452,7 +434,8 @@ export class Daemon implements DaemonBackend {
     const manager = new Manager(this.swarmDir, this.clock);
     this.manager = manager;
     await this.openManager(manager, state, !!init, members);
-    if (!init) await this.settle(manager);
+    // On restart, a sole manager gets a moment to lead again before the API answers writes.
+    if (!init) await manager.settleAlone(3000);
     if (init) {
       await manager.bootstrap({
         nodeId: state.nodeId, description: await this.describe(), addr: state.advertiseAddr, spec: withAutolock(init),
@@ -469,9 +452,8 @@ export class Daemon implements DaemonBackend {
       raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found, members,
       credentials: this.security!.credentials, codec: this.codec,
     });
-    const sync = () => this.syncAutolockSoon();
-    this.unwatchAutolock = manager.store.watch(sync, { tables: ['cluster'], onResync: sync });
-    sync();
+    this.unwatchAutolock = manager.onClusterChange(() => this.syncAutolockSoon());
+    this.syncAutolockSoon();
   }
 
   /** Seals or unseals the keys as the cluster says; a failure is logged loudly and tried again. */
@@ -558,14 +540,6 @@ export class Daemon implements DaemonBackend {
     this.remote?.resetConnections();
     if (answer.managers.length && !this.manager) await this.rememberManagers(answer.managers);
     log.info({ role: answer.role }, 'node certificate renewed');
-  }
-
-  /** On restart, give a sole manager a moment to lead again before the API answers writes. */
-  private async settle(m: Manager) {
-    const end = Date.now() + 3000;
-    while (Date.now() < end && m.raft && !m.raft.isLeaderReady && m.raft.core.voters.size <= 1) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 
   private async deactivate(o: { shutdownTasks: boolean }) {
