@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
-import { runForwarded, type ForwardedReply, type ForwardedWrite } from '../api/forwarded.js';
+import { runForwarded } from '../api/forwarded.js';
 import { Agent } from '../agent/agent.js';
 import { RemoteDispatcher } from '../agent/remote-dispatcher.js';
 import type { Clock } from '../clock.js';
@@ -28,14 +28,16 @@ import { setClusterSourceAddress } from '../raft/transport/source-address.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
-import { FORWARD_WRITE, JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { obtainCertificate, renewCertificate } from './joiner.js';
 import { managerHandlers, newRaftId } from './manager-rpc.js';
-import { mergeAsync } from './merge.js';
+import { leaderForwarder, type LeaderForwarder } from './leader-forwarder.js';
 import { NodeSecurity } from './node-security.js';
 import type { DaemonOptions } from './options.js';
 import { startSimNodes } from './sim-nodes.js';
 import { SwarmStateFile, type SwarmState } from './swarm-state.js';
+import { swarmInfo } from './swarm-info.js';
+import { taskLogs } from './task-logs.js';
 
 const log = logger('daemon');
 
@@ -128,28 +130,7 @@ export class Daemon implements DaemonBackend {
   }
 
   swarmInfo(): SwarmInfo {
-    const st = this.state;
-    if (this.locked) {
-      return { NodeID: this.locked.nodeId, NodeAddr: '', LocalNodeState: 'locked', ControlAvailable: false, Error: '', RemoteManagers: null };
-    }
-    if (!st) return { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null };
-    const base = { NodeID: st.nodeId, NodeAddr: st.advertiseAddr.split(':')[0], LocalNodeState: 'active' as const, Error: '' };
-    if (!this.manager) {
-      return { ...base, ControlAvailable: false, RemoteManagers: (st.managers ?? []).map((Addr) => ({ NodeID: '', Addr })) };
-    }
-    const { cluster, managers, nodes } = this.manager.swarmSummary();
-    return {
-      ...base,
-      ControlAvailable: true,
-      RemoteManagers: managers,
-      Nodes: nodes,
-      Managers: managers.length,
-      Cluster: cluster && {
-        ID: cluster.ID, Version: cluster.Version, CreatedAt: cluster.CreatedAt, UpdatedAt: cluster.UpdatedAt,
-        Spec: cluster.Spec, TLSInfo: cluster.TLSInfo ?? {}, RootRotationInProgress: cluster.RootRotationInProgress,
-        DefaultAddrPool: cluster.DefaultAddrPool, SubnetSize: cluster.SubnetSize, DataPathPort: cluster.DataPathPort,
-      },
-    };
+    return swarmInfo({ state: this.state, locked: this.locked, manager: this.manager });
   }
 
   control(): ControlAPI {
@@ -345,19 +326,8 @@ export class Daemon implements DaemonBackend {
     }
   }
 
-  /** On a follower: cluster writes go to the leader as a typed RPC (api/forwarded.ts), which runs them. */
-  leaderForwarder(): ((w: ForwardedWrite) => Promise<ForwardedReply>) | undefined {
-    const m = this.manager;
-    if (!m?.isFollower()) return undefined;
-    return async (w) => {
-      const leader = m.leaderMember();
-      if (!leader) throw noLeader();
-      try {
-        return await clusterCall<ForwardedWrite, ForwardedReply>(leader.addr, this.security!.credentials.client(), FORWARD_WRITE, w);
-      } catch (err) {
-        throw noLeader(grpcMessage(err));
-      }
-    };
+  leaderForwarder(): LeaderForwarder | undefined {
+    return leaderForwarder(this.manager, () => this.security!.credentials.client());
   }
 
   leave(force: boolean): Promise<void> {
@@ -371,25 +341,8 @@ export class Daemon implements DaemonBackend {
     });
   }
 
-  async *taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine> {
-    const local = new Map((this.agent?.tasks() ?? []).map((t) => [t.ID, t]));
-    const sources = tasks.filter((t) => local.has(t.ID) || t.NodeID === this.state?.nodeId).map((task) =>
-      (async function* (executor: Executor) {
-        try {
-          for await (const line of executor.logs(task, opts)) yield { ...line, task };
-        } catch (err) {
-          if (!(err instanceof ApiError)) log.debug({ task: task.ID, err: String(err) }, 'no logs');
-        }
-      })(this.executor));
-    if (opts.follow) {
-      yield* mergeAsync(sources);
-      return;
-    }
-    // Without --follow, lines of all tasks come in time order, as the engine's.
-    const all: TaskLogLine[] = [];
-    for (const s of sources) for await (const l of s) all.push(l);
-    all.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-    yield* all;
+  taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine> {
+    return taskLogs(tasks, opts, { executor: this.executor, tasks: () => this.agent?.tasks() ?? [], nodeId: () => this.state?.nodeId });
   }
 
   private async describe(): Promise<NodeDescription> {
