@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
-import { createKeyAndCSR, renewalDelayMs } from '../pki/certificates.js';
+import { createKeyAndCSR } from '../pki/certificates.js';
 import { createRootCA } from '../manager/ca/root-ca.js';
 import { signCSR } from '../manager/ca/issue.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
@@ -28,8 +28,9 @@ import { setClusterSourceAddress } from '../raft/transport/source-address.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
-import { JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type JoinRequest, type JoinResponse } from './cluster-server.js';
-import { obtainCertificate, renewCertificate } from './joiner.js';
+import { JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type IssueAnswer, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { obtainCertificate } from './joiner.js';
+import { CertRenewer } from './cert-renewer.js';
 import { managerHandlers, newRaftId } from './manager-rpc.js';
 import { leaderForwarder, type LeaderForwarder } from './leader-forwarder.js';
 import { NodeSecurity } from './node-security.js';
@@ -46,7 +47,6 @@ export const ALREADY_IN_SWARM =
 export const NOT_IN_SWARM = 'This node is not part of a swarm';
 export const LEAVE_AS_MANAGER =
   'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.';
-const RENEW_RETRY_MS = 5000;
 
 /**
  * One tswarm node: its swarm membership (identity, certificates, keys), its
@@ -65,9 +65,8 @@ export class Daemon implements DaemonBackend {
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
   private clusterServer?: grpc.Server;
-  private renewTimer?: { cancel(): void };
+  private renewer: CertRenewer;
   private roleChange?: Promise<unknown>;
-  private renewing?: Promise<unknown>;
   private codec?: AesGcmCodec;
   /** The unlock key the key store is sealed with now ('' when plain). */
   private sealedWith = '';
@@ -78,6 +77,14 @@ export class Daemon implements DaemonBackend {
 
   constructor(private opts: DaemonOptions, private executor: Executor, private clock: Clock, private engine?: string) {
     this.stateFile = new SwarmStateFile(this.swarmDir);
+    this.renewer = new CertRenewer({
+      clock: this.clock,
+      security: () => this.security,
+      advertiseAddr: () => this.state?.advertiseAddr,
+      managerAddrs: () => this.managerAddrs(),
+      serial: (fn) => this.serial(fn),
+      onRenewed: (answer) => this.onRenewed(answer),
+    });
   }
 
   private get swarmDir() { return join(this.opts.dataRoot, 'swarm'); }
@@ -292,7 +299,7 @@ export class Daemon implements DaemonBackend {
     const st = this.state;
     if (!st || st.role !== 'worker') return;
     // A manager certificate first: Raft and the manager calls accept only that.
-    await this.renewNow();
+    await this.renewer.now();
     if (this.security!.identity().role !== 'manager') throw new Error('the managers have not issued a manager certificate yet');
     const res = await callAnyManager<JoinRequest, JoinResponse>(st.managers ?? [], this.security!.credentials.client(), JOIN, { addr: st.advertiseAddr });
     const next: SwarmState = { ...st, role: 'manager', raftId: res.raftId };
@@ -312,7 +319,7 @@ export class Daemon implements DaemonBackend {
     const next: SwarmState = { ...st, role: 'worker', raftId: undefined, managers };
     this.state = next;
     await this.stateFile.save(next);
-    await this.renewNow().catch((err) => log.warn({ err: String(err) }, 'worker certificate not renewed yet'));
+    await this.renewer.now().catch((err) => log.warn({ err: String(err) }, 'worker certificate not renewed yet'));
     log.info('demoted: this node is now a worker');
   }
 
@@ -373,14 +380,14 @@ export class Daemon implements DaemonBackend {
       onRemoved: () => void this.leave(true).catch((err) => log.warn({ err: String(err) }, 'leaving after removal failed')),
       onHeartbeat: (res) => {
         if (res.role) this.onRole(res.role);
-        if (res.renewCertificate) this.renewSoon();
+        if (res.renewCertificate) this.renewer.soon();
       },
     });
     await this.agent.start();
     if (this.manager && this.opts.simNodes > 0) {
       this.simAgents = await startSimNodes(this.opts.simNodes, this.manager.dispatcher, this.clock);
     }
-    this.scheduleRenewal();
+    this.renewer.schedule();
   }
 
   private async startManager(state: SwarmState, init: Parameters<Daemon['activate']>[1], members?: JoinResponse['members']) {
@@ -459,44 +466,14 @@ export class Daemon implements DaemonBackend {
     await this.stateFile.save(st).catch((err) => log.warn({ err: String(err) }, 'saving managers failed'));
   }
 
-  /** Certificates renew at a random point between 50 % and 80 % of their life. */
-  private scheduleRenewal(delayMs?: number) {
-    this.renewTimer?.cancel();
-    const sec = this.security;
-    if (!sec || !this.state) return;
-    const id = sec.identity();
-    const wait = delayMs ?? renewalDelayMs(id.notBefore, id.notAfter, Math.random, new Date(this.clock.now()));
-    this.renewTimer = this.clock.setTimeout(() => {
-      void this.serial(() => this.renewNow()).then(
-        () => this.scheduleRenewal(),
-        (err) => { log.warn({ err: String(err) }, 'certificate renewal failed; retrying'); this.scheduleRenewal(RENEW_RETRY_MS); },
-      );
-    }, wait);
-  }
-
-  /** A CA rotation asks for a new certificate now (one renewal at a time). */
-  private renewSoon() {
-    if (this.renewing) return;
-    this.renewing = this.serial(() => this.renewNow())
-      .then(() => this.scheduleRenewal(), (err) => log.warn({ err: String(err) }, 'certificate renewal failed'))
-      .finally(() => { this.renewing = undefined; });
-  }
-
-  /** Asks the managers for a new certificate (the role comes from the store) and starts using it. */
-  private async renewNow() {
-    const st = this.state;
-    const sec = this.security;
-    if (!st || !sec) return;
-    const { answer, material } = await renewCertificate(this.managerAddrs(), sec.provider, st.advertiseAddr);
-    await sec.update(material);
-    // New connections carry the new certificate.
+  /** A renewed certificate: new connections carry it; a worker keeps the managers it was told of. */
+  private async onRenewed(answer: IssueAnswer) {
     this.remote?.resetConnections();
     if (answer.managers.length && !this.manager) await this.rememberManagers(answer.managers);
-    log.info({ role: answer.role }, 'node certificate renewed');
   }
 
   private async deactivate(o: { shutdownTasks: boolean }) {
-    this.renewTimer?.cancel();
+    this.renewer.stop();
     await this.agent?.stop(o);
     this.remote?.close();
     this.remote = undefined;
