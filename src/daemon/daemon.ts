@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { rename, rm } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
@@ -17,20 +17,20 @@ import type { ControlAPI } from '../manager/controlapi/api.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
 import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
 import type { ClusterAuthState } from '../manager/ca/cluster-auth.js';
-import { KeyStore } from '../manager/keys/key-store.js';
-import { ERR_SWARM_LOCKED, LockedError, NotLockedError, parseUnlockKey } from '../manager/keys/unlock-key.js';
+import { ERR_SWARM_LOCKED, LockedError, NotLockedError } from '../manager/keys/unlock-key.js';
 import { Manager } from '../manager/manager.js';
 import { withSpecDefaults } from '../manager/cluster.js';
 import { IngressController } from '../network/ingress.js';
 import { PortProxy } from '../network/proxy.js';
-import { AesGcmCodec } from '../raft/storage/aes-gcm-codec.js';
 import { setClusterSourceAddress } from '../raft/transport/source-address.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
-import { JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type IssueAnswer, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { JOIN, clusterCall, grpcMessage, startClusterServer, type ExtraService, type IssueAnswer, type JoinRequest, type JoinResponse } from './cluster-server.js';
 import { obtainCertificate } from './joiner.js';
 import { CertRenewer } from './cert-renewer.js';
+import { KeyManager } from './key-manager.js';
+import { RoleChanger } from './role-change.js';
 import { managerHandlers, newRaftId } from './manager-rpc.js';
 import { leaderForwarder, type LeaderForwarder } from './leader-forwarder.js';
 import { NodeSecurity } from './node-security.js';
@@ -57,7 +57,7 @@ export class Daemon implements DaemonBackend {
   private state?: SwarmState;
   /** A manager that restarted under autolock waits here for `swarm unlock`. */
   private locked?: SwarmState;
-  private keys?: KeyStore;
+  private keyManager: KeyManager;
   private security?: NodeSecurity;
   private manager?: Manager;
   private agent?: Agent;
@@ -66,17 +66,30 @@ export class Daemon implements DaemonBackend {
   private ingress?: IngressController;
   private clusterServer?: grpc.Server;
   private renewer: CertRenewer;
-  private roleChange?: Promise<unknown>;
-  private codec?: AesGcmCodec;
-  /** The unlock key the key store is sealed with now ('' when plain). */
-  private sealedWith = '';
-  private unwatchAutolock?: () => void;
+  private roles: RoleChanger;
   private stateFile: SwarmStateFile;
   /** Serializes init/join/leave/unlock/start/stop and role changes so they never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
 
   constructor(private opts: DaemonOptions, private executor: Executor, private clock: Clock, private engine?: string) {
     this.stateFile = new SwarmStateFile(this.swarmDir);
+    this.keyManager = new KeyManager({
+      swarmDir: this.swarmDir, clock: this.clock,
+      unlockKey: () => this.manager?.unlockKey(),
+      serial: (fn) => this.serial(fn),
+    });
+    this.roles = new RoleChanger({
+      swarmDir: this.swarmDir,
+      state: () => this.state,
+      setState: (next) => this.setState(next),
+      security: () => this.security,
+      renewCertificate: () => this.renewer.now(),
+      hasManager: () => !!this.manager,
+      startManager: (next, members) => this.startManager(next, undefined, members),
+      stopManager: () => this.stopManager(),
+      managerAddrs: () => this.managerAddrs(),
+      serial: (fn) => this.serial(fn),
+    });
     this.renewer = new CertRenewer({
       clock: this.clock,
       security: () => this.security,
@@ -101,7 +114,7 @@ export class Daemon implements DaemonBackend {
       const state = await this.stateFile.load();
       if (!state) return;
       try {
-        this.keys = await KeyStore.open(this.swarmDir);
+        await this.keyManager.open();
       } catch (err) {
         if (!(err instanceof LockedError)) throw err;
         this.locked = state;
@@ -129,8 +142,7 @@ export class Daemon implements DaemonBackend {
     return this.serial(async () => {
       const state = this.locked;
       if (!state) throw this.state ? new NotLockedError() : unavailable(NOT_IN_SWARM);
-      this.keys = await KeyStore.open(this.swarmDir, parseUnlockKey(key));
-      this.sealedWith = key;
+      await this.keyManager.open(key);
       this.locked = undefined;
       await this.activate(state, undefined);
     });
@@ -161,11 +173,10 @@ export class Daemon implements DaemonBackend {
       const expiryMs = Math.round(withSpecDefaults(req.Spec).CAConfig!.NodeCertExpiry! / 1e6);
       const certChainPem = signCSR(rootCA, csrPem, { nodeId: state.nodeId, role: 'manager', clusterId, now, expiryMs });
       try {
-        this.keys = await KeyStore.open(this.swarmDir);
-        this.security = await NodeSecurity.create(this.swarmDir, this.keys, { keyPem, certChainPem, rootsPem: [rootCA.certPem] });
+        this.security = await NodeSecurity.create(this.swarmDir, await this.keyManager.open(), { keyPem, certChainPem, rootsPem: [rootCA.certPem] });
         await this.activate(state, { ...req, rootCA, clusterId });
         // Under --autolock the keys are sealed before init answers: a restart from here on is locked.
-        await this.syncAutolock();
+        await this.keyManager.sync();
         await this.stateFile.save(state);
       } catch (err) {
         await this.deactivate({ shutdownTasks: true });
@@ -193,8 +204,7 @@ export class Daemon implements DaemonBackend {
     await this.openManager(manager, next, true);
     await manager.adopt(snap, { nodeId: st.nodeId, addr: st.advertiseAddr });
     this.startIngress(manager);
-    this.state = next;
-    await this.stateFile.save(next);
+    await this.setState(next);
     log.warn({ raftId: next.raftId }, 'forced a new cluster: this manager is the only Raft member');
     return st.nodeId;
   }
@@ -210,8 +220,7 @@ export class Daemon implements DaemonBackend {
       const { answer, material } = await obtainCertificate(withPort(remote), req.JoinToken, advertiseAddr, await this.describe());
       const state: SwarmState = { nodeId: answer.nodeId, role: answer.role, advertiseAddr, listenAddr, managers: answer.managers };
       try {
-        this.keys = await KeyStore.open(this.swarmDir);
-        this.security = await NodeSecurity.create(this.swarmDir, this.keys, material);
+        this.security = await NodeSecurity.create(this.swarmDir, await this.keyManager.open(), material);
         let members: JoinResponse['members'] | undefined;
         if (answer.role === 'manager') {
           // Listen first: the leader starts replicating as soon as the membership change commits.
@@ -286,43 +295,6 @@ export class Daemon implements DaemonBackend {
     }];
   }
 
-  /** The heartbeat tells the role the managers want: a promoted worker joins Raft; a demoted manager, out of Raft, stops its manager. */
-  private onRole(role: 'manager' | 'worker') {
-    const st = this.state;
-    if (!st || st.role === role || this.roleChange) return;
-    this.roleChange = this.serial(() => (role === 'manager' ? this.promoteSelf() : this.demoteSelf()))
-      .catch((err) => log.warn({ err: String(err), role }, 'role change failed; will retry'))
-      .finally(() => { this.roleChange = undefined; });
-  }
-
-  private async promoteSelf() {
-    const st = this.state;
-    if (!st || st.role !== 'worker') return;
-    // A manager certificate first: Raft and the manager calls accept only that.
-    await this.renewer.now();
-    if (this.security!.identity().role !== 'manager') throw new Error('the managers have not issued a manager certificate yet');
-    const res = await callAnyManager<JoinRequest, JoinResponse>(st.managers ?? [], this.security!.credentials.client(), JOIN, { addr: st.advertiseAddr });
-    const next: SwarmState = { ...st, role: 'manager', raftId: res.raftId };
-    await this.startManager(next, undefined, res.members);
-    this.state = next;
-    await this.stateFile.save(next);
-    log.info({ raftId: res.raftId }, 'promoted: this node is now a manager');
-  }
-
-  private async demoteSelf() {
-    const st = this.state;
-    if (!st || st.role !== 'manager' || !this.manager) return;
-    const managers = this.managerAddrs().filter((a) => a !== st.advertiseAddr);
-    await this.stopManager();
-    // A later promotion joins Raft afresh, under a new member ID.
-    await rm(join(this.swarmDir, 'raft'), { recursive: true, force: true });
-    const next: SwarmState = { ...st, role: 'worker', raftId: undefined, managers };
-    this.state = next;
-    await this.stateFile.save(next);
-    await this.renewer.now().catch((err) => log.warn({ err: String(err) }, 'worker certificate not renewed yet'));
-    log.info('demoted: this node is now a worker');
-  }
-
   async readBarrier(): Promise<void> {
     const m = this.manager;
     if (!m || m.soleVoter()) return;
@@ -358,7 +330,7 @@ export class Daemon implements DaemonBackend {
   }
 
   private async activate(state: SwarmState, init: (SwarmInitRequest & { rootCA: import('../manager/ca/root-ca.js').CAKeyPair; clusterId: string }) | undefined, members?: JoinResponse['members']) {
-    this.security ??= await NodeSecurity.load(this.swarmDir, this.keys!);
+    this.security ??= await NodeSecurity.load(this.swarmDir, this.keyManager.keyStore!);
     if (!this.security) throw new Error(`no node certificate under ${this.swarmDir}: leave the swarm and join again`);
     // Connections to other nodes leave from the address this node advertises.
     setClusterSourceAddress(state.advertiseAddr);
@@ -379,7 +351,7 @@ export class Daemon implements DaemonBackend {
       addr: state.advertiseAddr.split(':')[0], description,
       onRemoved: () => void this.leave(true).catch((err) => log.warn({ err: String(err) }, 'leaving after removal failed')),
       onHeartbeat: (res) => {
-        if (res.role) this.onRole(res.role);
+        if (res.role) this.roles.onRole(res.role);
         if (res.renewCertificate) this.renewer.soon();
       },
     });
@@ -407,24 +379,11 @@ export class Daemon implements DaemonBackend {
   }
 
   private async openManager(manager: Manager, state: SwarmState, found: boolean, members?: JoinResponse['members']) {
-    this.codec = new AesGcmCodec(this.keys!.dataKeys);
     await manager.open({
       raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found, members,
-      credentials: this.security!.credentials, codec: this.codec,
+      credentials: this.security!.credentials, codec: this.keyManager.newCodec(),
     });
-    this.unwatchAutolock = manager.onClusterChange(() => this.syncAutolockSoon());
-    this.syncAutolockSoon();
-  }
-
-  /** Seals or unseals the keys as the cluster says; a failure is logged loudly and tried again. */
-  private syncAutolockSoon(delayMs = 0) {
-    const run = () => {
-      this.serial(() => this.syncAutolock()).catch((err) => {
-        log.error({ err: String(err) }, 'sealing the keys with the unlock key failed; retrying');
-        if (this.manager) this.syncAutolockSoon(Math.min(Math.max(1000, delayMs * 2), 30_000));
-      });
-    };
-    if (delayMs === 0) run(); else this.clock.setTimeout(run, delayMs);
+    this.keyManager.follow((fn) => manager.onClusterChange(fn));
   }
 
   private startIngress(manager: Manager) {
@@ -432,23 +391,8 @@ export class Daemon implements DaemonBackend {
     this.ingress.start();
   }
 
-  /** Autolock on every manager: its keys sealed with the swarm's unlock key (a new data key with it), or plain again. */
-  private async syncAutolock() {
-    const m = this.manager;
-    const keys = this.keys;
-    if (!m || !keys) return;
-    const want = m.unlockKey();
-    if (want === this.sealedWith) return;
-    if (want) await keys.seal(parseUnlockKey(want));
-    else await keys.unseal();
-    this.sealedWith = want;
-    this.codec?.setKeys(keys.dataKeys);
-    log.info({ autolock: !!want }, want ? 'keys sealed with the unlock key' : 'keys unsealed');
-  }
-
   private async stopManager() {
-    this.unwatchAutolock?.();
-    this.unwatchAutolock = undefined;
+    this.keyManager.stopFollowing();
     for (const a of this.simAgents) await a.stop();
     this.simAgents = [];
     await this.ingress?.stop();
@@ -456,6 +400,12 @@ export class Daemon implements DaemonBackend {
     const m = this.manager;
     this.manager = undefined;
     await m?.close();
+  }
+
+  /** The node's membership changed (role, Raft member): in use now, and kept for a restart. */
+  private async setState(next: SwarmState) {
+    this.state = next;
+    await this.stateFile.save(next);
   }
 
   /** A worker keeps the managers it was last told of, to find a leader after a restart. */
@@ -483,8 +433,7 @@ export class Daemon implements DaemonBackend {
     this.agent = undefined;
     this.state = undefined;
     this.security = undefined;
-    this.keys = undefined;
-    this.sealedWith = '';
+    this.keyManager.close();
   }
 }
 
