@@ -11,33 +11,32 @@ import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
 import { createKeyAndCSR } from '../pki/certificates.js';
-import { createRootCA } from '../manager/ca/root-ca.js';
 import { signCSR } from '../manager/ca/issue.js';
+import { createRootCA, type CAKeyPair } from '../manager/ca/root-ca.js';
+import { withSpecDefaults } from '../manager/cluster.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
-import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
-import type { ClusterAuthState } from '../manager/ca/cluster-auth.js';
 import { ERR_SWARM_LOCKED, LockedError, NotLockedError } from '../manager/keys/unlock-key.js';
 import { Manager } from '../manager/manager.js';
-import { withSpecDefaults } from '../manager/cluster.js';
 import { IngressController } from '../network/ingress.js';
 import { PortProxy } from '../network/proxy.js';
 import { setClusterSourceAddress } from '../raft/transport/source-address.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
-import { JOIN, clusterCall, grpcMessage, startClusterServer, type ExtraService, type IssueAnswer, type JoinRequest, type JoinResponse } from './cluster-server.js';
-import { obtainCertificate } from './joiner.js';
 import { CertRenewer } from './cert-renewer.js';
+import { serveClusterPort } from './cluster-port.js';
+import { JOIN, clusterCall, grpcMessage, type IssueAnswer, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { obtainCertificate } from './joiner.js';
 import { KeyManager } from './key-manager.js';
-import { RoleChanger } from './role-change.js';
-import { managerHandlers, newRaftId } from './manager-rpc.js';
 import { leaderForwarder, type LeaderForwarder } from './leader-forwarder.js';
+import { newRaftId } from './manager-rpc.js';
 import { NodeSecurity } from './node-security.js';
 import type { DaemonOptions } from './options.js';
+import { RoleChanger } from './role-change.js';
 import { startSimNodes } from './sim-nodes.js';
-import { SwarmStateFile, type SwarmState } from './swarm-state.js';
 import { swarmInfo } from './swarm-info.js';
+import { SwarmStateFile, type SwarmState } from './swarm-state.js';
 import { taskLogs } from './task-logs.js';
 
 const log = logger('daemon');
@@ -257,42 +256,15 @@ export class Daemon implements DaemonBackend {
     return [...(own ? [own] : []), ...addrs.filter((a) => a !== own)];
   }
 
+  /** The cluster port, once per swarm membership: a joining manager opens it before it joins Raft. */
   private async listen(listenAddr: string) {
     if (this.clusterServer) return;
-    const sec = this.security!;
-    const auth = this.clusterAuth(sec.identity().clusterId);
-    this.clusterServer = await startClusterServer(listenAddr, sec.credentials.server(), auth, managerHandlers({
+    this.clusterServer = await serveClusterPort({
+      listenAddr, security: this.security!,
       manager: () => this.manager,
-      auth,
-      credentials: () => sec.credentials.client(),
       managerAddrs: () => this.managerAddrs(),
       runWrite: (w) => runForwarded(w, this),
-    }), this.clusterServices(auth));
-  }
-
-  /** What the cluster port's authorization reads: this swarm's ID, and the manager's store and Raft. */
-  private clusterAuth(clusterId: string): ClusterAuthState {
-    return {
-      clusterId,
-      manager: () => this.manager?.authView(),
-    };
-  }
-
-  /** The dispatcher on the cluster port, answered by the leader's dispatcher; callers need a certificate. */
-  private clusterServices(auth: ClusterAuthState): ExtraService[] {
-    return [{
-      definition: dispatcherServiceDefinition,
-      rules: dispatcherRules,
-      implementation: dispatcherServiceHandlers({
-        auth,
-        local: () => (this.manager?.isLeader() ? this.manager.dispatcher : undefined),
-        leaderAddr: () => this.manager?.leaderMember()?.addr,
-        managers: () => this.managerAddrs(),
-        admit: (nodeId) => {
-          if (!this.manager?.hasNode(nodeId)) throw new ApiError(403, `node ${nodeId} was removed from the swarm`);
-        },
-      }),
-    }];
+    });
   }
 
   async readBarrier(): Promise<void> {
@@ -329,7 +301,7 @@ export class Daemon implements DaemonBackend {
     return { ...d, Hostname: this.hostname() };
   }
 
-  private async activate(state: SwarmState, init: (SwarmInitRequest & { rootCA: import('../manager/ca/root-ca.js').CAKeyPair; clusterId: string }) | undefined, members?: JoinResponse['members']) {
+  private async activate(state: SwarmState, init: (SwarmInitRequest & { rootCA: CAKeyPair; clusterId: string }) | undefined, members?: JoinResponse['members']) {
     this.security ??= await NodeSecurity.load(this.swarmDir, this.keyManager.keyStore!);
     if (!this.security) throw new Error(`no node certificate under ${this.swarmDir}: leave the swarm and join again`);
     // Connections to other nodes leave from the address this node advertises.
