@@ -321,7 +321,7 @@ export class Daemon implements DaemonBackend {
       dispatcher: this.remote, executor: this.executor, clock: this.clock,
       stateDir: join(this.opts.dataRoot, 'agent'), nodeId: state.nodeId,
       addr: state.advertiseAddr.split(':')[0], description,
-      onRemoved: () => void this.leave(true).catch((err) => log.warn({ err: String(err) }, 'leaving after removal failed')),
+      onRemoved: () => { this.leave(true).catch((err) => log.warn({ err: String(err) }, 'leaving after removal failed')); },
       onHeartbeat: (res) => {
         if (res.role) this.roles.onRole(res.role);
         if (res.renewCertificate) this.renewer.soon();
