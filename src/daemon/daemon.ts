@@ -10,10 +10,7 @@ import type { Clock } from '../clock.js';
 import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
-import { createKeyAndCSR } from '../pki/certificates.js';
-import { signCSR } from '../manager/ca/issue.js';
-import { createRootCA, type CAKeyPair } from '../manager/ca/root-ca.js';
-import { withSpecDefaults } from '../manager/cluster.js';
+import type { CAKeyPair } from '../manager/ca/root-ca.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
 import { ERR_SWARM_LOCKED, LockedError, NotLockedError } from '../manager/keys/unlock-key.js';
@@ -31,6 +28,7 @@ import { obtainCertificate } from './joiner.js';
 import { KeyManager } from './key-manager.js';
 import { leaderForwarder, type LeaderForwarder } from './leader-forwarder.js';
 import { newRaftId } from './manager-rpc.js';
+import { newSwarm, withAutolock } from './new-swarm.js';
 import { NodeSecurity } from './node-security.js';
 import type { DaemonOptions } from './options.js';
 import { RoleChanger } from './role-change.js';
@@ -165,14 +163,9 @@ export class Daemon implements DaemonBackend {
       if (this.state || this.locked) throw unavailable(ALREADY_IN_SWARM);
       const { listenAddr, advertiseAddr } = this.addresses(req);
       const state: SwarmState = { nodeId: newId(), role: 'manager', advertiseAddr, listenAddr, raftId: newRaftId() };
-      const clusterId = newId();
-      const now = new Date(this.clock.now());
-      const rootCA = createRootCA(now);
-      const { keyPem, csrPem } = createKeyAndCSR();
-      const expiryMs = Math.round(withSpecDefaults(req.Spec).CAConfig!.NodeCertExpiry! / 1e6);
-      const certChainPem = signCSR(rootCA, csrPem, { nodeId: state.nodeId, role: 'manager', clusterId, now, expiryMs });
+      const { clusterId, rootCA, material } = newSwarm(state.nodeId, req.Spec, new Date(this.clock.now()));
       try {
-        this.security = await NodeSecurity.create(this.swarmDir, await this.keyManager.open(), { keyPem, certChainPem, rootsPem: [rootCA.certPem] });
+        this.security = await NodeSecurity.create(this.swarmDir, await this.keyManager.open(), material);
         await this.activate(state, { ...req, rootCA, clusterId });
         // Under --autolock the keys are sealed before init answers: a restart from here on is locked.
         await this.keyManager.sync();
@@ -407,12 +400,6 @@ export class Daemon implements DaemonBackend {
     this.security = undefined;
     this.keyManager.close();
   }
-}
-
-/** The init request's spec, with `--autolock` (a field of the request, not of the spec) folded in as moby does. */
-function withAutolock(req: SwarmInitRequest): SwarmInitRequest['Spec'] {
-  if (!req.AutoLockManagers) return req.Spec;
-  return { ...req.Spec, EncryptionConfig: { ...req.Spec?.EncryptionConfig, AutoLockManagers: true } };
 }
 
 function withPort(addr: string): string {
