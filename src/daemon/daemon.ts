@@ -46,15 +46,18 @@ export const LEAVE_AS_MANAGER =
   'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.';
 
 /**
- * One tswarm node: its swarm membership (identity, certificates, keys), its
- * manager when it is one, its agent, and the ingress proxy. The Engine API
+ * One tswarm node's lifecycle: init, join, leave, unlock, start and stop,
+ * one step at a time, and what each step starts or stops: the cluster port,
+ * the manager when the node is one, the agent and the ingress proxy. The
+ * jobs that run between steps have modules of their own (certificate
+ * renewal, keys and autolock, role changes), wired here. The Engine API
  * server calls it.
  */
 export class Daemon implements DaemonBackend {
   private state?: SwarmState;
   /** A manager that restarted under autolock waits here for `swarm unlock`. */
   private locked?: SwarmState;
-  private keyManager: KeyManager;
+  private readonly keyManager: KeyManager;
   private security?: NodeSecurity;
   private manager?: Manager;
   private agent?: Agent;
@@ -62,9 +65,9 @@ export class Daemon implements DaemonBackend {
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
   private clusterServer?: grpc.Server;
-  private renewer: CertRenewer;
-  private roles: RoleChanger;
-  private stateFile: SwarmStateFile;
+  private readonly renewer: CertRenewer;
+  private readonly roles: RoleChanger;
+  private readonly stateFile: SwarmStateFile;
   /** Serializes init/join/leave/unlock/start/stop and role changes so they never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
 
