@@ -1,42 +1,41 @@
 import type * as grpc from '@grpc/grpc-js';
-import { rename, rm } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
-import { runForwarded, type ForwardedReply, type ForwardedWrite } from '../api/forwarded.js';
+import { runForwarded } from '../api/forwarded.js';
 import { Agent } from '../agent/agent.js';
 import { RemoteDispatcher } from '../agent/remote-dispatcher.js';
 import type { Clock } from '../clock.js';
 import type { Executor, LogOptions } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { logger } from '../log.js';
-import { createKeyAndCSR, renewalDelayMs } from '../pki/certificates.js';
-import { createRootCA } from '../manager/ca/root-ca.js';
-import { signCSR } from '../manager/ca/issue.js';
+import type { CAKeyPair } from '../manager/ca/root-ca.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
-import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
-import type { ClusterAuthState } from '../manager/ca/cluster-auth.js';
-import { isRemovedNode } from '../manager/ca/removed-nodes.js';
-import { KeyStore } from '../manager/keys/key-store.js';
-import { ERR_SWARM_LOCKED, LockedError, NotLockedError, parseUnlockKey } from '../manager/keys/unlock-key.js';
+import { ERR_SWARM_LOCKED, LockedError, NotLockedError } from '../manager/keys/unlock-key.js';
 import { Manager } from '../manager/manager.js';
-import { withSpecDefaults } from '../manager/cluster.js';
 import { IngressController } from '../network/ingress.js';
 import { PortProxy } from '../network/proxy.js';
-import { AesGcmCodec } from '../raft/storage/aes-gcm-codec.js';
 import { setClusterSourceAddress } from '../raft/transport/source-address.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
 import { resolveAddr } from './addr.js';
-import { FORWARD_WRITE, JOIN, callAnyManager, clusterCall, grpcMessage, startClusterServer, type ExtraService, type JoinRequest, type JoinResponse } from './cluster-server.js';
-import { obtainCertificate, renewCertificate } from './joiner.js';
-import { managerHandlers, newRaftId } from './manager-rpc.js';
-import { mergeAsync } from './merge.js';
+import { CertRenewer } from './cert-renewer.js';
+import { serveClusterPort } from './cluster-port.js';
+import { JOIN, clusterCall, grpcMessage, type IssueAnswer, type JoinRequest, type JoinResponse } from './cluster-server.js';
+import { obtainCertificate } from './joiner.js';
+import { KeyManager } from './key-manager.js';
+import { leaderForwarder, type LeaderForwarder } from './leader-forwarder.js';
+import { newRaftId } from './manager-rpc.js';
+import { newSwarm, withAutolock } from './new-swarm.js';
 import { NodeSecurity } from './node-security.js';
 import type { DaemonOptions } from './options.js';
+import { RoleChanger } from './role-change.js';
 import { startSimNodes } from './sim-nodes.js';
+import { swarmInfo } from './swarm-info.js';
 import { SwarmStateFile, type SwarmState } from './swarm-state.js';
+import { taskLogs } from './task-logs.js';
 
 const log = logger('daemon');
 
@@ -45,18 +44,20 @@ export const ALREADY_IN_SWARM =
 export const NOT_IN_SWARM = 'This node is not part of a swarm';
 export const LEAVE_AS_MANAGER =
   'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.';
-const RENEW_RETRY_MS = 5000;
 
 /**
- * One tswarm node: its swarm membership (identity, certificates, keys), its
- * manager when it is one, its agent, and the ingress proxy. The Engine API
+ * One tswarm node's lifecycle: init, join, leave, unlock, start and stop,
+ * one step at a time, and what each step starts or stops: the cluster port,
+ * the manager when the node is one, the agent and the ingress proxy. The
+ * jobs that run between steps have modules of their own (certificate
+ * renewal, keys and autolock, role changes), wired here. The Engine API
  * server calls it.
  */
 export class Daemon implements DaemonBackend {
   private state?: SwarmState;
   /** A manager that restarted under autolock waits here for `swarm unlock`. */
   private locked?: SwarmState;
-  private keys?: KeyStore;
+  private readonly keyManager: KeyManager;
   private security?: NodeSecurity;
   private manager?: Manager;
   private agent?: Agent;
@@ -64,19 +65,39 @@ export class Daemon implements DaemonBackend {
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
   private clusterServer?: grpc.Server;
-  private renewTimer?: { cancel(): void };
-  private roleChange?: Promise<unknown>;
-  private renewing?: Promise<unknown>;
-  private codec?: AesGcmCodec;
-  /** The unlock key the key store is sealed with now ('' when plain). */
-  private sealedWith = '';
-  private unwatchAutolock?: () => void;
-  private stateFile: SwarmStateFile;
+  private readonly renewer: CertRenewer;
+  private readonly roles: RoleChanger;
+  private readonly stateFile: SwarmStateFile;
   /** Serializes init/join/leave/unlock/start/stop and role changes so they never interleave. */
   private lifecycle: Promise<unknown> = Promise.resolve();
 
   constructor(private opts: DaemonOptions, private executor: Executor, private clock: Clock, private engine?: string) {
     this.stateFile = new SwarmStateFile(this.swarmDir);
+    this.keyManager = new KeyManager({
+      swarmDir: this.swarmDir, clock: this.clock,
+      unlockKey: () => this.manager?.unlockKey(),
+      serial: (fn) => this.serial(fn),
+    });
+    this.roles = new RoleChanger({
+      swarmDir: this.swarmDir,
+      state: () => this.state,
+      setState: (next) => this.setState(next),
+      security: () => this.security,
+      renewCertificate: () => this.renewer.now(),
+      hasManager: () => !!this.manager,
+      startManager: (next, members) => this.startManager(next, undefined, members),
+      stopManager: () => this.stopManager(),
+      managerAddrs: () => this.managerAddrs(),
+      serial: (fn) => this.serial(fn),
+    });
+    this.renewer = new CertRenewer({
+      clock: this.clock,
+      security: () => this.security,
+      advertiseAddr: () => this.state?.advertiseAddr,
+      managerAddrs: () => this.managerAddrs(),
+      serial: (fn) => this.serial(fn),
+      onRenewed: (answer) => this.onRenewed(answer),
+    });
   }
 
   private get swarmDir() { return join(this.opts.dataRoot, 'swarm'); }
@@ -93,7 +114,7 @@ export class Daemon implements DaemonBackend {
       const state = await this.stateFile.load();
       if (!state) return;
       try {
-        this.keys = await KeyStore.open(this.swarmDir);
+        await this.keyManager.open();
       } catch (err) {
         if (!(err instanceof LockedError)) throw err;
         this.locked = state;
@@ -121,37 +142,14 @@ export class Daemon implements DaemonBackend {
     return this.serial(async () => {
       const state = this.locked;
       if (!state) throw this.state ? new NotLockedError() : unavailable(NOT_IN_SWARM);
-      this.keys = await KeyStore.open(this.swarmDir, parseUnlockKey(key));
-      this.sealedWith = key;
+      await this.keyManager.open(key);
       this.locked = undefined;
       await this.activate(state, undefined);
     });
   }
 
   swarmInfo(): SwarmInfo {
-    const st = this.state;
-    if (this.locked) {
-      return { NodeID: this.locked.nodeId, NodeAddr: '', LocalNodeState: 'locked', ControlAvailable: false, Error: '', RemoteManagers: null };
-    }
-    if (!st) return { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null };
-    const base = { NodeID: st.nodeId, NodeAddr: st.advertiseAddr.split(':')[0], LocalNodeState: 'active' as const, Error: '' };
-    if (!this.manager) {
-      return { ...base, ControlAvailable: false, RemoteManagers: (st.managers ?? []).map((Addr) => ({ NodeID: '', Addr })) };
-    }
-    const { cluster, nodes } = this.manager.store.view((tx) => ({ cluster: tx.cluster(), nodes: tx.nodes.all() }));
-    const managers = nodes.filter((n) => n.Spec.Role === 'manager');
-    return {
-      ...base,
-      ControlAvailable: true,
-      RemoteManagers: managers.map((n) => ({ NodeID: n.ID, Addr: n.ManagerStatus?.Addr ?? '' })),
-      Nodes: nodes.length,
-      Managers: managers.length,
-      Cluster: cluster && {
-        ID: cluster.ID, Version: cluster.Version, CreatedAt: cluster.CreatedAt, UpdatedAt: cluster.UpdatedAt,
-        Spec: cluster.Spec, TLSInfo: cluster.TLSInfo ?? {}, RootRotationInProgress: cluster.RootRotationInProgress,
-        DefaultAddrPool: cluster.DefaultAddrPool, SubnetSize: cluster.SubnetSize, DataPathPort: cluster.DataPathPort,
-      },
-    };
+    return swarmInfo({ state: this.state, locked: this.locked, manager: this.manager });
   }
 
   control(): ControlAPI {
@@ -168,18 +166,12 @@ export class Daemon implements DaemonBackend {
       if (this.state || this.locked) throw unavailable(ALREADY_IN_SWARM);
       const { listenAddr, advertiseAddr } = this.addresses(req);
       const state: SwarmState = { nodeId: newId(), role: 'manager', advertiseAddr, listenAddr, raftId: newRaftId() };
-      const clusterId = newId();
-      const now = new Date(this.clock.now());
-      const rootCA = createRootCA(now);
-      const { keyPem, csrPem } = createKeyAndCSR();
-      const expiryMs = Math.round(withSpecDefaults(req.Spec).CAConfig!.NodeCertExpiry! / 1e6);
-      const certChainPem = signCSR(rootCA, csrPem, { nodeId: state.nodeId, role: 'manager', clusterId, now, expiryMs });
+      const { clusterId, rootCA, material } = newSwarm(state.nodeId, req.Spec, new Date(this.clock.now()));
       try {
-        this.keys = await KeyStore.open(this.swarmDir);
-        this.security = await NodeSecurity.create(this.swarmDir, this.keys, { keyPem, certChainPem, rootsPem: [rootCA.certPem] });
+        this.security = await NodeSecurity.create(this.swarmDir, await this.keyManager.open(), material);
         await this.activate(state, { ...req, rootCA, clusterId });
         // Under --autolock the keys are sealed before init answers: a restart from here on is locked.
-        await this.syncAutolock();
+        await this.keyManager.sync();
         await this.stateFile.save(state);
       } catch (err) {
         await this.deactivate({ shutdownTasks: true });
@@ -198,21 +190,16 @@ export class Daemon implements DaemonBackend {
    */
   private async forceNewCluster(): Promise<string> {
     const st = this.state!;
-    const snap = this.manager!.store.snapshot();
+    const snap = this.manager!.snapshot();
     await this.stopManager();
     await rename(join(this.swarmDir, 'raft'), join(this.swarmDir, `raft-before-force-new-cluster-${Date.now()}`));
     const next: SwarmState = { ...st, raftId: newRaftId() };
     const manager = new Manager(this.swarmDir, this.clock);
     this.manager = manager;
     await this.openManager(manager, next, true);
-    await manager.adopt(snap);
-    await manager.store.update((tx) => {
-      const self = tx.nodes.get(st.nodeId);
-      if (self) tx.update('nodes', { ...structuredClone(self), ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: st.advertiseAddr } });
-    });
+    await manager.adopt(snap, { nodeId: st.nodeId, addr: st.advertiseAddr });
     this.startIngress(manager);
-    this.state = next;
-    await this.stateFile.save(next);
+    await this.setState(next);
     log.warn({ raftId: next.raftId }, 'forced a new cluster: this manager is the only Raft member');
     return st.nodeId;
   }
@@ -228,8 +215,7 @@ export class Daemon implements DaemonBackend {
       const { answer, material } = await obtainCertificate(withPort(remote), req.JoinToken, advertiseAddr, await this.describe());
       const state: SwarmState = { nodeId: answer.nodeId, role: answer.role, advertiseAddr, listenAddr, managers: answer.managers };
       try {
-        this.keys = await KeyStore.open(this.swarmDir);
-        this.security = await NodeSecurity.create(this.swarmDir, this.keys, material);
+        this.security = await NodeSecurity.create(this.swarmDir, await this.keyManager.open(), material);
         let members: JoinResponse['members'] | undefined;
         if (answer.role === 'manager') {
           // Listen first: the leader starts replicating as soon as the membership change commits.
@@ -240,7 +226,7 @@ export class Daemon implements DaemonBackend {
         }
         await this.activate(state, undefined, members);
         // A new manager answers once it has caught up with what the swarm committed.
-        if (this.manager?.raft) await this.manager.raft.readBarrier(30_000);
+        await this.manager?.readBarrier(30_000);
         await this.stateFile.save(state);
       } catch (err) {
         await this.deactivate({ shutdownTasks: true });
@@ -262,120 +248,33 @@ export class Daemon implements DaemonBackend {
     const m = this.manager;
     if (!m) return this.state?.managers ?? [];
     const own = this.state?.advertiseAddr;
-    const addrs = m.store.view((tx) => tx.nodes.all())
-      .filter((n) => n.Spec.Role === 'manager' && n.ManagerStatus?.Addr).map((n) => n.ManagerStatus!.Addr);
+    const addrs = m.managerAddrs();
     return [...(own ? [own] : []), ...addrs.filter((a) => a !== own)];
   }
 
+  /** The cluster port, once per swarm membership: a joining manager opens it before it joins Raft. */
   private async listen(listenAddr: string) {
     if (this.clusterServer) return;
-    const sec = this.security!;
-    const auth = this.clusterAuth(sec.identity().clusterId);
-    this.clusterServer = await startClusterServer(listenAddr, sec.credentials.server(), auth, managerHandlers({
+    this.clusterServer = await serveClusterPort({
+      listenAddr, security: this.security!,
       manager: () => this.manager,
-      auth,
-      credentials: () => sec.credentials.client(),
       managerAddrs: () => this.managerAddrs(),
       runWrite: (w) => runForwarded(w, this),
-    }), this.clusterServices(auth));
-  }
-
-  /** What the cluster port's authorization reads: this swarm's ID, and the manager's store and Raft. */
-  private clusterAuth(clusterId: string): ClusterAuthState {
-    return {
-      clusterId,
-      manager: () => {
-        const m = this.manager;
-        const raft = m?.raft;
-        if (!m || !raft) return undefined;
-        return {
-          removed: (nodeId) => m.store.view((tx) => isRemovedNode(tx.cluster(), nodeId)),
-          role: (nodeId) => m.store.view((tx) => tx.nodes.get(nodeId)?.Spec.Role),
-          raftMember: (nodeId) => [...raft.members.values()].some((x) => x.nodeId === nodeId),
-          nodeOfRaftMember: (raftId) => raft.members.get(raftId)?.nodeId,
-        };
-      },
-    };
-  }
-
-  /** The dispatcher on the cluster port, answered by the leader's dispatcher; callers need a certificate. */
-  private clusterServices(auth: ClusterAuthState): ExtraService[] {
-    return [{
-      definition: dispatcherServiceDefinition,
-      rules: dispatcherRules,
-      implementation: dispatcherServiceHandlers({
-        auth,
-        local: () => (this.manager?.raft?.isLeader ? this.manager.dispatcher : undefined),
-        leaderAddr: () => this.manager?.leaderMember()?.addr,
-        managers: () => this.managerAddrs(),
-        admit: (nodeId) => {
-          const known = this.manager?.store.view((tx) => tx.nodes.get(nodeId));
-          if (!known) throw new ApiError(403, `node ${nodeId} was removed from the swarm`);
-        },
-      }),
-    }];
-  }
-
-  /** The heartbeat tells the role the managers want: a promoted worker joins Raft; a demoted manager, out of Raft, stops its manager. */
-  private onRole(role: 'manager' | 'worker') {
-    const st = this.state;
-    if (!st || st.role === role || this.roleChange) return;
-    this.roleChange = this.serial(() => (role === 'manager' ? this.promoteSelf() : this.demoteSelf()))
-      .catch((err) => log.warn({ err: String(err), role }, 'role change failed; will retry'))
-      .finally(() => { this.roleChange = undefined; });
-  }
-
-  private async promoteSelf() {
-    const st = this.state;
-    if (!st || st.role !== 'worker') return;
-    // A manager certificate first: Raft and the manager calls accept only that.
-    await this.renewNow();
-    if (this.security!.identity().role !== 'manager') throw new Error('the managers have not issued a manager certificate yet');
-    const res = await callAnyManager<JoinRequest, JoinResponse>(st.managers ?? [], this.security!.credentials.client(), JOIN, { addr: st.advertiseAddr });
-    const next: SwarmState = { ...st, role: 'manager', raftId: res.raftId };
-    await this.startManager(next, undefined, res.members);
-    this.state = next;
-    await this.stateFile.save(next);
-    log.info({ raftId: res.raftId }, 'promoted: this node is now a manager');
-  }
-
-  private async demoteSelf() {
-    const st = this.state;
-    if (!st || st.role !== 'manager' || !this.manager) return;
-    const managers = this.managerAddrs().filter((a) => a !== st.advertiseAddr);
-    await this.stopManager();
-    // A later promotion joins Raft afresh, under a new member ID.
-    await rm(join(this.swarmDir, 'raft'), { recursive: true, force: true });
-    const next: SwarmState = { ...st, role: 'worker', raftId: undefined, managers };
-    this.state = next;
-    await this.stateFile.save(next);
-    await this.renewNow().catch((err) => log.warn({ err: String(err) }, 'worker certificate not renewed yet'));
-    log.info('demoted: this node is now a worker');
+    });
   }
 
   async readBarrier(): Promise<void> {
-    const r = this.manager?.raft;
-    if (!r || r.core.voters.size <= 1) return;
+    const m = this.manager;
+    if (!m || m.soleVoter()) return;
     try {
-      await r.readBarrier(5000);
+      await m.readBarrier(5000);
     } catch (err) {
       throw noLeader(String((err as Error).message));
     }
   }
 
-  /** On a follower: cluster writes go to the leader as a typed RPC (api/forwarded.ts), which runs them. */
-  leaderForwarder(): ((w: ForwardedWrite) => Promise<ForwardedReply>) | undefined {
-    const m = this.manager;
-    if (!m?.raft || m.raft.isLeader) return undefined;
-    return async (w) => {
-      const leader = m.leaderMember();
-      if (!leader) throw noLeader();
-      try {
-        return await clusterCall<ForwardedWrite, ForwardedReply>(leader.addr, this.security!.credentials.client(), FORWARD_WRITE, w);
-      } catch (err) {
-        throw noLeader(grpcMessage(err));
-      }
-    };
+  leaderForwarder(): LeaderForwarder | undefined {
+    return leaderForwarder(this.manager, () => this.security!.credentials.client());
   }
 
   leave(force: boolean): Promise<void> {
@@ -389,25 +288,8 @@ export class Daemon implements DaemonBackend {
     });
   }
 
-  async *taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine> {
-    const local = new Map((this.agent?.tasks() ?? []).map((t) => [t.ID, t]));
-    const sources = tasks.filter((t) => local.has(t.ID) || t.NodeID === this.state?.nodeId).map((task) =>
-      (async function* (executor: Executor) {
-        try {
-          for await (const line of executor.logs(task, opts)) yield { ...line, task };
-        } catch (err) {
-          if (!(err instanceof ApiError)) log.debug({ task: task.ID, err: String(err) }, 'no logs');
-        }
-      })(this.executor));
-    if (opts.follow) {
-      yield* mergeAsync(sources);
-      return;
-    }
-    // Without --follow, lines of all tasks come in time order, as the engine's.
-    const all: TaskLogLine[] = [];
-    for (const s of sources) for await (const l of s) all.push(l);
-    all.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-    yield* all;
+  taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine> {
+    return taskLogs(tasks, opts, { executor: this.executor, tasks: () => this.agent?.tasks() ?? [], nodeId: () => this.state?.nodeId });
   }
 
   private async describe(): Promise<NodeDescription> {
@@ -415,8 +297,8 @@ export class Daemon implements DaemonBackend {
     return { ...d, Hostname: this.hostname() };
   }
 
-  private async activate(state: SwarmState, init: (SwarmInitRequest & { rootCA: import('../manager/ca/root-ca.js').CAKeyPair; clusterId: string }) | undefined, members?: JoinResponse['members']) {
-    this.security ??= await NodeSecurity.load(this.swarmDir, this.keys!);
+  private async activate(state: SwarmState, init: (SwarmInitRequest & { rootCA: CAKeyPair; clusterId: string }) | undefined, members?: JoinResponse['members']) {
+    this.security ??= await NodeSecurity.load(this.swarmDir, this.keyManager.keyStore!);
     if (!this.security) throw new Error(`no node certificate under ${this.swarmDir}: leave the swarm and join again`);
     // Connections to other nodes leave from the address this node advertises.
     setClusterSourceAddress(state.advertiseAddr);
@@ -435,24 +317,25 @@ export class Daemon implements DaemonBackend {
       dispatcher: this.remote, executor: this.executor, clock: this.clock,
       stateDir: join(this.opts.dataRoot, 'agent'), nodeId: state.nodeId,
       addr: state.advertiseAddr.split(':')[0], description,
-      onRemoved: () => void this.leave(true).catch((err) => log.warn({ err: String(err) }, 'leaving after removal failed')),
+      onRemoved: () => { this.leave(true).catch((err) => log.warn({ err: String(err) }, 'leaving after removal failed')); },
       onHeartbeat: (res) => {
-        if (res.role) this.onRole(res.role);
-        if (res.renewCertificate) this.renewSoon();
+        if (res.role) this.roles.onRole(res.role);
+        if (res.renewCertificate) this.renewer.soon();
       },
     });
     await this.agent.start();
     if (this.manager && this.opts.simNodes > 0) {
       this.simAgents = await startSimNodes(this.opts.simNodes, this.manager.dispatcher, this.clock);
     }
-    this.scheduleRenewal();
+    this.renewer.schedule();
   }
 
   private async startManager(state: SwarmState, init: Parameters<Daemon['activate']>[1], members?: JoinResponse['members']) {
     const manager = new Manager(this.swarmDir, this.clock);
     this.manager = manager;
     await this.openManager(manager, state, !!init, members);
-    if (!init) await this.settle(manager);
+    // On restart, a sole manager gets a moment to lead again before the API answers writes.
+    if (!init) await manager.settleAlone(3000);
     if (init) {
       await manager.bootstrap({
         nodeId: state.nodeId, description: await this.describe(), addr: state.advertiseAddr, spec: withAutolock(init),
@@ -464,25 +347,11 @@ export class Daemon implements DaemonBackend {
   }
 
   private async openManager(manager: Manager, state: SwarmState, found: boolean, members?: JoinResponse['members']) {
-    this.codec = new AesGcmCodec(this.keys!.dataKeys);
     await manager.open({
       raftId: state.raftId ?? state.nodeId, nodeId: state.nodeId, addr: state.advertiseAddr, found, members,
-      credentials: this.security!.credentials, codec: this.codec,
+      credentials: this.security!.credentials, codec: this.keyManager.newCodec(),
     });
-    const sync = () => this.syncAutolockSoon();
-    this.unwatchAutolock = manager.store.watch(sync, { tables: ['cluster'], onResync: sync });
-    sync();
-  }
-
-  /** Seals or unseals the keys as the cluster says; a failure is logged loudly and tried again. */
-  private syncAutolockSoon(delayMs = 0) {
-    const run = () => {
-      this.serial(() => this.syncAutolock()).catch((err) => {
-        log.error({ err: String(err) }, 'sealing the keys with the unlock key failed; retrying');
-        if (this.manager) this.syncAutolockSoon(Math.min(Math.max(1000, delayMs * 2), 30_000));
-      });
-    };
-    if (delayMs === 0) run(); else this.clock.setTimeout(run, delayMs);
+    this.keyManager.follow((fn) => manager.onClusterChange(fn));
   }
 
   private startIngress(manager: Manager) {
@@ -490,23 +359,8 @@ export class Daemon implements DaemonBackend {
     this.ingress.start();
   }
 
-  /** Autolock on every manager: its keys sealed with the swarm's unlock key (a new data key with it), or plain again. */
-  private async syncAutolock() {
-    const m = this.manager;
-    const keys = this.keys;
-    if (!m || !keys) return;
-    const want = m.unlockKey();
-    if (want === this.sealedWith) return;
-    if (want) await keys.seal(parseUnlockKey(want));
-    else await keys.unseal();
-    this.sealedWith = want;
-    this.codec?.setKeys(keys.dataKeys);
-    log.info({ autolock: !!want }, want ? 'keys sealed with the unlock key' : 'keys unsealed');
-  }
-
   private async stopManager() {
-    this.unwatchAutolock?.();
-    this.unwatchAutolock = undefined;
+    this.keyManager.stopFollowing();
     for (const a of this.simAgents) await a.stop();
     this.simAgents = [];
     await this.ingress?.stop();
@@ -514,6 +368,12 @@ export class Daemon implements DaemonBackend {
     const m = this.manager;
     this.manager = undefined;
     await m?.close();
+  }
+
+  /** The node's membership changed (role, Raft member): in use now, and kept for a restart. */
+  private async setState(next: SwarmState) {
+    this.state = next;
+    await this.stateFile.save(next);
   }
 
   /** A worker keeps the managers it was last told of, to find a leader after a restart. */
@@ -524,52 +384,14 @@ export class Daemon implements DaemonBackend {
     await this.stateFile.save(st).catch((err) => log.warn({ err: String(err) }, 'saving managers failed'));
   }
 
-  /** Certificates renew at a random point between 50 % and 80 % of their life. */
-  private scheduleRenewal(delayMs?: number) {
-    this.renewTimer?.cancel();
-    const sec = this.security;
-    if (!sec || !this.state) return;
-    const id = sec.identity();
-    const wait = delayMs ?? renewalDelayMs(id.notBefore, id.notAfter, Math.random, new Date(this.clock.now()));
-    this.renewTimer = this.clock.setTimeout(() => {
-      void this.serial(() => this.renewNow()).then(
-        () => this.scheduleRenewal(),
-        (err) => { log.warn({ err: String(err) }, 'certificate renewal failed; retrying'); this.scheduleRenewal(RENEW_RETRY_MS); },
-      );
-    }, wait);
-  }
-
-  /** A CA rotation asks for a new certificate now (one renewal at a time). */
-  private renewSoon() {
-    if (this.renewing) return;
-    this.renewing = this.serial(() => this.renewNow())
-      .then(() => this.scheduleRenewal(), (err) => log.warn({ err: String(err) }, 'certificate renewal failed'))
-      .finally(() => { this.renewing = undefined; });
-  }
-
-  /** Asks the managers for a new certificate (the role comes from the store) and starts using it. */
-  private async renewNow() {
-    const st = this.state;
-    const sec = this.security;
-    if (!st || !sec) return;
-    const { answer, material } = await renewCertificate(this.managerAddrs(), sec.provider, st.advertiseAddr);
-    await sec.update(material);
-    // New connections carry the new certificate.
+  /** A renewed certificate: new connections carry it; a worker keeps the managers it was told of. */
+  private async onRenewed(answer: IssueAnswer) {
     this.remote?.resetConnections();
     if (answer.managers.length && !this.manager) await this.rememberManagers(answer.managers);
-    log.info({ role: answer.role }, 'node certificate renewed');
-  }
-
-  /** On restart, give a sole manager a moment to lead again before the API answers writes. */
-  private async settle(m: Manager) {
-    const end = Date.now() + 3000;
-    while (Date.now() < end && m.raft && !m.raft.isLeaderReady && m.raft.core.voters.size <= 1) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 
   private async deactivate(o: { shutdownTasks: boolean }) {
-    this.renewTimer?.cancel();
+    this.renewer.stop();
     await this.agent?.stop(o);
     this.remote?.close();
     this.remote = undefined;
@@ -579,15 +401,8 @@ export class Daemon implements DaemonBackend {
     this.agent = undefined;
     this.state = undefined;
     this.security = undefined;
-    this.keys = undefined;
-    this.sealedWith = '';
+    this.keyManager.close();
   }
-}
-
-/** The init request's spec, with `--autolock` (a field of the request, not of the spec) folded in as moby does. */
-function withAutolock(req: SwarmInitRequest): SwarmInitRequest['Spec'] {
-  if (!req.AutoLockManagers) return req.Spec;
-  return { ...req.Spec, EncryptionConfig: { ...req.Spec?.EncryptionConfig, AutoLockManagers: true } };
 }
 
 function withPort(addr: string): string {

@@ -8,6 +8,8 @@ import type { ClusterCredentials } from '../raft/transport/rpc.js';
 import type { RecordCodec } from '../raft/storage/records.js';
 import type { CAKeyPair } from './ca/root-ca.js';
 import { NodeCA } from './ca/node-ca.js';
+import type { ManagerView } from './ca/cluster-auth.js';
+import { isRemovedNode } from './ca/removed-nodes.js';
 import { nodeTlsInfo } from './ca/tls-info.js';
 import { RootRotationFinisher } from './ca/root-rotation.js';
 import type { Message, RaftId } from '../raft/types.js';
@@ -133,6 +135,70 @@ export class Manager {
     return this.store.view((tx) => tx.cluster()?.UnlockKey) ?? '';
   }
 
+  /** Calls fn after each change to the cluster object (and on a resync); returns the way to stop. */
+  onClusterChange(fn: () => void): () => void {
+    return this.store.watch(fn, { tables: ['cluster'], onResync: fn });
+  }
+
+  /** Cluster addresses of the manager nodes the store knows. */
+  managerAddrs(): string[] {
+    return this.store.view((tx) => tx.nodes.all())
+      .filter((n) => n.Spec.Role === 'manager' && n.ManagerStatus?.Addr).map((n) => n.ManagerStatus!.Addr);
+  }
+
+  /** Whether the store knows the node (a removed node is deleted from it). */
+  hasNode(nodeId: string): boolean {
+    return !!this.store.view((tx) => tx.nodes.get(nodeId));
+  }
+
+  /** What `docker info` shows of the swarm: the cluster object, the managers and the node count. */
+  swarmSummary(): { cluster?: Cluster; managers: { NodeID: string; Addr: string }[]; nodes: number } {
+    const { cluster, nodes } = this.store.view((tx) => ({ cluster: tx.cluster(), nodes: tx.nodes.all() }));
+    const managers = nodes.filter((n) => n.Spec.Role === 'manager').map((n) => ({ NodeID: n.ID, Addr: n.ManagerStatus?.Addr ?? '' }));
+    return { cluster, managers, nodes: nodes.length };
+  }
+
+  /** What the cluster port's authorization reads from this manager; undefined before its Raft runs. */
+  authView(): ManagerView | undefined {
+    const raft = this.raft;
+    if (!raft) return undefined;
+    return {
+      removed: (nodeId) => this.store.view((tx) => isRemovedNode(tx.cluster(), nodeId)),
+      role: (nodeId) => this.store.view((tx) => tx.nodes.get(nodeId)?.Spec.Role),
+      raftMember: (nodeId) => [...raft.members.values()].some((x) => x.nodeId === nodeId),
+      nodeOfRaftMember: (raftId) => raft.members.get(raftId)?.nodeId,
+    };
+  }
+
+  isLeader(): boolean { return !!this.raft?.isLeader; }
+
+  /** Raft runs here and another member leads (or none does yet). */
+  isFollower(): boolean { return !!this.raft && !this.raft.isLeader; }
+
+  /** No other voting member: a read needs no round to the others. True before Raft runs. */
+  soleVoter(): boolean {
+    const r = this.raft;
+    return !r || r.core.voters.size <= 1;
+  }
+
+  /** Waits until this manager has applied what the leader had committed when asked. */
+  async readBarrier(timeoutMs: number): Promise<void> {
+    await this.raft?.readBarrier(timeoutMs);
+  }
+
+  /** On restart, gives a sole manager a moment to lead again before the API answers writes. */
+  async settleAlone(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end && this.raft && !this.raft.isLeaderReady && this.soleVoter()) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** The store's content, as `swarm init --force-new-cluster` carries it into a new Raft. */
+  snapshot(): StoreSnapshot {
+    return this.store.snapshot();
+  }
+
   /** A Raft message from a peer's stream. */
   step(m: Message): void {
     this.lastHeard.set(m.from, this.clock.now());
@@ -207,12 +273,17 @@ export class Manager {
    * `swarm init --force-new-cluster`: this manager, now the only member of a
    * new Raft, takes back what the old one had applied (same object IDs).
    */
-  async adopt(snap: StoreSnapshot): Promise<void> {
+  async adopt(snap: StoreSnapshot, self: { nodeId: string; addr: string }): Promise<void> {
     await this.raft!.waitLeaderReady(15_000);
     await this.store.update((tx) => {
       for (const table of ['cluster', 'nodes', 'services', 'tasks'] as const) {
         for (const o of snap.tables[table] ?? []) tx.create(table, structuredClone(o) as never);
       }
+    });
+    // This node leads the new Raft alone.
+    await this.store.update((tx) => {
+      const node = tx.nodes.get(self.nodeId);
+      if (node) tx.update('nodes', { ...structuredClone(node), ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: self.addr } });
     });
   }
 
