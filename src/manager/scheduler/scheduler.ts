@@ -12,6 +12,8 @@ import { SpreadTree } from './spread.js';
 const FULL_PASS_MS = 30_000;
 /** Pending tasks arriving within this window are placed together (swarmkit debounces its scheduler too). */
 const WINDOW_MS = 20;
+/** Tasks placed in one pass at most. */
+const MAX_PER_PASS = 2000;
 
 const waitsForNode = (t: Task) => t.Status.State === 'pending' && (t.DesiredState === 'running' || t.DesiredState === 'ready');
 
@@ -78,13 +80,19 @@ export class Scheduler extends Reconciler {
       });
     }
     if (this.pending.size === 0) return;
-    const ids = this.pending;
-    this.pending = new Set();
+    // A bounded slice per pass: the API and heartbeats share this event loop.
+    const ids = new Set<string>();
+    for (const id of this.pending) {
+      if (ids.size >= MAX_PER_PASS) break;
+      ids.add(id);
+    }
+    for (const id of ids) this.pending.delete(id);
     const decisions = this.store.view((tx) => this.decide(tx, ids));
     const now = isoNano(this.clock.now());
     await this.store.batch((b) => {
       for (const d of decisions) b.update((tx) => this.commit(tx, d, now));
     });
+    if (this.pending.size > 0) this.kick();
   }
 
   private commit(tx: WriteTx, d: Decision, now: string) {
