@@ -9,8 +9,9 @@ import type {
 } from '../../types/dispatcher.js';
 import { taskStateRank, type Task } from '../../types/objects.js';
 import type { LeaderComponent } from '../component.js';
-import { StatusBatcher } from './status-batcher.js';
-import { RegistrationBatcher } from './registrations.js';
+import { STATUS_WINDOW_MS, writeStatus, type StatusReport } from './task-status.js';
+import { REGISTRATION_WINDOW_MS, writeRegistration, type Registration } from './registrations.js';
+import { WindowWriter } from './window-writer.js';
 import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
 
@@ -45,15 +46,15 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private expiry = new Map<string, number>();
   /** When this leader saw each node go down (a new leader starts counting afresh). */
   private downSince = new Map<string, number>();
-  private statuses: StatusBatcher;
-  private registrations: RegistrationBatcher;
+  private statuses: WindowWriter<StatusReport>;
+  private registrations: WindowWriter<Registration>;
   private unwatch?: () => void;
   private expiryTimer?: { cancel(): void };
   private running = false;
 
   constructor(private store: MemoryStore, private clock: Clock) {
-    this.statuses = new StatusBatcher(store, clock);
-    this.registrations = new RegistrationBatcher(store, clock);
+    this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
+    this.registrations = new WindowWriter({ store, clock, windowMs: REGISTRATION_WINDOW_MS, what: 'registration', write: writeRegistration });
   }
 
   start(): void {
@@ -122,7 +123,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   async register(req: RegisterRequest): Promise<RegisterResponse> {
     this.ensureRunning();
     const nodeId = req.nodeId ?? newId();
-    await this.registrations.add(nodeId, req);
+    await this.registrations.add([{ nodeId, req }]);
     this.ensureRunning();
     // One session per node: a new registration replaces the old one.
     this.endSessionOf(nodeId, 'session replaced');
@@ -160,7 +161,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
     const s = this.session(sessionId);
-    await this.statuses.add(s.nodeId, updates);
+    await this.statuses.add(updates.map((update) => ({ nodeId: s.nodeId, update })));
   }
 
   /** The node that opened a session, undefined for an unknown one (the cluster port refuses other nodes' sessions). */
