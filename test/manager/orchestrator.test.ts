@@ -173,3 +173,15 @@ test('after the store is replaced by a snapshot, the orchestrator resyncs and fi
   assert.equal(m.tasks(ID).filter((t) => t.DesiredState === 'running').length, 2);
   await m.stop();
 });
+
+test('with placement preferences, each unplaceable task\'s explanation counts each node once', async () => {
+  const m = await manager(['a', 'b']);
+  const { ID } = await m.control.createService({
+    Name: 'fat', Mode: { Replicated: { Replicas: 3 } },
+    TaskTemplate: { ContainerSpec: { Image: 'i' }, Resources: { Reservations: { MemoryBytes: 16e9 } }, Placement: { Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }] } },
+  });
+  await m.clock.advance(100);
+  const errs = m.tasks(ID).map((t) => t.Status.Err);
+  assert.deepEqual(errs, Array(3).fill('no suitable node (insufficient resources on 2 nodes)'));
+  await m.stop();
+});

@@ -76,11 +76,6 @@ export function failedDynamicFilter(info: NodeInfo, t: Task): FilterName | undef
   return undefined;
 }
 
-/** The first filter the node fails for this task, or undefined when it fits. */
-export function failedFilter(info: NodeInfo, t: Task): FilterName | undefined {
-  return failedStaticFilter(info, t) ?? failedDynamicFilter(info, t);
-}
-
 /** Docker's explanation when no node fits: "no suitable node (… on N nodes)". */
 export function explain(failures: Map<FilterName, number>): string {
   const text: Record<FilterName, (n: number) => string> = {

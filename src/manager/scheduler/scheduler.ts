@@ -146,6 +146,7 @@ export class Scheduler extends Reconciler {
       const f = failedStaticFilter(info, t0);
       if (f) fit.failures.set(f, (fit.failures.get(f) ?? 0) + 1); else fit.eligible.push(info);
     }
+    if (this.staticFit.size >= 1000) this.staticFit.clear(); // one entry per service version: old ones go
     if (!t0.NodeID) this.staticFit.set(key, fit);
     return fit;
   }
@@ -155,13 +156,7 @@ export class Scheduler extends Reconciler {
     const sid = group[0].ServiceID;
     // The service's count on each node, read once: the heap compares it often.
     const ofService = new Map<NodeInfo, number>();
-    const heap = new Heap<NodeInfo>((a, b) => {
-      const sa = ofService.get(a)!;
-      const sb = ofService.get(b)!;
-      if (sa !== sb) return sa < sb;
-      if (a.tasks !== b.tasks) return a.tasks < b.tasks;
-      return a.node.ID < b.node.ID;
-    });
+    const heap = new Heap<NodeInfo>((a, b) => spreadsBetter(a, ofService.get(a)!, b, ofService.get(b)!));
     for (const info of eligible) { ofService.set(info, info.byService.get(sid) ?? 0); heap.push(info); }
     const out: Decision[] = [];
     for (const t of group) {
@@ -186,12 +181,14 @@ export class Scheduler extends Reconciler {
     const out: Decision[] = [];
     for (const t of group) {
       let best: NodeInfo | undefined;
+      // Each task looks at every node again: its explanation counts each node once.
+      const failed = new Map(failures);
       for (const info of eligible) {
         const f = failedDynamicFilter(info, t);
-        if (f) { failures.set(f, (failures.get(f) ?? 0) + 1); continue; }
+        if (f) { failed.set(f, (failed.get(f) ?? 0) + 1); continue; }
         if (!best || better(info, best, t, spread)) best = info;
       }
-      if (!best) { out.push({ taskId: t.ID, err: explain(failures) }); continue; }
+      if (!best) { out.push({ taskId: t.ID, err: explain(failed) }); continue; }
       this.nodes.count(t, best.node.ID);
       spread.add(best, t);
       out.push({ taskId: t.ID, nodeId: best.node.ID });
@@ -203,8 +200,11 @@ export class Scheduler extends Reconciler {
 function better(a: NodeInfo, b: NodeInfo, t: Task, spread: SpreadTree): boolean {
   const pref = spread.compare(a, b, t);
   if (pref !== 0) return pref < 0;
-  const sa = a.byService.get(t.ServiceID) ?? 0;
-  const sb = b.byService.get(t.ServiceID) ?? 0;
+  return spreadsBetter(a, a.byService.get(t.ServiceID) ?? 0, b, b.byService.get(t.ServiceID) ?? 0);
+}
+
+/** Spread's order: fewer tasks of the service (sa, sb), then fewer tasks, then the lower node ID. */
+function spreadsBetter(a: NodeInfo, sa: number, b: NodeInfo, sb: number): boolean {
   if (sa !== sb) return sa < sb;
   if (a.tasks !== b.tasks) return a.tasks < b.tasks;
   return a.node.ID < b.node.ID;
