@@ -45,8 +45,9 @@ export class TaskReaper extends Reconciler {
     this.slots = new Set();
     const doomed = this.store.view((tx) => {
       if (full) {
-        tasks = new Set(tx.tasks.all().filter(removable).map((t) => t.ID));
-        slots = new Set(tx.tasks.all().map(slotKey));
+        const all = tx.tasks.all();
+        tasks = new Set(all.filter(removable).map((t) => t.ID));
+        slots = new Set(all.map(slotKey));
       }
       const limit = tx.cluster()?.Spec.Orchestration?.TaskHistoryRetentionLimit ?? DEFAULT_RETENTION;
       const out = [...tasks].filter((id) => { const t = tx.tasks.get(id); return !!t && removable(t); });
