@@ -141,10 +141,11 @@ export class Agent {
 
   private onAssignments(m: AssignmentsMessage) {
     if (m.type === 'complete') {
-      const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' ? [c.task.ID] : [])));
+      const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' && 'task' in c ? [c.task.ID] : [])));
       for (const [id, r] of this.runners) if (!keep.has(id)) this.dropRunner(id, r);
     }
     for (const c of m.changes) {
+      if ('network' in c || 'networkId' in c) continue; // the network data plane is not wired yet
       if (c.action === 'remove') {
         const r = this.runners.get(c.taskId);
         if (r) this.dropRunner(c.taskId, r);

@@ -1,4 +1,5 @@
 import type { NodeDescription, Task, TaskStatus } from './objects.js';
+import type { NetworkView } from './network-view.js';
 
 /**
  * The agent ↔ dispatcher protocol. In one process it is called directly; a
@@ -34,7 +35,10 @@ export const LEADER_HINT = 'tswarm-leader';
 
 export type AssignmentChange =
   | { action: 'update'; task: Task }
-  | { action: 'remove'; taskId: string };
+  | { action: 'remove'; taskId: string }
+  /** The data plane of a network this node needs (see network-view.ts). */
+  | { action: 'update'; network: NetworkView }
+  | { action: 'remove'; networkId: string };
 
 export interface AssignmentsMessage {
   /** complete: the full set (replace what you have); incremental: changes. */

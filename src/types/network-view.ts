@@ -1,0 +1,67 @@
+/**
+ * What a node needs to run the data plane of one swarm-scoped network, sent by
+ * the dispatcher with the assignments (no gossip): the manager side
+ * (manager/allocator, manager/dispatcher) produces it, the agent side
+ * (agent/, network/) programs the host from it. A node receives the view of
+ * every network that one of its assigned tasks is attached to (and the
+ * ingress network when it carries published ports), again whenever the view
+ * changes, and a removal when it no longer needs the network.
+ */
+export interface NetworkView {
+  NetworkID: string;
+  Name: string;
+  /** VXLAN network identifier (4096 upward, as Docker). */
+  VNI: number;
+  /** CIDR, e.g. 10.0.9.0/24. */
+  Subnet: string;
+  /** Gateway address without prefix, e.g. 10.0.9.1. */
+  Gateway: string;
+  Ingress: boolean;
+  Attachable: boolean;
+  /** `--opt encrypted`: VXLAN between hosts carried in IPsec ESP (routing-mesh issue). */
+  Encrypted: boolean;
+  /** Every node carrying this network, the receiving node included: its underlay address and the addresses of its tasks there. */
+  Peers: NetworkPeer[];
+  /** Every service attached to this network: for DNS answers and VIP backends. */
+  Services: NetworkServiceView[];
+}
+
+export interface NetworkPeer {
+  NodeID: string;
+  /** The node's underlay IP (its advertise/data-path address, no port): the VXLAN remote. */
+  Addr: string;
+  /** Task addresses on this network behind that node, without prefix length. */
+  Addresses: string[];
+}
+
+export interface NetworkServiceView {
+  ServiceID: string;
+  /** The service's name (DNS: `<name>` and `tasks.<name>`). */
+  Name: string;
+  EndpointMode: 'vip' | 'dnsrr';
+  /** The service's virtual IP on this network (no prefix); absent for dnsrr. */
+  VIP?: string;
+  /** `--network name=…,alias=…` aliases of the service on this network. */
+  Aliases: string[];
+  /** Tasks of the service with an address on this network that are running (and healthy when a health check exists). */
+  Tasks: NetworkTaskView[];
+}
+
+export interface NetworkTaskView {
+  TaskID: string;
+  /** `<service>.<slot>.<task id>` (global: `<service>.<node id>.<task id>`): resolvable by name as in Docker. */
+  Name: string;
+  NodeID: string;
+  /** The task's address on this network, no prefix. */
+  Addr: string;
+}
+
+/**
+ * A task's attachment to a network, as Docker's Task.NetworksAttachments:
+ * the network object and the task's addresses in CIDR form (10.0.9.5/24).
+ */
+export interface NetworkAttachment {
+  Network: { ID: string; Spec: { Name: string; Labels?: Record<string, string>; DriverConfiguration?: { Name?: string; Options?: Record<string, string> } }; [k: string]: unknown };
+  Addresses: string[];
+  Aliases?: string[];
+}
