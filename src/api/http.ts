@@ -1,4 +1,4 @@
-import { jsonText } from './json-text.js';
+import { jsonBytes } from './json-text.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../types/errors.js';
 import type { Filters } from '../manager/controlapi/api.js';
@@ -63,9 +63,9 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
-  const text = jsonText(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  const bytes = jsonBytes(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
+  res.end(bytes);
 }
 
 export function sendError(res: ServerResponse, e: ApiError) {

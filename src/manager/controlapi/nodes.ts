@@ -29,10 +29,18 @@ function normalizeNodeSpec(spec: NodeSpec): NodeSpec {
 export class NodeControl {
   constructor(private d: ControlDeps) {}
 
+  /** A manager's node with its live Raft status; the same frozen object while that status holds (cached replies). */
   private withStatus(n: Node): Node {
     const st = n.ManagerStatus && this.d.managerStatus?.(n);
-    return st ? { ...n, ManagerStatus: st } : n;
+    if (!st) return n;
+    const key = JSON.stringify(st);
+    const hit = this.statusViews.get(n);
+    if (hit?.key === key) return hit.node;
+    const node = Object.freeze({ ...n, ManagerStatus: Object.freeze(st) });
+    this.statusViews.set(n, { key, node });
+    return node;
   }
+  private statusViews = new WeakMap<Node, { key: string; node: Node }>();
 
   get(ref: string): Node {
     return this.withStatus(this.d.store.view((tx) => lookup(tx.nodes.all(), ref, 'node', nodeName)));

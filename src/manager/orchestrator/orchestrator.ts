@@ -10,6 +10,8 @@ import { isCurrent, slotsOf, type Slot } from './slots.js';
 
 /** The safety net under the event-driven passes. */
 const FULL_PASS_MS = 30_000;
+/** Slots checked for healing per synchronous slice: a 100,000-task service must not hold the event loop for 100+ ms. */
+const HEAL_SLICE = 5_000;
 
 /**
  * The replicated and global orchestrators: keeps each service's slots (or
@@ -62,13 +64,30 @@ export class Orchestrator extends Reconciler {
     this.dirtyNodes = new Set();
     this.dirtyTasks = new Set();
     const plan: Action[] = [];
+    this.healChecks = [];
     this.store.view((tx) => {
       if (full) return this.planAll(tx, plan);
       for (const id of services) this.planService(tx, id, plan);
       for (const id of nodes) this.planNode(tx, id, plan);
       for (const id of tasks) this.planTask(tx, id, plan);
     });
+    await this.planHealsInSlices(plan);
     if (plan.length > 0) await this.store.batch((b) => { for (const a of plan) b.update(a); });
+  }
+
+  /** Replicated slots whose current task is checked for healing after the pass's first read, in slices. */
+  private healChecks: { s: Service; t: Task; key: string }[] = [];
+
+  private async planHealsInSlices(plan: Action[]) {
+    const checks = this.healChecks;
+    this.healChecks = [];
+    for (let i = 0; i < checks.length; i += HEAL_SLICE) {
+      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      // A later read than the plan's: the actions check again in the batch that they still apply.
+      this.store.view((tx) => {
+        for (const c of checks.slice(i, i + HEAL_SLICE)) this.planHeal(tx, c.s, c.t, c.key, plan);
+      });
+    }
   }
 
   private planAll(tx: ReadTx, plan: Action[]) {
@@ -98,7 +117,7 @@ export class Orchestrator extends Reconciler {
     for (const slot of slots.values()) {
       if (!slot.current) continue;
       occupied.push(slot);
-      this.planHeal(tx, s, slot.current, slot.key, plan);
+      this.healChecks.push({ s, t: slot.current, key: slot.key });
     }
     if (occupied.length < want) {
       const used = new Set(occupied.map((x) => x.slot));
