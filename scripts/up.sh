@@ -1,21 +1,55 @@
 #!/usr/bin/env bash
-# Starts tswarm for real: builds it, runs `tswarm daemon` in the background
-# (embedded default executor) and initializes a single-node swarm.
+# Starts tswarm for real: builds it, makes sure a Docker engine is there for it
+# (the one on /var/run/docker.sock when it answers, else a private one it
+# starts, installing Debian's docker.io when missing), runs `tswarm daemon`
+# with the docker executor on that engine and initializes a single-node swarm.
+#   bash scripts/up.sh [daemon flags…]       stop everything with: bash scripts/down.sh
+# TSWARM_EXECUTOR=process chooses host processes instead (no images run).
+# Paths: TSWARM_SOCKET, TSWARM_DATA_ROOT; the private engine: TSWARM_ENGINE_DIR, TSWARM_ENGINE_BRIDGE, TSWARM_ENGINE_CIDR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/private-engine.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build >/dev/null
 sock=${TSWARM_SOCKET:-/run/tswarm/tswarm.sock}
 data=${TSWARM_DATA_ROOT:-/var/lib/tswarm}
+engine_dir=${TSWARM_ENGINE_DIR:-/var/lib/tswarm-engine}
+executor=${TSWARM_EXECUTOR:-docker}
+bridge=${TSWARM_ENGINE_BRIDGE:-tswup0}
+bridge_cidr=${TSWARM_ENGINE_CIDR:-172.30.97.1/24}
 mkdir -p "$(dirname "$sock")" "$data"
-if ! curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then
-  nohup node bin/tswarm.js daemon --data-root "$data" --host "unix://$sock" "$@" >"$data/daemon.log" 2>&1 &
+ping_sock() { curl -sf --unix-socket "$1" http://d/_ping >/dev/null 2>&1; }
+
+engine_flags=()
+if [ "$executor" = docker ]; then
+  if ping_sock /var/run/docker.sock; then
+    engine=unix:///var/run/docker.sock
+    echo "Docker engine: the one answering on /var/run/docker.sock"
+  else
+    if ! command -v dockerd >/dev/null; then
+      echo "Installing Debian's docker.io (no Docker engine here)…"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null
+    fi
+    start_private_engine "$engine_dir" "$bridge" "$bridge_cidr"
+    engine=unix://$engine_dir/docker.sock
+    printf "%s\n%s\n" "$engine_dir" "$bridge" >"$data/private-engine"
+    echo "Docker engine: a private one tswarm started ($engine, data in $engine_dir/data, bridge $bridge)"
+  fi
+  engine_flags=(--executor docker --docker-host "$engine")
+else
+  engine_flags=(--executor "$executor")
+fi
+
+if ! ping_sock "$sock"; then
+  nohup node bin/tswarm.js daemon --data-root "$data" --host "unix://$sock" "${engine_flags[@]}" "$@" >"$data/daemon.log" 2>&1 &
   echo $! >"$data/daemon.pid"
-  for _ in $(seq 1 50); do curl -sf --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 && break; sleep 0.2; done
+  for _ in $(seq 1 50); do ping_sock "$sock" && break; sleep 0.2; done
+  ping_sock "$sock" || { echo "tswarm did not start; its log:" >&2; tail -20 "$data/daemon.log" >&2; exit 1; }
 fi
 export DOCKER_HOST=unix://$sock
 state=$(node bin/tswarm.js info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || true)
 [ "$state" = active ] || node bin/tswarm.js swarm init --advertise-addr 127.0.0.1 >/dev/null
 head -1 "$data/daemon.log"
-echo "tswarm is running (pid $(cat "$data/daemon.pid" 2>/dev/null || echo '?'), log $data/daemon.log)."
+echo "tswarm is running (pid $(cat "$data/daemon.pid" 2>/dev/null || echo '?'), log $data/daemon.log), a single-node swarm."
 echo "Use it with:  export DOCKER_HOST=unix://$sock   then  docker node ls / tswarm node ls"
+echo "Stop everything with:  bash scripts/down.sh   (add --purge to delete the swarm's data too)"

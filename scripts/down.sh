@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Stops what scripts/up.sh started: the tswarm daemon, the containers of its
+# tasks, and the private Docker engine if up.sh started one (with its bridge).
+# The swarm's data stays unless --purge is given.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/private-engine.sh
+sock=${TSWARM_SOCKET:-/run/tswarm/tswarm.sock}
+data=${TSWARM_DATA_ROOT:-/var/lib/tswarm}
+purge=${1:-}
+
+engine=unix:///var/run/docker.sock
+[ -f "$data/private-engine" ] && engine=unix://$(sed -n 1p "$data/private-engine")/docker.sock
+
+if [ -f "$data/daemon.pid" ]; then
+  pid=$(cat "$data/daemon.pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$data/daemon.pid"
+  echo "tswarm daemon stopped"
+fi
+rm -f "$sock"
+
+if curl -sf --unix-socket "${engine#unix://}" http://d/_ping >/dev/null 2>&1; then
+  ids=$(DOCKER_HOST=$engine docker ps -aq --filter label=com.docker.swarm.task.id)
+  if [ -n "$ids" ]; then
+    # shellcheck disable=SC2086
+    DOCKER_HOST=$engine docker rm -f $ids >/dev/null
+    echo "removed $(echo "$ids" | wc -l) task container(s)"
+  fi
+fi
+
+if [ -f "$data/private-engine" ]; then
+  dir=$(sed -n 1p "$data/private-engine")
+  bridge=$(sed -n 2p "$data/private-engine")
+  if [ -f "$dir/docker.pid" ]; then
+    pid=$(cat "$dir/docker.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  fi
+  ip link del "$bridge" 2>/dev/null || true
+  rm -f "$data/private-engine"
+  [ "$purge" = --purge ] && rm -rf "$dir"
+  echo "private Docker engine stopped"
+fi
+[ "$purge" = --purge ] && rm -rf "$data" && echo "swarm data deleted ($data)"
+exit 0
