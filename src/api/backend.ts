@@ -1,3 +1,4 @@
+import type { HostFacts } from '../executor/host-facts.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import type { LogLine, LogOptions } from '../executor/executor.js';
 import type { SwarmSpec, Task } from '../types/objects.js';
@@ -49,6 +50,8 @@ export interface DaemonBackend {
   /** Engine-ish facts for /info and /version. */
   hostname(): string;
   executorName(): string;
+  /** Containers, images and machine facts of the node, from its executor. */
+  hostFacts(): Promise<HostFacts>;
   swarmInfo(): SwarmInfo;
   init(req: SwarmInitRequest): Promise<string>;
   join(req: SwarmJoinRequest): Promise<void>;

@@ -1,4 +1,4 @@
-import { arch, cpus, release, totalmem } from 'node:os';
+import { arch, release } from 'node:os';
 import type { DaemonBackend } from './backend.js';
 import {
   API_VERSION, MIN_API_VERSION, boolParam, empty, json, parseFilters, versionParam,
@@ -40,17 +40,18 @@ function unameArch(a: string = arch()): string {
   return ({ x64: 'x86_64', ia32: 'i686', arm64: 'aarch64', arm: 'armv7l', ppc64: 'ppc64le' } as Record<string, string>)[a] ?? a;
 }
 
-function info(b: DaemonBackend) {
+async function info(b: DaemonBackend) {
+  const h = await b.hostFacts();
   return {
-    ID: '', Containers: 0, ContainersRunning: 0, ContainersPaused: 0, ContainersStopped: 0, Images: 0,
-    Driver: b.executorName(), DriverStatus: [], Plugins: { Volume: [], Network: [], Authorization: null, Log: [] },
+    ID: '', Containers: h.containers, ContainersRunning: h.running, ContainersPaused: h.paused, ContainersStopped: h.stopped, Images: h.images,
+    Driver: h.driver ?? b.executorName(), DriverStatus: [], Plugins: { Volume: [], Network: [], Authorization: null, Log: [] },
     MemoryLimit: true, SwapLimit: false, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true,
     PidsLimit: true, IPv4Forwarding: true, Debug: false, NFd: 0, NGoroutines: 0, SystemTime: new Date().toISOString(),
     LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: '2', NEventsListener: 0,
-    KernelVersion: release(), OperatingSystem: 'tswarm', OSVersion: '', OSType: 'linux',
+    KernelVersion: h.kernelVersion, OperatingSystem: h.operatingSystem, OSVersion: h.osVersion, OSType: 'linux',
     Architecture: unameArch(), IndexServerAddress: 'https://index.docker.io/v1/',
-    RegistryConfig: null, NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null,
-    DockerRootDir: '', HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: b.hostname(), Labels: [],
+    RegistryConfig: null, NCPU: h.ncpu, MemTotal: h.memTotal, GenericResources: null,
+    DockerRootDir: h.dockerRootDir ?? '', HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: b.hostname(), Labels: [],
     ExperimentalBuild: false, ServerVersion: VERSION, Runtimes: {}, DefaultRuntime: b.executorName(),
     Swarm: b.swarmInfo(), LiveRestoreEnabled: false, Isolation: '', InitBinary: '',
     ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' }, SecurityOptions: [], Warnings: null,
@@ -74,7 +75,7 @@ const route = (method: string, pattern: RegExp, kind: RouteKind, run: Route['run
 /** Every Engine API route tswarm serves itself. */
 export const routes: Route[] = [
   route('GET', /^\/version$/, 'node', (_r, b) => json(version(b))),
-  route('GET', /^\/info$/, 'node', (_r, b) => json(info(b))),
+  route('GET', /^\/info$/, 'node', async (_r, b) => json(await info(b))),
 
   // swarm: membership is this node's; the swarm object is the cluster's.
   route('GET', /^\/swarm$/, 'cluster-read', (_r, b) => json(b.control().getCluster())),

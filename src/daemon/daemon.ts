@@ -1,3 +1,4 @@
+import { machineFacts, type HostFacts } from '../executor/host-facts.js';
 import type * as grpc from '@grpc/grpc-js';
 import { rename } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
@@ -131,6 +132,7 @@ export class Daemon implements DaemonBackend {
 
   hostname(): string { return this.opts.hostname ?? osHostname(); }
   executorName(): string { return this.executor.name; }
+  async hostFacts(): Promise<HostFacts> { return this.executor.hostFacts?.() ?? machineFacts(await this.executor.list()); }
   engineSocket(): string | undefined { return this.engine; }
 
   unlockKey(): string {

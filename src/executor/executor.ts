@@ -1,4 +1,5 @@
 import type { NodeDescription, Task } from '../types/objects.js';
+import type { HostFacts } from './host-facts.js';
 
 /** Where a task's published/target port can be reached from the node (for the proxy). */
 export interface TaskEndpoint {
@@ -69,5 +70,7 @@ export interface Executor {
   logs(task: Task, opts: LogOptions): AsyncIterable<LogLine>;
   /** Every task this executor has a runtime object for (labels / state dir). */
   list(): Promise<RuntimeTask[]>;
+  /** Containers, images and machine facts for `docker info` (the engine's own, for docker); else the machine's, tasks as containers. */
+  hostFacts?(): Promise<HostFacts>;
   close?(): Promise<void>;
 }

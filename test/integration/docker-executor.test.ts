@@ -10,12 +10,11 @@ const engine = process.env.TSWARM_TEST_DOCKER_HOST;
 test('docker CLI drives a single-node swarm on the docker executor', { timeout: 600_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
   assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
   const image = await ensureBusyboxImage(engine);
-  // task containers left on the shared engine by an earlier run would confuse the counts below
-  const stale = (await run('docker', ['ps', '-aq', '--filter', 'label=com.docker.swarm.task.id'], { DOCKER_HOST: engine })).stdout.trim().split('\n').filter(Boolean);
-  if (stale.length) await run('docker', ['rm', '-f', ...stale], { DOCKER_HOST: engine });
   const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
   t.after(() => d.stop('SIGKILL'));
-  const ours = async () => (await run('docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.task.id'], { DOCKER_HOST: engine })).stdout.trim().split('\n').filter(Boolean);
+  // Other tests may run tasks on the same engine at the same time: count this daemon's node only.
+  let nodeId = '';
+  const ours = async () => (await run('docker', ['ps', '-q', '--filter', `label=com.docker.swarm.node.id=${nodeId}`], { DOCKER_HOST: engine })).stdout.trim().split('\n').filter(Boolean);
 
   await swarmScenario(t, d, {
     image,
@@ -24,14 +23,17 @@ test('docker CLI drives a single-node swarm on the docker executor', { timeout: 
     publishedPort: 18180,
   });
 
+  nodeId = (await docker(d.host, 'info', '--format', '{{.Swarm.NodeID}}')).stdout.trim();
+  assert.ok(nodeId);
+
   await t.test('containers really run on the engine, are restarted when killed, and go with service rm', async () => {
     assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', 'c', '--replicas', '2', '--restart-delay', '200ms', image, 'sleep', '86400')).code, 0);
     await eventually(async () => (await runningTasks(d, 'c')).length === 2, 60_000, '2 running');
-    const names = (await run('docker', ['ps', '--format', '{{.Names}}', '--filter', 'label=com.docker.swarm.service.name=c'], { DOCKER_HOST: engine })).stdout.trim().split('\n');
+    const names = (await run('docker', ['ps', '--format', '{{.Names}}', '--filter', 'label=com.docker.swarm.service.name=c', '--filter', `label=com.docker.swarm.node.id=${nodeId}`], { DOCKER_HOST: engine })).stdout.trim().split('\n');
     assert.equal(names.length, 2);
     for (const n of names) assert.match(n, /^c\.[12]\.\w{25}$/);
     // docker ps through tswarm's own socket reaches the same engine
-    const viaTswarm = await docker(d.host, 'ps', '--format', '{{.Names}}', '--filter', 'label=com.docker.swarm.service.name=c');
+    const viaTswarm = await docker(d.host, 'ps', '--format', '{{.Names}}', '--filter', 'label=com.docker.swarm.service.name=c', '--filter', `label=com.docker.swarm.node.id=${nodeId}`);
     assert.deepEqual(viaTswarm.stdout.trim().split('\n').sort(), names.sort());
     await run('docker', ['kill', names[0]], { DOCKER_HOST: engine });
     await eventually(async () => {
@@ -39,6 +41,21 @@ test('docker CLI drives a single-node swarm on the docker executor', { timeout: 
       return /Failed/.test(ps.stdout) && (await runningTasks(d, 'c')).length === 2;
     }, 60_000, 'killed container replaced');
     assert.equal((await docker(d.host, 'service', 'rm', 'c')).code, 0);
+    await eventually(async () => (await ours()).length === 0, 60_000, 'containers removed');
+  });
+
+  await t.test('docker info tells the engine\'s containers, images and machine', async () => {
+    const fmt = '{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}} {{.OperatingSystem}} {{.KernelVersion}} {{.NCPU}} {{.MemTotal}} {{.Driver}}';
+    assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', 'i', '--replicas', '2', image, 'sleep', '86400')).code, 0);
+    await eventually(async () => (await runningTasks(d, 'i')).length === 2, 60_000, '2 running');
+    // Other tests may start containers on the engine meanwhile: the same answer from both within a few tries.
+    const viaTswarm = await eventually(async () => {
+      const [a, b] = await Promise.all([docker(d.host, 'info', '--format', fmt), docker(engine, 'info', '--format', fmt)]);
+      return a.code === 0 && a.stdout === b.stdout && a;
+    }, 20_000, 'docker info through tswarm to match the engine');
+    const [containers, running, , images] = viaTswarm.stdout.split(' ').map(Number);
+    assert.ok(running >= 2 && containers >= running && images >= 1, viaTswarm.stdout);
+    assert.equal((await docker(d.host, 'service', 'rm', 'i')).code, 0);
     await eventually(async () => (await ours()).length === 0, 60_000, 'containers removed');
   });
 

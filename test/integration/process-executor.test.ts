@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { docker, eventually, startTswarmd, httpGet } from '../helpers/tswarmd.js';
 import { runningTasks, swarmScenario } from './scenario.js';
 
@@ -19,6 +21,11 @@ test('docker CLI drives a single-node swarm on the process executor', { timeout:
       'sh', '-c', 'd=$(mktemp -d) && echo $$ > $d/index.html && exec busybox httpd -f -p $PORT_80 -h $d');
     assert.equal(c.code, 0, c.stderr);
     await eventually(async () => (await runningTasks(d, 'keep')).length === 2, 60_000, 'keep running');
+    // docker info counts the task processes as containers and tells the machine's OS and size
+    const info = (await docker(d.host, 'info', '--format', '{{.ContainersRunning}}|{{.OperatingSystem}}|{{.NCPU}}|{{.MemTotal}}')).stdout.trim().split('|');
+    assert.equal(Number(info[0]), 2);
+    assert.equal(info[1], /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))![1]);
+    assert.deepEqual(info.slice(2).map(Number), [cpus().length, totalmem()]);
     const pidsBefore = new Set<string>();
     await eventually(async () => { for (let i = 0; i < 6; i++) pidsBefore.add((await httpGet(18081)).trim()); return pidsBefore.size === 2; }, 20_000, 'two answers');
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {

@@ -1,6 +1,7 @@
 import { isoNano } from '../../clock.js';
 import type { NodeDescription, Task } from '../../types/objects.js';
 import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
+import type { HostFacts } from '../host-facts.js';
 import { LABEL_TASK, containerConfig, containerName } from './container-config.js';
 import { EngineClient, EngineError } from './engine-client.js';
 
@@ -28,6 +29,15 @@ export class DockerExecutor implements Executor {
       Platform: { Architecture: info.Architecture, OS: info.OSType },
       Resources: { NanoCPUs: info.NCPU * 1e9, MemoryBytes: info.MemTotal },
       Engine: { EngineVersion: info.ServerVersion, Labels: {}, Plugins: [] },
+    };
+  }
+
+  async hostFacts(): Promise<HostFacts> {
+    const i = await this.engine.call<Record<string, any>>('GET', '/info');
+    return {
+      containers: i.Containers, running: i.ContainersRunning, paused: i.ContainersPaused, stopped: i.ContainersStopped,
+      images: i.Images, ncpu: i.NCPU, memTotal: i.MemTotal, kernelVersion: i.KernelVersion,
+      operatingSystem: i.OperatingSystem, osVersion: i.OSVersion ?? '', driver: i.Driver, dockerRootDir: i.DockerRootDir,
     };
   }
 

@@ -1,6 +1,7 @@
 import { isoNano } from '../../clock.js';
 import type { NodeDescription, Task } from '../../types/objects.js';
 import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
+import { machineFacts, type HostFacts } from '../host-facts.js';
 
 interface SimContainer {
   id: string;
@@ -98,6 +99,12 @@ export class SimExecutor implements Executor {
 
   async list(): Promise<RuntimeTask[]> {
     return [...this.containers].map(([taskId, c]) => ({ taskId, containerId: c.id, running: c.running }));
+  }
+
+  /** The simulated node's resources, its simulated containers. */
+  async hostFacts(): Promise<HostFacts> {
+    const f = await machineFacts(await this.list());
+    return { ...f, ncpu: (this.opts.nanoCPUs ?? 4e9) / 1e9, memTotal: this.opts.memoryBytes ?? 8 * 2 ** 30 };
   }
 
   async close(): Promise<void> {
