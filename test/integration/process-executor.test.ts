@@ -16,6 +16,13 @@ test('docker CLI drives a single-node swarm on the process executor', { timeout:
     publishedPort: 18080,
   });
 
+  await t.test('a service of an image without a command is refused at create, not rejected forever', async () => {
+    const r = await docker(d.host, 'service', 'create', '--detach', '--name', 'img', 'nginx');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /no command specified: every node of this swarm runs tasks with the process executor.*\(nginx:latest\)/);
+    assert.equal((await docker(d.host, 'service', 'ls', '-q', '--filter', 'name=img')).stdout.trim(), '', 'nothing created');
+  });
+
   await t.test('restarts keep state and adopt running tasks (SIGTERM and SIGKILL)', async () => {
     const c = await docker(d.host, 'service', 'create', '--name', 'keep', '--replicas', '2', '-p', '18081:80', '--detach', 'busybox',
       'sh', '-c', 'd=$(mktemp -d) && echo $$ > $d/index.html && exec busybox httpd -f -p $PORT_80 -h $d');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { isoNano } from '../../clock.js';
 import type { NodeDescription, Task } from '../../types/objects.js';
 import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
+import { PROCESS_ENGINE } from '../../types/executors.js';
 import { assignPorts } from './ports.js';
 import { alive, procStartTime, resolveUser } from './proc.js';
 
@@ -42,7 +43,7 @@ export class ProcessExecutor implements Executor {
       Hostname: hostname(),
       Platform: { Architecture: arch() === 'x64' ? 'x86_64' : arch(), OS: 'linux' },
       Resources: { NanoCPUs: cpus().length * 1e9, MemoryBytes: totalmem() },
-      Engine: { EngineVersion: 'tswarm-process', Labels: {}, Plugins: [] },
+      Engine: { EngineVersion: PROCESS_ENGINE, Labels: {}, Plugins: [] },
     };
   }
 

@@ -1,3 +1,4 @@
+import { refuseImageOnlyOnProcessNodes } from './process-only.js';
 import { progressKey } from '../../store/tables.js';
 import { TASK_STATES } from '../../types/objects.js';
 import { newId } from '../../ids.js';
@@ -27,6 +28,7 @@ export class ServiceControl {
         throw rpcError('AlreadyExists', `name conflicts with an existing object: service ${spec.Name} already exists`);
       }
       checkPortConflicts(tx, spec, undefined);
+      refuseImageOnlyOnProcessNodes(tx, spec);
       tx.create('services', { ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: spec });
     });
     return { ID: id };
@@ -72,6 +74,7 @@ export class ServiceControl {
       if (!now) throw notFound(`service ${ref} not found`);
       if (now.Version.Index !== version) throw outOfSequence();
       checkPortConflicts(tx, spec, cur.ID);
+      refuseImageOnlyOnProcessNodes(tx, spec);
       tx.update('services', {
         ...structuredClone(now), Spec: spec, PreviousSpec: previous,
         ...(updateStatus ? { UpdateStatus: updateStatus } : {}),
