@@ -1,3 +1,4 @@
+import { agentTaskStarts } from '../metrics/registry.js';
 import type { Clock } from '../clock.js';
 import { isoNano } from '../clock.js';
 import type { Executor, RuntimeStatus } from '../executor/executor.js';
@@ -117,6 +118,7 @@ export class TaskRunner {
       if (this.status.State === 'ready' || this.status.State === 'starting') {
         this.setStatus('starting');
         await this.executor.start(this.task);
+        agentTaskStarts.inc({ outcome: 'started' });
         const rt = await this.executor.inspect(this.task);
         this.setStatus('running', {
           ContainerStatus: { ContainerID: rt?.containerId, PID: rt?.pid ?? 0, ExitCode: 0 },
@@ -128,6 +130,7 @@ export class TaskRunner {
       const msg = errText(err);
       this.log.warn({ task: this.task.ID, err: msg }, 'task failed to start');
       const before = this.status.State;
+      agentTaskStarts.inc({ outcome: 'failed' });
       if (taskStateRank(before) < taskStateRank('starting')) this.setStatus('rejected', { Err: msg });
       else this.setStatus('failed', { Err: msg });
     }

@@ -1,3 +1,4 @@
+import type { MetricsSource } from '../metrics/collectors.js';
 import { machineFacts, type HostFacts } from '../executor/host-facts.js';
 import type * as grpc from '@grpc/grpc-js';
 import { rename } from 'node:fs/promises';
@@ -152,6 +153,19 @@ export class Daemon implements DaemonBackend {
 
   swarmInfo(): SwarmInfo {
     return swarmInfo({ state: this.state, locked: this.locked, manager: this.manager });
+  }
+
+  /** What /metrics reads at scrape time (metrics/collectors.ts). */
+  metricsSource(): MetricsSource {
+    return {
+      store: () => this.manager?.store,
+      isManager: () => !!this.manager,
+      isLeader: () => !!this.manager?.isLeader(),
+      node: () => this.state && {
+        nodeId: this.state.nodeId, swarmId: this.manager?.store.view((tx) => tx.cluster()?.ID) ?? '',
+      },
+      raft: () => this.manager?.raft?.progress,
+    };
   }
 
   control(): ControlAPI {

@@ -5,6 +5,8 @@ import { createApiServer } from '../api/server.js';
 import { systemClock } from '../clock.js';
 import { selectExecutor } from '../executor/select.js';
 import { logger } from '../log.js';
+import { collectFrom } from '../metrics/collectors.js';
+import { startMetricsServer } from '../metrics/server.js';
 import { Daemon } from './daemon.js';
 import { INSECURE_TCP_WARNING, parseDaemonArgs, type ApiTls } from './options.js';
 import type { ApiServerOptions } from '../api/server.js';
@@ -41,6 +43,14 @@ export async function runDaemon(argv: string[]): Promise<number> {
     process.stderr.write(`could not load the API's TLS material: ${(err as Error).message}\n`);
     return 1;
   }
+  // Before anything else starts: a metrics address that cannot be used stops the daemon.
+  let metrics: { close(): Promise<void> } | undefined;
+  try {
+    metrics = opts.metricsAddr ? await startMetricsServer(opts.metricsAddr) : undefined;
+  } catch (err) {
+    process.stderr.write(`tswarm: ${(err as Error).message}\n`);
+    return 1;
+  }
 
   const { executor, reason, engineHost } = await selectExecutor({
     kind: opts.executor, dockerHost: opts.dockerHost, stateDir: `${opts.dataRoot}/executor`,
@@ -49,6 +59,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
   const engineSocket = engineHost?.startsWith('unix://') ? engineHost.slice('unix://'.length) : undefined;
 
   const daemon = new Daemon(opts, executor, systemClock, engineSocket);
+  collectFrom(daemon.metricsSource());
   await daemon.start();
 
   const servers: Server[] = [];
@@ -71,6 +82,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
   });
   for (const s of servers) { s.closeAllConnections?.(); s.close(); }
   await daemon.stop();
+  await metrics?.close();
   await executor.close?.();
   return 0;
 }

@@ -14,6 +14,8 @@ export interface DaemonOptions {
   tls?: ApiTls;
   /** The operator said --tls=false or --tlsverify=false: TCP without TLS, knowingly. */
   insecureTcp?: boolean;
+  /** host:port to serve Prometheus metrics on (dockerd's --metrics-addr). */
+  metricsAddr?: string;
 }
 
 export interface ApiTls {
@@ -43,6 +45,7 @@ Options:
       --docker-host string      Engine the docker executor drives (default unix:///var/run/docker.sock)
       --sim-nodes int           Register N simulated nodes (sim executor) with this manager
       --log-level string        Log level (default info)
+      --metrics-addr string     Set default address and port to serve the metrics api on
       --tls                     Use TLS; implied by --tlsverify
       --tlscacert string        Trust certs signed only by this CA (default ~/.docker/ca.pem)
       --tlscert string          Path to TLS certificate file (default ~/.docker/cert.pem)
@@ -102,6 +105,7 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | { help: string 
         case '--advertise-addr': o.advertiseAddr = val(); break;
         case '--docker-host': o.dockerHost = val(); break;
         case '--log-level': o.logLevel = val(); break;
+        case '--metrics-addr': o.metricsAddr = val(); break;
         case '--sim-nodes': o.simNodes = Number(val()); break;
         case '--tls': tls = boolValue(a, v); break;
         case '--tlsverify': tlsVerify = boolValue(a, v); break;

@@ -1,3 +1,4 @@
+import { raftTransactionLatency, secondsSince } from '../metrics/registry.js';
 import type { RaftNode, StateMachine } from '../raft/node/raft-node.js';
 import { RaftError } from '../raft/node/raft-node.js';
 import type { ChangeLog, MemoryStore } from '../store/store.js';
@@ -48,8 +49,10 @@ export class RaftChangeLog implements ChangeLog {
     if (!node) throw noLeader();
     let result: unknown;
     this.inflight.set(entry, { v: version, c: changes });
+    const start = process.hrtime.bigint();
     try {
       result = await node.propose(entry, PROPOSAL_TIMEOUT_MS);
+      raftTransactionLatency.observe(secondsSince(start));
     } catch (err) {
       if (err instanceof RaftError && (err.code === 'not-leader' || err.code === 'stopped')) throw noLeader();
       if (err instanceof RaftError && err.code === 'dropped') throw outOfSequence();

@@ -1,3 +1,4 @@
+import { secondsSince, storeBatchLatency, storeReadTxLatency, storeWriteTxLatency } from '../metrics/registry.js';
 import type { Clock } from '../clock.js';
 import { isoNano, systemClock } from '../clock.js';
 import { logger } from '../log.js';
@@ -52,7 +53,8 @@ export class MemoryStore {
   constructor(private clock: Clock = systemClock) {}
 
   view<T>(fn: (tx: ReadTx) => T): T {
-    return fn(this.reader);
+    const start = process.hrtime.bigint();
+    try { return fn(this.reader); } finally { storeReadTxLatency.observe(secondsSince(start)); }
   }
 
   /** How many objects a table holds, without copying them. */
@@ -60,7 +62,8 @@ export class MemoryStore {
 
   /** Runs fn as one transaction; resolves once its changes are durable and applied. */
   update<T>(fn: (tx: WriteTx) => T): Promise<T> {
-    const run = this.queue.then(() => this.commit(fn));
+    const start = process.hrtime.bigint();
+    const run = this.queue.then(() => this.commit(fn)).finally(() => storeWriteTxLatency.observe(secondsSince(start)));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -72,6 +75,7 @@ export class MemoryStore {
    * callback that throws is rolled back alone; its error is returned.
    */
   async batch(fn: (b: Batch) => void, limits: BatchLimits = DEFAULT_BATCH_LIMITS): Promise<unknown[]> {
+    const start = process.hrtime.bigint();
     const cbs: ((tx: WriteTx) => void)[] = [];
     fn({ update: (cb) => { cbs.push(cb); } });
     const errors: unknown[] = [];
@@ -98,6 +102,7 @@ export class MemoryStore {
         }
       });
     }
+    storeBatchLatency.observe(secondsSince(start));
     return errors;
   }
 

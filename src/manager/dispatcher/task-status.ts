@@ -1,3 +1,4 @@
+import { schedulingDelay } from '../../metrics/registry.js';
 import type { WriteTx } from '../../store/store.js';
 import type { TaskStatusUpdate } from '../../types/dispatcher.js';
 import { taskStateRank, type TaskStatus } from '../../types/objects.js';
@@ -17,6 +18,9 @@ export function writeStatus(tx: WriteTx, { nodeId, update }: StatusReport) {
   if (!t || t.NodeID !== nodeId) return;
   if (taskStateRank(update.status.State) < taskStateRank(t.Status.State)) return;
   if (sameStatus(t.Status, update.status)) return;
+  if (update.status.State === 'running' && t.Status.State !== 'running' && t.CreatedAt) {
+    schedulingDelay.observe(Math.max(0, Date.now() - Date.parse(t.CreatedAt)) / 1000);
+  }
   tx.update('tasks', { ...t, Status: update.status });
 }
 

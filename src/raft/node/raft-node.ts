@@ -1,3 +1,4 @@
+import { raftLeaderChanges, raftSnapshotLatency, secondsSince } from '../../metrics/registry.js';
 import { logger } from '../../log.js';
 import { checkTuning, ProposalError, Raft } from '../core/raft.js';
 import type { ConfChange, Entry, Message, RaftId, RaftStorage, Ready } from '../types.js';
@@ -135,6 +136,8 @@ export class RaftNode {
   }
 
   get leader(): RaftId { return this.core.leader; }
+  /** The term and the highest index known committed (metrics). */
+  get progress(): { term: number; commit: number } { const h = this.core.hardState(); return { term: h.term, commit: h.commit }; }
   get isLeader(): boolean { return this.core.role === 'leader'; }
   /** Leads and has applied everything committed before its term. */
   get isLeaderReady(): boolean { return this.leading; }
@@ -322,6 +325,10 @@ export class RaftNode {
 
   private updateLeading() {
     const c = this.core;
+    if (c.leader !== this.seenLeader) {
+      if (c.leader) raftLeaderChanges.inc();
+      this.seenLeader = c.leader;
+    }
     const leading = c.role === 'leader' && c.log.term(c.log.applied) === c.term;
     if (leading !== this.leading) {
       this.leading = leading;
@@ -330,13 +337,17 @@ export class RaftNode {
   }
 
   /** Every snapshotEvery applied entries: snapshot the applied state and compact behind it. */
+  private seenLeader?: RaftId;
+
   private async maybeSnapshot() {
     const applied = this.core.log.applied;
     if (applied - this.lastSnapshotIndex < this.o.snapshotEvery) return;
+    const start = process.hrtime.bigint();
     const data: SnapshotData = { members: [...this.members], app: this.o.sm.snapshot() };
     const snap = this.core.compact(applied, encodeSnapshotData(data));
     this.lastSnapshotIndex = applied;
     await this.o.storage.saveSnapshot(snap);
+    raftSnapshotLatency.observe(secondsSince(start));
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { secondsSince, walFsyncLatency } from '../../metrics/registry.js';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger } from '../../log.js';
@@ -134,7 +135,9 @@ export class FileRaftStorage implements RaftStorage {
       if (entries.length) rec.e = entries;
       const buf = encodeRecord(rec, this.codec);
       await this.fh!.write(buf);
+      const synced = process.hrtime.bigint();
       await this.fh!.datasync();
+      walFsyncLatency.observe(secondsSince(synced));
       this.segBytes += buf.length;
       this.segKeyId ??= this.codec.writeKeyId;
       if (entries.length) this.lastIndex = entries[entries.length - 1].index;
