@@ -31,6 +31,8 @@ export class TaskRunner {
     private clock: Clock,
     private report: (taskId: string, status: TaskStatus) => void,
     private log: Logger,
+    /** Joins the task to its overlay networks once its namespace exists (true: done or none). */
+    private networks?: { attach(task: Task): Promise<boolean> },
   ) {
     this.status = task.Status;
   }
@@ -51,6 +53,8 @@ export class TaskRunner {
 
   /** Re-attaches to a task that was already running before the agent restarted. */
   adopt(rt: RuntimeStatus) {
+    // Links made before the restart are found again; what runs in the namespace is started anew.
+    if (rt.running) this.networks?.attach(this.task).catch((err) => this.log.warn({ err: errText(err), task: this.task.ID }, 'rejoining networks failed'));
     if (rt.running && this.status.State === 'running') {
       this.watchExit(); // already reported as running: keep its timestamp
     } else if (rt.running) {
@@ -107,16 +111,20 @@ export class TaskRunner {
         this.setStatus('accepted');
         this.setStatus('preparing');
         await this.executor.prepare(this.task);
+        await this.networks?.attach(this.task); // a namespace made at prepare (process) joins before start
         this.setStatus('ready');
       }
       if (this.status.State === 'accepted' || this.status.State === 'preparing') {
         await this.executor.prepare(this.task);
+        await this.networks?.attach(this.task);
         this.setStatus('ready');
       }
       if (this.task.DesiredState !== 'running') return; // 'ready': prepared, waits for the manager (restart delay)
       if (this.status.State === 'ready' || this.status.State === 'starting') {
         this.setStatus('starting');
         await this.executor.start(this.task);
+        // Running only once on its networks (a container's namespace exists from its start).
+        if (this.networks && !(await this.networks.attach(this.task))) throw new Error('the task\'s network namespace is gone: it cannot join its networks');
         const rt = await this.executor.inspect(this.task);
         this.setStatus('running', {
           ContainerStatus: { ContainerID: rt?.containerId, PID: rt?.pid ?? 0, ExitCode: 0 },

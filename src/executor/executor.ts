@@ -69,5 +69,7 @@ export interface Executor {
   logs(task: Task, opts: LogOptions): AsyncIterable<LogLine>;
   /** Every task this executor has a runtime object for (labels / state dir). */
   list(): Promise<RuntimeTask[]>;
+  /** The path of the task's network namespace once it exists (overlay attach), else undefined. */
+  networkNamespace?(task: Task): Promise<string | undefined>;
   close?(): Promise<void>;
 }

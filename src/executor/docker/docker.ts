@@ -3,6 +3,7 @@ import type { NodeDescription, Task } from '../../types/objects.js';
 import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
 import { LABEL_TASK, containerConfig, containerName } from './container-config.js';
 import { EngineClient, EngineError } from './engine-client.js';
+import { ensureGwBridge } from './gwbridge.js';
 
 interface Inspect {
   Id: string;
@@ -40,6 +41,7 @@ export class DockerExecutor implements Executor {
   }
 
   async prepare(t: Task): Promise<void> {
+    if (t.NetworksAttachments?.length) await ensureGwBridge(this.engine);
     // No lookup first: a container that exists already (a restarted agent) answers 409.
     try {
       await this.engine.call('POST', `/containers/create?name=${encodeURIComponent(containerName(t))}`, containerConfig(t));
@@ -120,6 +122,11 @@ export class DockerExecutor implements Executor {
         }
       }
     }
+  }
+
+  async networkNamespace(t: Task): Promise<string | undefined> {
+    const c = await this.find(t);
+    return c?.State.Running && c.State.Pid > 0 ? `/proc/${c.State.Pid}/ns/net` : undefined;
   }
 
   async list(): Promise<RuntimeTask[]> {
