@@ -68,6 +68,7 @@ export class Agent {
     this.stopped = true;
     this.stream?.close();
     this.heartbeatTimer?.cancel();
+    this.networks?.close();
     await this.flushReports();
     if (this.persistRetry) {
       // The last save failed: one more try before going away.

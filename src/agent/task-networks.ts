@@ -4,6 +4,7 @@ import { logger } from '../log.js';
 import { OverlayHost, overlayAttachments, type JoinedNetwork } from '../network/overlay/overlay-host.js';
 import type { NetworkView } from '../types/network-view.js';
 import type { Task } from '../types/objects.js';
+import { DiscoveryService } from './discovery-service.js';
 
 const log = logger('task-networks');
 
@@ -17,6 +18,7 @@ export interface NamespaceService {
   start(task: Task, netns: string, joined: JoinedNetwork[], views: NetworkView[]): Promise<void>;
   update?(views: NetworkView[]): Promise<void>;
   stop(taskId: string): Promise<void>;
+  close?(): void;
 }
 
 /**
@@ -33,7 +35,11 @@ export class TaskNetworks {
 
   constructor(private executor: Executor, stateDir: string, localAddr: string, nodeId: () => string | undefined) {
     this.overlay = new OverlayHost({ root: join(stateDir, 'netns'), localAddr, nodeId });
+    this.use(new DiscoveryService(this.overlay.runner, executor.name === 'docker'));
   }
+
+  /** The daemon stops: what runs in the tasks' namespaces stops with it (the links stay for the next daemon). */
+  close() { for (const s of this.services) s.close?.(); }
 
   /** Adds the DNS resolver / VIP balancer run in each task's namespace. */
   use(s: NamespaceService) { this.services.push(s); }

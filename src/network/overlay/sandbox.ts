@@ -48,7 +48,7 @@ export class NetworkSandbox {
     if (!links.has(this.vx)) {
       // Created from the host's namespace straight into this one: no name left on the host if we die here.
       await this.ip.ip(['link', 'add', this.vx, 'netns', this.path, 'mtu', String(OVERLAY_MTU), 'type', 'vxlan', 'id', String(vni),
-        'dstport', String(VXLAN_PORT), 'local', localAddr, 'nolearning', 'proxy']);
+        'dstport', String(VXLAN_PORT), 'local', localAddr, 'nolearning', 'proxy', 'noudpcsum']);
       await this.ip.ip(['link', 'set', this.vx, 'master', this.br, 'up'], this.path);
     }
   }
