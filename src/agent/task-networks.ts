@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { Executor } from '../executor/executor.js';
 import { logger } from '../log.js';
-import { OverlayHost, overlayAttachments, type JoinedNetwork } from '../network/overlay/overlay-host.js';
+import type { IpRunner } from '../network/overlay/ip-runner.js';
+import { overlayAttachments } from '../network/overlay/attachments.js';
+import { OverlayHost, type JoinedNetwork } from '../network/overlay/overlay-host.js';
 import type { NetworkView } from '../types/network-view.js';
 import type { Task } from '../types/objects.js';
 import { DiscoveryService } from './discovery-service.js';
@@ -33,8 +35,9 @@ export class TaskNetworks {
   /** Tasks joined to their networks (by this process): namespace path and networks. */
   private joined = new Map<string, { netns: string; networks: JoinedNetwork[] }>();
 
-  constructor(private executor: Executor, stateDir: string, localAddr: string, nodeId: () => string | undefined) {
-    this.overlay = new OverlayHost({ root: join(stateDir, 'netns'), localAddr, nodeId });
+  /** runner: where `ip` runs as "the host" (tests: a simulated host's namespace). */
+  constructor(private executor: Executor, stateDir: string, localAddr: string, nodeId: () => string | undefined, runner?: IpRunner) {
+    this.overlay = new OverlayHost({ root: join(stateDir, 'netns'), localAddr, nodeId, runner });
     this.use(new DiscoveryService(this.overlay.runner, executor.name === 'docker'));
   }
 

@@ -1,3 +1,4 @@
+import { onOverlay } from '../../network/overlay/attachments.js';
 import type { Task } from '../../types/objects.js';
 
 export const LABEL_TASK = 'com.docker.swarm.task.id';
@@ -43,7 +44,7 @@ export function containerConfig(t: Task): Record<string, unknown> {
     HostConfig: {
       RestartPolicy: { Name: 'no' },
       // A task on overlay networks goes out through docker_gwbridge, as in Docker (the overlays are joined by the agent).
-      ...(t.NetworksAttachments?.length ? { NetworkMode: GWBRIDGE } : {}),
+      ...(onOverlay(t) ? { NetworkMode: GWBRIDGE } : {}),
       PortBindings: bindings,
       ReadonlyRootfs: !!cs.ReadOnly,
       Mounts: (cs.Mounts ?? []).map((m) => ({ Type: m.Type ?? 'volume', Source: m.Source ?? '', Target: m.Target, ReadOnly: !!m.ReadOnly,

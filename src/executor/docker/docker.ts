@@ -4,6 +4,7 @@ import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '
 import { LABEL_TASK, containerConfig, containerName } from './container-config.js';
 import { EngineClient, EngineError } from './engine-client.js';
 import { ensureGwBridge } from './gwbridge.js';
+import { onOverlay } from '../../network/overlay/attachments.js';
 
 interface Inspect {
   Id: string;
@@ -41,7 +42,7 @@ export class DockerExecutor implements Executor {
   }
 
   async prepare(t: Task): Promise<void> {
-    if (t.NetworksAttachments?.length) await ensureGwBridge(this.engine);
+    if (onOverlay(t)) await ensureGwBridge(this.engine);
     // No lookup first: a container that exists already (a restarted agent) answers 409.
     try {
       await this.engine.call('POST', `/containers/create?name=${encodeURIComponent(containerName(t))}`, containerConfig(t));

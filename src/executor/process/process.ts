@@ -9,6 +9,7 @@ import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '
 import { assignPorts } from './ports.js';
 import { alive, procStartTime, resolveUser } from './proc.js';
 import { makeTaskNetns, removeTaskNetns, taskNetnsExists } from './netns.js';
+import { onOverlay } from '../../network/overlay/attachments.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 100;
@@ -62,7 +63,7 @@ export class ProcessExecutor implements Executor {
     if (!(cs.Command?.length || cs.Args?.length)) throw new Error('no command specified: the process executor runs the task\'s command');
     if (cs.User) resolveUser(cs.User);
     await mkdir(this.dir(t), { recursive: true });
-    if (t.NetworksAttachments?.length) {
+    if (onOverlay(t)) {
       // Published ports are host ports of host processes; a task in its own namespace could not answer them.
       if (t.Endpoint?.Ports?.length) throw new Error('the process executor cannot publish ports of a task on an overlay network');
       await makeTaskNetns(this.netnsPath(t));
@@ -85,7 +86,7 @@ export class ProcessExecutor implements Executor {
     const err = openSync(join(dir, 'stderr.log'), 'a');
     const user = cs.User ? resolveUser(cs.User) : undefined;
     // On overlay networks the command runs in the task's namespace; nsenter execs it (same pid) and drops to the user after setns.
-    const netns = t.NetworksAttachments?.length ? ['nsenter', `--net=${this.netnsPath(t)}`, ...(user ? ['-S', String(user.uid), '-G', String(user.gid)] : [])] : [];
+    const netns = onOverlay(t) ? ['nsenter', `--net=${this.netnsPath(t)}`, ...(user ? ['-S', String(user.uid), '-G', String(user.gid)] : [])] : [];
     // The wrapper records the exit code where a restarted daemon can read it.
     const wrapper = ['/bin/sh', '-c', '"$@"; echo $? > "$TSWARM_EXIT_FILE"', 'sh', ...argv];
     const cmd = [...netns, ...wrapper];

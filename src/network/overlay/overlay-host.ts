@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { logger } from '../../log.js';
 import type { Task } from '../../types/objects.js';
-import type { NetworkAttachment, NetworkView } from '../../types/network-view.js';
+import type { NetworkView } from '../../types/network-view.js';
+import { overlayAttachments } from './attachments.js';
 import { IpRunner } from './ip-runner.js';
 import { sandboxPath, taskLinkName } from './names.js';
 import { NetworkSandbox } from './sandbox.js';
@@ -26,16 +27,6 @@ export interface JoinedNetwork {
   networkId: string;
   ifname?: string;
   address: string;
-}
-
-/** The overlay attachments of a task (swarm-scoped networks other than overlay are not this data plane's). */
-export function overlayAttachments(task: Task): NetworkAttachment[] {
-  const atts = (task.NetworksAttachments ?? []) as NetworkAttachment[];
-  return atts.filter((a) => {
-    const n = a.Network as NetworkAttachment['Network'] & { DriverState?: { Name?: string } };
-    const driver = n.DriverState?.Name ?? n.Spec.DriverConfiguration?.Name ?? 'overlay';
-    return driver === 'overlay' && a.Addresses?.length;
-  });
 }
 
 /**
