@@ -34,6 +34,7 @@ export class TaskNetworks {
   private services: NamespaceService[] = [];
   /** Tasks joined to their networks (by this process): namespace path and networks. */
   private joined = new Map<string, { netns: string; networks: JoinedNetwork[] }>();
+  private rejoining = new Set<string>();
 
   /** runner: where `ip` runs as "the host" (tests: a simulated host's namespace). */
   constructor(private executor: Executor, stateDir: string, localAddr: string, nodeId: () => string | undefined, runner?: IpRunner) {
@@ -84,9 +85,29 @@ export class TaskNetworks {
     return true;
   }
 
+  /**
+   * A task found running after a restart: its links are there, its resolver
+   * and balancer must start again, once its networks' views have come with
+   * the assignments (however long the managers take). Tried until it works
+   * or the task leaves.
+   */
+  rejoin(task: Task): void {
+    if (overlayAttachments(task).length === 0) return;
+    this.rejoining.add(task.ID);
+    const attempt = (delayMs: number) => {
+      if (!this.rejoining.has(task.ID)) return;
+      this.attach(task).then((ok) => { if (ok) this.rejoining.delete(task.ID); }, (err) => {
+        log.warn({ err: String(err), task: task.ID }, 'rejoining networks failed; trying again');
+        setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+      });
+    };
+    attempt(1000);
+  }
+
   /** The task ended or left: its links and namespace services go, and networks left without tasks. */
   async detach(taskId: string): Promise<void> {
     this.joined.delete(taskId);
+    this.rejoining.delete(taskId);
     for (const s of this.services) await s.stop(taskId).catch((err) => log.warn({ err: String(err), task: taskId }, 'stopping a task namespace service failed'));
     await this.overlay.detach(taskId);
   }

@@ -32,7 +32,7 @@ export class TaskRunner {
     private report: (taskId: string, status: TaskStatus) => void,
     private log: Logger,
     /** Joins the task to its overlay networks once its namespace exists (true: done or none). */
-    private networks?: { attach(task: Task): Promise<boolean> },
+    private networks?: { attach(task: Task): Promise<boolean>; rejoin(task: Task): void },
   ) {
     this.status = task.Status;
   }
@@ -54,7 +54,7 @@ export class TaskRunner {
   /** Re-attaches to a task that was already running before the agent restarted. */
   adopt(rt: RuntimeStatus) {
     // Links made before the restart are found again; what runs in the namespace is started anew.
-    if (rt.running) this.networks?.attach(this.task).catch((err) => this.log.warn({ err: errText(err), task: this.task.ID }, 'rejoining networks failed'));
+    if (rt.running) this.networks?.rejoin(this.task);
     if (rt.running && this.status.State === 'running') {
       this.watchExit(); // already reported as running: keep its timestamp
     } else if (rt.running) {

@@ -179,7 +179,10 @@ test('a daemon SIGKILLed and restarted reuses the network it had made and remove
   await eventually(async () => (await readdir(sandboxDir(victim))).join() === netId, 15_000, 'the half-made network removed');
   const inodeAfter = (await inNetns(sb, ['stat', '-L', '-c', '%i', '/proc/self/ns/net'])).stdout.trim();
   assert.equal(inodeAfter, inodeBefore, 'the same network namespace is reused');
-  // Its task still answers by name from another host after the restart.
+  // The restarted daemon's task resolves names again (its resolver is started anew)…
+  const [cv] = await containers(victim.h, 'web');
+  await eventually(async () => (await resolveIn(victim.h, cv, 'tasks.web')).length === 2, 20_000, 'DNS in the restarted host\'s task');
+  // …and still answers by name from another host.
   const [c1] = await containers(hosts[0], 'web');
   const victimTask = (await docker(victim.h.dockerHost, 'exec', (await containers(victim.h, 'web'))[0], 'hostname')).stdout.trim();
   await eventually(async () => {
