@@ -22,6 +22,7 @@ const BACKENDS = [1, 2, 3];
 const CLIENT = 4;
 const VIP = '10.79.0.100';
 const DNS_ASK = fileURLToPath(new URL('../helpers/dns-ask.js', import.meta.url));
+const UDP_ECHO = fileURLToPath(new URL('../helpers/udp-echo.js', import.meta.url));
 
 const task = (svc: string, slot: number, n: number) => ({ TaskID: `${svc}task${slot}`, Name: `${svc}.${slot}.${svc}task${slot}`, NodeID: 'node1', Addr: nsAddr(n) });
 function webService(backends: number[]): NetworkServiceView {
@@ -59,6 +60,7 @@ before(async () => {
     await chmod(join(dir, `echo${n}.sh`), 0o755);
     startInNs(n, ['busybox', 'httpd', '-f', '-p', '80', '-h', join(dir, `www${n}`)], started);
     startInNs(n, ['busybox', 'nc', '-ll', '-p', '7000', '-e', join(dir, `echo${n}.sh`)], started);
+    startInNs(n, [process.execPath, UDP_ECHO, 'serve', `b${n}`, '9000'], started);
   }
   upstream = await startFakeUpstream({ 'outside.test': '192.0.2.7' });
   sd = new ServiceDiscovery({
@@ -70,6 +72,7 @@ before(async () => {
   // The backends listen before the first request.
   for (const n of BACKENDS) {
     for (let i = 0; i < 50 && (await inNs(CLIENT, ['busybox', 'wget', '-q', '-O', '-', `http://${nsAddr(n)}/`])).code !== 0; i++) await sleep(100);
+    for (let i = 0; i < 50 && (await inNs(CLIENT, [process.execPath, UDP_ECHO, 'ask', nsAddr(n), '9000', '1'])).stdout.trim() !== `b${n}`; i++) await sleep(100);
   }
 });
 
@@ -163,6 +166,14 @@ test('other names go to the host resolver (UDP and TCP); a task sees only the ne
     await sd.detach('bothtask');
   }
   assert.equal(await nslookup(CLIENT, 'hidden'), null);
+
+  // The client task joins othernet too (service update --network-add), then leaves it again.
+  await sd.attach('clienttask', nsPath(CLIENT), [appnet(), othernet]);
+  assert.deepEqual(await nslookup(CLIENT, 'hidden'), ['10.79.0.200']);
+  assert.deepEqual(await wgetMany(CLIENT, 'http://10.79.0.200/', 1), ['b1']);
+  await sd.attach('clienttask', nsPath(CLIENT), [appnet()]);
+  assert.equal(await nslookup(CLIENT, 'hidden'), null);
+  assert.deepEqual(await nslookup(CLIENT, 'web'), [VIP]);
 });
 
 test('a task whose resolv.conf is the one taskResolvConf makes reaches the service by name', async () => {
@@ -178,6 +189,12 @@ test('the VIP balances connections round robin over the 3 backends', async () =>
   const counts = tally(out);
   assert.deepEqual([...counts.keys()].sort(), ['b1', 'b2', 'b3']);
   for (const [b, c] of counts) assert.ok(c >= 18 && c <= 22, `${b} answered ${c} of 60`);
+});
+
+test('UDP to the VIP is balanced too, on any port', async () => {
+  const r = await inNs(CLIENT, [process.execPath, UDP_ECHO, 'ask', VIP, '9000', '9']);
+  const counts = tally(r.stdout.trim().split('\n'));
+  assert.deepEqual([...counts].sort(), [['b1', 3], ['b2', 3], ['b3', 3]]);
 });
 
 test('a backend removed: no new connection reaches it, an established one to a remaining backend keeps working', async () => {
@@ -219,12 +236,29 @@ test('no backends: connections to the VIP are refused at once and the name is go
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Connection refused/);
     assert.ok(ms < 1000, `refused after ${ms} ms`);
+    const udp = await inNs(CLIENT, [process.execPath, UDP_ECHO, 'ask', VIP, '9000', '1']);
+    assert.equal(udp.stdout.trim(), 'ECONNREFUSED');
     assert.equal(await nslookup(CLIENT, 'web'), null);
     assert.equal(await nslookup(CLIENT, 'frontend'), null);
   } finally {
     await sd.update([appnet()]);
   }
   assert.deepEqual(await nslookup(CLIENT, 'web'), [VIP]);
+});
+
+test('a service gone from the view takes its VIP chain with it', async () => {
+  const without = appnet();
+  without.Services = without.Services.filter((x) => x.Name !== 'web');
+  await sd.update([without]);
+  try {
+    const table = (await inNs(CLIENT, ['nft', 'list', 'table', 'ip', 'tswarm_vip'])).stdout;
+    assert.doesNotMatch(table, /10\.79\.0\.100|vip_10_79_0_100/);
+    assert.match(table, /nat_output/);
+  } finally {
+    await sd.update([appnet()]);
+  }
+  assert.match((await inNs(CLIENT, ['nft', 'list', 'table', 'ip', 'tswarm_vip'])).stdout, /vip_10_79_0_100/);
+  assert.equal(tally(await wgetMany(CLIENT, `http://${VIP}/`, 3)).size, 3);
 });
 
 test('a restarted daemon replaces the VIP table it finds; detach stops the resolver and removes the table', async () => {
