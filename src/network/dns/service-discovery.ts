@@ -6,7 +6,8 @@
  * The netplane (agent side) calls, for a task with its own namespace:
  *   attach(taskId, netnsPath, views, opts?)  when the task's namespace is joined to its networks
  *                                            (views: those networks', in the task's order; again after
- *                                            a daemon restart: it replaces what a previous daemon left)
+ *                                            a daemon restart: it replaces what a previous daemon left;
+ *                                            again when the task's networks change: the resolver stays)
  *   update(views)                            whenever views arrive (all of them, or just the changed ones:
  *                                            an unchanged view costs one string compare, a changed one
  *                                            touches only the tasks on that network, and nft runs only
@@ -71,20 +72,17 @@ export class ServiceDiscovery {
   }
 
   async attach(taskId: string, netnsPath: string, views: readonly NetworkView[], opts: AttachOptions = {}): Promise<void> {
-    if (this.tasks.has(taskId)) await this.detach(taskId, false);
+    const had = this.tasks.get(taskId);
+    if (had && had.netnsPath === netnsPath && had.resolver) return this.reattach(taskId, had, views, opts);
+    if (had) await this.detach(taskId, false);
     const task: TaskEntry = {
       netnsPath,
       networkIds: views.map((v) => v.NetworkID),
-      upstreams: opts.nameservers?.length ? opts.nameservers.map((host) => ({ host, port: 53 })) : undefined,
+      upstreams: upstreamsOf(opts),
       detached: false,
     };
     this.tasks.set(taskId, task);
-    for (const v of views) {
-      const entry = this.networks.get(v.NetworkID);
-      if (entry) this.setView(entry, v);
-      else this.networks.set(v.NetworkID, { ...compile(v), tasks: new Set() });
-      this.networks.get(v.NetworkID)!.tasks.add(taskId);
-    }
+    for (const v of views) this.addView(taskId, v);
     const dns = openNamespaceSockets(netnsPath, this.opts.address ?? RESOLVER_ADDRESS, this.opts.port ?? RESOLVER_PORT).then((sockets) => {
       const resolver = new TaskResolver(sockets, {
         networks: () => this.recordsOf(task),
@@ -96,6 +94,21 @@ export class ServiceDiscovery {
     const [d, v] = await Promise.allSettled([dns, this.vip.set(taskId, netnsPath, this.vipState(task))]);
     if (d.status === 'rejected') throw d.reason;
     if (v.status === 'rejected') throw v.reason;
+  }
+
+  /** The task's networks changed (service update --network-add/--network-rm): its resolver stays, its VIP rules follow. */
+  private async reattach(taskId: string, task: TaskEntry, views: readonly NetworkView[], opts: AttachOptions): Promise<void> {
+    const ids = views.map((v) => v.NetworkID);
+    for (const id of task.networkIds) {
+      if (ids.includes(id)) continue;
+      const entry = this.networks.get(id);
+      entry?.tasks.delete(taskId);
+      if (entry && entry.tasks.size === 0) this.networks.delete(id);
+    }
+    for (const v of views) this.addView(taskId, v);
+    task.networkIds = ids;
+    task.upstreams = upstreamsOf(opts);
+    await this.vip.set(taskId, task.netnsPath, this.vipState(task));
   }
 
   async update(views: readonly NetworkView[]): Promise<void> {
@@ -136,6 +149,13 @@ export class ServiceDiscovery {
   /** Tasks attached now (diagnostics, tests). */
   attached(): string[] { return [...this.tasks.keys()]; }
 
+  private addView(taskId: string, v: NetworkView): void {
+    const entry = this.networks.get(v.NetworkID);
+    if (entry) this.setView(entry, v);
+    else this.networks.set(v.NetworkID, { ...compile(v), tasks: new Set() });
+    this.networks.get(v.NetworkID)!.tasks.add(taskId);
+  }
+
   /** Replaces a network's view; false when nothing in it changed. */
   private setView(entry: NetworkEntry, v: NetworkView): boolean {
     const next = compile(v);
@@ -166,6 +186,10 @@ export class ServiceDiscovery {
     }
     return state;
   }
+}
+
+function upstreamsOf(opts: AttachOptions): Upstream[] | undefined {
+  return opts.nameservers?.length ? opts.nameservers.map((host) => ({ host, port: 53 })) : undefined;
 }
 
 /** What the resolver and the balancer need of a view, and a key that changes when any of it does. */

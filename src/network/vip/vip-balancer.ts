@@ -15,6 +15,7 @@ interface NamespaceVips {
   wanted: VipState;
   /** The apply in progress; changes meanwhile set `again` and are applied after it, coalesced. */
   running?: Promise<void>;
+  /** wanted changed since the loop last looked. */
   again: boolean;
   detached: boolean;
   retry?: NodeJS.Timeout;
@@ -66,11 +67,17 @@ export class VipBalancer {
   }
 
   private kick(ns: NamespaceVips): Promise<void> {
-    if (ns.running) { ns.again = true; return ns.running; }
-    ns.running = (async () => {
-      do {
+    ns.again = true;
+    ns.running ??= this.applyLoop(ns);
+    return ns.running;
+  }
+
+  /** Applies ns.wanted until no change came meanwhile; the last check of `again` and the end are in one tick, so no change is lost. */
+  private async applyLoop(ns: NamespaceVips): Promise<void> {
+    await Promise.resolve(); // ns.running is set before anything below
+    try {
+      while (ns.again && !ns.detached) {
         ns.again = false;
-        if (ns.detached) break;
         const want = ns.wanted;
         const script = ns.applied ? diffScript(ns.applied, want) : fullScript(want);
         if (!script) continue;
@@ -83,11 +90,11 @@ export class VipBalancer {
           clearTimeout(ns.retry);
           ns.retry = setTimeout(() => { if (!ns.detached) this.kick(ns).catch(() => { /* logged */ }); }, RETRY_MS);
           ns.retry.unref();
-          break;
+          return;
         }
-      } while (ns.again);
+      }
+    } finally {
       ns.running = undefined;
-    })();
-    return ns.running;
+    }
   }
 }
