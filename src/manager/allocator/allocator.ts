@@ -28,6 +28,8 @@ export class Allocator extends Reconciler {
   readonly name = 'allocator';
   private services = new Set<string>();
   private tasks = new Set<string>();
+  /** Tasks left NEW for want of an address: tried again when addresses come back. */
+  private waiting = new Set<string>();
   readonly pools = new NetworkPools();
 
   constructor(deps: ComponentDeps) {
@@ -35,6 +37,7 @@ export class Allocator extends Reconciler {
   }
 
   protected override onEvents(events: StoreEvent[]): void {
+    let freed = false;
     for (const e of events) {
       if (e.table === 'networks') {
         if (e.action === 'remove') this.pools.removeNetwork(e.object.ID);
@@ -42,18 +45,18 @@ export class Allocator extends Reconciler {
         continue;
       }
       if (e.table === 'netattachments') {
-        if (e.action === 'remove') this.pools.release(e.object.ID);
+        if (e.action === 'remove') freed = this.pools.release(e.object.ID) || freed;
         continue;
       }
       if (e.table === 'services') {
-        if (e.action === 'remove') this.pools.release(e.object.ID);
+        if (e.action === 'remove') freed = this.pools.release(e.object.ID) || freed;
         else this.services.add(e.object.ID);
         continue;
       }
       const t = e.object as Task;
-      if (e.action === 'remove' || !holdsAddresses(t)) this.pools.release(t.ID);
-      else if (t.Status.State === 'new') this.tasks.add(t.ID);
+      if (e.action === 'remove' || !holdsAddresses(t)) { freed = this.pools.release(t.ID) || freed; this.waiting.delete(t.ID); } else if (t.Status.State === 'new') this.tasks.add(t.ID);
     }
+    if (freed && this.waiting.size) { for (const id of this.waiting) this.tasks.add(id); this.waiting.clear(); }
     if (this.services.size + this.tasks.size > 0) this.kick();
   }
 
@@ -99,8 +102,9 @@ export class Allocator extends Reconciler {
       const addr = this.pools.allocate(t.ID, a.network.ID);
       if (!addr) {
         // Full (or not yet known): the task waits; what it got so far goes back.
-        log.warn({ task: t.ID, network: a.network.Spec.Name }, 'no address left on the network; the task stays new');
+        if (!this.waiting.has(t.ID)) log.warn({ task: t.ID, network: a.network.Spec.Name }, 'no address left on the network; the task stays new');
         this.pools.release(t.ID);
+        this.waiting.add(t.ID);
         return;
       }
       out.push({ Network: a.network as unknown as NetworkAttachment['Network'], Addresses: [addr], ...(a.aliases ? { Aliases: a.aliases } : {}) });

@@ -54,12 +54,13 @@ export class NetworkPools {
   }
 
   /** Gives back what the owner holds on the networks `keep` does not list (all when absent). */
-  release(owner: string, keep?: Set<string>): void {
+  release(owner: string, keep?: Set<string>): boolean {
     const held = this.held.get(owner);
-    if (!held) return;
+    if (!held) return false;
     const kept = held.filter((h) => keep?.has(h.networkId));
     for (const h of held) if (!keep?.has(h.networkId)) this.pools.get(h.networkId)?.release(h.addr);
     if (kept.length) this.held.set(owner, kept); else this.held.delete(owner);
+    return kept.length < held.length;
   }
 
   holds(owner: string): boolean { return this.held.has(owner); }
