@@ -179,7 +179,7 @@ export class Agent {
     this.runners.delete(id);
     r.remove()
       .catch((err) => log.warn({ err: String(err), task: id }, 'removing a task failed'))
-      .then(() => this.networks?.detach(id))
+      .then(() => this.networks?.leave(r.task))
       .catch((err) => log.warn({ err: String(err), task: id }, 'leaving networks failed'));
   }
 
@@ -196,7 +196,8 @@ export class Agent {
 
   private queueReport(taskId: string, status: TaskStatus) {
     // An ended task is off its networks (its namespace went with it); the last one takes the network along.
-    if (this.networks && isTerminal(status.State)) this.networks.detach(taskId).catch((err) => log.warn({ err: String(err), task: taskId }, 'leaving networks failed'));
+    const task = this.runners.get(taskId)?.task;
+    if (this.networks && task && isTerminal(status.State)) this.networks.leave(task).catch((err) => log.warn({ err: String(err), task: taskId }, 'leaving networks failed'));
     this.pendingReports.set(taskId, status);
     this.scheduleReports();
     this.persist();

@@ -104,6 +104,11 @@ export class TaskNetworks {
     attempt(1000);
   }
 
+  /** The task ended or left this node: detach when it is on overlay networks (no work for the others). */
+  leave(task: Task): Promise<void> {
+    return overlayAttachments(task).length || this.joined.has(task.ID) ? this.detach(task.ID) : Promise.resolve();
+  }
+
   /** The task ended or left: its links and namespace services go, and networks left without tasks. */
   async detach(taskId: string): Promise<void> {
     this.joined.delete(taskId);
