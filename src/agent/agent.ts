@@ -2,8 +2,9 @@ import type { Clock } from '../clock.js';
 import type { Executor } from '../executor/executor.js';
 import { logger } from '../log.js';
 import type { AssignmentsMessage, DispatcherAPI, HeartbeatResponse, TaskStatusUpdate } from '../types/dispatcher.js';
-import type { NodeDescription, Task, TaskStatus } from '../types/objects.js';
+import { isTerminal, type NodeDescription, type Task, type TaskStatus } from '../types/objects.js';
 import { AssignmentFile } from './assignment-file.js';
+import { TaskNetworks } from './task-networks.js';
 import { TaskRunner } from './task-runner.js';
 
 const log = logger('agent');
@@ -44,16 +45,21 @@ export class Agent {
   /** Set while a failed save of the assignments waits to be tried again. */
   private persistRetry?: { cancel(): void };
   nodeId?: string;
+  /** The overlay networks of this node's tasks (a real executor with a state dir and an underlay address). */
+  readonly networks?: TaskNetworks;
 
   constructor(private opts: AgentOptions) {
     this.nodeId = opts.nodeId;
     if (opts.stateDir) this.file = new AssignmentFile(opts.stateDir);
+    if (opts.stateDir && opts.addr && opts.executor.name !== 'sim') this.networks = new TaskNetworks(opts.executor, opts.stateDir, opts.addr, () => this.nodeId);
   }
 
   async start(): Promise<void> {
     // Tasks from before a restart: re-attach before the managers answer.
     for (const task of (await this.file?.load()) ?? []) this.runnerFor(task);
     await this.adoptRunning();
+    // Network namespaces and links of tasks gone while we were away go; the rest is reused.
+    await this.networks?.reconcile(this.runners.keys()).catch((err) => log.warn({ err: String(err) }, 'reconciling networks failed'));
     // Registration waits for a leader's dispatcher; the node runs its tasks meanwhile.
     this.connectInBackground();
   }
@@ -62,6 +68,7 @@ export class Agent {
     this.stopped = true;
     this.stream?.close();
     this.heartbeatTimer?.cancel();
+    this.networks?.close();
     await this.flushReports();
     if (this.persistRetry) {
       // The last save failed: one more try before going away.
@@ -72,6 +79,7 @@ export class Agent {
     if (opts.shutdownTasks) {
       await Promise.all([...this.runners.values()].map((r) => r.remove()));
       this.runners.clear();
+      await this.networks?.removeAll().catch((err) => log.warn({ err: String(err) }, 'removing networks failed'));
       await this.file?.save([]);
     }
   }
@@ -143,9 +151,11 @@ export class Agent {
     if (m.type === 'complete') {
       const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' && 'task' in c ? [c.task.ID] : [])));
       for (const [id, r] of this.runners) if (!keep.has(id)) this.dropRunner(id, r);
+      this.networks?.keepOnly(new Set(m.changes.flatMap((c) => ('network' in c ? [c.network.NetworkID] : []))));
     }
     for (const c of m.changes) {
-      if ('network' in c || 'networkId' in c) continue; // the network data plane is not wired yet
+      if ('network' in c) { this.networks?.setView(c.network); continue; }
+      if ('networkId' in c) { this.networks?.removeView(c.networkId); continue; }
       if (c.action === 'remove') {
         const r = this.runners.get(c.taskId);
         if (r) this.dropRunner(c.taskId, r);
@@ -159,7 +169,7 @@ export class Agent {
   }
 
   private runnerFor(task: Task): TaskRunner {
-    const r = new TaskRunner(task, this.opts.executor, this.opts.clock, (id, s) => this.queueReport(id, s), log);
+    const r = new TaskRunner(task, this.opts.executor, this.opts.clock, (id, s) => this.queueReport(id, s), log, this.networks);
     this.runners.set(task.ID, r);
     r.update(task);
     return r;
@@ -167,7 +177,10 @@ export class Agent {
 
   private dropRunner(id: string, r: TaskRunner) {
     this.runners.delete(id);
-    r.remove().catch((err) => log.warn({ err: String(err), task: id }, 'removing a task failed'));
+    r.remove()
+      .catch((err) => log.warn({ err: String(err), task: id }, 'removing a task failed'))
+      .then(() => this.networks?.leave(r.task))
+      .catch((err) => log.warn({ err: String(err), task: id }, 'leaving networks failed'));
   }
 
   /** Tasks whose containers still run (or exited while we were away) get their real state. */
@@ -182,6 +195,9 @@ export class Agent {
   }
 
   private queueReport(taskId: string, status: TaskStatus) {
+    // An ended task is off its networks (its namespace went with it); the last one takes the network along.
+    const task = this.runners.get(taskId)?.task;
+    if (this.networks && task && isTerminal(status.State)) this.networks.leave(task).catch((err) => log.warn({ err: String(err), task: taskId }, 'leaving networks failed'));
     this.pendingReports.set(taskId, status);
     this.scheduleReports();
     this.persist();

@@ -32,6 +32,8 @@ export class TaskRunner {
     private clock: Clock,
     private report: (taskId: string, status: TaskStatus) => void,
     private log: Logger,
+    /** Joins the task to its overlay networks once its namespace exists (true: done or none). */
+    private networks?: { attach(task: Task): Promise<boolean>; rejoin(task: Task): void },
   ) {
     this.status = task.Status;
   }
@@ -52,6 +54,8 @@ export class TaskRunner {
 
   /** Re-attaches to a task that was already running before the agent restarted. */
   adopt(rt: RuntimeStatus) {
+    // Links made before the restart are found again; what runs in the namespace is started anew.
+    if (rt.running) this.networks?.rejoin(this.task);
     if (rt.running && this.status.State === 'running') {
       this.watchExit(); // already reported as running: keep its timestamp
     } else if (rt.running) {
@@ -108,16 +112,20 @@ export class TaskRunner {
         this.setStatus('accepted');
         this.setStatus('preparing');
         await this.executor.prepare(this.task);
+        await this.networks?.attach(this.task); // a namespace made at prepare (process) joins before start
         this.setStatus('ready');
       }
       if (this.status.State === 'accepted' || this.status.State === 'preparing') {
         await this.executor.prepare(this.task);
+        await this.networks?.attach(this.task);
         this.setStatus('ready');
       }
       if (this.task.DesiredState !== 'running') return; // 'ready': prepared, waits for the manager (restart delay)
       if (this.status.State === 'ready' || this.status.State === 'starting') {
         this.setStatus('starting');
         await this.executor.start(this.task);
+        // Running only once on its networks (a container's namespace exists from its start).
+        if (this.networks && !(await this.networks.attach(this.task))) throw new Error('the task\'s network namespace is gone: it cannot join its networks');
         agentTaskStarts.inc({ outcome: 'started' });
         const rt = await this.executor.inspect(this.task);
         this.setStatus('running', {

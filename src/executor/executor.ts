@@ -72,5 +72,7 @@ export interface Executor {
   list(): Promise<RuntimeTask[]>;
   /** Containers, images and machine facts for `docker info` (the engine's own, for docker); else the machine's, tasks as containers. */
   hostFacts?(): Promise<HostFacts>;
+  /** The path of the task's network namespace once it exists (overlay attach), else undefined. */
+  networkNamespace?(task: Task): Promise<string | undefined>;
   close?(): Promise<void>;
 }

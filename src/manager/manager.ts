@@ -17,6 +17,7 @@ import { MemoryStore } from '../store/store.js';
 import type { StoreSnapshot } from '../store/tables.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
 import { Allocator } from './allocator/allocator.js';
+import { createIngressNetwork } from './allocator/ingress-network.js';
 import { defaultSwarmSpec, newCluster } from './cluster.js';
 import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
@@ -265,6 +266,7 @@ export class Manager {
       tx.create('cluster', cluster);
       const tls = nodeTlsInfo(o.rootCA.certPem, [o.rootCA.certPem]);
       tx.create('nodes', newManagerNode(o.nodeId, o.addr, { ...o.description, TLSInfo: tls }, o.availability));
+      createIngressNetwork(tx);
     });
     return this.store.view((tx) => tx.cluster()!);
   }
@@ -276,7 +278,7 @@ export class Manager {
   async adopt(snap: StoreSnapshot, self: { nodeId: string; addr: string }): Promise<void> {
     await this.raft!.waitLeaderReady(15_000);
     await this.store.update((tx) => {
-      for (const table of ['cluster', 'nodes', 'services', 'tasks'] as const) {
+      for (const table of ['cluster', 'nodes', 'services', 'tasks', 'networks', 'netattachments'] as const) {
         for (const o of snap.tables[table] ?? []) tx.create(table, structuredClone(o) as never);
       }
     });

@@ -41,7 +41,7 @@ export function freePort(ip = '127.0.0.1'): Promise<number> {
 }
 
 /** Starts a real `tswarm daemon` process with its own data root, socket and cluster port. */
-export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; dockerHost?: string; extra?: string[]; listenAddr?: string }): Promise<Tswarmd & { listenAddr: string }> {
+export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; dockerHost?: string; extra?: string[]; listenAddr?: string; netns?: string }): Promise<Tswarmd & { listenAddr: string }> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'tswarmd-'));
   const socket = join(dataRoot, 'tswarm.sock');
   const listenAddr = o.listenAddr ?? `127.0.0.1:${await freePort()}`;
@@ -68,7 +68,9 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
     },
   };
   const launch = async () => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSWARM_LOG_LEVEL: 'warn' } });
+    // netns: a simulated host's namespace (nsenter execs node: the pid is the daemon's).
+    const argv = o.netns ? ['nsenter', `--net=${o.netns}`, process.execPath, ...args] : [process.execPath, ...args];
+    const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSWARM_LOG_LEVEL: 'warn' } });
     p.stdout!.on('data', (c) => (out += c));
     p.stderr!.on('data', (c) => (out += c));
     d.proc = p;

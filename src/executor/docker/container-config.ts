@@ -1,6 +1,9 @@
+import { onOverlay } from '../../network/overlay/attachments.js';
 import type { Task } from '../../types/objects.js';
 
 export const LABEL_TASK = 'com.docker.swarm.task.id';
+/** The engine's bridge network for the outside traffic of tasks on overlay networks (Docker's name). */
+export const GWBRIDGE = 'docker_gwbridge';
 
 /** `<service>.<slot>.<task>` (global: `<service>.<node>.<task>`), as swarmkit names containers. */
 export function containerName(t: Task): string {
@@ -40,6 +43,8 @@ export function containerConfig(t: Task): Record<string, unknown> {
     ...(cs.HealthCheck ? { Healthcheck: cs.HealthCheck } : {}),
     HostConfig: {
       RestartPolicy: { Name: 'no' },
+      // A task on overlay networks goes out through docker_gwbridge, as in Docker (the overlays are joined by the agent).
+      ...(onOverlay(t) ? { NetworkMode: GWBRIDGE } : {}),
       PortBindings: bindings,
       ReadonlyRootfs: !!cs.ReadOnly,
       Mounts: (cs.Mounts ?? []).map((m) => ({ Type: m.Type ?? 'volume', Source: m.Source ?? '', Target: m.Target, ReadOnly: !!m.ReadOnly,

@@ -4,6 +4,8 @@ import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '
 import type { HostFacts } from '../host-facts.js';
 import { LABEL_TASK, containerConfig, containerName } from './container-config.js';
 import { EngineClient, EngineError } from './engine-client.js';
+import { ensureGwBridge } from './gwbridge.js';
+import { onOverlay } from '../../network/overlay/attachments.js';
 
 interface Inspect {
   Id: string;
@@ -50,6 +52,7 @@ export class DockerExecutor implements Executor {
   }
 
   async prepare(t: Task): Promise<void> {
+    if (onOverlay(t)) await ensureGwBridge(this.engine);
     // No lookup first: a container that exists already (a restarted agent) answers 409.
     try {
       await this.engine.call('POST', `/containers/create?name=${encodeURIComponent(containerName(t))}`, containerConfig(t));
@@ -130,6 +133,11 @@ export class DockerExecutor implements Executor {
         }
       }
     }
+  }
+
+  async networkNamespace(t: Task): Promise<string | undefined> {
+    const c = await this.find(t);
+    return c?.State.Running && c.State.Pid > 0 ? `/proc/${c.State.Pid}/ns/net` : undefined;
   }
 
   async list(): Promise<RuntimeTask[]> {

@@ -9,6 +9,8 @@ import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '
 import { PROCESS_ENGINE } from '../../types/executors.js';
 import { assignPorts } from './ports.js';
 import { alive, procStartTime, resolveUser } from './proc.js';
+import { makeTaskNetns, removeTaskNetns, taskNetnsExists } from './netns.js';
+import { onOverlay } from '../../network/overlay/attachments.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 100;
@@ -62,6 +64,11 @@ export class ProcessExecutor implements Executor {
     if (!(cs.Command?.length || cs.Args?.length)) throw new Error('no command specified: the process executor runs the task\'s command');
     if (cs.User) resolveUser(cs.User);
     await mkdir(this.dir(t), { recursive: true });
+    if (onOverlay(t)) {
+      // Published ports are host ports of host processes; a task in its own namespace could not answer them.
+      if (t.Endpoint?.Ports?.length) throw new Error('the process executor cannot publish ports of a task on an overlay network');
+      await makeTaskNetns(this.netnsPath(t));
+    }
     const ports = await assignPorts(t);
     await this.saveMeta({ taskId: t.ID, endpoints: ports.endpoints, hostPorts: ports.hostPorts, env: ports.env });
   }
@@ -79,11 +86,15 @@ export class ProcessExecutor implements Executor {
     const out = openSync(join(dir, 'stdout.log'), 'a');
     const err = openSync(join(dir, 'stderr.log'), 'a');
     const user = cs.User ? resolveUser(cs.User) : undefined;
+    // On overlay networks the command runs in the task's namespace; nsenter execs it (same pid) and drops to the user after setns.
+    const netns = onOverlay(t) ? ['nsenter', `--net=${this.netnsPath(t)}`, ...(user ? ['-S', String(user.uid), '-G', String(user.gid)] : [])] : [];
     // The wrapper records the exit code where a restarted daemon can read it.
-    const child = spawn('/bin/sh', ['-c', '"$@"; echo $? > "$TSWARM_EXIT_FILE"', 'sh', ...argv], {
+    const wrapper = ['/bin/sh', '-c', '"$@"; echo $? > "$TSWARM_EXIT_FILE"', 'sh', ...argv];
+    const cmd = [...netns, ...wrapper];
+    const child = spawn(cmd[0], cmd.slice(1), {
       cwd, detached: true, stdio: ['ignore', out, err],
       env: { PATH, HOME: '/root', HOSTNAME: hostname(), ...envMap(m.env), ...envMap(cs.Env ?? []), TSWARM_EXIT_FILE: join(dir, 'exit') },
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      ...(user && !netns.length ? { uid: user.uid, gid: user.gid } : {}),
     });
     closeSync(out);
     closeSync(err);
@@ -143,6 +154,7 @@ export class ProcessExecutor implements Executor {
 
   async remove(t: Task): Promise<void> {
     await this.shutdown(t, 0);
+    await removeTaskNetns(this.netnsPath(t));
     await rm(this.dir(t), { recursive: true, force: true });
   }
 
@@ -170,6 +182,13 @@ export class ProcessExecutor implements Executor {
       const m = await this.meta(t);
       if (!m?.pid || !m.startTime || !alive(m.pid, m.startTime)) return;
     }
+  }
+
+  private netnsPath(t: Task) { return join(this.dir(t), 'netns'); }
+
+  async networkNamespace(t: Task): Promise<string | undefined> {
+    const p = this.netnsPath(t);
+    return (await taskNetnsExists(p)) ? p : undefined;
   }
 
   async list(): Promise<RuntimeTask[]> {

@@ -1,9 +1,11 @@
 import type { Clock } from '../../clock.js';
 import type { MemoryStore } from '../../store/store.js';
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
+import type { NetworkCreateRequest } from '../../types/network.js';
 import type { ControlAPI, Filters, ServiceUpdateOptions } from './api.js';
 import { ClusterControl, type ClusterUpdateFlags } from './cluster.js';
 import type { ControlDeps } from './deps.js';
+import { NetworkControl } from './networks.js';
 import { NodeControl } from './nodes.js';
 import { ServiceControl } from './services.js';
 import { TaskControl } from './tasks.js';
@@ -19,6 +21,7 @@ export class Control implements ControlAPI {
   private readonly nodes: NodeControl;
   private readonly services: ServiceControl;
   private readonly tasks: TaskControl;
+  private readonly networks: NetworkControl;
 
   constructor(store: MemoryStore, opts: Omit<ControlDeps, 'store'> & { clock: Clock }) {
     const d: ControlDeps = { store, ...opts };
@@ -26,6 +29,7 @@ export class Control implements ControlAPI {
     this.nodes = new NodeControl(d);
     this.services = new ServiceControl(d);
     this.tasks = new TaskControl(d);
+    this.networks = new NetworkControl(d);
   }
 
   createService(spec: ServiceSpec) { return this.services.create(spec); }
@@ -45,4 +49,11 @@ export class Control implements ControlAPI {
   getCluster(): Cluster { return this.cluster.get(); }
   getUnlockKey(): string { return this.cluster.unlockKey(); }
   updateCluster(version: number, spec: SwarmSpec, flags: ClusterUpdateFlags) { return this.cluster.update(version, spec, flags); }
+
+  createNetwork(req: NetworkCreateRequest, localNames?: string[]) { return this.networks.create(req, localNames); }
+  findNetwork(ref: string) { return this.networks.tryGet(ref); }
+  listNetworks(filters: Filters) { return this.networks.list(filters); }
+  inspectNetwork(ref: string, verbose: boolean) { return this.networks.inspect(ref, verbose); }
+  removeNetwork(ref: string) { return this.networks.remove(ref); }
+  unusedNetworks(filters: Filters) { return this.networks.unused(filters); }
 }

@@ -10,6 +10,7 @@ import type { Filters, ServiceUpdateOptions } from './api.js';
 import type { ControlDeps } from './deps.js';
 import { anyOf, labelsMatch, validateFilters, validateFilterValues } from './filters.js';
 import { lookup } from './lookup.js';
+import { resolveServiceNetworks } from './networks.js';
 import { outOfSequence, rpcError } from './rpc-errors.js';
 import { serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
 
@@ -29,7 +30,7 @@ export class ServiceControl {
       }
       checkPortConflicts(tx, spec, undefined);
       refuseImageOnlyOnProcessNodes(tx, spec);
-      tx.create('services', { ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: spec });
+      tx.create('services', { ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: resolveServiceNetworks(tx, spec) });
     });
     return { ID: id };
   }
@@ -76,7 +77,7 @@ export class ServiceControl {
       checkPortConflicts(tx, spec, cur.ID);
       refuseImageOnlyOnProcessNodes(tx, spec);
       tx.update('services', {
-        ...structuredClone(now), Spec: spec, PreviousSpec: previous,
+        ...structuredClone(now), Spec: resolveServiceNetworks(tx, spec), PreviousSpec: previous,
         ...(updateStatus ? { UpdateStatus: updateStatus } : {}),
       });
     });

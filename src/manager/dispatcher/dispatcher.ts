@@ -14,6 +14,7 @@ import { REGISTRATION_WINDOW_MS, writeRegistration, type Registration } from './
 import { WindowWriter } from './window-writer.js';
 import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
+import { NetworkViews } from './network-views.js';
 
 const log = logger('dispatcher');
 const DEFAULT_HEARTBEAT_MS = 5000;
@@ -51,6 +52,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private unwatch?: () => void;
   private expiryTimer?: { cancel(): void };
   private running = false;
+  /** The data plane of each network, sent to the nodes that need it (network-views.ts). */
+  private networks = new NetworkViews();
 
   constructor(private store: MemoryStore, private clock: Clock) {
     this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
@@ -59,10 +62,14 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
 
   start(): void {
     this.running = true;
+    this.networks.load(this.store.view((tx) => tx));
     this.unwatch = this.store.watch((events) => this.onEvents(events), {
-      tables: ['tasks', 'nodes'],
+      tables: ['tasks', 'nodes', 'services', 'networks', 'netattachments'],
       // Events were dropped: every connected node gets its whole set again.
-      onResync: () => { for (const s of this.byNode.values()) if (s.stream) this.sendComplete(s, s.stream); },
+      onResync: () => {
+        this.networks.load(this.store.view((tx) => tx));
+        for (const s of this.byNode.values()) if (s.stream) this.sendComplete(s, s.stream);
+      },
     });
     const now = this.clock.now();
     for (const n of this.store.view((tx) => tx.nodes.all())) {
@@ -74,12 +81,14 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
 
   private onEvents(events: StoreEvent[]) {
     const touched = new Map<string, AssignmentChange[]>();
+    const nets = this.networks.apply(events);
     for (const e of events) {
       // A removed node's session ends; its next registration is refused.
       if (e.table === 'nodes') {
         if (e.action === 'remove') this.endSessionOf(e.object.ID, 'node removed');
         continue;
       }
+      if (e.table !== 'tasks') continue;
       const t = e.object as Task;
       const old = e.old as Task | undefined;
       if (old?.NodeID && old.NodeID !== t.NodeID) push(touched, old.NodeID, { action: 'remove', taskId: t.ID });
@@ -87,6 +96,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       if (e.action === 'remove') push(touched, t.NodeID, { action: 'remove', taskId: t.ID });
       else if (isAssignable(t) && assignmentChanged(old, t)) push(touched, t.NodeID, { action: 'update', task: t });
     }
+    // A node learns of a network before the tasks that need it, and lets it go after them.
+    for (const [nodeId, n] of nets) touched.set(nodeId, [...n.updates, ...touched.get(nodeId) ?? [], ...n.removes]);
     for (const [nodeId, changes] of touched) {
       const s = this.byNode.get(nodeId);
       if (s?.stream) s.stream.send({ type: 'incremental', changes });
@@ -156,7 +167,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
 
   private sendComplete(s: Session, stream: AssignmentStream) {
     const tasks = this.store.view((tx) => tx.tasks.find({ nodeId: s.nodeId })).filter(isAssignable);
-    stream.send({ type: 'complete', changes: tasks.map((task) => ({ action: 'update', task })) });
+    stream.send({ type: 'complete', changes: [...this.networks.complete(s.nodeId), ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
   }
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {

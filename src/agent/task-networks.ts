@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import type { Executor } from '../executor/executor.js';
+import { logger } from '../log.js';
+import type { IpRunner } from '../network/overlay/ip-runner.js';
+import { overlayAttachments } from '../network/overlay/attachments.js';
+import { OverlayHost, type JoinedNetwork } from '../network/overlay/overlay-host.js';
+import type { NetworkView } from '../types/network-view.js';
+import type { Task } from '../types/objects.js';
+import { DiscoveryService } from './discovery-service.js';
+
+const log = logger('task-networks');
+
+/**
+ * What runs in a task's namespace besides its overlay links: the embedded DNS
+ * resolver and the VIP load balancer (network/dns, network/vip), told the
+ * task's namespace, its networks and their views, and told again when a view
+ * changes.
+ */
+export interface NamespaceService {
+  start(task: Task, netns: string, joined: JoinedNetwork[], views: NetworkView[]): Promise<void>;
+  update?(views: NetworkView[]): Promise<void>;
+  stop(taskId: string): Promise<void>;
+  close?(): void;
+}
+
+/**
+ * The agent's side of overlay networks: the views the dispatcher sends go to
+ * the host's data plane; a task on overlay networks is joined to them (in its
+ * executor's namespace) before it is reported running, and leaves them when
+ * it ends or leaves this node.
+ */
+export class TaskNetworks {
+  readonly overlay: OverlayHost;
+  private services: NamespaceService[] = [];
+  /** Tasks joined to their networks (by this process): namespace path and networks. */
+  private joined = new Map<string, { netns: string; networks: JoinedNetwork[] }>();
+  private rejoining = new Set<string>();
+
+  /** runner: where `ip` runs as "the host" (tests: a simulated host's namespace). */
+  constructor(private executor: Executor, stateDir: string, localAddr: string, nodeId: () => string | undefined, runner?: IpRunner) {
+    this.overlay = new OverlayHost({ root: join(stateDir, 'netns'), localAddr, nodeId, runner });
+    this.use(new DiscoveryService(this.overlay.runner, executor.name === 'docker'));
+  }
+
+  /** The daemon stops: what runs in the tasks' namespaces stops with it (the links stay for the next daemon). */
+  close() { for (const s of this.services) s.close?.(); }
+
+  /** Adds the DNS resolver / VIP balancer run in each task's namespace. */
+  use(s: NamespaceService) { this.services.push(s); }
+
+  setView(view: NetworkView) {
+    this.overlay.setView(view).catch((err) => log.warn({ err: String(err), network: view.NetworkID }, 'programming a network failed'));
+    this.notify();
+  }
+
+  removeView(networkId: string) {
+    this.overlay.removeView(networkId).catch((err) => log.warn({ err: String(err), network: networkId }, 'removing a network failed'));
+    this.notify();
+  }
+
+  /** A complete assignment set: views not in it are no longer needed here. */
+  keepOnly(ids: Set<string>) {
+    for (const id of this.overlay.viewIds()) if (!ids.has(id)) this.removeView(id);
+  }
+
+  private notify() {
+    const views = this.overlay.viewIds().map((id) => this.overlay.view(id)!);
+    for (const s of this.services) s.update?.(views).catch((err) => log.warn({ err: String(err) }, 'updating a task namespace service failed'));
+  }
+
+  /**
+   * Joins the task to its overlay networks if its namespace exists yet
+   * (process executor: after prepare; docker: once the container runs).
+   * Resolves true when the task is on its networks (or has none).
+   */
+  async attach(task: Task): Promise<boolean> {
+    if (overlayAttachments(task).length === 0) return true;
+    if (this.joined.has(task.ID)) return true;
+    const netns = await this.executor.networkNamespace?.(task);
+    if (!netns) return false;
+    const networks = await this.overlay.attach(task, netns);
+    const views = networks.map((n) => this.overlay.view(n.networkId)!).filter(Boolean);
+    for (const s of this.services) await s.start(task, netns, networks, views);
+    this.joined.set(task.ID, { netns, networks });
+    return true;
+  }
+
+  /**
+   * A task found running after a restart: its links are there, its resolver
+   * and balancer must start again, once its networks' views have come with
+   * the assignments (however long the managers take). Tried until it works
+   * or the task leaves.
+   */
+  rejoin(task: Task): void {
+    if (overlayAttachments(task).length === 0) return;
+    this.rejoining.add(task.ID);
+    const attempt = (delayMs: number) => {
+      if (!this.rejoining.has(task.ID)) return;
+      this.attach(task).then((ok) => { if (ok) this.rejoining.delete(task.ID); }, (err) => {
+        log.warn({ err: String(err), task: task.ID }, 'rejoining networks failed; trying again');
+        setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+      });
+    };
+    attempt(1000);
+  }
+
+  /** The task ended or left this node: detach when it is on overlay networks (no work for the others). */
+  leave(task: Task): Promise<void> {
+    return overlayAttachments(task).length || this.joined.has(task.ID) ? this.detach(task.ID) : Promise.resolve();
+  }
+
+  /** The task ended or left: its links and namespace services go, and networks left without tasks. */
+  async detach(taskId: string): Promise<void> {
+    this.joined.delete(taskId);
+    this.rejoining.delete(taskId);
+    for (const s of this.services) await s.stop(taskId).catch((err) => log.warn({ err: String(err), task: taskId }, 'stopping a task namespace service failed'));
+    await this.overlay.detach(taskId);
+  }
+
+  /** After a restart: what belongs to tasks no longer here goes. */
+  reconcile(taskIds: Iterable<string>): Promise<void> { return this.overlay.reconcile(taskIds); }
+
+  removeAll(): Promise<void> { return this.overlay.removeAll(); }
+}

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+
+/**
+ * Names of what the data plane makes, derived from network and task IDs so a
+ * restarted daemon finds them again (interface names stay within Linux's 15
+ * characters). Per network: a namespace file `<root>/<network id>` holding
+ * the bridge and the VXLAN device; per task: `ve-<task id>` in that namespace,
+ * its peer `ethN` in the task's namespace.
+ */
+export const VXLAN_PORT = 4789;
+/** 1500 minus VXLAN's 50 bytes of outer headers, as Docker's overlay default. */
+export const OVERLAY_MTU = 1450;
+
+export const sandboxPath = (root: string, networkId: string) => join(root, networkId);
+export const vxlanName = (networkId: string) => `vx-${networkId.slice(0, 12)}`;
+export const bridgeName = (networkId: string) => `br-${networkId.slice(0, 12)}`;
+/** The namespace side of a task's veth, in the network's namespace. */
+export const taskLinkName = (taskId: string) => `ve-${taskId.slice(0, 12)}`;
+export const TASK_LINK_PREFIX = 've-';
+
+/** A stable MAC for an IPv4 address (02:42 + its four bytes, as Docker), so peers need no ARP learning. */
+export function macFor(ip: string): string {
+  const b = ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0'));
+  return ['02', '42', ...b].join(':');
+}

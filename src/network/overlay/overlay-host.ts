@@ -1,0 +1,177 @@
+import { readdir } from 'node:fs/promises';
+import { logger } from '../../log.js';
+import type { Task } from '../../types/objects.js';
+import type { NetworkView } from '../../types/network-view.js';
+import { overlayAttachments } from './attachments.js';
+import { IpRunner } from './ip-runner.js';
+import { sandboxPath, taskLinkName } from './names.js';
+import { NetworkSandbox } from './sandbox.js';
+
+const log = logger('overlay');
+/** How long a task's attach waits for its network's view to arrive with the assignments. */
+const VIEW_WAIT_MS = 10_000;
+
+export interface OverlayHostOptions {
+  /** Directory of the networks' namespace files (under the agent's state dir). */
+  root: string;
+  /** This node's underlay address: the VXLAN source. */
+  localAddr: string;
+  /** This node's ID (its own peer entry is skipped); known once registered. */
+  nodeId: () => string | undefined;
+  runner?: IpRunner;
+  viewWaitMs?: number;
+}
+
+/** One network a task joined: which, its interface in the task's namespace, its address. */
+export interface JoinedNetwork {
+  networkId: string;
+  ifname?: string;
+  address: string;
+}
+
+/**
+ * The overlay data plane of one host, driven by the NetworkViews the
+ * dispatcher sends: a network's namespace (bridge + VXLAN + static FDB and
+ * neighbour entries from its peers) exists while a local task is attached to
+ * it and goes when the last one leaves. What exists is read back from the
+ * kernel (namespace files, `ve-<task>` links), not kept only in memory, so a
+ * daemon killed at any point and restarted reconciles what it had made.
+ */
+export class OverlayHost {
+  private views = new Map<string, NetworkView>();
+  private waiters = new Map<string, (() => void)[]>();
+  /** One operation at a time per network (creation, peers, attach, teardown). */
+  private locks = new Map<string, Promise<unknown>>();
+  readonly runner: IpRunner;
+
+  constructor(private opts: OverlayHostOptions) {
+    this.runner = opts.runner ?? new IpRunner();
+  }
+
+  private sandbox(networkId: string) {
+    return new NetworkSandbox(this.runner, networkId, sandboxPath(this.opts.root, networkId));
+  }
+
+  private locked<T>(networkId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(networkId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(networkId, tail);
+    tail.then(() => { if (this.locks.get(networkId) === tail) this.locks.delete(networkId); }, () => undefined);
+    return next;
+  }
+
+  view(networkId: string): NetworkView | undefined { return this.views.get(networkId); }
+  viewIds(): string[] { return [...this.views.keys()]; }
+
+  /** A new or changed view: its peers are programmed where the network exists here. */
+  setView(view: NetworkView): Promise<void> {
+    this.views.set(view.NetworkID, view);
+    for (const w of this.waiters.get(view.NetworkID) ?? []) w();
+    this.waiters.delete(view.NetworkID);
+    return this.locked(view.NetworkID, async () => {
+      const sb = this.sandbox(view.NetworkID);
+      if (await sb.exists()) await sb.setPeers(this.remotePeers(view));
+    });
+  }
+
+  /** The node no longer needs the network: it goes once no task of ours is on it. */
+  removeView(networkId: string): Promise<void> {
+    this.views.delete(networkId);
+    return this.locked(networkId, () => this.destroyIfUnused(networkId));
+  }
+
+  /** Task address → underlay address of the host carrying it, for every other host. */
+  private remotePeers(view: NetworkView): Map<string, string> {
+    const self = this.opts.nodeId();
+    const out = new Map<string, string>();
+    for (const p of view.Peers) {
+      if (p.NodeID === self || p.Addr === this.opts.localAddr) continue;
+      for (const a of p.Addresses) out.set(a, p.Addr);
+    }
+    return out;
+  }
+
+  private waitView(networkId: string): Promise<NetworkView> {
+    const v = this.views.get(networkId);
+    if (v) return Promise.resolve(v);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const ws = this.waiters.get(networkId) ?? [];
+        this.waiters.set(networkId, ws.filter((w) => w !== done));
+        reject(new Error(`network ${networkId} not found on this node: no network view from the managers`));
+      }, this.opts.viewWaitMs ?? VIEW_WAIT_MS);
+      const done = () => { clearTimeout(timer); resolve(this.views.get(networkId)!); };
+      this.waiters.set(networkId, [...(this.waiters.get(networkId) ?? []), done]);
+    });
+  }
+
+  /**
+   * Joins the task's namespace (a path) to each of its overlay networks,
+   * creating a network's namespace here when it is the first local task.
+   */
+  async attach(task: Task, taskNs: string): Promise<JoinedNetwork[]> {
+    const joined: JoinedNetwork[] = [];
+    for (const att of overlayAttachments(task)) {
+      const id = att.Network.ID;
+      const view = await this.waitView(id);
+      const ifname = await this.locked(id, async () => {
+        const sb = this.sandbox(id);
+        await sb.create(view.VNI, this.opts.localAddr);
+        await sb.setPeers(this.remotePeers(this.views.get(id) ?? view));
+        return sb.attach(task.ID, taskNs, att.Addresses[0]);
+      });
+      joined.push({ networkId: id, ifname, address: att.Addresses[0].split('/')[0] });
+      log.debug({ task: task.ID, network: id, ifname }, 'task attached');
+    }
+    return joined;
+  }
+
+  /** The task left this host (or its namespace is gone): its links go, and networks left without tasks. */
+  async detach(taskId: string): Promise<void> {
+    for (const id of await this.sandboxIds()) {
+      await this.locked(id, async () => {
+        await this.sandbox(id).detach(taskId);
+        await this.destroyIfUnused(id);
+      });
+    }
+  }
+
+  private async destroyIfUnused(networkId: string) {
+    const sb = this.sandbox(networkId);
+    if (!(await sb.exists())) { await sb.destroy(); return; }
+    if ((await sb.taskLinks()).length > 0) return;
+    await sb.destroy();
+    log.info({ network: networkId }, 'network removed from this host (no task left on it)');
+  }
+
+  /** The networks with a namespace file here (made by this daemon, now or before a restart). */
+  async sandboxIds(): Promise<string[]> {
+    return readdir(this.opts.root).catch(() => [] as string[]);
+  }
+
+  /**
+   * After a restart: links of tasks this node no longer runs are removed,
+   * namespaces left without tasks (or half made) go, the rest is reused.
+   */
+  async reconcile(tasks: Iterable<string>): Promise<void> {
+    const keep = new Set([...tasks].map(taskLinkName));
+    for (const id of await this.sandboxIds()) {
+      await this.locked(id, async () => {
+        const sb = this.sandbox(id);
+        if (await sb.exists()) {
+          for (const l of await sb.taskLinks()) {
+            if (!keep.has(l)) await this.runner.ip(['link', 'del', l], sb.path).catch(() => undefined);
+          }
+        }
+        await this.destroyIfUnused(id);
+      });
+    }
+  }
+
+  /** Removes every network namespace this host has (leaving the swarm, tests). */
+  async removeAll(): Promise<void> {
+    for (const id of await this.sandboxIds()) await this.locked(id, () => this.sandbox(id).destroy());
+  }
+}
+

@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import { join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolvePath(fileURLToPath(import.meta.url), '../../../..');
+
+/** A simulated host of scripts/netns-hosts.sh: its namespace, underlay address and Docker engine. */
+export interface NetnsHost { name: string; ip: string; dockerHost: string; netns: string }
+
+/** The overlay tests' own set of hosts (tswh1…, 10.77.0.0/24), started if needed (the script is idempotent). */
+export const HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswh', TSWARM_HOSTS_NET: '10.77.0' };
+
+export function netnsHosts(n: number): Promise<NetnsHost[]> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...HOSTS_ENV }, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) { reject(new Error(`netns-hosts.sh up ${n} failed: ${stderr}`)); return; }
+      resolve(stdout.trim().split('\n').map((l) => {
+        const [name, ip, dockerHost] = l.split(' ');
+        return { name, ip, dockerHost, netns: `/var/run/netns/${name}` };
+      }));
+    });
+  });
+}
+
+/** Runs a command in a namespace (a path; undefined: this process's own), resolving with its output and exit code. */
+export function inNetns(netns: string | undefined, argv: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  const full = netns ? ['nsenter', `--net=${netns}`, ...argv] : argv;
+  return new Promise((resolve) => {
+    execFile(full[0], full.slice(1), { timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
