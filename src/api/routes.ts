@@ -9,6 +9,7 @@ import { streamLogs } from './logs.js';
 import { badRequest } from '../types/errors.js';
 import type { NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
 import { nodeSpec, serviceSpec, swarmInitRequest, swarmJoinRequest, swarmSpec, swarmUnlockRequest } from '../types/schema.js';
+import { payloadRoutes } from './payload-routes.js';
 import { refuseUnsupported } from '../manager/controlapi/unsupported.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
 
@@ -153,7 +154,8 @@ export const routes: Route[] = [
     return { stream: (res) => streamLogs(r, res, b, [t], !!t.Spec.ContainerSpec?.TTY) };
   }),
 
-  // networks, secrets, configs: slots for when they exist; until then server.ts refuses the swarm-scoped ones.
+  // networks: a slot for when they exist; until then server.ts refuses the swarm-scoped ones.
+  ...payloadRoutes(route),
 
   // Images are not pinned by digest: the CLI goes on as with a local-only image.
   route('GET', /^\/distribution\/(?<name>.+)\/json$/, 'node', (r) => json({

@@ -1,4 +1,5 @@
 import type { Cluster, Node, Service, Task } from '../types/objects.js';
+import type { Config, Secret } from '../types/secrets.js';
 
 /** Every kind of object the store keeps, by table name. A new kind is one line here and one entry in TABLE_DEFS. */
 export interface StoreObjects {
@@ -6,6 +7,8 @@ export interface StoreObjects {
   nodes: Node;
   services: Service;
   tasks: Task;
+  secrets: Secret;
+  configs: Config;
 }
 export type TableName = keyof StoreObjects;
 export type StoreObject = StoreObjects[TableName];
@@ -37,6 +40,8 @@ export const TABLE_DEFS: { [K in TableName]: TableDef<StoreObjects[K]> } = {
       progress: (t) => progressKey(t.ServiceID, t.Status.State, t.DesiredState),
     },
   },
+  secrets: { nameOf: (s) => s.Spec.Name },
+  configs: { nameOf: (c) => c.Spec.Name },
 };
 export const TABLES = Object.keys(TABLE_DEFS) as TableName[];
 

@@ -1,4 +1,5 @@
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
+import type { Config, ConfigSpec, Secret, SecretSpec } from '../../types/secrets.js';
 
 /** Docker's filters, normalized: `{"name":{"web":true}}` and `{"name":["web"]}` both become `{name:["web"]}`. */
 export type Filters = Record<string, string[]>;
@@ -40,5 +41,15 @@ export interface ControlAPI {
     rotateWorkerToken?: boolean; rotateManagerToken?: boolean; rotateManagerUnlockKey?: boolean;
   }): Promise<void>;
 
-  // networks, secrets, configs: not yet (the routes refuse them with a clear error).
+  // secrets (their payload never leaves through these) and configs
+  createSecret(spec: SecretSpec): Promise<{ ID: string }>;
+  getSecret(ref: string): Secret;
+  listSecrets(filters: Filters): Secret[];
+  updateSecret(ref: string, version: number, spec: SecretSpec): Promise<void>;
+  removeSecret(ref: string): Promise<void>;
+  createConfig(spec: ConfigSpec): Promise<{ ID: string }>;
+  getConfig(ref: string): Config;
+  listConfigs(filters: Filters): Config[];
+  updateConfig(ref: string, version: number, spec: ConfigSpec): Promise<void>;
+  removeConfig(ref: string): Promise<void>;
 }

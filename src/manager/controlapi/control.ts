@@ -7,6 +7,8 @@ import type { ControlDeps } from './deps.js';
 import { NodeControl } from './nodes.js';
 import { ServiceControl } from './services.js';
 import { TaskControl } from './tasks.js';
+import { PayloadObjectControl } from './payload-objects.js';
+import type { ConfigSpec, SecretSpec } from '../../types/secrets.js';
 
 /**
  * The control API over the store, one module per resource (cluster, nodes,
@@ -19,6 +21,8 @@ export class Control implements ControlAPI {
   private readonly nodes: NodeControl;
   private readonly services: ServiceControl;
   private readonly tasks: TaskControl;
+  private readonly secrets: PayloadObjectControl<'secret'>;
+  private readonly configs: PayloadObjectControl<'config'>;
 
   constructor(store: MemoryStore, opts: Omit<ControlDeps, 'store'> & { clock: Clock }) {
     const d: ControlDeps = { store, ...opts };
@@ -26,6 +30,8 @@ export class Control implements ControlAPI {
     this.nodes = new NodeControl(d);
     this.services = new ServiceControl(d);
     this.tasks = new TaskControl(d);
+    this.secrets = new PayloadObjectControl(d, 'secret');
+    this.configs = new PayloadObjectControl(d, 'config');
   }
 
   createService(spec: ServiceSpec) { return this.services.create(spec); }
@@ -45,4 +51,15 @@ export class Control implements ControlAPI {
   getCluster(): Cluster { return this.cluster.get(); }
   getUnlockKey(): string { return this.cluster.unlockKey(); }
   updateCluster(version: number, spec: SwarmSpec, flags: ClusterUpdateFlags) { return this.cluster.update(version, spec, flags); }
+
+  createSecret(spec: SecretSpec) { return this.secrets.create(spec); }
+  getSecret(ref: string) { return this.secrets.get(ref); }
+  listSecrets(filters: Filters) { return this.secrets.list(filters); }
+  updateSecret(ref: string, version: number, spec: SecretSpec) { return this.secrets.update(ref, version, spec); }
+  removeSecret(ref: string) { return this.secrets.remove(ref); }
+  createConfig(spec: ConfigSpec) { return this.configs.create(spec); }
+  getConfig(ref: string) { return this.configs.get(ref); }
+  listConfigs(filters: Filters) { return this.configs.list(filters); }
+  updateConfig(ref: string, version: number, spec: ConfigSpec) { return this.configs.update(ref, version, spec); }
+  removeConfig(ref: string) { return this.configs.remove(ref); }
 }

@@ -63,8 +63,6 @@ test('spec fields tswarm does not act on are refused with a clear error and neve
     [{ Mode: { GlobalJob: {} } }, /job services .*\(Mode\.GlobalJob\)/],
     [{ Networks: [{ Target: 'net' }] }, /overlay networks.*\(Networks\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Networks: [{ Target: 'net' }] } }, /\(TaskTemplate\.Networks\)/],
-    [{ TaskTemplate: { ContainerSpec: { Image: 'b', Secrets: [{ SecretName: 's' }] } } }, /secrets: not supported by tswarm yet \(TaskTemplate\.ContainerSpec\.Secrets\)/],
-    [{ TaskTemplate: { ContainerSpec: { Image: 'b', Configs: [{ ConfigName: 'c' }] } } }, /configs: .*\(TaskTemplate\.ContainerSpec\.Configs\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 1 }] } } }, /Ulimits/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Privileges: { NoNewPrivileges: true } } } }, /Privileges/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, LogDriver: { Name: 'syslog' } } }, /log driver/],
