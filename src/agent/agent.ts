@@ -5,6 +5,7 @@ import type { AssignmentsMessage, DispatcherAPI, HeartbeatResponse, TaskStatusUp
 import type { NodeDescription, Task, TaskStatus } from '../types/objects.js';
 import { AssignmentFile } from './assignment-file.js';
 import { TaskRunner } from './task-runner.js';
+import { isDependencyChange, type DependencyStore } from './dependencies.js';
 
 const log = logger('agent');
 const RETRY_MS = 1000;
@@ -25,6 +26,8 @@ export interface AgentOptions {
   onRemoved?(): void;
   /** Told each heartbeat's answer: the role the managers want, whether to renew the certificate. */
   onHeartbeat?(res: HeartbeatResponse): void;
+  /** Where the secrets and configs sent with the assignments are kept (in memory only). */
+  dependencies?: DependencyStore;
 }
 
 /**
@@ -143,8 +146,10 @@ export class Agent {
     if (m.type === 'complete') {
       const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' && 'task' in c ? [c.task.ID] : [])));
       for (const [id, r] of this.runners) if (!keep.has(id)) this.dropRunner(id, r);
+      this.opts.dependencies?.reset(m.changes);
     }
     for (const c of m.changes) {
+      if (isDependencyChange(c)) { if (m.type === 'incremental') this.opts.dependencies?.apply(c); continue; }
       if ('network' in c || 'networkId' in c) continue; // the network data plane is not wired yet
       if (c.action === 'remove') {
         const r = this.runners.get(c.taskId);

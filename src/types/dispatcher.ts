@@ -1,5 +1,6 @@
 import type { NodeDescription, Task, TaskStatus } from './objects.js';
 import type { NetworkView } from './network-view.js';
+import type { Config, Secret } from './secrets.js';
 
 /**
  * The agent ↔ dispatcher protocol. In one process it is called directly; a
@@ -38,7 +39,16 @@ export type AssignmentChange =
   | { action: 'remove'; taskId: string }
   /** The data plane of a network this node needs (see network-view.ts). */
   | { action: 'update'; network: NetworkView }
-  | { action: 'remove'; networkId: string };
+  | { action: 'remove'; networkId: string }
+  /**
+   * A secret or config a task on this node references (swarmkit's
+   * dependencies): sent before the first such task, removed after the last
+   * one ends. The agent keeps them in memory only.
+   */
+  | { action: 'update'; secret: Secret }
+  | { action: 'remove'; secretId: string }
+  | { action: 'update'; config: Config }
+  | { action: 'remove'; configId: string };
 
 export interface AssignmentsMessage {
   /** complete: the full set (replace what you have); incremental: changes. */

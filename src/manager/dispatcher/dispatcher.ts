@@ -14,6 +14,7 @@ import { REGISTRATION_WINDOW_MS, writeRegistration, type Registration } from './
 import { WindowWriter } from './window-writer.js';
 import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
+import { NodeDependencies } from './dependencies.js';
 
 const log = logger('dispatcher');
 const DEFAULT_HEARTBEAT_MS = 5000;
@@ -51,6 +52,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private unwatch?: () => void;
   private expiryTimer?: { cancel(): void };
   private running = false;
+  /** The secrets and configs each connected node holds for its tasks. */
+  private deps = new NodeDependencies();
 
   constructor(private store: MemoryStore, private clock: Clock) {
     this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
@@ -87,9 +90,11 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       if (e.action === 'remove') push(touched, t.NodeID, { action: 'remove', taskId: t.ID });
       else if (isAssignable(t) && assignmentChanged(old, t)) push(touched, t.NodeID, { action: 'update', task: t });
     }
-    for (const [nodeId, changes] of touched) {
+    const deps = this.store.view((tx) => this.deps.onEvents(events, tx));
+    for (const nodeId of new Set([...touched.keys(), ...deps.keys()])) {
+      const changes = [...deps.get(nodeId)?.before ?? [], ...touched.get(nodeId) ?? [], ...deps.get(nodeId)?.after ?? []];
       const s = this.byNode.get(nodeId);
-      if (s?.stream) s.stream.send({ type: 'incremental', changes });
+      if (s?.stream && changes.length) s.stream.send({ type: 'incremental', changes });
     }
   }
 
@@ -113,6 +118,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     }
     this.expiry.delete(nodeId);
     this.downSince.delete(nodeId);
+    this.deps.forget(nodeId);
   }
 
   heartbeatPeriodMs(): number {
@@ -155,8 +161,11 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   }
 
   private sendComplete(s: Session, stream: AssignmentStream) {
-    const tasks = this.store.view((tx) => tx.tasks.find({ nodeId: s.nodeId })).filter(isAssignable);
-    stream.send({ type: 'complete', changes: tasks.map((task) => ({ action: 'update', task })) });
+    const { tasks, deps } = this.store.view((tx) => {
+      const assigned = tx.tasks.find({ nodeId: s.nodeId }).filter(isAssignable);
+      return { tasks: assigned, deps: this.deps.complete(s.nodeId, assigned, tx) };
+    });
+    stream.send({ type: 'complete', changes: [...deps, ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
   }
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
