@@ -8,6 +8,7 @@ import type { NodeDescription, Task } from '../../types/objects.js';
 import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
 import { assignPorts } from './ports.js';
 import { alive, procStartTime, resolveUser } from './proc.js';
+import { inOwnMountNamespace } from './task-command.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 100;
@@ -79,10 +80,13 @@ export class ProcessExecutor implements Executor {
     const err = openSync(join(dir, 'stderr.log'), 'a');
     const user = cs.User ? resolveUser(cs.User) : undefined;
     // The wrapper records the exit code where a restarted daemon can read it.
-    const child = spawn('/bin/sh', ['-c', '"$@"; echo $? > "$TSWARM_EXIT_FILE"', 'sh', ...argv], {
+    const wrapper = ['/bin/sh', '-c', '"$@"; echo $? > "$TSWARM_EXIT_FILE"', 'sh', ...argv];
+    // As root each task gets its own mount namespace (its bind mounts: secrets, configs), and drops to its user there.
+    const ns = await inOwnMountNamespace(t, wrapper, user, join(dir, 'mnt'));
+    const child = spawn(ns?.[0] ?? wrapper[0], (ns ?? wrapper).slice(1), {
       cwd, detached: true, stdio: ['ignore', out, err],
       env: { PATH, HOME: '/root', HOSTNAME: hostname(), ...envMap(m.env), ...envMap(cs.Env ?? []), TSWARM_EXIT_FILE: join(dir, 'exit') },
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      ...(user && !ns ? { uid: user.uid, gid: user.gid } : {}),
     });
     closeSync(out);
     closeSync(err);
