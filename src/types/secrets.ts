@@ -30,5 +30,6 @@ export interface FileTarget { Name?: string; UID?: string; GID?: string; Mode?: 
 export interface SecretReference { File?: FileTarget; SecretID?: string; SecretName?: string }
 export interface ConfigReference { File?: FileTarget; Runtime?: Record<string, never>; ConfigID?: string; ConfigName?: string }
 
-/** Docker's limit on a secret's or config's payload (swarmkit's MaxSecretSize / MaxConfigSize: 500 KiB, exclusive). */
-export const MAX_PAYLOAD_BYTES = 500 * 1024;
+/** Docker's limits on a payload, exclusive (swarmkit's MaxSecretSize: 500 KiB; MaxConfigSize: 1000 KiB). */
+export const MAX_SECRET_BYTES = 500 * 1024;
+export const MAX_CONFIG_BYTES = 1000 * 1024;

@@ -1,7 +1,7 @@
 import { newId } from '../../ids.js';
 import { ApiError, badRequest, notFound } from '../../types/errors.js';
 import type { Service } from '../../types/objects.js';
-import { MAX_PAYLOAD_BYTES, type Config, type Secret } from '../../types/secrets.js';
+import { MAX_CONFIG_BYTES, MAX_SECRET_BYTES, type Config, type Secret } from '../../types/secrets.js';
 import type { Filters } from './api.js';
 import { decodeStdBase64 } from './base64.js';
 import type { ControlDeps } from './deps.js';
@@ -94,8 +94,9 @@ export class PayloadObjectControl<K extends Kind> {
       throw rpcError('Unknown', `plugin ${JSON.stringify(spec.Driver.Name)} not found`);
     }
     const data = spec.Data === undefined || spec.Data === null ? Buffer.alloc(0) : decodeStdBase64(spec.Data);
-    if (data.length >= MAX_PAYLOAD_BYTES || data.length < 1) {
-      throw rpcError('InvalidArgument', `${this.kind} data must be larger than 0 and less than ${MAX_PAYLOAD_BYTES} bytes`);
+    const max = this.kind === 'secret' ? MAX_SECRET_BYTES : MAX_CONFIG_BYTES;
+    if (data.length >= max || data.length < 1) {
+      throw rpcError('InvalidArgument', `${this.kind} data must be larger than 0 and less than ${max} bytes`);
     }
     const stored = {
       Name: name, Labels: spec.Labels ?? {}, Data: data.toString('base64'),
