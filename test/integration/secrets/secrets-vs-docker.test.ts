@@ -4,7 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, dockerWithInput, eventually, startTswarmd, type RunResult } from '../../helpers/tswarmd.js';
+import { execFile } from 'node:child_process';
+import { TSWARM_BIN, docker, dockerWithInput, eventually, startTswarmd, tswarm, type RunResult } from '../../helpers/tswarmd.js';
+
+function tswarmWithInput(host: string, input: string, ...args: string[]): Promise<RunResult> {
+  return new Promise((res) => {
+    const p = execFile(process.execPath, [TSWARM_BIN, ...args], { env: { ...process.env, DOCKER_HOST: host } }, (err, stdout, stderr) => {
+      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+    p.stdin!.end(input);
+  });
+}
 import { raw, referenceEngine, socketOf } from '../invalid-input-engine.js';
 
 /** What differs between two engines and is not behaviour: IDs, versions, times. */
@@ -73,6 +83,15 @@ test('docker secret / config: the same output and errors as Docker 20.10', { tim
   await same('config inspect --pretty', undefined, 'config', 'inspect', '--pretty', 'P_cfg');
   await same('config ls', undefined, 'config', 'ls', '--filter', 'name=P_', '--format', '{{.Name}} {{.Labels}}');
   await same('config duplicate', undefined, 'config', 'create', 'P_cfg', join(dir, 'app.conf'));
+
+  // tswarm's own CLI prints what docker prints, against the same daemon.
+  for (const args of [['secret', 'ls', '--filter', `name=${p}_`], ['secret', 'ls', '-q', '--filter', `name=${p}_`], ['secret', 'inspect', `${p}_tmpl`, `${p}_db`],
+    ['config', 'ls', '--filter', `name=${p}_`], ['config', 'inspect', `${p}_cfg`], ['secret', 'inspect', `${p}_nope`], ['secret', 'ls', '--format', '{{.Name}} {{.Driver}}', '--filter', 'label=env']]) {
+    const [a, b] = await Promise.all([tswarm(d.host, ...args), docker(d.host, ...args)]);
+    assert.deepEqual([a.code, normalize(a.stdout), a.stderr.trim()], [b.code, normalize(b.stdout), b.stderr.trim()], `tswarm ${args.join(' ')}`);
+  }
+  const dup = await tswarmWithInput(d.host, 'x', 'secret', 'create', `${p}_db`, '-');
+  assert.deepEqual([dup.code, dup.stderr.trim()], [1, `Error response from daemon: rpc error: code = AlreadyExists desc = secret ${p}_db already exists`]);
 
   // A service using them: rm refused while it does, with Docker's message.
   await same('service with a missing secret (the CLI looks it up)', undefined, 'service', 'create', '-d', '--name', 'P_svc', '--replicas', '0', '--secret', 'P_nope', 'busybox', 'true');
