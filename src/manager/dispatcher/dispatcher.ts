@@ -15,6 +15,8 @@ import { WindowWriter } from './window-writer.js';
 import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
 import { NetworkViews } from './network-views.js';
+import type { AttachNetworkRequest, AttachNetworkResponse, DetachNetworkRequest } from '../../types/dispatcher.js';
+import type { NetworkAttacher } from '../allocator/attachments.js';
 
 const log = logger('dispatcher');
 const DEFAULT_HEARTBEAT_MS = 5000;
@@ -55,7 +57,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   /** The data plane of each network, sent to the nodes that need it (network-views.ts). */
   private networks = new NetworkViews();
 
-  constructor(private store: MemoryStore, private clock: Clock) {
+  constructor(private store: MemoryStore, private clock: Clock, private attacher?: NetworkAttacher) {
     this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
     this.registrations = new WindowWriter({ store, clock, windowMs: REGISTRATION_WINDOW_MS, what: 'registration', write: writeRegistration });
   }
@@ -173,6 +175,18 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
     const s = this.session(sessionId);
     await this.statuses.add(updates.map((update) => ({ nodeId: s.nodeId, update })));
+  }
+
+  /** A plain container's address on an attachable network, for the session's node. */
+  async attachNetwork(req: AttachNetworkRequest): Promise<AttachNetworkResponse> {
+    const s = this.session(req.sessionId);
+    if (!this.attacher) throw new ApiError(501, 'attaching containers to swarm networks: not supported by this manager');
+    return this.attacher.attach(s.nodeId, req);
+  }
+
+  async detachNetwork(req: DetachNetworkRequest): Promise<void> {
+    const s = this.session(req.sessionId);
+    await this.attacher?.detach(s.nodeId, req.attachmentId);
   }
 
   /** The node that opened a session, undefined for an unknown one (the cluster port refuses other nodes' sessions). */
