@@ -14,7 +14,7 @@ import { REGISTRATION_WINDOW_MS, writeRegistration, type Registration } from './
 import { WindowWriter } from './window-writer.js';
 import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
-import { NetworkViews } from './network-views.js';
+import { NetworkViews, VIEW_WINDOW_MS } from './network-views.js';
 import type { AttachNetworkRequest, AttachNetworkResponse, DetachNetworkRequest } from '../../types/dispatcher.js';
 import type { NetworkAttacher } from '../allocator/attachments.js';
 
@@ -56,6 +56,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private running = false;
   /** The data plane of each network, sent to the nodes that need it (network-views.ts). */
   private networks = new NetworkViews();
+  private viewFlush?: { cancel(): void };
 
   constructor(private store: MemoryStore, private clock: Clock, private attacher?: NetworkAttacher) {
     this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
@@ -100,6 +101,12 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     }
     // A node learns of a network before the tasks that need it, and lets it go after them.
     for (const [nodeId, n] of nets) touched.set(nodeId, [...n.updates, ...touched.get(nodeId) ?? [], ...n.removes]);
+    if (this.networks.hasPending() && !this.viewFlush) {
+      this.viewFlush = this.clock.setTimeout(() => {
+        this.viewFlush = undefined;
+        for (const [nodeId, changes] of this.networks.flush()) this.byNode.get(nodeId)?.stream?.send({ type: 'incremental', changes });
+      }, VIEW_WINDOW_MS);
+    }
     for (const [nodeId, changes] of touched) {
       const s = this.byNode.get(nodeId);
       if (s?.stream) s.stream.send({ type: 'incremental', changes });
@@ -110,6 +117,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.running = false;
     this.unwatch?.();
     this.expiryTimer?.cancel();
+    this.viewFlush?.cancel();
+    this.viewFlush = undefined;
     for (const s of this.sessions.values()) s.stream?.end(new Error('dispatcher stopped'));
     this.sessions.clear();
     this.byNode.clear();
