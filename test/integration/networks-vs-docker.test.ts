@@ -52,8 +52,11 @@ test('network create/ls/inspect/rm and their refusals: as Docker 20.10', { timeo
     same('inspect two', await both('network', 'inspect', '--format', '{{.Name}} {{.Driver}} {{.Scope}} {{.Attachable}} {{.Labels}} {{.IPAM.Config}}', net('front'), net('back')), ids);
     for (const f of [[], ['--filter', 'driver=overlay'], ['--filter', 'label=a=b'], ['--filter', 'label=a'], ['--filter', 'scope=swarm'], ['--filter', 'type=custom'],
       ['--filter', 'type=builtin'], ['--filter', 'dangling=true'], ['--filter', 'scope=local']]) {
-      same(`ls ${f.join(' ')}`, await both('network', 'ls', '--filter', `name=${tag}`, ...f, '--format', '{{.Name}} {{.Driver}} {{.Scope}} {{.Internal}} {{.IPv6}} {{.Labels}}'), ids);
+      same(`ls ${f.join(' ')}`, await both('network', 'ls', '--filter', `name=${net('front')}`, '--filter', `name=${net('back')}`, '--filter', `name=${tag}`, ...f, '--format', '{{.Name}} {{.Driver}} {{.Scope}} {{.Internal}} {{.IPv6}} {{.Labels}}'), ids);
     }
+    // Docker 20.10 filters swarm networks by exact name: a prefix of the name finds none.
+    assert.equal((await docker(d.host, 'network', 'ls', '--filter', `name=${net('front')}`, '--format', '{{.Name}}')).stdout, `${net('front')}\n`);
+    same('ls by a name prefix', await both('network', 'ls', '--filter', `name=${tag}`, '--format', '{{.Name}}'), ids);
     same('ls -q by id prefix', await both('network', 'ls', '-q', '--filter', `id=${ids[0].slice(0, 6)}`), []);
     // The merged list: the engine's local networks with the swarm's.
     const all = (await docker(d.host, 'network', 'ls', '--format', '{{.Name}} {{.Scope}}')).stdout.split('\n');
