@@ -43,9 +43,8 @@ export function replyOf(r: ForwardedReply): Reply {
 /** On the leader: runs a forwarded cluster write as if its client had called here. */
 export async function runForwarded(w: ForwardedWrite, backend: DaemonBackend): Promise<ForwardedReply> {
   const found = typeof w.method === 'string' && typeof w.path === 'string' ? findRoute(w.method, w.path) : undefined;
-  if (!found || found.route.kind !== 'cluster-write') {
-    throw new ApiError(403, `permission denied: ${String(w.method)} ${String(w.path)} is not a cluster write`);
-  }
+  const denied = () => new ApiError(403, `permission denied: ${String(w.method)} ${String(w.path)} is not a cluster write`);
+  if (!found || (found.route.kind !== 'cluster-write' && !found.route.kindOf)) throw denied();
   const body = Buffer.from(typeof w.body === 'string' ? w.body : '', 'base64');
   const headers: Record<string, string> = {};
   for (const h of FORWARDED_HEADERS) if (typeof w.headers?.[h] === 'string') headers[h] = w.headers[h];
@@ -55,6 +54,8 @@ export async function runForwarded(w: ForwardedWrite, backend: DaemonBackend): P
     body: async () => { if (body.length > MAX_BODY_BYTES) throw bodyTooLarge(body.length); return body; },
   };
   try {
+    // A route whose request decides its kind runs here only as a cluster write.
+    if (found.route.kindOf && await found.route.kindOf(req, backend) !== 'cluster-write') throw denied();
     const r = await found.route.run(req, backend);
     if ('stream' in r) throw new ApiError(500, 'a cluster write cannot stream');
     return 'empty' in r ? { status: r.status, body: '' } : { status: r.status, body: JSON.stringify(r.json) };

@@ -11,6 +11,8 @@ import type { NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
 import { nodeSpec, serviceSpec, swarmInitRequest, swarmJoinRequest, swarmSpec, swarmUnlockRequest } from '../types/schema.js';
 import { payloadRoutes } from './payload-routes.js';
 import { refuseUnsupported } from '../manager/controlapi/unsupported.js';
+import { validateAddrPools } from '../manager/allocator/ingress-network.js';
+import { networkRoutes } from './network-routes.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
 
 export const VERSION = '0.1.0';
@@ -28,6 +30,12 @@ export interface Route {
   method: string;
   pattern: RegExp;
   kind: RouteKind;
+  /**
+   * When the request decides where it runs (/networks: swarm-scoped ones are
+   * the cluster's, local ones the engine's): its kind, or 'engine' to forward
+   * it to the local engine as a path of no route.
+   */
+  kindOf?(req: ApiRequest, b: DaemonBackend): Promise<RouteKind | 'engine'>;
   run(req: ApiRequest, b: DaemonBackend): Promise<Reply> | Reply;
 }
 
@@ -82,6 +90,7 @@ export const routes: Route[] = [
   route('POST', /^\/swarm\/init$/, 'node', async (r, b) => {
     const req = await body<SwarmInitRequest>(r, swarmInitRequest);
     refuseUnsupported(swarmInitRequest, req);
+    validateAddrPools(req.DefaultAddrPool, req.SubnetSize);
     return json(await b.init(req));
   }),
   route('POST', /^\/swarm\/join$/, 'node', async (r, b) => {
@@ -154,7 +163,10 @@ export const routes: Route[] = [
     return { stream: (res) => streamLogs(r, res, b, [t], !!t.Spec.ContainerSpec?.TTY) };
   }),
 
-  // networks: a slot for when they exist; until then server.ts refuses the swarm-scoped ones.
+  // networks: swarm-scoped ones here, local ones the engine's (network-routes.ts)
+  ...networkRoutes,
+
+  // secrets and configs (payload-routes.ts)
   ...payloadRoutes(route),
 
   // Images are not pinned by digest: the CLI goes on as with a local-only image.

@@ -83,13 +83,16 @@ async function handle(backend: DaemonBackend, req: IncomingMessage, res: ServerR
       return;
     }
     const found = findRoute(method, path);
-    if (found) {
-      const request = apiRequest(req, method, path, found.params, query);
-      if (found.route.kind === 'cluster-write') {
+    let read: Buffer | undefined;
+    const request = found && apiRequest(req, method, path, found.params, query);
+    const kind = found && request && (found.route.kindOf ? await found.route.kindOf(request, backend) : found.route.kind);
+    if (kind === 'engine') read = await request!.body();
+    if (found && request && kind && kind !== 'engine') {
+      if (kind === 'cluster-write') {
         // On a follower, the leader runs it (a typed RPC carrying this route's request only).
         const toLeader = backend.leaderForwarder?.();
         if (toLeader) { await sendReply(res, replyOf(await toLeader(await toForwarded(request)))); return; }
-      } else if (found.route.kind === 'cluster-read') {
+      } else if (kind === 'cluster-read') {
         // Reads come from this manager's store once it has applied all a quorum committed (ReadIndex): linearizable.
         await backend.readBarrier?.();
       }
@@ -97,7 +100,7 @@ async function handle(backend: DaemonBackend, req: IncomingMessage, res: ServerR
       return;
     }
     // Swarm-scoped objects tswarm does not have yet get a clear answer, not the engine's.
-    const body = await refuseSwarmScoped(method, path, req);
+    const body = read ?? await refuseSwarmScoped(method, path, req);
     const engine = backend.engineSocket();
     if (engine) { forwardToEngine(engine, req, res, body); return; }
     if (/^\/(containers|images|volumes|exec|build|networks|plugins|system|events|session|commit|auth|grpc)(\/|$)/.test(path)) {

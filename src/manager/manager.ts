@@ -17,6 +17,8 @@ import { MemoryStore } from '../store/store.js';
 import type { StoreSnapshot } from '../store/tables.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
 import { Allocator } from './allocator/allocator.js';
+import { createIngressNetwork } from './allocator/ingress-network.js';
+import { NetworkAttacher } from './allocator/attachments.js';
 import { defaultSwarmSpec, newCluster } from './cluster.js';
 import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
@@ -87,10 +89,11 @@ export class Manager {
       clock, managerStatus: (n) => this.managerStatus(n),
       canRemoveManager: (nodeId) => !this.raft || canRemoveMember(this.raft, this.reachableMembers(), nodeId),
     });
-    this.dispatcher = new Dispatcher(this.store, clock);
-    this.ca = new NodeCA(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
-    this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), new Allocator(deps), ...leaderComponents(deps)];
+    const allocator = new Allocator(deps);
+    this.dispatcher = new Dispatcher(this.store, clock, new NetworkAttacher(this.store, allocator));
+    this.ca = new NodeCA(this.store, clock);
+    this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), allocator, ...leaderComponents(deps)];
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */
@@ -265,6 +268,7 @@ export class Manager {
       tx.create('cluster', cluster);
       const tls = nodeTlsInfo(o.rootCA.certPem, [o.rootCA.certPem]);
       tx.create('nodes', newManagerNode(o.nodeId, o.addr, { ...o.description, TLSInfo: tls }, o.availability));
+      createIngressNetwork(tx);
     });
     return this.store.view((tx) => tx.cluster()!);
   }
@@ -276,7 +280,7 @@ export class Manager {
   async adopt(snap: StoreSnapshot, self: { nodeId: string; addr: string }): Promise<void> {
     await this.raft!.waitLeaderReady(15_000);
     await this.store.update((tx) => {
-      for (const table of ['cluster', 'nodes', 'services', 'tasks'] as const) {
+      for (const table of ['cluster', 'nodes', 'services', 'tasks', 'networks', 'netattachments'] as const) {
         for (const o of snap.tables[table] ?? []) tx.create(table, structuredClone(o) as never);
       }
     });

@@ -1,5 +1,6 @@
 import type { Cluster, Node, Service, Task } from '../types/objects.js';
 import type { Config, Secret } from '../types/secrets.js';
+import type { Network, NetworkAttachmentRecord } from '../types/network.js';
 
 /** Every kind of object the store keeps, by table name. A new kind is one line here and one entry in TABLE_DEFS. */
 export interface StoreObjects {
@@ -9,6 +10,8 @@ export interface StoreObjects {
   tasks: Task;
   secrets: Secret;
   configs: Config;
+  networks: Network;
+  netattachments: NetworkAttachmentRecord;
 }
 export type TableName = keyof StoreObjects;
 export type StoreObject = StoreObjects[TableName];
@@ -42,6 +45,8 @@ export const TABLE_DEFS: { [K in TableName]: TableDef<StoreObjects[K]> } = {
   },
   secrets: { nameOf: (s) => s.Spec.Name },
   configs: { nameOf: (c) => c.Spec.Name },
+  networks: { nameOf: (n) => n.Spec.Name },
+  netattachments: { indexes: { node: (a) => a.NodeID, network: (a) => a.NetworkID } },
 };
 export const TABLES = Object.keys(TABLE_DEFS) as TableName[];
 

@@ -116,8 +116,10 @@ const containerSpec = struct('swarm.ContainerSpec', {
   OomScoreAdj: refused(i64, NOT_YET('ContainerSpec.OomScoreAdj (--oom-score-adj)')),
 });
 
-const networkAttachment = struct('swarm.NetworkAttachmentConfig', { Target: str(), Aliases: strings, DriverOpts: strMap });
-const networks = (where: string) => refused(list(networkAttachment, '[]swarm.NetworkAttachmentConfig'), NOT_YET(`${where} (overlay networks)`));
+const networkAttachment = struct('swarm.NetworkAttachmentConfig', {
+  Target: str(), Aliases: strings, DriverOpts: refused(strMap, NOT_YET('network driver options per service (--network driver-opt=…)')),
+});
+const networks = (_where: string) => list(networkAttachment, '[]swarm.NetworkAttachmentConfig');
 
 const resources = struct('swarm.Resources', {
   NanoCPUs: i64,
@@ -238,3 +240,31 @@ export const secretSpec = struct('swarm.SecretSpec', {
 
 /** POST /configs/create and /configs/{id}/update. */
 export const configSpec = struct('swarm.ConfigSpec', { Name: str(), Labels: strMap, Data: str('[]uint8'), Templating: ptr(driver) });
+
+/** POST /networks/create (moby's types.NetworkCreateRequest); what tswarm does not act on is refused in controlapi/network-spec.ts. */
+export const networkCreateRequest = struct('types.NetworkCreateRequest', {
+  Name: str(),
+  CheckDuplicate: bool,
+  Driver: str(),
+  Scope: str(),
+  EnableIPv6: bool,
+  IPAM: ptr(struct('network.IPAM', {
+    Driver: str(),
+    Options: strMap,
+    Config: list(struct('network.IPAMConfig', { Subnet: str(), IPRange: str(), Gateway: str(), AuxiliaryAddresses: { ...strMap, goName: 'AuxAddress' } }), '[]network.IPAMConfig'),
+  })),
+  Internal: bool,
+  Attachable: bool,
+  Ingress: bool,
+  ConfigOnly: bool,
+  ConfigFrom: ptr(struct('network.ConfigReference', { Network: str() })),
+  Options: strMap,
+  Labels: strMap,
+});
+
+/** POST /networks/{id}/connect and /disconnect (moby's NetworkConnect / NetworkDisconnect). */
+export const networkConnectRequest = struct('types.NetworkConnect', {
+  Container: str(),
+  EndpointConfig: ptr(any('network.EndpointSettings')),
+  Force: bool,
+});

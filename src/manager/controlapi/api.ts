@@ -1,5 +1,6 @@
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
 import type { Config, ConfigSpec, Secret, SecretSpec } from '../../types/secrets.js';
+import type { Network, NetworkCreateRequest, NetworkResource } from '../../types/network.js';
 
 /** Docker's filters, normalized: `{"name":{"web":true}}` and `{"name":["web"]}` both become `{name:["web"]}`. */
 export type Filters = Record<string, string[]>;
@@ -52,4 +53,16 @@ export interface ControlAPI {
   listConfigs(filters: Filters): Config[];
   updateConfig(ref: string, version: number, spec: ConfigSpec): Promise<void>;
   removeConfig(ref: string): Promise<void>;
+  // networks (swarm-scoped; the engine's local ones are the engine's)
+  /** `localNames`: this node's engine networks, whose names are taken too. */
+  createNetwork(req: NetworkCreateRequest, localNames?: string[]): Promise<{ Id: string; Warning: string }>;
+  /** The swarm network by full ID, name or unique ID prefix; undefined when none matches. */
+  findNetwork(ref: string): Network | undefined;
+  listNetworks(filters: Filters): NetworkResource[];
+  inspectNetwork(ref: string, verbose: boolean): NetworkResource;
+  removeNetwork(ref: string): Promise<void>;
+  /** Networks `network prune` would remove (unused, not ingress). */
+  unusedNetworks(filters: Filters): Network[];
+
+  // secrets, configs: not yet (the routes refuse them with a clear error).
 }

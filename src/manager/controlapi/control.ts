@@ -1,9 +1,11 @@
 import type { Clock } from '../../clock.js';
 import type { MemoryStore } from '../../store/store.js';
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
+import type { NetworkCreateRequest } from '../../types/network.js';
 import type { ControlAPI, Filters, ServiceUpdateOptions } from './api.js';
 import { ClusterControl, type ClusterUpdateFlags } from './cluster.js';
 import type { ControlDeps } from './deps.js';
+import { NetworkControl } from './networks.js';
 import { NodeControl } from './nodes.js';
 import { ServiceControl } from './services.js';
 import { TaskControl } from './tasks.js';
@@ -23,6 +25,7 @@ export class Control implements ControlAPI {
   private readonly tasks: TaskControl;
   private readonly secrets: PayloadObjectControl<'secret'>;
   private readonly configs: PayloadObjectControl<'config'>;
+  private readonly networks: NetworkControl;
 
   constructor(store: MemoryStore, opts: Omit<ControlDeps, 'store'> & { clock: Clock }) {
     const d: ControlDeps = { store, ...opts };
@@ -32,6 +35,7 @@ export class Control implements ControlAPI {
     this.tasks = new TaskControl(d);
     this.secrets = new PayloadObjectControl(d, 'secret');
     this.configs = new PayloadObjectControl(d, 'config');
+    this.networks = new NetworkControl(d);
   }
 
   createService(spec: ServiceSpec) { return this.services.create(spec); }
@@ -62,4 +66,10 @@ export class Control implements ControlAPI {
   listConfigs(filters: Filters) { return this.configs.list(filters); }
   updateConfig(ref: string, version: number, spec: ConfigSpec) { return this.configs.update(ref, version, spec); }
   removeConfig(ref: string) { return this.configs.remove(ref); }
+  createNetwork(req: NetworkCreateRequest, localNames?: string[]) { return this.networks.create(req, localNames); }
+  findNetwork(ref: string) { return this.networks.tryGet(ref); }
+  listNetworks(filters: Filters) { return this.networks.list(filters); }
+  inspectNetwork(ref: string, verbose: boolean) { return this.networks.inspect(ref, verbose); }
+  removeNetwork(ref: string) { return this.networks.remove(ref); }
+  unusedNetworks(filters: Filters) { return this.networks.unused(filters); }
 }

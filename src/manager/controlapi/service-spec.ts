@@ -74,7 +74,11 @@ export function validateServiceSpec(s: ServiceSpec): void {
     if (m.Type === 'bind' && !m.Source) throw rpcError('InvalidArgument', `ContainerSpec: invalid bind mount source, source is required`);
     if (m.Type === 'bind' && !m.Source!.startsWith('/')) throw rpcError('InvalidArgument', `ContainerSpec: invalid bind mount source, must be an absolute path: ${m.Source}`);
   }
-  if (s.EndpointSpec?.Mode === 'dnsrr') throw badRequest('EndpointSpec.Mode dnsrr: not supported by tswarm yet (no service DNS without overlay networks)');
+  const mode = s.EndpointSpec?.Mode;
+  if (mode !== undefined && mode !== 'vip' && mode !== 'dnsrr') throw badRequest(`invalid resolution mode: ${JSON.stringify(mode)}`);
+  if (mode === 'dnsrr' && (s.EndpointSpec?.Ports ?? []).some((p) => (p.PublishMode ?? 'ingress') === 'ingress')) {
+    throw rpcError('InvalidArgument', "EndpointSpec: port published with ingress mode can't be used with dnsrr mode");
+  }
   const seen = new Set<string>();
   for (const p of s.EndpointSpec?.Ports ?? []) {
     if (!p.TargetPort || p.TargetPort < 1 || p.TargetPort > 65535) throw rpcError('InvalidArgument', 'EndpointSpec: port number out of range');

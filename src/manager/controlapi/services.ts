@@ -9,6 +9,7 @@ import type { Filters, ServiceUpdateOptions } from './api.js';
 import type { ControlDeps } from './deps.js';
 import { anyOf, labelsMatch, validateFilters, validateFilterValues } from './filters.js';
 import { lookup } from './lookup.js';
+import { resolveServiceNetworks } from './networks.js';
 import { outOfSequence, rpcError } from './rpc-errors.js';
 import { serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
 import { checkRefsExist, validateServiceRefs } from './service-refs.js';
@@ -30,7 +31,7 @@ export class ServiceControl {
         throw rpcError('AlreadyExists', `name conflicts with an existing object: service ${spec.Name} already exists`);
       }
       checkPortConflicts(tx, spec, undefined);
-      tx.create('services', { ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: spec });
+      tx.create('services', { ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: resolveServiceNetworks(tx, spec) });
     });
     return { ID: id };
   }
@@ -78,7 +79,7 @@ export class ServiceControl {
       checkRefsExist(tx, spec);
       checkPortConflicts(tx, spec, cur.ID);
       tx.update('services', {
-        ...structuredClone(now), Spec: spec, PreviousSpec: previous,
+        ...structuredClone(now), Spec: resolveServiceNetworks(tx, spec), PreviousSpec: previous,
         ...(updateStatus ? { UpdateStatus: updateStatus } : {}),
       });
     });

@@ -15,6 +15,9 @@ import { WindowWriter } from './window-writer.js';
 import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
 import { NodeDependencies } from './dependencies.js';
+import { NetworkViews, VIEW_WINDOW_MS } from './network-views.js';
+import type { AttachNetworkRequest, AttachNetworkResponse, DetachNetworkRequest } from '../../types/dispatcher.js';
+import type { NetworkAttacher } from '../allocator/attachments.js';
 
 const log = logger('dispatcher');
 const DEFAULT_HEARTBEAT_MS = 5000;
@@ -54,18 +57,25 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private running = false;
   /** The secrets and configs each connected node holds for its tasks. */
   private deps = new NodeDependencies();
+  /** The data plane of each network, sent to the nodes that need it (network-views.ts). */
+  private networks = new NetworkViews();
+  private viewFlush?: { cancel(): void };
 
-  constructor(private store: MemoryStore, private clock: Clock) {
+  constructor(private store: MemoryStore, private clock: Clock, private attacher?: NetworkAttacher) {
     this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
     this.registrations = new WindowWriter({ store, clock, windowMs: REGISTRATION_WINDOW_MS, what: 'registration', write: writeRegistration });
   }
 
   start(): void {
     this.running = true;
+    this.networks.load(this.store.view((tx) => tx));
     this.unwatch = this.store.watch((events) => this.onEvents(events), {
-      tables: ['tasks', 'nodes'],
+      tables: ['tasks', 'nodes', 'services', 'networks', 'netattachments'],
       // Events were dropped: every connected node gets its whole set again.
-      onResync: () => { for (const s of this.byNode.values()) if (s.stream) this.sendComplete(s, s.stream); },
+      onResync: () => {
+        this.networks.load(this.store.view((tx) => tx));
+        for (const s of this.byNode.values()) if (s.stream) this.sendComplete(s, s.stream);
+      },
     });
     const now = this.clock.now();
     for (const n of this.store.view((tx) => tx.nodes.all())) {
@@ -77,12 +87,14 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
 
   private onEvents(events: StoreEvent[]) {
     const touched = new Map<string, AssignmentChange[]>();
+    const nets = this.networks.apply(events);
     for (const e of events) {
       // A removed node's session ends; its next registration is refused.
       if (e.table === 'nodes') {
         if (e.action === 'remove') this.endSessionOf(e.object.ID, 'node removed');
         continue;
       }
+      if (e.table !== 'tasks') continue;
       const t = e.object as Task;
       const old = e.old as Task | undefined;
       if (old?.NodeID && old.NodeID !== t.NodeID) push(touched, old.NodeID, { action: 'remove', taskId: t.ID });
@@ -90,9 +102,18 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       if (e.action === 'remove') push(touched, t.NodeID, { action: 'remove', taskId: t.ID });
       else if (isAssignable(t) && assignmentChanged(old, t)) push(touched, t.NodeID, { action: 'update', task: t });
     }
+    // A node learns of a network before the tasks that need it, and lets it go after them.
+    for (const [nodeId, n] of nets) touched.set(nodeId, [...n.updates, ...touched.get(nodeId) ?? [], ...n.removes]);
+    if (this.networks.hasPending() && !this.viewFlush) {
+      this.viewFlush = this.clock.setTimeout(() => {
+        this.viewFlush = undefined;
+        for (const [nodeId, changes] of this.networks.flush()) this.byNode.get(nodeId)?.stream?.send({ type: 'incremental', changes });
+      }, VIEW_WINDOW_MS);
+    }
+    // Likewise of the secrets and configs its tasks reference.
     const deps = this.store.view((tx) => this.deps.onEvents(events, tx));
-    for (const nodeId of new Set([...touched.keys(), ...deps.keys()])) {
-      const changes = [...deps.get(nodeId)?.before ?? [], ...touched.get(nodeId) ?? [], ...deps.get(nodeId)?.after ?? []];
+    for (const [nodeId, dc] of deps) touched.set(nodeId, [...dc.before, ...touched.get(nodeId) ?? [], ...dc.after]);
+    for (const [nodeId, changes] of touched) {
       const s = this.byNode.get(nodeId);
       if (s?.stream && changes.length) s.stream.send({ type: 'incremental', changes });
     }
@@ -102,6 +123,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.running = false;
     this.unwatch?.();
     this.expiryTimer?.cancel();
+    this.viewFlush?.cancel();
+    this.viewFlush = undefined;
     for (const s of this.sessions.values()) s.stream?.end(new Error('dispatcher stopped'));
     this.sessions.clear();
     this.byNode.clear();
@@ -165,12 +188,24 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       const assigned = tx.tasks.find({ nodeId: s.nodeId }).filter(isAssignable);
       return { tasks: assigned, deps: this.deps.complete(s.nodeId, assigned, tx) };
     });
-    stream.send({ type: 'complete', changes: [...deps, ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
+    stream.send({ type: 'complete', changes: [...this.networks.complete(s.nodeId), ...deps, ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
   }
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
     const s = this.session(sessionId);
     await this.statuses.add(updates.map((update) => ({ nodeId: s.nodeId, update })));
+  }
+
+  /** A plain container's address on an attachable network, for the session's node. */
+  async attachNetwork(req: AttachNetworkRequest): Promise<AttachNetworkResponse> {
+    const s = this.session(req.sessionId);
+    if (!this.attacher) throw new ApiError(501, 'attaching containers to swarm networks: not supported by this manager');
+    return this.attacher.attach(s.nodeId, req);
+  }
+
+  async detachNetwork(req: DetachNetworkRequest): Promise<void> {
+    const s = this.session(req.sessionId);
+    await this.attacher?.detach(s.nodeId, req.attachmentId);
   }
 
   /** The node that opened a session, undefined for an unknown one (the cluster port refuses other nodes' sessions). */

@@ -61,14 +61,13 @@ test('spec fields tswarm does not act on are refused with a clear error and neve
   const refused: [Record<string, unknown>, RegExp][] = [
     [{ Mode: { ReplicatedJob: {} } }, /job services .*not supported by tswarm yet \(Mode\.ReplicatedJob\)/],
     [{ Mode: { GlobalJob: {} } }, /job services .*\(Mode\.GlobalJob\)/],
-    [{ Networks: [{ Target: 'net' }] }, /overlay networks.*\(Networks\)/],
-    [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Networks: [{ Target: 'net' }] } }, /\(TaskTemplate\.Networks\)/],
+    [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Networks: [{ Target: 'net', DriverOpts: { a: 'b' } }] } }, /driver options.*\(TaskTemplate\.Networks\.DriverOpts\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 1 }] } } }, /Ulimits/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Privileges: { NoNewPrivileges: true } } } }, /Privileges/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, LogDriver: { Name: 'syslog' } } }, /log driver/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Placement: { Platforms: [{ OS: 'linux' }] } } }, /Platforms/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Runtime: 'plugin' } }, /Runtime "plugin": not supported/],
-    [{ EndpointSpec: { Mode: 'dnsrr' } }, /dnsrr: not supported/],
+    [{ EndpointSpec: { Mode: 'dnsrr', Ports: [{ TargetPort: 80, PublishedPort: 80 }] } }, /port published with ingress mode can't be used with dnsrr mode/],
   ];
   for (const [extra, msg] of refused) {
     await assert.rejects(control.createService(svc(extra)), (e: { status: number; message: string }) => e.status === 400 && msg.test(e.message), JSON.stringify(extra));

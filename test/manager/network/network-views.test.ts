@@ -1,0 +1,199 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Dispatcher } from '../../../src/manager/dispatcher/dispatcher.js';
+import { MemoryStore } from '../../../src/store/store.js';
+import type { AssignmentChange, AssignmentsMessage } from '../../../src/types/dispatcher.js';
+import type { Network } from '../../../src/types/network.js';
+import type { NetworkView } from '../../../src/types/network-view.js';
+import type { Service, Task, TaskState } from '../../../src/types/objects.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { VIEW_WINDOW_MS } from '../../../src/manager/dispatcher/network-views.js';
+
+const meta = { Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '' };
+
+function network(id: string, name: string, subnet: string, vni: number): Network {
+  return {
+    ID: id, ...meta, Spec: { Name: name, DriverConfiguration: { Name: 'overlay' }, Scope: 'swarm' },
+    DriverState: { Name: 'overlay', Options: { 'com.docker.network.driver.overlay.vxlanid_list': String(vni) } },
+    IPAMOptions: { Driver: { Name: 'default' }, Configs: [{ Subnet: subnet, Gateway: subnet.replace(/0\/24$/, '1') }] },
+  };
+}
+
+function service(id: string, name: string, net: string, vip?: string, mode: 'vip' | 'dnsrr' = 'vip'): Service {
+  return {
+    ID: id, ...meta,
+    Spec: { Name: name, TaskTemplate: { ContainerSpec: { Image: 'x' }, Networks: [{ Target: net, Aliases: ['al'] }] }, EndpointSpec: { Mode: mode } },
+    Endpoint: { Spec: { Mode: mode }, ...(vip ? { VirtualIPs: [{ NetworkID: net, Addr: `${vip}/24` }] } : {}) },
+  };
+}
+
+function task(id: string, svc: Service, node: string, slot: number, net: string, addr: string, state: TaskState): Task {
+  return {
+    ID: id, ...meta, ServiceID: svc.ID, Slot: slot, NodeID: node, Spec: svc.Spec.TaskTemplate!, DesiredState: 'running',
+    ServiceAnnotations: { Name: svc.Spec.Name }, Status: { State: state },
+    NetworksAttachments: [{ Network: { ID: net, Spec: { Name: 'n' } }, Addresses: [`${addr}/24`] }],
+  };
+}
+
+/** A dispatcher over a store with nodes n1..n3, each connected and recording what it is sent. */
+async function setup() {
+  const clock = new FakeClock();
+  const store = new MemoryStore(clock);
+  await store.update((tx) => {
+    tx.create('networks', network('net1', 'front', '10.0.9.0/24', 4097));
+    tx.create('networks', network('net2', 'back', '10.0.10.0/24', 4098));
+  });
+  const d = new Dispatcher(store, clock);
+  d.start();
+  const got = new Map<string, AssignmentsMessage[]>();
+  const sessions = new Map<string, string>();
+  for (const n of ['n1', 'n2', 'n3']) {
+    const reg = d.register({ nodeId: n, description: { Hostname: n }, addr: `192.168.1.${n.slice(1)}` });
+    await clock.advance(60);
+    const { sessionId } = await reg;
+    sessions.set(n, sessionId);
+    got.set(n, []);
+    d.assignments(sessionId, { onMessage: (m) => got.get(n)!.push(m), onClose: () => undefined });
+  }
+  await clock.advance(VIEW_WINDOW_MS);
+  // Registrations write the node's address the way agents report it.
+  await store.update((tx) => {
+    for (const n of tx.nodes.all()) tx.update('nodes', { ...n, Status: { ...n.Status, Addr: `192.168.1.${n.ID.slice(1)}` } });
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  for (const m of got.values()) m.length = 0;
+  /** The network changes each node was sent since the last call. */
+  const take = () => {
+    const out = new Map<string, AssignmentChange[]>();
+    for (const [n, ms] of got) {
+      out.set(n, ms.flatMap((m) => m.changes.filter((c) => 'network' in c || 'networkId' in c)));
+      ms.length = 0;
+    }
+    return out;
+  };
+  return { clock, store, d, take, got, sessions };
+}
+
+const views = (changes: AssignmentChange[] | undefined): NetworkView[] => (changes ?? []).flatMap((c) => ('network' in c ? [c.network] : []));
+const removals = (changes: AssignmentChange[] | undefined) => (changes ?? []).flatMap((c) => ('networkId' in c ? [c.networkId] : []));
+
+test('a node gets the view of a network when a task on it is assigned there, the others see the new peer, and only running tasks are service backends', async () => {
+  const { clock, store, d, take } = await setup();
+  const web = service('s1', 'web', 'net1', '10.0.9.2');
+  await store.update((tx) => { tx.create('services', web); tx.create('tasks', task('t1', web, 'n1', 1, 'net1', '10.0.9.3', 'assigned')); });
+  await clock.advance(VIEW_WINDOW_MS);
+  let sent = take();
+  const [v1] = views(sent.get('n1'));
+  assert.equal(v1.NetworkID, 'net1');
+  assert.equal(v1.VNI, 4097);
+  assert.equal(v1.Subnet, '10.0.9.0/24');
+  assert.equal(v1.Gateway, '10.0.9.1');
+  assert.deepEqual(v1.Peers, [{ NodeID: 'n1', Addr: '192.168.1.1', Addresses: ['10.0.9.3'] }]);
+  assert.deepEqual(v1.Services, [{ ServiceID: 's1', Name: 'web', EndpointMode: 'vip', VIP: '10.0.9.2', Aliases: ['al'], Tasks: [] }], 'assigned is not running: no backend yet');
+  assert.deepEqual(views(sent.get('n2')), [], 'n2 carries nothing on net1');
+  // The network view comes before the task in the same message.
+  // A second task on n2: both nodes get the new view with two peers.
+  await store.update((tx) => tx.create('tasks', task('t2', web, 'n2', 2, 'net1', '10.0.9.4', 'assigned')));
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  for (const n of ['n1', 'n2']) {
+    const [v] = views(sent.get(n));
+    assert.deepEqual(v.Peers.map((p) => [p.NodeID, p.Addresses]).sort(), [['n1', ['10.0.9.3']], ['n2', ['10.0.9.4']]], n);
+  }
+  assert.deepEqual(sent.get('n3'), [], 'n3 is told nothing');
+  // t1 runs: it becomes a backend of web in the view both nodes get.
+  await store.update((tx) => { const t = tx.tasks.get('t1')!; tx.update('tasks', { ...t, Status: { State: 'running' } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  const [v2] = views(sent.get('n2'));
+  assert.deepEqual(v2.Services[0].Tasks, [{ TaskID: 't1', Name: 'web.1.t1', NodeID: 'n1', Addr: '10.0.9.3' }]);
+  await d.stop();
+});
+
+test('a node is told to remove a network when its last task there ends, after the task; the other nodes see the peer go', async () => {
+  const { clock, store, d, take, got } = await setup();
+  const web = service('s1', 'web', 'net1', '10.0.9.2');
+  await store.update((tx) => {
+    tx.create('services', web);
+    tx.create('tasks', task('t1', web, 'n1', 1, 'net1', '10.0.9.3', 'running'));
+    tx.create('tasks', task('t2', web, 'n1', 2, 'net1', '10.0.9.4', 'running'));
+    tx.create('tasks', task('t3', web, 'n2', 3, 'net1', '10.0.9.5', 'running'));
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  take();
+  // One of n1's two tasks ends: n1 still needs the network (a new view, no removal).
+  await store.update((tx) => { const t = tx.tasks.get('t1')!; tx.update('tasks', { ...t, DesiredState: 'shutdown', Status: { State: 'shutdown' } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  let sent = take();
+  assert.deepEqual(removals(sent.get('n1')), []);
+  assert.deepEqual(views(sent.get('n1'))[0].Peers.find((p) => p.NodeID === 'n1')!.Addresses, ['10.0.9.4']);
+  // The last one is removed from the store: n1 gets the task's removal, then the network's.
+  for (const m of got.values()) m.length = 0;
+  await store.update((tx) => tx.remove('tasks', 't2'));
+  await clock.advance(VIEW_WINDOW_MS);
+  const n1 = got.get('n1')!.flatMap((m) => m.changes);
+  assert.deepEqual(n1.map((c) => ('networkId' in c ? `net:${c.networkId}` : 'taskId' in c ? `task:${c.taskId}` : 'update')), ['task:t2', 'net:net1']);
+  sent = take();
+  assert.deepEqual(views(sent.get('n2'))[0].Peers.map((p) => p.NodeID), ['n2'], 'n2 sees n1 leave');
+  await d.stop();
+});
+
+test('views follow service changes (VIP, dnsrr) and node addresses; a reconnecting node gets its complete set', async () => {
+  const { clock, store, d, take, got, sessions } = await setup();
+  const web = service('s1', 'web', 'net1', '10.0.9.2');
+  await store.update((tx) => {
+    tx.create('services', web);
+    tx.create('tasks', task('t1', web, 'n1', 1, 'net1', '10.0.9.3', 'running'));
+    tx.create('tasks', task('t2', web, 'n2', 2, 'net1', '10.0.9.4', 'running'));
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  take();
+  // The service turns to dnsrr: no VIP in the view any more.
+  await store.update((tx) => { const s = tx.services.get('s1')!; tx.update('services', { ...service('s1', 'web', 'net1', undefined, 'dnsrr'), Version: s.Version }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  let sent = take();
+  for (const n of ['n1', 'n2']) {
+    const svc = views(sent.get(n))[0].Services[0];
+    assert.equal(svc.EndpointMode, 'dnsrr', n);
+    assert.equal(svc.VIP, undefined, n);
+    assert.equal(svc.Tasks.length, 2, n);
+  }
+  assert.deepEqual(sent.get('n3'), []);
+  // n2's underlay address changes: every node on the network learns it.
+  await store.update((tx) => { const n = tx.nodes.get('n2')!; tx.update('nodes', { ...n, Status: { ...n.Status, Addr: '192.168.7.2' } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  assert.equal(views(sent.get('n1'))[0].Peers.find((p) => p.NodeID === 'n2')!.Addr, '192.168.7.2');
+  // A new assignments stream (reconnect): the network view comes first in the complete set, then the tasks.
+  got.get('n1')!.length = 0;
+  d.assignments(sessions.get('n1')!, { onMessage: (m) => got.get('n1')!.push(m), onClose: () => undefined });
+  await clock.advance(VIEW_WINDOW_MS);
+  const complete = got.get('n1')!.find((m) => m.type === 'complete')!;
+  assert.deepEqual(complete.changes.map((c) => ('network' in c ? `net:${c.network.NetworkID}` : 'task' in c ? `task:${c.task.ID}` : '?')), ['net:net1', 'task:t1']);
+  await d.stop();
+});
+
+test('a node with tasks on two networks gets both; a change on one network sends only that view, to its nodes only', async () => {
+  const { clock, store, d, take } = await setup();
+  const web = service('s1', 'web', 'net1', '10.0.9.2');
+  const db = service('s2', 'db', 'net2', '10.0.10.2');
+  await store.update((tx) => {
+    tx.create('services', web);
+    tx.create('services', db);
+    tx.create('tasks', task('t1', web, 'n1', 1, 'net1', '10.0.9.3', 'running'));
+    tx.create('tasks', task('t2', db, 'n1', 1, 'net2', '10.0.10.3', 'running'));
+    tx.create('tasks', task('t3', db, 'n3', 2, 'net2', '10.0.10.4', 'running'));
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  let sent = take();
+  assert.deepEqual(views(sent.get('n1')).map((v) => v.NetworkID).sort(), ['net1', 'net2']);
+  assert.deepEqual(views(sent.get('n3')).map((v) => v.NetworkID), ['net2']);
+  await store.update((tx) => { const t = tx.tasks.get('t3')!; tx.update('tasks', { ...t, Status: { State: 'failed' } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  assert.deepEqual(views(sent.get('n1')).map((v) => v.NetworkID), ['net2'], 'only the changed network');
+  assert.deepEqual(views(sent.get('n1'))[0].Services.find((s) => s.Name === 'db')!.Tasks.map((t) => t.TaskID), ['t2']);
+  assert.deepEqual(removals(sent.get('n3')), ['net2'], 'n3 lets net2 go once its task failed');
+  assert.deepEqual(sent.get('n2'), []);
+  await d.stop();
+});
