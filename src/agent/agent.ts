@@ -6,6 +6,7 @@ import { isTerminal, type NodeDescription, type Task, type TaskStatus } from '..
 import { AssignmentFile } from './assignment-file.js';
 import { TaskNetworks } from './task-networks.js';
 import { TaskRunner } from './task-runner.js';
+import { isDependencyChange, type DependencyStore } from './dependencies.js';
 
 const log = logger('agent');
 const RETRY_MS = 1000;
@@ -26,6 +27,8 @@ export interface AgentOptions {
   onRemoved?(): void;
   /** Told each heartbeat's answer: the role the managers want, whether to renew the certificate. */
   onHeartbeat?(res: HeartbeatResponse): void;
+  /** Where the secrets and configs sent with the assignments are kept (in memory only). */
+  dependencies?: DependencyStore;
 }
 
 /**
@@ -152,8 +155,10 @@ export class Agent {
       const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' && 'task' in c ? [c.task.ID] : [])));
       for (const [id, r] of this.runners) if (!keep.has(id)) this.dropRunner(id, r);
       this.networks?.keepOnly(new Set(m.changes.flatMap((c) => ('network' in c ? [c.network.NetworkID] : []))));
+      this.opts.dependencies?.reset(m.changes);
     }
     for (const c of m.changes) {
+      if (isDependencyChange(c)) { if (m.type === 'incremental') this.opts.dependencies?.apply(c); continue; }
       if ('network' in c) { this.networks?.setView(c.network); continue; }
       if ('networkId' in c) { this.networks?.removeView(c.networkId); continue; }
       if (c.action === 'remove') {

@@ -4,6 +4,7 @@ import { call, clusterClient, serverStream } from '../raft/transport/rpc.js';
 import {
   DISPATCHER_RPC, LEADER_HINT, type AssignmentsHandler, type AssignmentsMessage, type DispatcherAPI, type HeartbeatResponse,
   type RegisterRequest, type RegisterResponse, type TaskStatusUpdate,
+  type AttachNetworkRequest, type AttachNetworkResponse, type DetachNetworkRequest,
 } from '../types/dispatcher.js';
 
 const log = logger('remote-dispatcher');
@@ -60,6 +61,15 @@ export class RemoteDispatcher implements DispatcherAPI {
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
     await call(this.sessionClient(), DISPATCHER_RPC.updateTaskStatus, { sessionId, updates }, CALL_TIMEOUT_MS);
+  }
+
+  /** A plain container's address on an attachable swarm network (`docker run --network`), from the leader. */
+  attachNetwork(req: AttachNetworkRequest): Promise<AttachNetworkResponse> {
+    return call(this.sessionClient(), DISPATCHER_RPC.attachNetwork, req, CALL_TIMEOUT_MS);
+  }
+
+  async detachNetwork(req: DetachNetworkRequest): Promise<void> {
+    await call(this.sessionClient(), DISPATCHER_RPC.detachNetwork, req, CALL_TIMEOUT_MS);
   }
 
   assignments(sessionId: string, handler: AssignmentsHandler): { close(): void } {

@@ -9,6 +9,7 @@ import { streamLogs } from './logs.js';
 import { badRequest } from '../types/errors.js';
 import type { NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
 import { nodeSpec, serviceSpec, swarmInitRequest, swarmJoinRequest, swarmSpec, swarmUnlockRequest } from '../types/schema.js';
+import { payloadRoutes } from './payload-routes.js';
 import { refuseUnsupported } from '../manager/controlapi/unsupported.js';
 import { validateAddrPools } from '../manager/allocator/ingress-network.js';
 import { networkRoutes } from './network-routes.js';
@@ -166,7 +167,8 @@ export const routes: Route[] = [
   // networks: swarm-scoped ones here, local ones the engine's (network-routes.ts)
   ...networkRoutes,
 
-  // secrets, configs: slots for when they exist; until then server.ts refuses them.
+  // secrets and configs (payload-routes.ts)
+  ...payloadRoutes(route),
 
   // Images are not pinned by digest: the CLI goes on as with a local-only image.
   route('GET', /^\/distribution\/(?<name>.+)\/json$/, 'node', (r) => json({

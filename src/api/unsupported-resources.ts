@@ -7,15 +7,12 @@ const notYet = (what: string) => new ApiError(501, `${what}: not supported by ts
 /**
  * Swarm-scoped objects that tswarm does not have yet are refused with a clear
  * error instead of reaching the local engine, which would answer that it is
- * not a swarm manager. What the docker CLI sends: /secrets and /configs for
- * `docker secret|config …` (always swarm-scoped); POST /networks/create with
+ * not a swarm manager. What the docker CLI sends: POST /networks/create with
  * Driver "overlay" (or Scope "swarm") for `docker network create -d overlay`.
  * Other network calls (bridge networks, ls, inspect) stay the engine's.
  * Returns the body when it had to be read (to forward it as it came).
  */
 export async function refuseSwarmScoped(method: string, path: string, req: IncomingMessage): Promise<Buffer | undefined> {
-  if (/^\/secrets(\/|$)/.test(path)) throw notYet('secrets (docker secret)');
-  if (/^\/configs(\/|$)/.test(path)) throw notYet('configs (docker config)');
   if (method !== 'POST' || path !== '/networks/create') return undefined;
   const body = await readBody(req);
   let spec: { Driver?: unknown; Scope?: unknown } | undefined;

@@ -3,6 +3,8 @@ import { Client, resolveHost } from './client.js';
 import { nodeCommand } from './commands/node.js';
 import { serviceCommand } from './commands/service.js';
 import { swarmCommand } from './commands/swarm.js';
+import { payloadCommand } from './commands/secret.js';
+import { stackCommand } from './commands/stack.js';
 import { formatInfo } from './format.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
@@ -12,6 +14,9 @@ Commands:
   swarm       Manage Swarm (init, join-token, leave, update)
   node        Manage Swarm nodes (ls, inspect, update, promote, demote, ps, rm)
   service     Manage Swarm services (create, ls, ps, inspect, update, scale, rollback, logs, rm)
+  stack       Manage Swarm stacks (deploy, ls, services, ps, rm)
+  secret      Manage Swarm secrets (create, ls, inspect, rm)
+  config      Manage Swarm configs (create, ls, inspect, rm)
   info        Display system-wide information
   version     Show the tswarm version information
 
@@ -35,6 +40,8 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'swarm': return await swarmCommand(c, rest, out);
       case 'node': return await nodeCommand(c, rest, out);
       case 'service': return await serviceCommand(c, rest, out);
+      case 'secret': case 'config': return await payloadCommand(cmd, c, rest, out);
+      case 'stack': return await stackCommand(c, rest, out);
       case 'info': {
         const p = parseArgs(rest, { format: { short: 'f', value: true } });
         const info = await c.get<Record<string, any>>('/info');

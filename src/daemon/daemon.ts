@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
 import { runForwarded } from '../api/forwarded.js';
 import { Agent } from '../agent/agent.js';
+import { withTaskFiles } from '../agent/secrets/index.js';
 import { RemoteDispatcher } from '../agent/remote-dispatcher.js';
 import type { Clock } from '../clock.js';
 import type { Executor, LogOptions } from '../executor/executor.js';
@@ -330,7 +331,8 @@ export class Daemon implements DaemonBackend {
       onManagers: (addrs) => { this.rememberManagers(addrs).catch((err) => log.warn({ err: String(err) }, 'saving managers failed')); },
     });
     this.agent = new Agent({
-      dispatcher: this.remote, executor: this.executor, clock: this.clock,
+      dispatcher: this.remote, clock: this.clock,
+      ...withTaskFiles(this.executor, this.opts.dataRoot, () => description),
       stateDir: join(this.opts.dataRoot, 'agent'), nodeId: state.nodeId,
       addr: state.advertiseAddr.split(':')[0], description,
       onRemoved: () => { this.leave(true).catch((err) => log.warn({ err: String(err) }, 'leaving after removal failed')); },

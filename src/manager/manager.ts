@@ -18,6 +18,7 @@ import type { StoreSnapshot } from '../store/tables.js';
 import type { Cluster, Node, NodeDescription, SwarmSpec } from '../types/objects.js';
 import { Allocator } from './allocator/allocator.js';
 import { createIngressNetwork } from './allocator/ingress-network.js';
+import { NetworkAttacher } from './allocator/attachments.js';
 import { defaultSwarmSpec, newCluster } from './cluster.js';
 import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
@@ -88,10 +89,11 @@ export class Manager {
       clock, managerStatus: (n) => this.managerStatus(n),
       canRemoveManager: (nodeId) => !this.raft || canRemoveMember(this.raft, this.reachableMembers(), nodeId),
     });
-    this.dispatcher = new Dispatcher(this.store, clock);
-    this.ca = new NodeCA(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
-    this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), new Allocator(deps), ...leaderComponents(deps)];
+    const allocator = new Allocator(deps);
+    this.dispatcher = new Dispatcher(this.store, clock, new NetworkAttacher(this.store, allocator));
+    this.ca = new NodeCA(this.store, clock);
+    this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), allocator, ...leaderComponents(deps)];
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */

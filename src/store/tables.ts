@@ -1,4 +1,5 @@
 import type { Cluster, Node, Service, Task } from '../types/objects.js';
+import type { Config, Secret } from '../types/secrets.js';
 import type { Network, NetworkAttachmentRecord } from '../types/network.js';
 
 /** Every kind of object the store keeps, by table name. A new kind is one line here and one entry in TABLE_DEFS. */
@@ -7,6 +8,8 @@ export interface StoreObjects {
   nodes: Node;
   services: Service;
   tasks: Task;
+  secrets: Secret;
+  configs: Config;
   networks: Network;
   netattachments: NetworkAttachmentRecord;
 }
@@ -40,6 +43,8 @@ export const TABLE_DEFS: { [K in TableName]: TableDef<StoreObjects[K]> } = {
       progress: (t) => progressKey(t.ServiceID, t.Status.State, t.DesiredState),
     },
   },
+  secrets: { nameOf: (s) => s.Spec.Name },
+  configs: { nameOf: (c) => c.Spec.Name },
   networks: { nameOf: (n) => n.Spec.Name },
   netattachments: { indexes: { node: (a) => a.NodeID, network: (a) => a.NetworkID } },
 };

@@ -1,5 +1,6 @@
 import type { NodeDescription, Task, TaskStatus } from './objects.js';
 import type { NetworkView } from './network-view.js';
+import type { Config, Secret } from './secrets.js';
 
 /**
  * The agent ↔ dispatcher protocol. In one process it is called directly; a
@@ -28,7 +29,31 @@ export const DISPATCHER_RPC = {
   heartbeat: '/tswarm.Dispatcher/Heartbeat',
   assignments: '/tswarm.Dispatcher/Assignments',
   updateTaskStatus: '/tswarm.Dispatcher/UpdateTaskStatus',
+  attachNetwork: '/tswarm.Dispatcher/AttachNetwork',
+  detachNetwork: '/tswarm.Dispatcher/DetachNetwork',
 } as const;
+
+/**
+ * `docker run --network <attachable overlay>` on a swarm node: the node asks
+ * the managers for the container's address (swarmkit's AttachNetwork); the
+ * network's view then comes in the node's assignment stream, as for tasks.
+ */
+export interface AttachNetworkRequest {
+  sessionId: string;
+  /** The network's ID, name or unique ID prefix. */
+  network: string;
+  containerId: string;
+  aliases?: string[];
+}
+
+export interface AttachNetworkResponse {
+  attachmentId: string;
+  networkId: string;
+  /** The container's address in CIDR form (10.0.9.5/24). */
+  address: string;
+}
+
+export interface DetachNetworkRequest { sessionId: string; attachmentId: string }
 
 /** gRPC metadata key a follower manager sets on a refusal: where the leader is. */
 export const LEADER_HINT = 'tswarm-leader';
@@ -38,7 +63,16 @@ export type AssignmentChange =
   | { action: 'remove'; taskId: string }
   /** The data plane of a network this node needs (see network-view.ts). */
   | { action: 'update'; network: NetworkView }
-  | { action: 'remove'; networkId: string };
+  | { action: 'remove'; networkId: string }
+  /**
+   * A secret or config a task on this node references (swarmkit's
+   * dependencies): sent before the first such task, removed after the last
+   * one ends. The agent keeps them in memory only.
+   */
+  | { action: 'update'; secret: Secret }
+  | { action: 'remove'; secretId: string }
+  | { action: 'update'; config: Config }
+  | { action: 'remove'; configId: string };
 
 export interface AssignmentsMessage {
   /** complete: the full set (replace what you have); incremental: changes. */
@@ -73,4 +107,8 @@ export interface DispatcherAPI {
   assignments(sessionId: string, handler: AssignmentsHandler): { close(): void };
   /** Batched task status reports from the agent. */
   updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void>;
+  /** A plain container's address on an attachable network (the same container and network again: the same answer). */
+  attachNetwork?(req: AttachNetworkRequest): Promise<AttachNetworkResponse>;
+  /** Gives the container's address back (unknown attachments: nothing to do). */
+  detachNetwork?(req: DetachNetworkRequest): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // The Engine API's swarm object shapes: one model from the wire to the store.
 // Field names follow docker-engine-api-v1.47.yaml exactly (PascalCase).
+import type { ConfigReference, SecretReference } from './secrets.js';
 
 export interface ObjectVersion { Index: number }
 
@@ -94,8 +95,8 @@ export interface ContainerSpec {
   HealthCheck?: HealthConfig;
   Hosts?: string[];
   DNSConfig?: { Nameservers?: string[]; Search?: string[]; Options?: string[] };
-  Secrets?: unknown[];
-  Configs?: unknown[];
+  Secrets?: SecretReference[];
+  Configs?: ConfigReference[];
   Isolation?: string;
   Init?: boolean | null;
   Sysctls?: Record<string, string>;

@@ -99,8 +99,15 @@ const containerSpec = struct('swarm.ContainerSpec', {
     Search: refused(strings, NOT_YET('DNSConfig.Search (--dns-search)')),
     Options: refused(strings, NOT_YET('DNSConfig.Options (--dns-option)')),
   })),
-  Secrets: refused(list(any('swarm.SecretReference'), '[]*swarm.SecretReference'), NOT_YET('secrets')),
-  Configs: refused(list(any('swarm.ConfigReference'), '[]*swarm.ConfigReference'), NOT_YET('configs')),
+  Secrets: list(ptr(struct('swarm.SecretReference', {
+    File: ptr(struct('swarm.SecretReferenceFileTarget', { Name: str(), UID: str(), GID: str(), Mode: fileMode })),
+    SecretID: str(), SecretName: str(),
+  })), '[]*swarm.SecretReference'),
+  Configs: list(ptr(struct('swarm.ConfigReference', {
+    File: ptr(struct('swarm.ConfigReferenceFileTarget', { Name: str(), UID: str(), GID: str(), Mode: fileMode })),
+    Runtime: refused(ptr(any('swarm.ConfigReferenceRuntimeTarget')), NOT_YET('configs as runtime targets (credential specs)')),
+    ConfigID: str(), ConfigName: str(),
+  })), '[]*swarm.ConfigReference'),
   Isolation: refused(str('container.Isolation'), NOT_YET('ContainerSpec.Isolation other than default'), ['default']),
   Sysctls: strMap,
   CapabilityAdd: strings,
@@ -225,6 +232,14 @@ export const swarmJoinRequest = struct('swarm.JoinRequest', {
 });
 
 export const swarmUnlockRequest = struct('swarm.UnlockRequest', { UnlockKey: str() });
+
+/** POST /secrets/create and /secrets/{id}/update (Data: base64, decoded by the control API). */
+export const secretSpec = struct('swarm.SecretSpec', {
+  Name: str(), Labels: strMap, Data: str('[]uint8'), Driver: ptr(driver), Templating: ptr(driver),
+});
+
+/** POST /configs/create and /configs/{id}/update. */
+export const configSpec = struct('swarm.ConfigSpec', { Name: str(), Labels: strMap, Data: str('[]uint8'), Templating: ptr(driver) });
 
 /** POST /networks/create (moby's types.NetworkCreateRequest); what tswarm does not act on is refused in controlapi/network-spec.ts. */
 export const networkCreateRequest = struct('types.NetworkCreateRequest', {

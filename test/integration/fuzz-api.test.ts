@@ -121,7 +121,6 @@ const DOCKER_5XX = [
   /^This node is already part of a swarm/,
   /^You are attempting to leave the swarm on a node that is participating as a manager/,
   /^tswarm runs tasks with the sim executor and has no container engine/,
-  /^secrets \(docker secret\): not supported by tswarm yet$|^configs \(docker config\): not supported by tswarm yet$/,
 ];
 
 test('fuzzing the Engine API: no crash, 4xx for bad input, the store unchanged', { timeout: 180_000 }, async (t) => {

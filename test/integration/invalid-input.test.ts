@@ -201,7 +201,6 @@ test('fields tswarm does not act on yet are refused where Docker accepts them, a
   const refused: [string, object, RegExp][] = [
     ['a replicated job', { Mode: { ReplicatedJob: { MaxConcurrent: 1 } } }, /job services \(replicated-job, global-job\): not supported by tswarm yet \(Mode\.ReplicatedJob\)/],
     ['a global job', { Mode: { GlobalJob: {} } }, /\(Mode\.GlobalJob\)/],
-    ['a secret', { ...zero, TaskTemplate: { ContainerSpec: { Image: 'busybox', Secrets: [{ SecretName: 's', SecretID: 'x', File: { Name: 's' } }] } } }, /secrets: not supported by tswarm yet/],
     ['network driver options', { ...zero, TaskTemplate: { ContainerSpec: { Image: 'busybox' }, Networks: [{ Target: 'ingress', DriverOpts: { a: 'b' } }] } }, /network driver options per service/],
     ['a published port above 65535', { ...zero, EndpointSpec: { Ports: [{ TargetPort: 70000 }] } }, /port number out of range/],
   ];
@@ -217,14 +216,6 @@ test('fields tswarm does not act on yet are refused where Docker accepts them, a
     await raw(ref, 'DELETE', `/v1.41/services/${name}`);
     assert.ok([201, 400].includes(theirs.status), `${what}: Docker ${theirs.status} ${theirs.text}`);
   }
-  for (const p of ['/v1.41/secrets', '/v1.41/configs']) {
-    const r = await raw(d.socket, 'GET', p);
-    assert.equal(r.status, 501, p);
-    assert.match(r.message!, /not supported by tswarm yet/);
-  }
-  const secretCreate = await docker(d.host, 'secret', 'create', 's', '/etc/hostname');
-  assert.notEqual(secretCreate.code, 0);
-  assert.match(secretCreate.stderr, /secrets \(docker secret\): not supported by tswarm yet/);
   assert.equal(await storeDump(d.socket), before, 'nothing stored');
 
   // Unknown fields, of any type, are ignored by both (Go's encoding/json), and not stored.

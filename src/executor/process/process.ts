@@ -11,6 +11,7 @@ import { assignPorts } from './ports.js';
 import { alive, procStartTime, resolveUser } from './proc.js';
 import { makeTaskNetns, removeTaskNetns, taskNetnsExists } from './netns.js';
 import { onOverlay } from '../../network/overlay/attachments.js';
+import { inOwnMountNamespace } from './task-command.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 100;
@@ -86,15 +87,18 @@ export class ProcessExecutor implements Executor {
     const out = openSync(join(dir, 'stdout.log'), 'a');
     const err = openSync(join(dir, 'stderr.log'), 'a');
     const user = cs.User ? resolveUser(cs.User) : undefined;
-    // On overlay networks the command runs in the task's namespace; nsenter execs it (same pid) and drops to the user after setns.
-    const netns = onOverlay(t) ? ['nsenter', `--net=${this.netnsPath(t)}`, ...(user ? ['-S', String(user.uid), '-G', String(user.gid)] : [])] : [];
     // The wrapper records the exit code where a restarted daemon can read it.
     const wrapper = ['/bin/sh', '-c', '"$@"; echo $? > "$TSWARM_EXIT_FILE"', 'sh', ...argv];
-    const cmd = [...netns, ...wrapper];
+    // As root each task gets its own mount namespace (its bind mounts: secrets, configs), and drops to its user there.
+    const ns = await inOwnMountNamespace(t, wrapper, user, join(dir, 'mnt'));
+    // On overlay networks the command runs in the task's network namespace: nsenter execs it (same pid),
+    // dropping to the user after setns when no mount namespace does it.
+    const netns = onOverlay(t) ? ['nsenter', `--net=${this.netnsPath(t)}`, ...(user && !ns ? ['-S', String(user.uid), '-G', String(user.gid)] : [])] : [];
+    const cmd = [...netns, ...(ns ?? wrapper)];
     const child = spawn(cmd[0], cmd.slice(1), {
       cwd, detached: true, stdio: ['ignore', out, err],
       env: { PATH, HOME: '/root', HOSTNAME: hostname(), ...envMap(m.env), ...envMap(cs.Env ?? []), TSWARM_EXIT_FILE: join(dir, 'exit') },
-      ...(user && !netns.length ? { uid: user.uid, gid: user.gid } : {}),
+      ...(user && !ns && !netns.length ? { uid: user.uid, gid: user.gid } : {}),
     });
     closeSync(out);
     closeSync(err);

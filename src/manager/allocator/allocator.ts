@@ -31,9 +31,28 @@ export class Allocator extends Reconciler {
   /** Tasks left NEW for want of an address: tried again when addresses come back. */
   private waiting = new Set<string>();
   readonly pools = new NetworkPools();
+  /** Passes and container attachments run one at a time: a pass rebuilds the pools from the store. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private ready?: Promise<void>;
+  private markReady!: () => void;
 
   constructor(deps: ComponentDeps) {
     super(deps.store, ['services', 'tasks', 'networks', 'netattachments'], { clock: deps.clock, fullEveryMs: FULL_PASS_MS, windowMs: 10 });
+  }
+
+  override start(): void {
+    this.ready = new Promise((r) => { this.markReady = r; });
+    super.start();
+  }
+
+  /** Runs fn alone against the pools, once the first pass has built them (the leader's container attachments). */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const ready = this.ready;
+    if (ready === undefined) throw new Error('the allocator is not running on this manager');
+    await ready;
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
   protected override onEvents(events: StoreEvent[]): void {
@@ -60,7 +79,13 @@ export class Allocator extends Reconciler {
     if (this.services.size + this.tasks.size > 0) this.kick();
   }
 
-  protected async reconcile(full: boolean): Promise<void> {
+  protected reconcile(full: boolean): Promise<void> {
+    const run = this.lock.then(() => this.runPass(full));
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runPass(full: boolean): Promise<void> {
     if (full) {
       this.store.view((tx) => {
         this.pools.rebuild(tx);
@@ -87,6 +112,7 @@ export class Allocator extends Reconciler {
       this.store.view((tx) => { for (const id of services) for (const t of tx.tasks.find({ serviceId: id })) if (t.Status.State === 'new') tasks.add(t.ID); });
     }
     if (tasks.size > 0) await this.store.batch((b) => { for (const id of tasks) b.update((tx) => this.toPending(tx, id)); });
+    if (full) this.markReady();
   }
 
   /** A new task goes to the scheduler with its service's endpoint and its addresses, once both can be had. */

@@ -1,4 +1,5 @@
 import type { Cluster, Node, NodeSpec, Service, ServiceSpec, SwarmSpec, Task } from '../../types/objects.js';
+import type { Config, ConfigSpec, Secret, SecretSpec } from '../../types/secrets.js';
 import type { Network, NetworkCreateRequest, NetworkResource } from '../../types/network.js';
 
 /** Docker's filters, normalized: `{"name":{"web":true}}` and `{"name":["web"]}` both become `{name:["web"]}`. */
@@ -41,6 +42,17 @@ export interface ControlAPI {
     rotateWorkerToken?: boolean; rotateManagerToken?: boolean; rotateManagerUnlockKey?: boolean;
   }): Promise<void>;
 
+  // secrets (their payload never leaves through these) and configs
+  createSecret(spec: SecretSpec): Promise<{ ID: string }>;
+  getSecret(ref: string): Secret;
+  listSecrets(filters: Filters): Secret[];
+  updateSecret(ref: string, version: number, spec: SecretSpec): Promise<void>;
+  removeSecret(ref: string): Promise<void>;
+  createConfig(spec: ConfigSpec): Promise<{ ID: string }>;
+  getConfig(ref: string): Config;
+  listConfigs(filters: Filters): Config[];
+  updateConfig(ref: string, version: number, spec: ConfigSpec): Promise<void>;
+  removeConfig(ref: string): Promise<void>;
   // networks (swarm-scoped; the engine's local ones are the engine's)
   /** `localNames`: this node's engine networks, whose names are taken too. */
   createNetwork(req: NetworkCreateRequest, localNames?: string[]): Promise<{ Id: string; Warning: string }>;

@@ -9,6 +9,8 @@ import { NetworkControl } from './networks.js';
 import { NodeControl } from './nodes.js';
 import { ServiceControl } from './services.js';
 import { TaskControl } from './tasks.js';
+import { PayloadObjectControl } from './payload-objects.js';
+import type { ConfigSpec, SecretSpec } from '../../types/secrets.js';
 
 /**
  * The control API over the store, one module per resource (cluster, nodes,
@@ -21,6 +23,8 @@ export class Control implements ControlAPI {
   private readonly nodes: NodeControl;
   private readonly services: ServiceControl;
   private readonly tasks: TaskControl;
+  private readonly secrets: PayloadObjectControl<'secret'>;
+  private readonly configs: PayloadObjectControl<'config'>;
   private readonly networks: NetworkControl;
 
   constructor(store: MemoryStore, opts: Omit<ControlDeps, 'store'> & { clock: Clock }) {
@@ -29,6 +33,8 @@ export class Control implements ControlAPI {
     this.nodes = new NodeControl(d);
     this.services = new ServiceControl(d);
     this.tasks = new TaskControl(d);
+    this.secrets = new PayloadObjectControl(d, 'secret');
+    this.configs = new PayloadObjectControl(d, 'config');
     this.networks = new NetworkControl(d);
   }
 
@@ -50,6 +56,16 @@ export class Control implements ControlAPI {
   getUnlockKey(): string { return this.cluster.unlockKey(); }
   updateCluster(version: number, spec: SwarmSpec, flags: ClusterUpdateFlags) { return this.cluster.update(version, spec, flags); }
 
+  createSecret(spec: SecretSpec) { return this.secrets.create(spec); }
+  getSecret(ref: string) { return this.secrets.get(ref); }
+  listSecrets(filters: Filters) { return this.secrets.list(filters); }
+  updateSecret(ref: string, version: number, spec: SecretSpec) { return this.secrets.update(ref, version, spec); }
+  removeSecret(ref: string) { return this.secrets.remove(ref); }
+  createConfig(spec: ConfigSpec) { return this.configs.create(spec); }
+  getConfig(ref: string) { return this.configs.get(ref); }
+  listConfigs(filters: Filters) { return this.configs.list(filters); }
+  updateConfig(ref: string, version: number, spec: ConfigSpec) { return this.configs.update(ref, version, spec); }
+  removeConfig(ref: string) { return this.configs.remove(ref); }
   createNetwork(req: NetworkCreateRequest, localNames?: string[]) { return this.networks.create(req, localNames); }
   findNetwork(ref: string) { return this.networks.tryGet(ref); }
   listNetworks(filters: Filters) { return this.networks.list(filters); }

@@ -15,15 +15,6 @@ export function validateNetworkFilterValues(f: Filters) {
   }
 }
 
-/** Go's filters.Match: the value as a regular expression found in the text, or equal to it. */
-function match(values: string[] | undefined, text: string): boolean {
-  if (!values || values.length === 0) return true;
-  return values.some((v) => {
-    if (v === text) return true;
-    try { return new RegExp(v).test(text); } catch { return false; }
-  });
-}
-
 const prefix = (values: string[] | undefined, text: string) => !values || values.length === 0 || values.some((v) => text.startsWith(v));
 
 const exact = (values: string[] | undefined, text: string) => !values || values.length === 0 || values.includes(text);
@@ -35,9 +26,14 @@ function labels(values: string[] | undefined, l: Record<string, string> | null):
   });
 }
 
-/** Docker's network list filters (moby's FilterNetworks) on one network. */
+/**
+ * Docker's network list filters on one swarm network. Docker 20.10 passes
+ * `name` to swarmkit as exact names (then matches them again as patterns,
+ * which an exact name always passes), `id` as ID prefixes: for swarm
+ * networks `--filter name=front` finds `front` only, not `front-end`.
+ */
 export function matchNetwork(f: Filters, r: NetworkResource, dangling: boolean): boolean {
-  if (!match(f.name, r.Name) || !prefix(f.id, r.Id) || !exact(f.driver, r.Driver) || !exact(f.scope, r.Scope) || !labels(f.label, r.Labels)) return false;
+  if (!exact(f.name, r.Name) || !prefix(f.id, r.Id) || !exact(f.driver, r.Driver) || !exact(f.scope, r.Scope) || !labels(f.label, r.Labels)) return false;
   if (f.type?.length && !f.type.includes(BUILTIN_NETWORKS.has(r.Name) ? 'builtin' : 'custom')) return false;
   if (f.dangling?.length && !f.dangling.some((v) => (v === 'true' || v === '1') === dangling)) return false;
   return true;

@@ -2,7 +2,7 @@ import { OUT_OF_SEQUENCE } from '../../store/store.js';
 import { ApiError } from '../../types/errors.js';
 
 /** Docker relays swarmkit's gRPC errors as "rpc error: code = X desc = …" with these statuses (checked against 20.10). */
-const STATUS = { InvalidArgument: 400, NotFound: 404, AlreadyExists: 409, Unknown: 500, Unimplemented: 501, FailedPrecondition: 400, ResourceExhausted: 500 } as const;
+const STATUS = { InvalidArgument: 400, NotFound: 404, AlreadyExists: 409, Unknown: 500, Unimplemented: 501, FailedPrecondition: 400, ResourceExhausted: 500, PermissionDenied: 403 } as const;
 
 export function rpcError(code: keyof typeof STATUS, desc: string): ApiError {
   return new ApiError(STATUS[code], `rpc error: code = ${code} desc = ${desc}`);

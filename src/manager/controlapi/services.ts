@@ -13,6 +13,7 @@ import { lookup } from './lookup.js';
 import { resolveServiceNetworks } from './networks.js';
 import { outOfSequence, rpcError } from './rpc-errors.js';
 import { serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
+import { checkRefsExist, validateServiceRefs } from './service-refs.js';
 
 const serviceName = (s: Service) => s.Spec.Name;
 
@@ -22,9 +23,11 @@ export class ServiceControl {
 
   async create(specIn: ServiceSpec): Promise<{ ID: string; Warnings?: string[] }> {
     validateServiceSpec(specIn);
+    validateServiceRefs(specIn);
     const spec = withServiceDefaults(specIn);
     const id = newId();
     await this.d.store.update((tx) => {
+      checkRefsExist(tx, spec);
       if (tx.services.getByName(spec.Name!)) {
         throw rpcError('AlreadyExists', `name conflicts with an existing object: service ${spec.Name} already exists`);
       }
@@ -56,6 +59,7 @@ export class ServiceControl {
     // As Docker: the service is looked up, then the spec validated, then its version compared.
     const cur = this.get(ref);
     if (opts.rollback !== 'previous') validateServiceSpec(specIn);
+    if (opts.rollback !== 'previous') validateServiceRefs(specIn);
     if (cur.Version.Index !== version) throw outOfSequence();
     let spec: ServiceSpec;
     let previous: ServiceSpec | undefined = cur.Spec;
@@ -74,6 +78,7 @@ export class ServiceControl {
       const now = tx.services.get(cur.ID);
       if (!now) throw notFound(`service ${ref} not found`);
       if (now.Version.Index !== version) throw outOfSequence();
+      checkRefsExist(tx, spec);
       checkPortConflicts(tx, spec, cur.ID);
       refuseImageOnlyOnProcessNodes(tx, spec);
       tx.update('services', {

@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { checkSessionOwner, requireNode, type AuthCall, type ClusterAuthState, type MethodRules } from '../ca/cluster-auth.js';
 import { grpcStatus, serverStream, unary, unaryHandler } from '../../raft/transport/rpc.js';
 import { ApiError } from '../../types/errors.js';
-import { DISPATCHER_RPC, LEADER_HINT, type DispatcherAPI, type RegisterRequest, type TaskStatusUpdate } from '../../types/dispatcher.js';
+import {
+  DISPATCHER_RPC, LEADER_HINT, type AttachNetworkRequest, type DetachNetworkRequest, type DispatcherAPI, type RegisterRequest, type TaskStatusUpdate,
+} from '../../types/dispatcher.js';
 
 /** The leader's dispatcher, which also says whose a session is. */
 export interface SessionDispatcher extends DispatcherAPI {
@@ -30,6 +32,8 @@ export const dispatcherRules: MethodRules = {
   [DISPATCHER_RPC.heartbeat]: { authorize: requireNode, maxRequestBytes: 4 * KiB },
   [DISPATCHER_RPC.assignments]: { authorize: requireNode, maxRequestBytes: 4 * KiB },
   [DISPATCHER_RPC.updateTaskStatus]: { authorize: requireNode, maxRequestBytes: 16 * 1024 * KiB },
+  [DISPATCHER_RPC.attachNetwork]: { authorize: requireNode, maxRequestBytes: 16 * KiB },
+  [DISPATCHER_RPC.detachNetwork]: { authorize: requireNode, maxRequestBytes: 4 * KiB },
 };
 
 export const dispatcherServiceDefinition: grpc.ServiceDefinition = {
@@ -37,6 +41,8 @@ export const dispatcherServiceDefinition: grpc.ServiceDefinition = {
   Heartbeat: unary(DISPATCHER_RPC.heartbeat),
   Assignments: serverStream(DISPATCHER_RPC.assignments),
   UpdateTaskStatus: unary(DISPATCHER_RPC.updateTaskStatus),
+  AttachNetwork: unary(DISPATCHER_RPC.attachNetwork),
+  DetachNetwork: unary(DISPATCHER_RPC.detachNetwork),
 } as grpc.ServiceDefinition;
 
 /** A gRPC status for an error: a follower answers FAILED_PRECONDITION with the leader's address. */
@@ -90,6 +96,15 @@ export function dispatcherServiceHandlers(d: DispatcherServiceDeps): grpc.Untype
     Heartbeat: handle(async (req: { sessionId: string }, call) => ownSession(call, req?.sessionId).heartbeat(req.sessionId)),
     UpdateTaskStatus: handle(async (req: { sessionId: string; updates: TaskStatusUpdate[] }, call) => {
       await ownSession(call, req?.sessionId).updateTaskStatus(req.sessionId, req.updates);
+      return {};
+    }),
+    AttachNetwork: handle(async (req: AttachNetworkRequest, call) => {
+      const disp = ownSession(call, req?.sessionId);
+      if (!disp.attachNetwork) throw new ApiError(501, 'attaching containers to swarm networks: not supported by this manager');
+      return disp.attachNetwork(req);
+    }),
+    DetachNetwork: handle(async (req: DetachNetworkRequest, call) => {
+      await ownSession(call, req?.sessionId).detachNetwork?.(req);
       return {};
     }),
     Assignments: (call: grpc.ServerWritableStream<unknown, unknown>) => {

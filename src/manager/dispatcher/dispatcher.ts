@@ -14,7 +14,10 @@ import { REGISTRATION_WINDOW_MS, writeRegistration, type Registration } from './
 import { WindowWriter } from './window-writer.js';
 import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
-import { NetworkViews } from './network-views.js';
+import { NodeDependencies } from './dependencies.js';
+import { NetworkViews, VIEW_WINDOW_MS } from './network-views.js';
+import type { AttachNetworkRequest, AttachNetworkResponse, DetachNetworkRequest } from '../../types/dispatcher.js';
+import type { NetworkAttacher } from '../allocator/attachments.js';
 
 const log = logger('dispatcher');
 const DEFAULT_HEARTBEAT_MS = 5000;
@@ -52,10 +55,13 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   private unwatch?: () => void;
   private expiryTimer?: { cancel(): void };
   private running = false;
+  /** The secrets and configs each connected node holds for its tasks. */
+  private deps = new NodeDependencies();
   /** The data plane of each network, sent to the nodes that need it (network-views.ts). */
   private networks = new NetworkViews();
+  private viewFlush?: { cancel(): void };
 
-  constructor(private store: MemoryStore, private clock: Clock) {
+  constructor(private store: MemoryStore, private clock: Clock, private attacher?: NetworkAttacher) {
     this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
     this.registrations = new WindowWriter({ store, clock, windowMs: REGISTRATION_WINDOW_MS, what: 'registration', write: writeRegistration });
   }
@@ -98,9 +104,18 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     }
     // A node learns of a network before the tasks that need it, and lets it go after them.
     for (const [nodeId, n] of nets) touched.set(nodeId, [...n.updates, ...touched.get(nodeId) ?? [], ...n.removes]);
+    if (this.networks.hasPending() && !this.viewFlush) {
+      this.viewFlush = this.clock.setTimeout(() => {
+        this.viewFlush = undefined;
+        for (const [nodeId, changes] of this.networks.flush()) this.byNode.get(nodeId)?.stream?.send({ type: 'incremental', changes });
+      }, VIEW_WINDOW_MS);
+    }
+    // Likewise of the secrets and configs its tasks reference.
+    const deps = this.store.view((tx) => this.deps.onEvents(events, tx));
+    for (const [nodeId, dc] of deps) touched.set(nodeId, [...dc.before, ...touched.get(nodeId) ?? [], ...dc.after]);
     for (const [nodeId, changes] of touched) {
       const s = this.byNode.get(nodeId);
-      if (s?.stream) s.stream.send({ type: 'incremental', changes });
+      if (s?.stream && changes.length) s.stream.send({ type: 'incremental', changes });
     }
   }
 
@@ -108,6 +123,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.running = false;
     this.unwatch?.();
     this.expiryTimer?.cancel();
+    this.viewFlush?.cancel();
+    this.viewFlush = undefined;
     for (const s of this.sessions.values()) s.stream?.end(new Error('dispatcher stopped'));
     this.sessions.clear();
     this.byNode.clear();
@@ -124,6 +141,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     }
     this.expiry.delete(nodeId);
     this.downSince.delete(nodeId);
+    this.deps.forget(nodeId);
   }
 
   heartbeatPeriodMs(): number {
@@ -166,13 +184,28 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   }
 
   private sendComplete(s: Session, stream: AssignmentStream) {
-    const tasks = this.store.view((tx) => tx.tasks.find({ nodeId: s.nodeId })).filter(isAssignable);
-    stream.send({ type: 'complete', changes: [...this.networks.complete(s.nodeId), ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
+    const { tasks, deps } = this.store.view((tx) => {
+      const assigned = tx.tasks.find({ nodeId: s.nodeId }).filter(isAssignable);
+      return { tasks: assigned, deps: this.deps.complete(s.nodeId, assigned, tx) };
+    });
+    stream.send({ type: 'complete', changes: [...this.networks.complete(s.nodeId), ...deps, ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
   }
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {
     const s = this.session(sessionId);
     await this.statuses.add(updates.map((update) => ({ nodeId: s.nodeId, update })));
+  }
+
+  /** A plain container's address on an attachable network, for the session's node. */
+  async attachNetwork(req: AttachNetworkRequest): Promise<AttachNetworkResponse> {
+    const s = this.session(req.sessionId);
+    if (!this.attacher) throw new ApiError(501, 'attaching containers to swarm networks: not supported by this manager');
+    return this.attacher.attach(s.nodeId, req);
+  }
+
+  async detachNetwork(req: DetachNetworkRequest): Promise<void> {
+    const s = this.session(req.sessionId);
+    await this.attacher?.detach(s.nodeId, req.attachmentId);
   }
 
   /** The node that opened a session, undefined for an unknown one (the cluster port refuses other nodes' sessions). */

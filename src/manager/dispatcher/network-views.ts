@@ -27,13 +27,19 @@ const RUNNING = taskStateRank('running');
 /** A task on a node needs its networks from assignment until its container is gone. */
 const onNode = (t: Task) => !!t.NodeID && taskStateRank(t.Status.State) >= ASSIGNED && taskStateRank(t.Status.State) <= RUNNING;
 
+/** How long changes of a view are collected before the nodes that have it get the new one (well within a heartbeat). */
+export const VIEW_WINDOW_MS = 100;
+
 /**
  * The NetworkView of every network, kept from store events (no rescan of the
  * tasks per node): which nodes need which network (they hold a task or
- * container with an address on it), and the view of a network rebuilt once
- * per batch of events that touched it. `apply` answers what each node must
- * be sent: the view of a network it newly needs or whose view changed, and a
- * removal of a network it no longer needs.
+ * container with an address on it), and the view of a network, rebuilt only
+ * when sent. `apply` answers what each node must be told at once: the view of
+ * a network it newly needs (before its task starts) and the removal of one it
+ * no longer needs. Changes to a view the nodes already have are collected and
+ * sent by `flush` (the dispatcher calls it VIEW_WINDOW_MS after the first):
+ * under churn a node gets a view of a busy network a few times a second, not
+ * once per store commit, which bounds what remote nodes receive.
  */
 export class NetworkViews {
   private nets = new Map<string, NetState>();
@@ -42,6 +48,10 @@ export class NetworkViews {
   private memberNets = new Map<string, string[]>();
   private services = new Map<string, ServiceInfo>();
   private nodeAddr = new Map<string, string>();
+  /** Networks whose view changed since the last flush. */
+  private pending = new Set<string>();
+  /** The view object each node was last given of each network: a flush skips nodes that have the current one. */
+  private sent = new Map<string, Map<string, NetworkView>>();
 
   load(tx: ReadTx): void {
     this.nets.clear(); this.nodeNets.clear(); this.memberNets.clear(); this.services.clear(); this.nodeAddr.clear();
@@ -55,7 +65,16 @@ export class NetworkViews {
 
   /** The networks a node needs, as assignment changes (a complete set on (re)connect). */
   complete(nodeId: string): AssignmentChange[] {
-    return [...this.nodeNets.get(nodeId) ?? []].map((id) => ({ action: 'update', network: this.view(id) }));
+    this.sent.delete(nodeId);
+    return [...this.nodeNets.get(nodeId) ?? []].map((id) => ({ action: 'update', network: this.sentTo(nodeId, id) }));
+  }
+
+  private sentTo(nodeId: string, netId: string): NetworkView {
+    const v = this.view(netId);
+    let m = this.sent.get(nodeId);
+    if (!m) this.sent.set(nodeId, (m = new Map()));
+    m.set(netId, v);
+    return v;
   }
 
   /** What each node must be told after these events: views first, removals last. */
@@ -104,15 +123,38 @@ export class NetworkViews {
       const st = this.nets.get(id);
       if (!st) continue;
       st.view = undefined;
-      if (st.byNode.size === 0) continue;
-      const view = this.view(id);
-      for (const nodeId of st.byNode.keys()) entry(nodeId).updates.push({ action: 'update', network: view });
+      if (st.byNode.size > 0) this.pending.add(id);
     }
     for (const [nodeId, before] of touched.nodes) {
       const now = this.nodeNets.get(nodeId) ?? new Set<string>();
-      for (const id of now) if (!before.has(id) && !touched.dirty.has(id)) entry(nodeId).updates.push({ action: 'update', network: this.view(id) });
-      for (const id of before) if (!now.has(id)) entry(nodeId).removes.push({ action: 'remove', networkId: id });
+      for (const id of now) if (!before.has(id)) entry(nodeId).updates.push({ action: 'update', network: this.sentTo(nodeId, id) });
+      for (const id of before) {
+        if (now.has(id)) continue;
+        entry(nodeId).removes.push({ action: 'remove', networkId: id });
+        this.sent.get(nodeId)?.delete(id);
+      }
     }
+    return out;
+  }
+
+  /** Whether views changed that the nodes having them were not sent yet. */
+  hasPending(): boolean { return this.pending.size > 0; }
+
+  /** The changed views, one message's worth per node that has the network. */
+  flush(): Map<string, AssignmentChange[]> {
+    const out = new Map<string, AssignmentChange[]>();
+    for (const id of this.pending) {
+      const st = this.nets.get(id);
+      if (!st || st.byNode.size === 0) continue;
+      const view = this.view(id);
+      for (const nodeId of st.byNode.keys()) {
+        if (this.sent.get(nodeId)?.get(id) === view) continue;
+        this.sentTo(nodeId, id);
+        const a = out.get(nodeId);
+        if (a) a.push({ action: 'update', network: view }); else out.set(nodeId, [{ action: 'update', network: view }]);
+      }
+    }
+    this.pending.clear();
     return out;
   }
 

@@ -62,8 +62,6 @@ test('spec fields tswarm does not act on are refused with a clear error and neve
     [{ Mode: { ReplicatedJob: {} } }, /job services .*not supported by tswarm yet \(Mode\.ReplicatedJob\)/],
     [{ Mode: { GlobalJob: {} } }, /job services .*\(Mode\.GlobalJob\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Networks: [{ Target: 'net', DriverOpts: { a: 'b' } }] } }, /driver options.*\(TaskTemplate\.Networks\.DriverOpts\)/],
-    [{ TaskTemplate: { ContainerSpec: { Image: 'b', Secrets: [{ SecretName: 's' }] } } }, /secrets: not supported by tswarm yet \(TaskTemplate\.ContainerSpec\.Secrets\)/],
-    [{ TaskTemplate: { ContainerSpec: { Image: 'b', Configs: [{ ConfigName: 'c' }] } } }, /configs: .*\(TaskTemplate\.ContainerSpec\.Configs\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 1 }] } } }, /Ulimits/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Privileges: { NoNewPrivileges: true } } } }, /Privileges/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, LogDriver: { Name: 'syslog' } } }, /log driver/],

@@ -7,6 +7,7 @@ import type { Network } from '../../../src/types/network.js';
 import type { NetworkView } from '../../../src/types/network-view.js';
 import type { Service, Task, TaskState } from '../../../src/types/objects.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
+import { VIEW_WINDOW_MS } from '../../../src/manager/dispatcher/network-views.js';
 
 const meta = { Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '' };
 
@@ -54,12 +55,12 @@ async function setup() {
     got.set(n, []);
     d.assignments(sessionId, { onMessage: (m) => got.get(n)!.push(m), onClose: () => undefined });
   }
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   // Registrations write the node's address the way agents report it.
   await store.update((tx) => {
     for (const n of tx.nodes.all()) tx.update('nodes', { ...n, Status: { ...n.Status, Addr: `192.168.1.${n.ID.slice(1)}` } });
   });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   for (const m of got.values()) m.length = 0;
   /** The network changes each node was sent since the last call. */
   const take = () => {
@@ -80,7 +81,7 @@ test('a node gets the view of a network when a task on it is assigned there, the
   const { clock, store, d, take } = await setup();
   const web = service('s1', 'web', 'net1', '10.0.9.2');
   await store.update((tx) => { tx.create('services', web); tx.create('tasks', task('t1', web, 'n1', 1, 'net1', '10.0.9.3', 'assigned')); });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   let sent = take();
   const [v1] = views(sent.get('n1'));
   assert.equal(v1.NetworkID, 'net1');
@@ -93,7 +94,7 @@ test('a node gets the view of a network when a task on it is assigned there, the
   // The network view comes before the task in the same message.
   // A second task on n2: both nodes get the new view with two peers.
   await store.update((tx) => tx.create('tasks', task('t2', web, 'n2', 2, 'net1', '10.0.9.4', 'assigned')));
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   for (const n of ['n1', 'n2']) {
     const [v] = views(sent.get(n));
@@ -102,7 +103,7 @@ test('a node gets the view of a network when a task on it is assigned there, the
   assert.deepEqual(sent.get('n3'), [], 'n3 is told nothing');
   // t1 runs: it becomes a backend of web in the view both nodes get.
   await store.update((tx) => { const t = tx.tasks.get('t1')!; tx.update('tasks', { ...t, Status: { State: 'running' } }); });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   const [v2] = views(sent.get('n2'));
   assert.deepEqual(v2.Services[0].Tasks, [{ TaskID: 't1', Name: 'web.1.t1', NodeID: 'n1', Addr: '10.0.9.3' }]);
@@ -118,18 +119,18 @@ test('a node is told to remove a network when its last task there ends, after th
     tx.create('tasks', task('t2', web, 'n1', 2, 'net1', '10.0.9.4', 'running'));
     tx.create('tasks', task('t3', web, 'n2', 3, 'net1', '10.0.9.5', 'running'));
   });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   take();
   // One of n1's two tasks ends: n1 still needs the network (a new view, no removal).
   await store.update((tx) => { const t = tx.tasks.get('t1')!; tx.update('tasks', { ...t, DesiredState: 'shutdown', Status: { State: 'shutdown' } }); });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   let sent = take();
   assert.deepEqual(removals(sent.get('n1')), []);
   assert.deepEqual(views(sent.get('n1'))[0].Peers.find((p) => p.NodeID === 'n1')!.Addresses, ['10.0.9.4']);
   // The last one is removed from the store: n1 gets the task's removal, then the network's.
   for (const m of got.values()) m.length = 0;
   await store.update((tx) => tx.remove('tasks', 't2'));
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   const n1 = got.get('n1')!.flatMap((m) => m.changes);
   assert.deepEqual(n1.map((c) => ('networkId' in c ? `net:${c.networkId}` : 'taskId' in c ? `task:${c.taskId}` : 'update')), ['task:t2', 'net:net1']);
   sent = take();
@@ -145,11 +146,11 @@ test('views follow service changes (VIP, dnsrr) and node addresses; a reconnecti
     tx.create('tasks', task('t1', web, 'n1', 1, 'net1', '10.0.9.3', 'running'));
     tx.create('tasks', task('t2', web, 'n2', 2, 'net1', '10.0.9.4', 'running'));
   });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   take();
   // The service turns to dnsrr: no VIP in the view any more.
   await store.update((tx) => { const s = tx.services.get('s1')!; tx.update('services', { ...service('s1', 'web', 'net1', undefined, 'dnsrr'), Version: s.Version }); });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   let sent = take();
   for (const n of ['n1', 'n2']) {
     const svc = views(sent.get(n))[0].Services[0];
@@ -160,13 +161,13 @@ test('views follow service changes (VIP, dnsrr) and node addresses; a reconnecti
   assert.deepEqual(sent.get('n3'), []);
   // n2's underlay address changes: every node on the network learns it.
   await store.update((tx) => { const n = tx.nodes.get('n2')!; tx.update('nodes', { ...n, Status: { ...n.Status, Addr: '192.168.7.2' } }); });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   assert.equal(views(sent.get('n1'))[0].Peers.find((p) => p.NodeID === 'n2')!.Addr, '192.168.7.2');
   // A new assignments stream (reconnect): the network view comes first in the complete set, then the tasks.
   got.get('n1')!.length = 0;
   d.assignments(sessions.get('n1')!, { onMessage: (m) => got.get('n1')!.push(m), onClose: () => undefined });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   const complete = got.get('n1')!.find((m) => m.type === 'complete')!;
   assert.deepEqual(complete.changes.map((c) => ('network' in c ? `net:${c.network.NetworkID}` : 'task' in c ? `task:${c.task.ID}` : '?')), ['net:net1', 'task:t1']);
   await d.stop();
@@ -183,12 +184,12 @@ test('a node with tasks on two networks gets both; a change on one network sends
     tx.create('tasks', task('t2', db, 'n1', 1, 'net2', '10.0.10.3', 'running'));
     tx.create('tasks', task('t3', db, 'n3', 2, 'net2', '10.0.10.4', 'running'));
   });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   let sent = take();
   assert.deepEqual(views(sent.get('n1')).map((v) => v.NetworkID).sort(), ['net1', 'net2']);
   assert.deepEqual(views(sent.get('n3')).map((v) => v.NetworkID), ['net2']);
   await store.update((tx) => { const t = tx.tasks.get('t3')!; tx.update('tasks', { ...t, Status: { State: 'failed' } }); });
-  await clock.advance(10);
+  await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   assert.deepEqual(views(sent.get('n1')).map((v) => v.NetworkID), ['net2'], 'only the changed network');
   assert.deepEqual(views(sent.get('n1'))[0].Services.find((s) => s.Name === 'db')!.Tasks.map((t) => t.TaskID), ['t2']);

@@ -1,0 +1,76 @@
+// bench/network-views: the dispatcher's cost of NetworkViews at scale, in process (no network I/O).
+// N nodes connected, T tasks of one service on one overlay network spread over them; tasks go
+// assigned → running in batches of B, then half of them are removed. Printed: wall time of the
+// whole run with the tasks on the network vs the same tasks without a network (the ratio is the
+// views' overhead), the network views sent, and what they would weigh as JSON to remote nodes.
+// Usage: node dist/bench/network-views.js [N=1000] [T=10000] [B=200]
+import { Dispatcher } from '../src/manager/dispatcher/dispatcher.js';
+import { MemoryStore } from '../src/store/store.js';
+import { systemClock } from '../src/clock.js';
+import type { AssignmentsMessage } from '../src/types/dispatcher.js';
+import type { Task } from '../src/types/objects.js';
+
+const N = Number(process.argv[2] ?? 1000);
+const T = Number(process.argv[3] ?? 10000);
+const B = Number(process.argv[4] ?? 200);
+const meta = { Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '' };
+
+async function once(withNetwork: boolean) {
+  const store = new MemoryStore();
+  await store.update((tx) => {
+    tx.create('networks', {
+      ID: 'net1', ...meta, Spec: { Name: 'front' },
+      DriverState: { Name: 'overlay', Options: { 'com.docker.network.driver.overlay.vxlanid_list': '4097' } },
+      IPAMOptions: { Configs: [{ Subnet: '10.1.0.0/16', Gateway: '10.1.0.1' }] },
+    });
+    tx.create('services', {
+      ID: 's1', ...meta, Spec: { Name: 'web', TaskTemplate: { Networks: withNetwork ? [{ Target: 'net1' }] : [] } },
+      Endpoint: withNetwork ? { VirtualIPs: [{ NetworkID: 'net1', Addr: '10.1.0.2/16' }] } : {},
+    });
+  });
+  const d = new Dispatcher(store, systemClock);
+  d.start();
+  let views = 0;
+  let viewBytes = 0;
+  let messages = 0;
+  // A view is built once per change and shared by every node it goes to: its JSON size, counted after the run, times its receivers.
+  const distinct = new Map<object, number>();
+  const regs = await Promise.all(Array.from({ length: N }, (_, i) => d.register({ nodeId: `n${i}`, description: { Hostname: `n${i}` }, addr: `192.168.${i >> 8}.${i & 255}` })));
+  for (const { sessionId } of regs) {
+    d.assignments(sessionId, {
+      onMessage: (m: AssignmentsMessage) => {
+        messages++;
+        for (const c of m.changes) if ('network' in c) { views++; distinct.set(c.network, (distinct.get(c.network) ?? 0) + 1); }
+      },
+      onClose: () => undefined,
+    });
+  }
+  const task = (i: number, state: 'assigned' | 'running'): Task => ({
+    ID: `t${i}`, ...meta, ServiceID: 's1', Slot: i + 1, NodeID: `n${i % N}`, Spec: {}, DesiredState: 'running', ServiceAnnotations: { Name: 'web' },
+    Status: { State: state },
+    ...(withNetwork ? { NetworksAttachments: [{ Network: { ID: 'net1', Spec: { Name: 'front' } }, Addresses: [`10.1.${(i + 3) >> 8}.${(i + 3) & 255}/16`] }] } : {}),
+  });
+  // Each batch is delivered to the dispatcher before the next (as Raft commits arrive spaced in time).
+  const turn = () => new Promise((r) => setImmediate(r));
+  const t0 = performance.now();
+  for (let i = 0; i < T; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) tx.create('tasks', task(j, 'assigned')); }).then(turn);
+  for (let i = 0; i < T; i += B) {
+    await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) { const t = tx.tasks.get(`t${j}`)!; tx.update('tasks', { ...task(j, 'running'), Version: t.Version }); } }).then(turn);
+  }
+  for (let i = 0; i < T / 2; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T / 2, i + B); j++) tx.remove('tasks', `t${j}`); }).then(turn);
+  await new Promise((r) => setTimeout(r, 150)); // the last collected views go out
+  const ms = performance.now() - t0;
+  await d.stop();
+  for (const [v, n] of distinct) viewBytes += JSON.stringify(v).length * n;
+  return { ms, views, viewBytes, messages };
+}
+
+// Alternating rounds, the fastest of each kind (the machine is shared).
+const runs: { base: Awaited<ReturnType<typeof once>>; net: Awaited<ReturnType<typeof once>> }[] = [];
+for (let r = 0; r < 3; r++) runs.push({ base: await once(false), net: await once(true) });
+const base = runs.map((x) => x.base).sort((a, b) => a.ms - b.ms)[0];
+const net = runs.map((x) => x.net).sort((a, b) => a.ms - b.ms)[0];
+console.log(`network-views: ${N} nodes, ${T} tasks on one network, batches of ${B}`);
+console.log(`  without a network: ${base.ms.toFixed(0)} ms, ${base.messages} messages`);
+console.log(`  with the network:  ${net.ms.toFixed(0)} ms, ${net.messages} messages, ${net.views} views sent (~${(net.viewBytes / 1e6).toFixed(0)} MB as JSON)`);
+console.log(`  ratio (with / without): ${(net.ms / base.ms).toFixed(2)}`);

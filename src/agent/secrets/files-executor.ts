@@ -1,0 +1,58 @@
+import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../../executor/executor.js';
+import { logger } from '../../log.js';
+import type { Mount, NodeDescription, Task } from '../../types/objects.js';
+import type { TaskFiles } from './task-files.js';
+
+const log = logger('task-files');
+
+function withMounts(t: Task, mounts: Mount[]): Task {
+  if (mounts.length === 0) return t;
+  const cs = t.Spec.ContainerSpec ?? {};
+  return { ...t, Spec: { ...t.Spec, ContainerSpec: { ...cs, Mounts: [...(cs.Mounts ?? []), ...mounts] } } };
+}
+
+/**
+ * An executor that gives each task its secrets and configs: written to the
+ * task's memory-backed directory before the runtime object is made, shown
+ * to the task as read-only bind mounts (the docker engine's Mounts; the
+ * process executor's own mount namespace), and removed when the task ends.
+ */
+export class FilesExecutor implements Executor {
+  constructor(private inner: Executor, private files: TaskFiles) {}
+
+  get name() { return this.inner.name; }
+  describe(): Promise<NodeDescription> { return this.inner.describe(); }
+
+  async prepare(t: Task): Promise<void> {
+    const mounts = await this.files.materialize(t);
+    await this.inner.prepare(withMounts(t, mounts));
+  }
+
+  start(t: Task): Promise<void> { return this.inner.start(withMounts(t, this.files.mountsOf(t))); }
+
+  async wait(t: Task, signal?: AbortSignal): Promise<{ exitCode: number; error?: string }> {
+    const r = await this.inner.wait(t, signal);
+    await this.release(t);
+    return r;
+  }
+
+  inspect(t: Task): Promise<RuntimeStatus | undefined> { return this.inner.inspect(t); }
+
+  async shutdown(t: Task, graceMs: number): Promise<void> {
+    await this.inner.shutdown(t, graceMs);
+    await this.release(t);
+  }
+
+  async remove(t: Task): Promise<void> {
+    await this.inner.remove(t);
+    await this.release(t);
+  }
+
+  logs(t: Task, opts: LogOptions): AsyncIterable<LogLine> { return this.inner.logs(t, opts); }
+  list(): Promise<RuntimeTask[]> { return this.inner.list(); }
+  async close(): Promise<void> { await this.inner.close?.(); }
+
+  private async release(t: Task) {
+    await this.files.release(t.ID).catch((err) => log.warn({ err: String(err), task: t.ID }, 'removing the task\'s secret files failed'));
+  }
+}

@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { promisify } from 'node:util';
+import type { Mount, NodeDescription, Task } from '../../types/objects.js';
+import type { FileTarget } from '../../types/secrets.js';
+import type { DependencyStore } from '../dependencies.js';
+import { expandPayload } from './payload-template.js';
+
+const run = promisify(execFile);
+/** statfs f_type of tmpfs. */
+export const TMPFS_MAGIC = 0x01021994;
+/** Where a task finds its secrets, as in a Docker container. */
+export const SECRETS_DIR = '/run/secrets';
+
+interface FileEntry { kind: 'secret' | 'config'; id: string; name: string; file: FileTarget; hostPath: string }
+
+/**
+ * The files of a task's secrets and configs on this node: one memory-backed
+ * directory per task (a tmpfs of its own, under the daemon's run
+ * directory), written when the task is prepared and gone when it ends.
+ * Secrets with a relative target sit in `secrets/` (bound at /run/secrets);
+ * configs and absolute targets are single files bound at their target.
+ */
+export class TaskFiles {
+  private mounted = new Set<string>();
+
+  constructor(private runDir: string, private deps: DependencyStore, private node: () => NodeDescription | undefined) {}
+
+  dir(taskId: string) { return join(this.runDir, 'task-files', taskId); }
+
+  private entries(t: Task): FileEntry[] {
+    const cs = t.Spec.ContainerSpec ?? {};
+    const dir = this.dir(t.ID);
+    const out: FileEntry[] = [];
+    (cs.Secrets ?? []).forEach((r, i) => {
+      const name = r.File?.Name ?? '';
+      out.push({ kind: 'secret', id: r.SecretID ?? '', name: r.SecretName ?? '', file: r.File ?? {},
+        hostPath: posix.isAbsolute(name) ? join(dir, 'files', `secret-${i}`) : join(dir, 'secrets', name) });
+    });
+    (cs.Configs ?? []).forEach((r, i) => {
+      out.push({ kind: 'config', id: r.ConfigID ?? '', name: r.ConfigName ?? '', file: r.File ?? {}, hostPath: join(dir, 'files', `config-${i}`) });
+    });
+    return out;
+  }
+
+  /** The bind mounts that show the task its files (paths only: known again after a restart). */
+  mountsOf(t: Task): Mount[] {
+    const entries = this.entries(t);
+    const mounts: Mount[] = [];
+    if (entries.some((e) => e.kind === 'secret' && !posix.isAbsolute(e.file.Name ?? ''))) {
+      mounts.push({ Type: 'bind', Source: join(this.dir(t.ID), 'secrets'), Target: SECRETS_DIR, ReadOnly: true });
+    }
+    for (const e of entries) {
+      const target = e.file.Name ?? '';
+      if (e.kind === 'secret' && !posix.isAbsolute(target)) continue;
+      // Docker puts a config with a relative target at the root.
+      mounts.push({ Type: 'bind', Source: e.hostPath, Target: posix.isAbsolute(target) ? target : `/${target}`, ReadOnly: true });
+    }
+    return mounts;
+  }
+
+  /** Writes the task's files into a fresh tmpfs; throws (the task is rejected) when a payload is missing or its template fails. */
+  async materialize(t: Task): Promise<Mount[]> {
+    const entries = this.entries(t);
+    if (entries.length === 0) return [];
+    const raw = (kind: 'secret' | 'config', id: string) => {
+      const o = kind === 'secret' ? this.deps.secret(id) : this.deps.config(id);
+      return o ? Buffer.from(o.Spec.Data ?? '', 'base64') : undefined;
+    };
+    const payloads: Buffer[] = [];
+    for (const e of entries) {
+      const o = e.kind === 'secret' ? this.deps.secret(e.id) : this.deps.config(e.id);
+      if (!o) throw new Error(`${e.kind} ${e.id} not found`);
+      let data: Buffer = Buffer.from(o.Spec.Data ?? '', 'base64');
+      if (o.Spec.Templating) {
+        if (o.Spec.Templating.Name !== 'golang') throw new Error(`failed to expand templated ${e.kind} ${e.id}: unrecognized template type`);
+        try {
+          data = expandPayload(data, t, this.node(), { secret: (id) => raw('secret', id), config: (id) => raw('config', id) });
+        } catch (err) {
+          throw new Error(`failed to expand templated ${e.kind} ${e.id}: ${(err as Error).message}`);
+        }
+      }
+      payloads.push(data);
+    }
+    await this.release(t.ID);
+    const dir = this.dir(t.ID);
+    await this.mountTmpfs(dir, payloads.reduce((n, p) => n + p.length, 0));
+    await mkdir(join(dir, 'secrets'), { mode: 0o755 });
+    await mkdir(join(dir, 'files'), { mode: 0o755 });
+    for (const [i, e] of entries.entries()) {
+      await mkdir(posix.dirname(e.hostPath), { recursive: true, mode: 0o755 });
+      await writeFile(e.hostPath, payloads[i], { mode: 0o600 });
+      if (process.getuid?.() === 0) await chown(e.hostPath, Number(e.file.UID ?? 0) || 0, Number(e.file.GID ?? 0) || 0);
+      await chmod(e.hostPath, e.file.Mode ?? 0o444);
+    }
+    return this.mountsOf(t);
+  }
+
+  /** A tmpfs of the task's own (root); otherwise the run directory must already be memory-backed. */
+  private async mountTmpfs(dir: string, bytes: number) {
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    if (process.getuid?.() === 0) {
+      const sizeKiB = Math.ceil(bytes / 1024) * 2 + 1024;
+      await run('mount', ['-t', 'tmpfs', '-o', `mode=0755,size=${sizeKiB}k,nosuid,nodev,noexec`, 'tmpfs', dir]);
+      this.mounted.add(dir);
+      return;
+    }
+    if ((await statfs(dir)).type !== TMPFS_MAGIC) {
+      throw new Error(`secrets and configs need a memory-backed directory: ${dir} is not on tmpfs (run tswarm as root)`);
+    }
+  }
+
+  /** Unmounts and removes the task's files; nothing to do for a task without any. */
+  async release(taskId: string): Promise<void> {
+    const dir = this.dir(taskId);
+    if (this.mounted.has(dir) || await isMountPoint(dir)) {
+      await run('umount', ['-l', dir]).catch(() => undefined);
+      this.mounted.delete(dir);
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function isMountPoint(dir: string): Promise<boolean> {
+  try {
+    await run('mountpoint', ['-q', dir]);
+    return true;
+  } catch {
+    return false;
+  }
+}

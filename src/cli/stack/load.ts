@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { YAMLParseError, parse } from 'yaml';
+import { validateCompose } from './compose-schema.js';
+import { interpolate } from './interpolate.js';
+
+export type Dict = Record<string, any>;
+
+/** The docker CLI's types.UnsupportedProperties: ignored with a warning. */
+const UNSUPPORTED = ['build', 'cgroupns_mode', 'cgroup_parent', 'devices', 'domainname', 'external_links', 'ipc', 'links', 'mac_address',
+  'network_mode', 'pid', 'privileged', 'restart', 'security_opt', 'shm_size', 'userns_mode'];
+const DEPRECATED: Record<string, string> = {
+  container_name: 'Setting the container name is not supported.',
+  expose: "Exposing ports is unnecessary - services on the same network can access each other's containers on any port.",
+};
+const FORBIDDEN: Record<string, string> = {
+  extends: 'Support for `extends` is not implemented yet.',
+  volume_driver: 'Instead of setting the volume driver on the service, define a volume using the top-level `volumes` option and specify the driver there.',
+  volumes_from: "To share a volume between services, define it using the top-level `volumes` option and reference it from each service that shares it using the service-level `volumes` option.",
+  cpu_quota: 'Set resource limits using deploy.resources', cpu_shares: 'Set resource limits using deploy.resources',
+  cpuset: 'Set resource limits using deploy.resources', mem_limit: 'Set resource limits using deploy.resources',
+  memswap_limit: 'Set resource limits using deploy.resources',
+};
+
+export interface LoadedCompose {
+  config: Dict;
+  workingDir: string;
+  warnings: string[];
+}
+
+async function readSource(file: string): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  return readFile(file, 'utf8');
+}
+
+function parseYaml(text: string): unknown {
+  try {
+    return parse(text, { uniqueKeys: true, merge: true, maxAliasCount: 1000 });
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const line = e.linePos?.[0]?.line;
+      throw new Error(`yaml: ${line ? `line ${line}: ` : ''}${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+    }
+    throw e;
+  }
+}
+
+const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** environment / labels as a mapping, whichever form the file used. */
+export function toDict(v: unknown): Record<string, string | null> {
+  if (Array.isArray(v)) {
+    return Object.fromEntries(v.map((e) => { const s = String(e); const i = s.indexOf('='); return i < 0 ? [s, null] : [s.slice(0, i), s.slice(i + 1)]; }));
+  }
+  return isDict(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null || x === undefined ? null : String(x)])) : {};
+}
+
+/** Later files override earlier ones: mappings merge key by key, environment and labels by variable, other values are replaced. */
+function mergeService(base: Dict, over: Dict): Dict {
+  const out: Dict = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (['environment', 'labels', 'extra_hosts', 'sysctls'].includes(k)) out[k] = { ...toDict(base[k]), ...toDict(v) };
+    else if (k === 'deploy' && isDict(base[k]) && isDict(v)) out[k] = deepMerge(base[k], v);
+    else if (isDict(base[k]) && isDict(v)) out[k] = deepMerge(base[k], v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function deepMerge(a: Dict, b: Dict): Dict {
+  const out: Dict = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isDict(a[k]) && isDict(v) ? deepMerge(a[k], v) : v;
+  return out;
+}
+
+/** Reads, checks and merges the compose files of `stack deploy -c …` as the docker CLI does. */
+export async function loadCompose(files: string[], env: Record<string, string | undefined> = process.env): Promise<LoadedCompose> {
+  if (files.length === 0) throw new Error('specify a Compose file (with --compose-file)');
+  const workingDir = files[0] === '-' ? process.cwd() : dirname(resolve(files[0]));
+  const dicts: Dict[] = [];
+  for (const f of files) {
+    const doc = parseYaml(await readSource(f));
+    if (!isDict(doc)) throw new Error('Top-level object must be a mapping');
+    dicts.push(doc);
+  }
+  const version = String(dicts[0].version ?? '');
+  if (!(version === '' || version === '3' || /^3\.([0-9]|1[0-3])$/.test(version))) throw new Error(`unsupported Compose file version: ${version}`);
+  const checked: Dict[] = [];
+  for (const d of dicts) {
+    const doc = interpolate(d, env);
+    const forbidden = Object.values(doc.services ?? {}).flatMap((s) => Object.keys(isDict(s) ? s : {}).filter((k) => k in FORBIDDEN));
+    if (forbidden.length) {
+      const msgs = [...new Set(forbidden)].map((k) => `${k}: ${FORBIDDEN[k]}`).sort();
+      throw new Error(`Compose file contains unsupported options:\n\n${msgs.join('\n\n')}\n`);
+    }
+    validateCompose(doc);
+    checked.push(doc);
+  }
+  const warnings: string[] = [];
+  const used = (keys: string[]) => keys.filter((k) => checked.some((d) => Object.values(d.services ?? {}).some((s) => isDict(s) && k in s)));
+  const unsupported = used(UNSUPPORTED).sort();
+  if (unsupported.length) warnings.push(`Ignoring unsupported options: ${unsupported.join(', ')}\n\n`);
+  const deprecated = used(Object.keys(DEPRECATED)).map((k) => `${k}: ${DEPRECATED[k]}`).sort();
+  if (deprecated.length) warnings.push(`Ignoring deprecated options:\n\n${deprecated.join('\n\n')}\n\n`);
+  const config: Dict = { services: {}, networks: {}, volumes: {}, secrets: {}, configs: {} };
+  for (const d of checked) {
+    for (const [name, s] of Object.entries(d.services ?? {})) config.services[name] = mergeService(config.services[name] ?? {}, isDict(s) ? s : {});
+    for (const section of ['networks', 'volumes', 'secrets', 'configs']) {
+      for (const [name, v] of Object.entries(d[section] ?? {})) config[section][name] = isDict(config[section][name]) && isDict(v) ? { ...config[section][name], ...v } : v ?? {};
+    }
+  }
+  for (const [name, s] of Object.entries(config.services as Dict)) {
+    if (!s.image) throw new Error(`invalid image reference for service ${name}: no image specified`);
+  }
+  return { config, workingDir, warnings };
+}
