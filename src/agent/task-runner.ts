@@ -85,7 +85,7 @@ export class TaskRunner {
     const desired = this.task.DesiredState;
     const state = this.status.State;
     if (isTerminal(state)) return;
-    if (taskStateRank(desired) > taskStateRank('running')) {
+    if (stopRequested(desired)) {
       // shutdown / remove requested
       if (taskStateRank(state) >= taskStateRank('starting')) {
         try {
@@ -113,7 +113,7 @@ export class TaskRunner {
         await this.executor.prepare(this.task);
         this.setStatus('ready');
       }
-      if (this.task.DesiredState !== 'running') return; // 'ready': prepared, waits for the manager (restart delay)
+      if (!runRequested(this.task.DesiredState)) return; // 'ready': prepared, waits for the manager (restart delay)
       if (this.status.State === 'ready' || this.status.State === 'starting') {
         this.setStatus('starting');
         await this.executor.start(this.task);
@@ -151,7 +151,7 @@ export class TaskRunner {
   }
 
   private exited(exitCode: number, error: string | undefined, containerId: string | undefined) {
-    const shuttingDown = taskStateRank(this.task.DesiredState) > taskStateRank('running');
+    const shuttingDown = stopRequested(this.task.DesiredState);
     const cs = { ContainerID: containerId ?? this.status.ContainerStatus?.ContainerID, PID: 0, ExitCode: exitCode };
     if (shuttingDown) this.setStatus('shutdown', { ContainerStatus: cs });
     else if (exitCode === 0 && !error) this.setStatus('complete', { ContainerStatus: cs });
@@ -173,6 +173,10 @@ export class TaskRunner {
     this.report(this.task.ID, this.status);
   }
 }
+
+/** A job's task is desired 'complete': it runs until it exits, like one desired 'running'. */
+const runRequested = (d: TaskState) => d === 'running' || d === 'complete';
+const stopRequested = (d: TaskState) => taskStateRank(d) > taskStateRank('running') && d !== 'complete';
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -5,6 +5,7 @@ import type { StoreEvent } from '../../store/tables.js';
 import { isTerminal, type Service, type Task, type UpdateConfig } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
+import { isJob } from './job.js';
 import { slotsOf } from './slots.js';
 import { isUpToDate, newTask } from './task-factory.js';
 
@@ -53,6 +54,7 @@ export class Updater extends Reconciler {
     const services = this.store.view((tx) => (full ? tx.services.all() : [...ids].flatMap((id) => tx.services.get(id) ?? [])));
     for (const s of services) {
       if (this.active.has(s.ID) || this.paused.get(s.ID) === s.Version.Index) continue;
+      if (isJob(s)) continue; // a job's update starts its next run instead (jobs orchestrator)
       if (outOfDate(this.store, s).length === 0) continue;
       const run = this.update(s.ID).catch((err) => log.warn({ service: s.ID, err: String(err) }, 'update failed'))
         .finally(() => this.active.delete(s.ID));

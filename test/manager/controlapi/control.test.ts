@@ -59,8 +59,6 @@ test('spec fields tswarm does not act on are refused with a clear error and neve
   const { control, dump } = await setup();
   const before = dump();
   const refused: [Record<string, unknown>, RegExp][] = [
-    [{ Mode: { ReplicatedJob: {} } }, /job services .*not supported by tswarm yet \(Mode\.ReplicatedJob\)/],
-    [{ Mode: { GlobalJob: {} } }, /job services .*\(Mode\.GlobalJob\)/],
     [{ Networks: [{ Target: 'net' }] }, /overlay networks.*\(Networks\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Networks: [{ Target: 'net' }] } }, /\(TaskTemplate\.Networks\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Secrets: [{ SecretName: 's' }] } } }, /secrets: not supported by tswarm yet \(TaskTemplate\.ContainerSpec\.Secrets\)/],
