@@ -42,7 +42,7 @@ export class HealthProbe {
 
   private schedule() {
     if (this.stopped) return;
-    this.timer = setTimeout(() => { void this.check(); }, ms(this.hc.Interval, DEFAULT_INTERVAL_MS));
+    this.timer = setTimeout(() => { this.check().catch(() => this.schedule()); }, ms(this.hc.Interval, DEFAULT_INTERVAL_MS));
     this.timer.unref();
   }
 
