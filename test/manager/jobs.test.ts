@@ -1,44 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Allocator } from '../../src/manager/allocator/allocator.js';
-import { Control } from '../../src/manager/controlapi/control.js';
-import { JobsOrchestrator } from '../../src/manager/orchestrator/jobs.js';
-import { Orchestrator } from '../../src/manager/orchestrator/orchestrator.js';
-import { TaskReaper } from '../../src/manager/orchestrator/reaper.js';
-import { Updater } from '../../src/manager/orchestrator/updater.js';
-import { Scheduler } from '../../src/manager/scheduler/scheduler.js';
-import { MemoryStore } from '../../src/store/store.js';
-import type { Node, Task, TaskState } from '../../src/types/objects.js';
-import { FakeClock, settle } from '../helpers/fake-clock.js';
+import { leaderHarness, testNode as node } from '../helpers/leader-harness.js';
 
 const SECOND = 1e9;
 
-function node(id: string): Node {
-  return {
-    ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '',
-    Spec: { Role: 'worker', Availability: 'active', Labels: {} },
-    Description: { Hostname: id, Resources: { NanoCPUs: 4e9, MemoryBytes: 8e9 } },
-    Status: { State: 'ready' },
-  };
-}
-
 async function manager(nodes: string[]) {
-  const clock = new FakeClock();
-  const store = new MemoryStore(clock);
-  await store.update((tx) => { for (const n of nodes) tx.create('nodes', node(n)); });
-  const deps = { store, clock };
-  const components = [new Allocator(deps), new Orchestrator(deps), new JobsOrchestrator(deps), new Updater(deps), new Scheduler(deps), new TaskReaper(deps)];
-  for (const c of components) c.start();
-  const control = new Control(store, { clock });
-  const tasks = (serviceId: string) => store.view((tx) => tx.tasks.find({ serviceId }));
-  /** Reports states as an agent would. */
-  const report = (pick: (t: Task) => boolean, State: TaskState, extra: Partial<Task['Status']> = {}) => store.update((tx) => {
-    for (const t of tx.tasks.all()) if (pick(t)) tx.update('tasks', { ...t, Status: { ...t.Status, State, ...extra } });
-  });
-  const runAssigned = () => report((t) => t.Status.State === 'assigned' && t.DesiredState === 'complete', 'running');
-  const inProgress = (id: string) => tasks(id).filter((t) => t.DesiredState === 'complete' && t.Status.State !== 'complete');
-  await settle();
-  return { clock, store, control, tasks, report, runAssigned, inProgress, stop: () => Promise.all(components.map((c) => c.stop())) };
+  const m = await leaderHarness(nodes);
+  const inProgress = (id: string) => m.tasks(id).filter((t) => t.DesiredState === 'complete' && t.Status.State !== 'complete');
+  return { ...m, inProgress };
 }
 
 const job = (name: string, mode: object, extra: object = {}) => ({ Name: name, Mode: mode, TaskTemplate: { ContainerSpec: { Image: 'i' }, RestartPolicy: { Delay: 0 } }, ...extra });

@@ -68,11 +68,13 @@ export class ServiceControl {
     let updateStatus = cur.UpdateStatus;
     if (opts.rollback === 'previous') {
       if (!cur.PreviousSpec) throw rpcError('FailedPrecondition', `service ${cur.ID} does not have a previous spec`);
+      // As swarmkit: the specs swap, so a second rollback goes back again.
       spec = structuredClone(cur.PreviousSpec);
-      previous = undefined;
+      previous = cur.Spec;
       updateStatus = { State: 'rollback_started', StartedAt: isoNano(this.d.clock.now()), Message: 'manually requested rollback' };
     } else {
       spec = withServiceDefaults(specIn);
+      updateStatus = undefined; // as swarmkit: a new update starts afresh (a paused one is left behind)
       if (spec.Name !== cur.Spec.Name) throw rpcError('Unimplemented', 'renaming services is not supported');
       if (serviceMode(spec) !== serviceMode(cur.Spec)) throw rpcError('Unimplemented', 'service mode change is not allowed');
     }
@@ -83,7 +85,7 @@ export class ServiceControl {
       checkPortConflicts(tx, spec, cur.ID);
       tx.update('services', {
         ...structuredClone(now), Spec: spec, PreviousSpec: previous,
-        ...(updateStatus ? { UpdateStatus: updateStatus } : {}),
+        UpdateStatus: updateStatus,
         // As swarmkit: every update of a job starts its next run.
         ...(now.JobStatus ? { JobStatus: { JobIteration: iterationVersion(jobIteration(now) + 1), LastExecution: isoNano(this.d.clock.now()) } } : {}),
       });
