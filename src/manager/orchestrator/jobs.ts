@@ -64,6 +64,10 @@ export class JobsOrchestrator extends Reconciler {
     this.store.view((tx) => {
       const services = full ? tx.services.all().filter(isJob) : [...ids].flatMap((id) => tx.services.get(id) ?? []).filter(isJob);
       for (const s of services) this.planJob(tx, s, plan);
+      // A removed job's tasks go, finished ones too (the replicated orchestrator removes only tasks desired running).
+      const gone = full ? new Set(tx.tasks.all().filter((t) => t.JobIteration && !tx.services.get(t.ServiceID)).map((t) => t.ServiceID))
+        : [...ids].filter((id) => !tx.services.get(id));
+      for (const id of gone) for (const t of tx.tasks.find({ serviceId: id })) if (t.JobIteration && t.DesiredState !== 'remove') plan.push(removeAny(t.ID));
       if (full) {
         // Restart delays a previous leader started still need their end.
         for (const t of tx.tasks.find({ desiredState: 'ready' })) if (t.JobIteration && !this.delayed.has(t.ID)) this.startAfterDelay(t);
@@ -166,6 +170,13 @@ function removeTask(taskId: string): Action {
   return (tx) => {
     const t = tx.tasks.get(taskId);
     if (t && !isTerminal(t.Status.State)) shutdown(tx, t, 'remove');
+  };
+}
+
+function removeAny(taskId: string): Action {
+  return (tx) => {
+    const t = tx.tasks.get(taskId);
+    if (t && !tx.services.get(t.ServiceID)) shutdown(tx, t, 'remove');
   };
 }
 

@@ -87,7 +87,8 @@ export class Updater extends Reconciler {
     for (const s of services) {
       if (this.active.has(s.ID)) continue;
       if (isJob(s)) continue; // a job's update starts its next run instead (jobs orchestrator)
-      if (outOfDate(this.store, s).length === 0) continue;
+      const inProgress = s.UpdateStatus?.State === 'updating' || s.UpdateStatus?.State === 'rollback_started';
+      if (!inProgress && outOfDate(this.store, s).length === 0) continue;
       const run = this.update(s.ID).catch((err) => log.warn({ service: s.ID, err: String(err) }, 'update failed'))
         .finally(() => {
           this.active.delete(s.ID);
@@ -114,7 +115,8 @@ export class Updater extends Reconciler {
     if (st === 'paused' || st === 'rollback_paused') return;
     const rollback = st === 'rollback_started';
     const total = outOfDate(this.store, s).length;
-    if (total === 0) return;
+    // Every task is up to date already (restarts replaced them): an update in progress is done, as swarmkit's.
+    if (total === 0) { if (st === 'updating' || rollback) await this.complete(serviceId); return; }
     if (!s.UpdateStatus) {
       await this.setStatus(serviceId, { State: 'updating', StartedAt: isoNano(this.clock.now()), Message: 'update in progress' });
     }
@@ -153,9 +155,14 @@ export class Updater extends Reconciler {
     let stop = false;
     await this.until(() => stop || this.clock.now() >= end, async () => { stop = await acted(); });
     if (stop || this.stopped || !this.service(serviceId)) return;
+    await this.complete(serviceId);
+  }
+
+  /** swarmkit's completeUpdate. */
+  private async complete(serviceId: string) {
     await this.store.update((tx) => {
       const cur = tx.services.get(serviceId);
-      if (!cur?.UpdateStatus) return;
+      if (cur?.UpdateStatus?.State !== 'updating' && cur?.UpdateStatus?.State !== 'rollback_started') return;
       const back = cur.UpdateStatus.State === 'rollback_started';
       tx.update('services', { ...cur, UpdateStatus: {
         ...cur.UpdateStatus, State: back ? 'rollback_completed' : 'completed',
