@@ -209,7 +209,7 @@ export class Updater extends Reconciler {
       await this.store.update((tx) => {
         for (const t of old) {
           const cur = tx.tasks.get(t.ID);
-          if (cur && cur.DesiredState === 'running') tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
+          if (cur && (cur.DesiredState === 'running' || cur.DesiredState === 'ready')) tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
         }
       });
     }
@@ -251,7 +251,8 @@ function outOfDate(store: MemoryStore, s: Service): Task[] {
   const out: Task[] = [];
   for (const slot of slotsOf(s, tasks).values()) {
     const cur = slot.current;
-    if (cur && cur.DesiredState === 'running' && !isUpToDate(cur, s)) out.push(cur);
+    // 'ready' too: a replacement waiting out its restart delay still runs the old spec.
+    if (cur && (cur.DesiredState === 'running' || cur.DesiredState === 'ready') && !isUpToDate(cur, s)) out.push(cur);
   }
   return out.sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0));
 }
