@@ -6,6 +6,10 @@ import type { Logger } from '../log.js';
 import { isTerminal, taskStateRank, type Task, type TaskState, type TaskStatus } from '../types/objects.js';
 
 const DEFAULT_GRACE_MS = 10_000;
+/** How often a health-checked task's health is read from the executor. */
+const HEALTH_POLL_MS = 250;
+/** moby's ErrContainerUnhealthy, the cause of a task stopped by its health check. */
+const UNHEALTHY = 'dockerexec: unhealthy container';
 
 /** Docker's status messages for each state the agent reports. */
 const MESSAGES: Partial<Record<TaskState, string>> = {
@@ -25,6 +29,10 @@ export class TaskRunner {
   private dirty = false;
   private waiting = false;
   private removed = false;
+  /** Health is being followed (a task with a health check, from its start). */
+  private healthWatch = false;
+  /** The health check failed: the task was stopped for it. */
+  private unhealthy = false;
 
   constructor(
     public task: Task,
@@ -56,8 +64,11 @@ export class TaskRunner {
   adopt(rt: RuntimeStatus) {
     // Links made before the restart are found again; what runs in the namespace is started anew.
     if (rt.running) this.networks?.rejoin(this.task);
+    if (rt.running && this.executor.health) this.watchHealth();
     if (rt.running && this.status.State === 'running') {
       this.watchExit(); // already reported as running: keep its timestamp
+    } else if (rt.running && this.executor.health && this.status.State === 'starting') {
+      this.watchExit(); // the health watch says when it runs
     } else if (rt.running) {
       this.setStatus('running', { ContainerStatus: { ContainerID: rt.containerId, PID: rt.pid ?? 0, ExitCode: 0 }, ...ports(rt) });
       this.watchExit();
@@ -90,7 +101,7 @@ export class TaskRunner {
     const desired = this.task.DesiredState;
     const state = this.status.State;
     if (isTerminal(state)) return;
-    if (taskStateRank(desired) > taskStateRank('running')) {
+    if (stopRequested(desired)) {
       // shutdown / remove requested
       if (taskStateRank(state) >= taskStateRank('starting')) {
         try {
@@ -120,18 +131,20 @@ export class TaskRunner {
         await this.networks?.attach(this.task);
         this.setStatus('ready');
       }
-      if (this.task.DesiredState !== 'running') return; // 'ready': prepared, waits for the manager (restart delay)
-      if (this.status.State === 'ready' || this.status.State === 'starting') {
+      if (!runRequested(this.task.DesiredState)) return; // 'ready': prepared, waits for the manager (restart delay)
+      if ((this.status.State === 'ready' || this.status.State === 'starting') && !this.healthWatch) {
         this.setStatus('starting');
         await this.executor.start(this.task);
-        // Running only once on its networks (a container's namespace exists from its start).
+        // On its networks before anything runs there (a container's namespace exists from its start).
         if (this.networks && !(await this.networks.attach(this.task))) throw new Error('the task\'s network namespace is gone: it cannot join its networks');
         agentTaskStarts.inc({ outcome: 'started' });
-        const rt = await this.executor.inspect(this.task);
-        this.setStatus('running', {
-          ContainerStatus: { ContainerID: rt?.containerId, PID: rt?.pid ?? 0, ExitCode: 0 },
-          ...ports(rt),
-        });
+        // With a health check the task stays STARTING until healthy (moby's executor waits in Start).
+        if (await this.executor.health?.(this.task)) {
+          this.watchExit();
+          this.watchHealth();
+          return;
+        }
+        await this.reportRunning();
         this.watchExit();
       }
     } catch (err) {
@@ -142,6 +155,41 @@ export class TaskRunner {
       if (taskStateRank(before) < taskStateRank('starting')) this.setStatus('rejected', { Err: msg });
       else this.setStatus('failed', { Err: msg });
     }
+  }
+
+  private async reportRunning() {
+    const rt = await this.executor.inspect(this.task);
+    this.setStatus('running', {
+      ContainerStatus: { ContainerID: rt?.containerId, PID: rt?.pid ?? 0, ExitCode: 0 },
+      ...ports(rt),
+    });
+  }
+
+  /**
+   * Follows the task's health while it runs: healthy moves STARTING to
+   * RUNNING; unhealthy stops the task, which then fails with Docker's cause.
+   */
+  private watchHealth() {
+    if (this.healthWatch) return;
+    this.healthWatch = true;
+    const poll = async () => {
+      while (!this.removed && !isTerminal(this.status.State) && !stopRequested(this.task.DesiredState)) {
+        const h = await this.executor.health?.(this.task).catch(() => 'starting' as const);
+        if (h === undefined) { // no health check after all
+          if (this.status.State === 'starting') await this.reportRunning();
+          return;
+        }
+        if (h === 'healthy' && this.status.State === 'starting') await this.reportRunning();
+        if (h === 'unhealthy') {
+          this.unhealthy = true;
+          await this.executor.shutdown(this.task, this.graceMs());
+          return; // watchExit reports the end
+        }
+        await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
+      }
+    };
+    void poll().catch((err) => this.log.warn({ task: this.task.ID, err: errText(err) }, 'health watch failed'))
+      .finally(() => { this.healthWatch = false; });
   }
 
   private watchExit() {
@@ -162,10 +210,11 @@ export class TaskRunner {
   }
 
   private exited(exitCode: number, error: string | undefined, containerId: string | undefined) {
-    const shuttingDown = taskStateRank(this.task.DesiredState) > taskStateRank('running');
+    const shuttingDown = stopRequested(this.task.DesiredState);
     const cs = { ContainerID: containerId ?? this.status.ContainerStatus?.ContainerID, PID: 0, ExitCode: exitCode };
     if (shuttingDown) this.setStatus('shutdown', { ContainerStatus: cs });
     else if (exitCode === 0 && !error) this.setStatus('complete', { ContainerStatus: cs });
+    else if (this.unhealthy && exitCode !== 0) this.setStatus('failed', { ContainerStatus: cs, Err: `task: non-zero exit (${exitCode}): ${UNHEALTHY}` });
     else this.setStatus('failed', { ContainerStatus: cs, Err: error ?? `task: non-zero exit (${exitCode})` });
   }
 
@@ -184,6 +233,10 @@ export class TaskRunner {
     this.report(this.task.ID, this.status);
   }
 }
+
+/** A job's task is desired 'complete': it runs until it exits, like one desired 'running'. */
+const runRequested = (d: TaskState) => d === 'running' || d === 'complete';
+const stopRequested = (d: TaskState) => taskStateRank(d) > taskStateRank('running') && d !== 'complete';
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -40,6 +40,13 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A task's health per its health check (Docker's container health): it
+ * starts 'starting', becomes 'healthy' once a check passes, 'unhealthy'
+ * after Retries failures in a row (failures within StartPeriod not counted).
+ */
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
 /** A task the runtime still knows (for adoption after the agent restarts). */
 export interface RuntimeTask {
   taskId: string;
@@ -74,5 +81,7 @@ export interface Executor {
   hostFacts?(): Promise<HostFacts>;
   /** The path of the task's network namespace once it exists (overlay attach), else undefined. */
   networkNamespace?(task: Task): Promise<string | undefined>;
+  /** The task's health, or undefined when it has no health check (the agent then reports RUNNING at start). */
+  health?(task: Task): Promise<HealthStatus | undefined>;
   close?(): Promise<void>;
 }

@@ -196,7 +196,8 @@ export interface Service extends Meta {
   Endpoint?: Endpoint;
   UpdateStatus?: UpdateStatus;
   ServiceStatus?: { RunningTasks: number; DesiredTasks: number; CompletedTasks: number };
-  JobStatus?: { JobIteration: ObjectVersion; LastExecution?: string };
+  /** Jobs only; JobIteration is {} for the first run (Go omits a zero Index), as Docker shows it. */
+  JobStatus?: { JobIteration: { Index?: number }; LastExecution?: string };
 }
 
 // ---------- Task ----------
@@ -241,7 +242,7 @@ export interface Task extends Meta {
   Status: TaskStatus;
   DesiredState: TaskState;
   NetworksAttachments?: unknown[];
-  JobIteration?: ObjectVersion;
+  JobIteration?: { Index?: number };
   /** The service's name and labels at task creation (swarmkit's ServiceAnnotations). */
   ServiceAnnotations?: { Name?: string; Labels?: Labels };
   /** The service's endpoint (published ports) as allocated for this task. */

@@ -159,8 +159,6 @@ const updateConfig = struct('swarm.UpdateConfig', {
   Parallelism: u64, Delay: duration, FailureAction: str(), Monitor: duration, MaxFailureRatio: f32, Order: str(),
 });
 
-const NO_JOBS = NOT_YET('job services (replicated-job, global-job)');
-
 export const serviceSpec = struct('swarm.ServiceSpec', {
   Name: str(),
   Labels: strMap,
@@ -168,8 +166,8 @@ export const serviceSpec = struct('swarm.ServiceSpec', {
   Mode: struct('swarm.ServiceMode', {
     Replicated: ptr(struct('swarm.ReplicatedService', { Replicas: ptr(u64) })),
     Global: ptr(struct('swarm.GlobalService', {})),
-    ReplicatedJob: refused(ptr(struct('swarm.ReplicatedJob', { MaxConcurrent: ptr(u64), TotalCompletions: ptr(u64) })), NO_JOBS),
-    GlobalJob: refused(ptr(struct('swarm.GlobalJob', {})), NO_JOBS),
+    ReplicatedJob: ptr(struct('swarm.ReplicatedJob', { MaxConcurrent: ptr(u64), TotalCompletions: ptr(u64) })),
+    GlobalJob: ptr(struct('swarm.GlobalJob', {})),
   }),
   UpdateConfig: ptr(updateConfig),
   RollbackConfig: ptr(updateConfig),

@@ -199,8 +199,6 @@ test('fields tswarm does not act on yet are refused where Docker accepts them, a
   await eventually(async () => { const a = await storeDump(d.socket); const same = a === before; before = a; return same; }, 10_000, 'store settled');
   const zero = { Mode: { Replicated: { Replicas: 0 } } };
   const refused: [string, object, RegExp][] = [
-    ['a replicated job', { Mode: { ReplicatedJob: { MaxConcurrent: 1 } } }, /job services \(replicated-job, global-job\): not supported by tswarm yet \(Mode\.ReplicatedJob\)/],
-    ['a global job', { Mode: { GlobalJob: {} } }, /\(Mode\.GlobalJob\)/],
     ['network driver options', { ...zero, TaskTemplate: { ContainerSpec: { Image: 'busybox' }, Networks: [{ Target: 'ingress', DriverOpts: { a: 'b' } }] } }, /network driver options per service/],
     ['a published port above 65535', { ...zero, EndpointSpec: { Ports: [{ TargetPort: 70000 }] } }, /port number out of range/],
   ];

@@ -14,6 +14,8 @@ const SPEC_FLAGS: FlagSpec = {
   'limit-cpu': V, 'limit-memory': V, 'reserve-cpu': V, 'reserve-memory': V, workdir: { short: 'w', value: true },
   user: { short: 'u', value: true }, hostname: V, 'stop-signal': V, 'stop-grace-period': V, entrypoint: V, 'endpoint-mode': V,
   'replicas-max-per-node': V, 'placement-pref': V, detach: { short: 'd', value: false }, quiet: { short: 'q', value: false },
+  'max-concurrent': V, 'update-max-failure-ratio': V, 'rollback-parallelism': V, 'rollback-delay': V, 'rollback-order': V,
+  'rollback-failure-action': V, 'rollback-monitor': V, 'rollback-max-failure-ratio': V,
 };
 const UPDATE_FLAGS: FlagSpec = {
   ...SPEC_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': V, 'label-rm': V, 'publish-add': V, 'publish-rm': V,
@@ -30,18 +32,7 @@ function memBytes(v: string): number {
 function applyFlags(spec: ServiceSpec, p: Parsed) {
   const tt = (spec.TaskTemplate ??= {});
   const cs = (tt.ContainerSpec ??= {});
-  const mode = one(p, 'mode');
-  if (mode) {
-    spec.Mode = mode === 'global' ? { Global: {} } : mode === 'replicated' ? { Replicated: { Replicas: 1 } }
-      : mode === 'replicated-job' ? { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } } : mode === 'global-job' ? { GlobalJob: {} } : undefined;
-    if (!spec.Mode) throw new Error(`invalid replicated mode ${mode}`);
-  }
-  const replicas = one(p, 'replicas');
-  if (replicas !== undefined) {
-    const n = parseUint('replicas', replicas);
-    if (!spec.Mode?.Replicated && spec.Mode) throw new Error('replicas can only be used with replicated or replicated-job mode');
-    spec.Mode = { Replicated: { Replicas: n } };
-  }
+  applyMode(spec, p);
   for (const e of all(p, 'env')) (cs.Env ??= []).push(e);
   for (const l of all(p, 'label')) { const [k, ...v] = l.split('='); (spec.Labels ??= {})[k] = v.join('='); }
   for (const l of all(p, 'container-label')) { const [k, ...v] = l.split('='); (cs.Labels ??= {})[k] = v.join('='); }
@@ -63,6 +54,14 @@ function applyFlags(spec: ServiceSpec, p: Parsed) {
   if (rp('update-order')) uc().Order = rp('update-order') as 'start-first';
   if (rp('update-failure-action')) uc().FailureAction = rp('update-failure-action') as 'pause';
   if (rp('update-monitor')) uc().Monitor = parseDuration(rp('update-monitor')!);
+  if (rp('update-max-failure-ratio')) uc().MaxFailureRatio = parseRatio('update-max-failure-ratio', rp('update-max-failure-ratio')!);
+  const rc = () => (spec.RollbackConfig ??= {});
+  if (rp('rollback-parallelism')) rc().Parallelism = parseUint('rollback-parallelism', rp('rollback-parallelism')!);
+  if (rp('rollback-delay')) rc().Delay = parseDuration(rp('rollback-delay')!);
+  if (rp('rollback-order')) rc().Order = rp('rollback-order') as 'start-first';
+  if (rp('rollback-failure-action')) rc().FailureAction = rp('rollback-failure-action') as 'pause';
+  if (rp('rollback-monitor')) rc().Monitor = parseDuration(rp('rollback-monitor')!);
+  if (rp('rollback-max-failure-ratio')) rc().MaxFailureRatio = parseRatio('rollback-max-failure-ratio', rp('rollback-max-failure-ratio')!);
   const res = () => (tt.Resources ??= {});
   if (rp('limit-cpu')) (res().Limits ??= {}).NanoCPUs = Math.round(Number(rp('limit-cpu')) * 1e9);
   if (rp('limit-memory')) (res().Limits ??= {}).MemoryBytes = memBytes(rp('limit-memory')!);
@@ -75,6 +74,68 @@ function applyFlags(spec: ServiceSpec, p: Parsed) {
   if (rp('stop-grace-period')) cs.StopGracePeriod = parseDuration(rp('stop-grace-period')!);
   if (rp('entrypoint')) cs.Command = rp('entrypoint')!.split(' ');
 }
+
+const UPDATE_SETTINGS = ['update-parallelism', 'update-delay', 'update-order', 'update-failure-action', 'update-monitor', 'update-max-failure-ratio',
+  'rollback-parallelism', 'rollback-delay', 'rollback-order', 'rollback-failure-action', 'rollback-monitor', 'rollback-max-failure-ratio'];
+
+/** --mode, --replicas and --max-concurrent as docker's ToServiceMode (create) and its update of a job's counts. */
+function applyMode(spec: ServiceSpec, p: Parsed) {
+  const mode = one(p, 'mode');
+  const replicasText = one(p, 'replicas');
+  const replicas = replicasText === undefined ? undefined : parseUint('replicas', replicasText);
+  const concText = one(p, 'max-concurrent');
+  const concurrent = concText === undefined ? undefined : parseUint('max-concurrent', concText);
+  const onlyReplicated = 'replicas can only be used with replicated or replicated-job mode';
+  const onlyJob = 'max-concurrent can only be used with replicated-job mode';
+  if (mode) {
+    if (mode === 'global' || mode === 'global-job') {
+      if (replicas !== undefined) throw new Error(onlyReplicated);
+      if (one(p, 'replicas-max-per-node')) throw new Error('replicas-max-per-node can only be used with replicated or replicated-job mode');
+      if (concurrent !== undefined) throw new Error(onlyJob);
+      spec.Mode = mode === 'global' ? { Global: {} } : { GlobalJob: {} };
+    } else if (mode === 'replicated') {
+      if (concurrent !== undefined) throw new Error(onlyJob);
+      spec.Mode = { Replicated: replicas === undefined ? {} : { Replicas: replicas } };
+    } else if (mode === 'replicated-job') {
+      const c = concurrent ?? replicas;
+      spec.Mode = { ReplicatedJob: { ...(c !== undefined ? { MaxConcurrent: c } : {}), ...(replicas !== undefined ? { TotalCompletions: replicas } : {}) } };
+    } else throw new Error(`unknown mode: ${mode}, only replicated and global supported`);
+    if ((spec.Mode.ReplicatedJob || spec.Mode.GlobalJob) && UPDATE_SETTINGS.some((k) => one(p, k) !== undefined)) {
+      throw new Error('update and rollback configuration is not supported for jobs');
+    }
+    return;
+  }
+  // service update: the counts of the mode the service has
+  if (replicas !== undefined) {
+    if (spec.Mode?.ReplicatedJob) spec.Mode.ReplicatedJob.TotalCompletions = replicas;
+    else if (!spec.Mode || spec.Mode.Replicated) spec.Mode = { Replicated: { Replicas: replicas } };
+    else throw new Error(onlyReplicated);
+  }
+  if (concurrent !== undefined) {
+    if (!spec.Mode?.ReplicatedJob) throw new Error(onlyJob);
+    spec.Mode.ReplicatedJob.MaxConcurrent = concurrent;
+  }
+}
+
+function parseRatio(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseFloat: parsing "${v}": invalid syntax`);
+  return n;
+}
+
+/** `service ls` REPLICAS as the docker CLI prints it (jobs with their progress). */
+export function replicasText(s: Service): string {
+  const running = s.ServiceStatus?.RunningTasks ?? 0;
+  const desired = s.ServiceStatus?.DesiredTasks ?? 0;
+  const completed = s.ServiceStatus?.CompletedTasks ?? 0;
+  if (s.Spec.Mode?.ReplicatedJob) return `${running}/${desired} (${completed}/${s.Spec.Mode.ReplicatedJob.TotalCompletions ?? 0} completed)`;
+  if (s.Spec.Mode?.GlobalJob) return `${running}/${desired} (${completed}/${desired + completed} completed)`;
+  const max = s.Spec.Mode?.Replicated ? s.Spec.TaskTemplate?.Placement?.MaxReplicas ?? 0 : 0;
+  return max > 0 ? `${running}/${desired} (max ${max} per node)` : `${running}/${desired}`;
+}
+
+/** A task's name as docker prints it: `<service>.<slot>`, or `<service>.<node ID>` when the slot is 0 (global, and a job's first slot). */
+const taskName = (service: string, t: Task) => `${service}.${t.Slot ? t.Slot : t.NodeID}`;
 
 /** Waits until the service's tasks converge, printing docker's summary lines. */
 async function converge(c: Client, id: string, out: (s: string) => void) {
@@ -126,7 +187,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       if (has(p, 'quiet')) { out(services.map((s) => `${shortId(s.ID)}\n`).join('')); return 0; }
       const rows = services.map((s) => ({
         ID: shortId(s.ID), Name: s.Spec.Name, Mode: modeOf(s),
-        Replicas: `${s.ServiceStatus?.RunningTasks ?? 0}/${s.ServiceStatus?.DesiredTasks ?? 0}`,
+        Replicas: replicasText(s),
         Image: (s.Spec.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0], Ports: portsText(s.Endpoint?.Ports),
       }));
       out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}', {}, 'service.serviceContext'));
@@ -153,11 +214,12 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       for (const ref of p.args) {
         const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`).catch(() => { throw new Error(`no such service: ${ref}`); });
         const tasks = await c.get<Task[]>(`/tasks?filters=${q({ ...filters, service: [s.ID] })}`);
-        tasks.sort((a, b) => ((a.Slot ?? 0) - (b.Slot ?? 0)) || (a.NodeID ?? '').localeCompare(b.NodeID ?? '') || (b.CreatedAt < a.CreatedAt ? -1 : 1));
+        // As docker: by name in natural order (a job's slot 0 is named by its node), newest first within a name.
+        tasks.sort((a, b) => naturalCompare(taskName('', a), taskName('', b)) || (b.CreatedAt < a.CreatedAt ? -1 : 1));
         let prevKey = '';
         for (const t of tasks) {
-          const key = `${t.Slot ?? t.NodeID}`;
-          const name = `${s.Spec.Name}.${t.Slot ?? t.NodeID}`;
+          const name = taskName(s.Spec.Name ?? '', t);
+          const key = name;
           rows.push({
             ID: has(p, 'no-trunc') || has(p, 'quiet') ? t.ID : shortId(t.ID), Name: key === prevKey ? ` \\_ ${name}` : name,
             Image: (t.Spec.ContainerSpec?.Image ?? '').split('@')[0], Node: nodes.get(t.NodeID ?? '')?.Description?.Hostname ?? '',
@@ -259,6 +321,19 @@ function* demux(buf: Buffer): Generator<{ stream: number; text: string }> {
     yield { stream: buf[i], text: buf.subarray(i + 8, i + 8 + len).toString('utf8') };
     i += 8 + len;
   }
+}
+
+/** Natural order: runs of digits compare as numbers (docker's sortorder.NaturalLess). */
+function naturalCompare(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]; const y = pb[i];
+    if (x === y) continue;
+    if (/^\d/.test(x) && /^\d/.test(y)) return Number(x) - Number(y) || x.length - y.length;
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -7,7 +7,7 @@ export const GWBRIDGE = 'docker_gwbridge';
 
 /** `<service>.<slot>.<task>` (global: `<service>.<node>.<task>`), as swarmkit names containers. */
 export function containerName(t: Task): string {
-  return `${t.ServiceAnnotations?.Name ?? t.ServiceID}.${t.Slot ?? t.NodeID}.${t.ID}`;
+  return `${t.ServiceAnnotations?.Name ?? t.ServiceID}.${t.Slot ? t.Slot : t.NodeID}.${t.ID}`; // slot 0 (a job's first) is named by its node, as swarmkit
 }
 
 /** The engine's container config for a task; restarts are the orchestrator's, never the engine's. */

@@ -1,6 +1,6 @@
 import { isoNano } from '../../clock.js';
 import type { NodeDescription, Task } from '../../types/objects.js';
-import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
+import type { Executor, HealthStatus, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
 import type { HostFacts } from '../host-facts.js';
 import { LABEL_TASK, containerConfig, containerName } from './container-config.js';
 import { EngineClient, EngineError } from './engine-client.js';
@@ -9,7 +9,8 @@ import { onOverlay } from '../../network/overlay/attachments.js';
 
 interface Inspect {
   Id: string;
-  State: { Running: boolean; ExitCode: number; Pid: number; Error: string };
+  State: { Running: boolean; ExitCode: number; Pid: number; Error: string; Health?: { Status: string } };
+  Config?: { Healthcheck?: { Test?: string[] } };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }>; Ports?: Record<string, { HostPort: string }[] | null> };
 }
 
@@ -89,6 +90,15 @@ export class DockerExecutor implements Executor {
       hostPorts: hostPorts.filter((h) => (t.Endpoint?.Ports ?? []).some((p) => p.PublishMode === 'host' && p.TargetPort === h.TargetPort)),
       endpoints: ip ? (t.Endpoint?.Ports ?? []).map((p) => ({ TargetPort: p.TargetPort!, Protocol: p.Protocol ?? 'tcp', Addr: `${ip}:${p.TargetPort}` })) : [],
     };
+  }
+
+  /** The engine's health status of the container (its own health check or the image's), as moby's executor reads it. */
+  async health(t: Task): Promise<HealthStatus | undefined> {
+    const c = await this.find(t);
+    const test = c?.Config?.Healthcheck?.Test;
+    if (!c || !test?.length || test[0] === 'NONE') return undefined;
+    const st = c.State.Health?.Status;
+    return st === 'healthy' || st === 'unhealthy' ? st : 'starting';
   }
 
   async shutdown(t: Task, graceMs: number): Promise<void> {

@@ -5,8 +5,9 @@ import { hostname, cpus, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
 import { isoNano } from '../../clock.js';
 import type { NodeDescription, Task } from '../../types/objects.js';
-import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
+import type { Executor, HealthStatus, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '../executor.js';
 import { PROCESS_ENGINE } from '../../types/executors.js';
+import { HealthProbe, healthArgv } from './health.js';
 import { assignPorts } from './ports.js';
 import { alive, procStartTime, resolveUser } from './proc.js';
 import { makeTaskNetns, removeTaskNetns, taskNetnsExists } from './netns.js';
@@ -36,6 +37,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class ProcessExecutor implements Executor {
   readonly name = 'process' as const;
+
+  /** Health checks of the tasks running here (started with the task, or on the first question after a restart). */
+  private probes = new Map<string, HealthProbe>();
 
   constructor(private stateDir: string) {}
 
@@ -113,6 +117,37 @@ export class ProcessExecutor implements Executor {
     const startTime = procStartTime(spawned) ?? EXITED_BEFORE_READ;
     await this.saveMeta({ ...m, pid: spawned, startTime });
     await writeFile(join(dir, 'started'), isoNano(Date.now()));
+    this.startProbe(t, m);
+  }
+
+  /** The task's health check runs as the task would: its env, directory and user. */
+  private startProbe(t: Task, m: Meta): HealthProbe | undefined {
+    const cs = t.Spec.ContainerSpec ?? {};
+    const argv = healthArgv(cs.HealthCheck);
+    if (!argv) return undefined;
+    this.probes.get(t.ID)?.stop();
+    const user = cs.User ? resolveUser(cs.User) : undefined;
+    const probe = new HealthProbe(cs.HealthCheck!, argv, {
+      cwd: cs.Dir || this.dir(t),
+      env: { PATH, HOME: '/root', HOSTNAME: hostname(), ...envMap(m.env), ...envMap(cs.Env ?? []) },
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    });
+    this.probes.set(t.ID, probe);
+    return probe;
+  }
+
+  async health(t: Task): Promise<HealthStatus | undefined> {
+    if (!healthArgv(t.Spec.ContainerSpec?.HealthCheck)) return undefined;
+    const probe = this.probes.get(t.ID);
+    if (probe) return probe.status;
+    const m = await this.meta(t);
+    if (!m?.pid || !m.startTime || !alive(m.pid, m.startTime)) return 'starting';
+    return this.startProbe(t, m)?.status;
+  }
+
+  private stopProbe(t: Task) {
+    this.probes.get(t.ID)?.stop();
+    this.probes.delete(t.ID);
   }
 
   async wait(t: Task, signal?: AbortSignal): Promise<{ exitCode: number; error?: string }> {
@@ -124,6 +159,7 @@ export class ProcessExecutor implements Executor {
     }
     // The task ends with its main process: what it left in its group goes too.
     try { process.kill(-m.pid, 'SIGKILL'); } catch { /* group already empty */ }
+    this.stopProbe(t);
     return { exitCode: await this.exitCode(t) };
   }
 
@@ -157,6 +193,7 @@ export class ProcessExecutor implements Executor {
   }
 
   async remove(t: Task): Promise<void> {
+    this.stopProbe(t);
     await this.shutdown(t, 0);
     await removeTaskNetns(this.netnsPath(t));
     await rm(this.dir(t), { recursive: true, force: true });

@@ -39,7 +39,7 @@ export class Control implements ControlAPI {
   }
 
   createService(spec: ServiceSpec) { return this.services.create(spec); }
-  getService(ref: string): Service { return this.services.get(ref); }
+  getService(ref: string, opts?: { insertDefaults?: boolean }): Service { return this.services.get(ref, opts); }
   listServices(filters: Filters, opts?: { status?: boolean }) { return this.services.list(filters, opts); }
   updateService(ref: string, version: number, spec: ServiceSpec, opts?: ServiceUpdateOptions) { return this.services.update(ref, version, spec, opts); }
   removeService(ref: string) { return this.services.remove(ref); }

@@ -4,6 +4,7 @@ import { rpcError } from './rpc-errors.js';
 import { badRequest } from '../../types/errors.js';
 import { serviceSpec as serviceSpecSchema } from '../../types/schema.js';
 import { refuseUnsupported } from './unsupported.js';
+import { isJobSpec } from '../orchestrator/job.js';
 
 const SECOND_NS = 1e9;
 
@@ -16,6 +17,13 @@ export function withServiceDefaults(spec: ServiceSpec): ServiceSpec {
   s.Labels ??= {};
   s.Mode ??= { Replicated: { Replicas: 1 } };
   if (s.Mode.Replicated) s.Mode.Replicated.Replicas ??= 1;
+  if (s.Mode.ReplicatedJob) {
+    // As Docker's spec conversion: MaxConcurrent 1 unless given, TotalCompletions = MaxConcurrent unless given.
+    const rj = s.Mode.ReplicatedJob;
+    rj.MaxConcurrent ??= 1;
+    rj.TotalCompletions ??= rj.MaxConcurrent;
+  }
+  const job = isJobSpec(s);
   const tt = (s.TaskTemplate ??= {});
   tt.ContainerSpec ??= {};
   tt.ContainerSpec.StopGracePeriod ??= 10 * SECOND_NS;
@@ -24,8 +32,10 @@ export function withServiceDefaults(spec: ServiceSpec): ServiceSpec {
   tt.Placement ??= {};
   tt.ForceUpdate ??= 0;
   tt.Runtime ??= 'container';
-  s.UpdateConfig = { ...defaultUpdateConfig(), ...s.UpdateConfig };
-  s.RollbackConfig = { ...defaultUpdateConfig(), ...s.RollbackConfig };
+  // Jobs have no update config (swarmkit refuses one): defaults would come back in the next update.
+  if (!job) s.UpdateConfig = withUpdateDefaults(s.UpdateConfig);
+  if (!job) s.RollbackConfig = withUpdateDefaults(s.RollbackConfig);
+  else if (s.RollbackConfig) s.RollbackConfig = withUpdateDefaults(s.RollbackConfig);
   s.EndpointSpec = { Mode: 'vip', ...s.EndpointSpec };
   for (const p of s.EndpointSpec.Ports ?? []) {
     p.Protocol ??= 'tcp';
@@ -53,6 +63,7 @@ function validateName(name: string | undefined) {
 export function validateServiceSpec(s: ServiceSpec): void {
   const modes = Object.keys(s.Mode ?? {}).filter((k) => (s.Mode as Record<string, unknown>)[k] !== undefined);
   if (modes.length > 1) throw badRequest('must specify only one service mode');
+  for (const u of [s.UpdateConfig, s.RollbackConfig]) checkUpdateConfigValues(u);
   const runtime = s.TaskTemplate?.Runtime ?? '';
   if (runtime !== '' && runtime !== 'container') {
     throw badRequest(`TaskTemplate.Runtime ${JSON.stringify(runtime)}: not supported by tswarm yet (only container)`);
@@ -62,6 +73,10 @@ export function validateServiceSpec(s: ServiceSpec): void {
   validateName(s.Name);
   const cs = s.TaskTemplate.ContainerSpec;
   if (!cs.Image) throw rpcError('InvalidArgument', 'ContainerSpec: image reference must be provided');
+  if (isJobSpec(s)) {
+    // swarmkit's validateJob: update settings are refused for jobs (rollback settings are not checked).
+    if (s.UpdateConfig) throw rpcError('InvalidArgument', 'Jobs may not have an update config');
+  }
   const replicas = s.Mode?.Replicated?.Replicas;
   if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) {
     throw rpcError('InvalidArgument', `invalid replicas value: ${replicas}`);
@@ -90,7 +105,25 @@ export function validateServiceSpec(s: ServiceSpec): void {
   }
   const u = s.UpdateConfig;
   if (u?.Delay !== undefined && u.Delay < 0) throw rpcError('InvalidArgument', 'TaskSpec: update-delay cannot be negative');
-  if (u?.MaxFailureRatio !== undefined && (u.MaxFailureRatio < 0 || u.MaxFailureRatio > 1)) throw rpcError('InvalidArgument', 'UpdateConfig: max failure ratio must be between 0 and 1');
+  if (u?.Monitor !== undefined && u.Monitor < 0) throw rpcError('InvalidArgument', 'TaskSpec: update-monitor cannot be negative');
+  if (u?.MaxFailureRatio !== undefined && (u.MaxFailureRatio < 0 || u.MaxFailureRatio > 1)) throw rpcError('InvalidArgument', 'TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1');
+}
+
+/** Docker's spec conversion (400, before swarmkit) checks the failure action and order of both configs, with one text. */
+function checkUpdateConfigValues(u: UpdateConfig | undefined) {
+  if (!u) return;
+  const action = u.FailureAction as string | undefined;
+  if (action && !['pause', 'continue', 'rollback'].includes(action)) throw badRequest(`unrecognized update failure action ${action}`);
+  const order = u.Order as string | undefined;
+  if (order && !['stop-first', 'start-first'].includes(order)) throw badRequest(`unrecognized update order ${order}`);
+}
+
+/** An empty failure action or order means the default, as Docker converts it. */
+function withUpdateDefaults(u: UpdateConfig | undefined): UpdateConfig {
+  const out = { ...defaultUpdateConfig(), ...u };
+  if (!out.FailureAction) out.FailureAction = 'pause';
+  if (!out.Order) out.Order = 'stop-first';
+  return out;
 }
 
 export function serviceMode(s: ServiceSpec): 'replicated' | 'global' | 'replicated-job' | 'global-job' {

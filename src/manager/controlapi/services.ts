@@ -12,8 +12,9 @@ import { anyOf, labelsMatch, validateFilters, validateFilterValues } from './fil
 import { lookup } from './lookup.js';
 import { resolveServiceNetworks } from './networks.js';
 import { outOfSequence, rpcError } from './rpc-errors.js';
-import { serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
+import { defaultUpdateConfig, serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
 import { checkRefsExist, validateServiceRefs } from './service-refs.js';
+import { inIteration, isJob, isJobSpec, iterationVersion, jobIteration } from '../orchestrator/job.js';
 
 const serviceName = (s: Service) => s.Spec.Name;
 
@@ -33,13 +34,21 @@ export class ServiceControl {
       }
       checkPortConflicts(tx, spec, undefined);
       refuseImageOnlyOnProcessNodes(tx, spec);
-      tx.create('services', { ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: resolveServiceNetworks(tx, spec) });
+      tx.create('services', {
+        ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: resolveServiceNetworks(tx, spec),
+        ...(isJobSpec(spec) ? { JobStatus: { JobIteration: iterationVersion(0), LastExecution: isoNano(this.d.clock.now()) } } : {}),
+      });
     });
     return { ID: id };
   }
 
-  get(ref: string): Service {
-    return this.d.store.view((tx) => lookup(tx.services.all(), ref, 'service', serviceName));
+  get(ref: string, opts: { insertDefaults?: boolean } = {}): Service {
+    const s = this.d.store.view((tx) => lookup(tx.services.all(), ref, 'service', serviceName));
+    // Jobs store no update settings (a job refuses them); Docker shows the defaults when asked.
+    if (opts.insertDefaults && isJob(s) && (!s.Spec.UpdateConfig || !s.Spec.RollbackConfig)) {
+      return { ...s, Spec: { ...s.Spec, UpdateConfig: s.Spec.UpdateConfig ?? defaultUpdateConfig(), RollbackConfig: s.Spec.RollbackConfig ?? defaultUpdateConfig() } };
+    }
+    return s;
   }
 
   list(filters: Filters, opts: { status?: boolean } = {}): Service[] {
@@ -66,11 +75,13 @@ export class ServiceControl {
     let updateStatus = cur.UpdateStatus;
     if (opts.rollback === 'previous') {
       if (!cur.PreviousSpec) throw rpcError('FailedPrecondition', `service ${cur.ID} does not have a previous spec`);
+      // As swarmkit: the specs swap, so a second rollback goes back again.
       spec = structuredClone(cur.PreviousSpec);
-      previous = undefined;
+      previous = cur.Spec;
       updateStatus = { State: 'rollback_started', StartedAt: isoNano(this.d.clock.now()), Message: 'manually requested rollback' };
     } else {
       spec = withServiceDefaults(specIn);
+      updateStatus = undefined; // as swarmkit: a new update starts afresh (a paused one is left behind)
       if (spec.Name !== cur.Spec.Name) throw rpcError('Unimplemented', 'renaming services is not supported');
       if (serviceMode(spec) !== serviceMode(cur.Spec)) throw rpcError('Unimplemented', 'service mode change is not allowed');
     }
@@ -83,7 +94,9 @@ export class ServiceControl {
       refuseImageOnlyOnProcessNodes(tx, spec);
       tx.update('services', {
         ...structuredClone(now), Spec: resolveServiceNetworks(tx, spec), PreviousSpec: previous,
-        ...(updateStatus ? { UpdateStatus: updateStatus } : {}),
+        UpdateStatus: updateStatus,
+        // As swarmkit: every update of a job starts its next run.
+        ...(now.JobStatus ? { JobStatus: { JobIteration: iterationVersion(jobIteration(now) + 1), LastExecution: isoNano(this.d.clock.now()) } } : {}),
       });
     });
     return {};
@@ -111,13 +124,33 @@ function checkPortConflicts(tx: ReadTx, spec: ServiceSpec, selfId: string | unde
 
 /** RunningTasks / DesiredTasks / CompletedTasks as `service ls` shows them. */
 function serviceStatus(tx: ReadTx, s: Service) {
+  if (isJob(s)) return jobStatus(tx, s);
   // From the store's counts: a service may have 100,000 tasks, and `service ls` is polled.
   const n = (state: string, desired: string) => tx.tasks.count('progress', progressKey(s.ID, state, desired));
   const running = n('running', 'running');
-  let completed = 0;
   let desiredRunning = 0;
-  for (const d of TASK_STATES) completed += n('complete', d);
   for (const st of TASK_STATES) desiredRunning += n(st, 'running');
   const desired = s.Spec.Mode?.Replicated ? s.Spec.Mode.Replicated.Replicas ?? 1 : desiredRunning;
+  // As swarmkit's ListServiceStatuses: completed tasks count for jobs only.
+  return { RunningTasks: running, DesiredTasks: desired, CompletedTasks: 0 };
+}
+
+/**
+ * swarmkit's ListServiceStatuses for a job: only the current run's tasks;
+ * desired = MaxConcurrent (replicated job) or, for a global job, the tasks
+ * still to complete.
+ */
+function jobStatus(tx: ReadTx, s: Service) {
+  const iteration = jobIteration(s);
+  let running = 0;
+  let completed = 0;
+  let pending = 0;
+  for (const t of tx.tasks.find({ serviceId: s.ID })) {
+    if (!inIteration(t, iteration)) continue;
+    if (t.Status.State === 'complete') completed++;
+    if (t.Status.State === 'running') running++;
+    if (t.DesiredState === 'complete' && t.Status.State !== 'complete') pending++;
+  }
+  const desired = s.Spec.Mode?.ReplicatedJob ? s.Spec.Mode.ReplicatedJob.MaxConcurrent ?? 1 : pending;
   return { RunningTasks: running, DesiredTasks: desired, CompletedTasks: completed };
 }

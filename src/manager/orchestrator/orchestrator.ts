@@ -5,6 +5,7 @@ import { isTerminal, type Node, type Service, type Task } from '../../types/obje
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
 import { Actions, currentOf, globalEligible, nodeLost, type Action } from './actions.js';
+import { isJob } from './job.js';
 import { RestartSupervisor } from './restart.js';
 import { isCurrent, slotsOf, type Slot } from './slots.js';
 
@@ -96,7 +97,7 @@ export class Orchestrator extends Reconciler {
     }
     for (const s of tx.services.all()) this.planService(tx, s.ID, plan);
     // Tasks left 'ready' by a previous leader still need their start.
-    for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID)) this.startAfterDelay(t);
+    for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID) && !t.JobIteration) this.startAfterDelay(t);
   }
 
   private planService(tx: ReadTx, serviceId: string, plan: Action[]) {
@@ -175,6 +176,7 @@ export class Orchestrator extends Reconciler {
     if (!t || !isCurrent(t)) return;
     const s = tx.services.get(t.ServiceID);
     if (!s) { plan.push(this.actions.stop(t.ID, 'remove')); return; }
+    if (isJob(s)) return; // the jobs orchestrator's
     if (currentOf(tx.tasks.by('slot', slotKey(t)))?.ID !== t.ID) return;
     this.planHeal(tx, s, t, slotKey(t), plan);
   }

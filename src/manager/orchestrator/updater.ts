@@ -5,10 +5,45 @@ import type { StoreEvent } from '../../store/tables.js';
 import { isTerminal, type Service, type Task, type UpdateConfig } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
+import { isJob } from './job.js';
 import { slotsOf } from './slots.js';
 import { isUpToDate, newTask } from './task-factory.js';
+import { defaultUpdateConfig } from '../controlapi/service-spec.js';
 
 const log = logger('updater');
+const DEFAULT_MONITOR_NS = 5e9;
+
+/**
+ * The failures of one update run: tasks it created that stopped before
+ * running for Monitor (swarmkit's failureTriggersAction). check() returns
+ * the task that pushed the failures over MaxFailureRatio, once.
+ */
+class FailureMonitor {
+  private startedAt = new Map<string, number | undefined>();
+  private failed = new Set<string>();
+  private triggered = false;
+
+  constructor(private clock: Clock, private cfg: UpdateConfig, private total: number, private task: (id: string) => Task | undefined) {}
+
+  add(ids: string[]) { for (const id of ids) this.startedAt.set(id, undefined); }
+
+  check(): string | undefined {
+    if (this.triggered || this.cfg.FailureAction === 'continue') return undefined;
+    const monitorMs = (this.cfg.Monitor ?? DEFAULT_MONITOR_NS) / 1e6;
+    const now = this.clock.now();
+    for (const [id, started] of this.startedAt) {
+      if (this.failed.has(id)) continue;
+      const t = this.task(id);
+      if (!t) continue;
+      if (t.Status.State === 'running' && started === undefined) { this.startedAt.set(id, now); continue; }
+      if (!isTerminal(t.Status.State)) continue;
+      if (started !== undefined && now - started > monitorMs) continue;
+      this.failed.add(id);
+      if (this.failed.size / this.total > (this.cfg.MaxFailureRatio ?? 0)) { this.triggered = true; return id; }
+    }
+    return undefined;
+  }
+}
 
 /**
  * Rolling updates: when a service's task template changes, replaces its
@@ -20,8 +55,6 @@ export class Updater extends Reconciler {
   readonly name = 'updater';
   private clock: Clock;
   private active = new Map<string, Promise<void>>();
-  /** Versions whose update paused: not retried until the spec changes again. */
-  private paused = new Map<string, number>();
   private stopped = false;
   private sleepers = new Set<() => void>();
 
@@ -52,56 +85,108 @@ export class Updater extends Reconciler {
     this.dirty = new Set();
     const services = this.store.view((tx) => (full ? tx.services.all() : [...ids].flatMap((id) => tx.services.get(id) ?? [])));
     for (const s of services) {
-      if (this.active.has(s.ID) || this.paused.get(s.ID) === s.Version.Index) continue;
-      if (outOfDate(this.store, s).length === 0) continue;
+      if (this.active.has(s.ID)) continue;
+      if (isJob(s)) continue; // a job's update starts its next run instead (jobs orchestrator)
+      const inProgress = s.UpdateStatus?.State === 'updating' || s.UpdateStatus?.State === 'rollback_started';
+      if (!inProgress && outOfDate(this.store, s).length === 0) continue;
       const run = this.update(s.ID).catch((err) => log.warn({ service: s.ID, err: String(err) }, 'update failed'))
-        .finally(() => this.active.delete(s.ID));
+        .finally(() => {
+          this.active.delete(s.ID);
+          // What changed meanwhile (a rollback this run started, a newer spec) gets its own run.
+          this.dirty.add(s.ID);
+          this.kick();
+        });
       this.active.set(s.ID, run);
     }
   }
 
+  /**
+   * One run of swarmkit's Updater: replaces the out-of-date tasks in batches
+   * of Parallelism (Delay between batches), then watches for one more
+   * Monitor period. A task this run created that stops (fails or ends)
+   * before it ran for Monitor counts as a failure; once failures exceed
+   * MaxFailureRatio of the tasks to update, FailureAction applies: pause,
+   * roll back (a rollback that fails pauses), or continue.
+   */
   private async update(serviceId: string): Promise<void> {
     let s = this.service(serviceId);
     if (!s) return;
-    const rollback = s.UpdateStatus?.State === 'rollback_started';
-    if (!rollback) {
+    const st = s.UpdateStatus?.State;
+    if (st === 'paused' || st === 'rollback_paused') return;
+    const rollback = st === 'rollback_started';
+    const total = outOfDate(this.store, s).length;
+    // Every task is up to date already (restarts replaced them): an update in progress is done, as swarmkit's.
+    if (total === 0) { if (st === 'updating' || rollback) await this.complete(serviceId); return; }
+    if (!s.UpdateStatus) {
       await this.setStatus(serviceId, { State: 'updating', StartedAt: isoNano(this.clock.now()), Message: 'update in progress' });
     }
+    const cfg: UpdateConfig = (rollback ? s.Spec.RollbackConfig : s.Spec.UpdateConfig) ?? defaultUpdateConfig();
+    const monitor = new FailureMonitor(this.clock, cfg, total, (id) => this.task(id));
+    const acted = async () => {
+      const failed = monitor.check();
+      if (!failed) return false;
+      await this.onFailure(serviceId, cfg, rollback, failed);
+      return true;
+    };
     for (;;) {
       if (this.stopped) return;
       s = this.service(serviceId);
       if (!s) return;
-      const cfg: UpdateConfig = (rollback ? s.Spec.RollbackConfig : s.Spec.UpdateConfig) ?? {};
       const dirty = outOfDate(this.store, s);
       if (dirty.length === 0) break;
       const batch = dirty.slice(0, cfg.Parallelism || dirty.length);
       const fresh = await this.replace(s, batch, cfg.Order ?? 'stop-first');
-      const failed = await this.watch(fresh, (cfg.Monitor ?? 5e9) / 1e6);
-      if (failed && cfg.FailureAction !== 'continue') {
-        const cur = this.service(serviceId)!;
-        if (cfg.FailureAction === 'rollback' && !rollback && cur.PreviousSpec) {
-          await this.store.update((tx) => {
-            const now = tx.services.get(serviceId)!;
-            tx.update('services', { ...now, Spec: now.PreviousSpec!, PreviousSpec: undefined,
-              UpdateStatus: { State: 'rollback_started', StartedAt: isoNano(this.clock.now()), Message: `update rolled back due to failure or early termination of task ${failed}` } });
-          });
-          return; // the next pass rolls back
-        }
-        this.paused.set(serviceId, cur.Version.Index);
-        await this.setStatus(serviceId, {
-          State: rollback ? 'rollback_paused' : 'paused', StartedAt: cur.UpdateStatus?.StartedAt,
-          Message: `${rollback ? 'rollback' : 'update'} paused due to failure or early termination of task ${failed}`,
-        });
+      monitor.add(fresh);
+      let stop = false;
+      await this.until(() => stop || fresh.every((id) => { const t = this.task(id); return !t || t.Status.State === 'running' || isTerminal(t.Status.State); }),
+        async () => { stop = await acted(); });
+      if (stop || this.stopped) return;
+      const delay = (cfg.Delay ?? 0) / 1e6;
+      if (delay > 0 && outOfDate(this.store, s).length > 0) {
+        const end = this.clock.now() + delay;
+        await this.until(() => stop || this.clock.now() >= end, async () => { stop = await acted(); });
+        if (stop) return;
+      }
+    }
+    // Keep watching for one more monitor period (longer than the delay, as swarmkit) before declaring it done.
+    let monitorMs = (cfg.Monitor ?? DEFAULT_MONITOR_NS) / 1e6;
+    if ((cfg.Delay ?? 0) / 1e6 >= monitorMs) monitorMs = (cfg.Delay ?? 0) / 1e6 + 1000;
+    const end = this.clock.now() + monitorMs;
+    let stop = false;
+    await this.until(() => stop || this.clock.now() >= end, async () => { stop = await acted(); });
+    if (stop || this.stopped || !this.service(serviceId)) return;
+    await this.complete(serviceId);
+  }
+
+  /** swarmkit's completeUpdate. */
+  private async complete(serviceId: string) {
+    await this.store.update((tx) => {
+      const cur = tx.services.get(serviceId);
+      if (cur?.UpdateStatus?.State !== 'updating' && cur?.UpdateStatus?.State !== 'rollback_started') return;
+      const back = cur.UpdateStatus.State === 'rollback_started';
+      tx.update('services', { ...cur, UpdateStatus: {
+        ...cur.UpdateStatus, State: back ? 'rollback_completed' : 'completed',
+        Message: back ? 'rollback completed' : 'update completed', CompletedAt: isoNano(this.clock.now()),
+      } });
+    });
+  }
+
+  /** swarmkit's pauseUpdate / rollbackUpdate, with its messages; StartedAt stays. */
+  private async onFailure(serviceId: string, cfg: UpdateConfig, rollback: boolean, failedTask: string) {
+    await this.store.update((tx) => {
+      const cur = tx.services.get(serviceId);
+      if (!cur?.UpdateStatus) return;
+      if (cfg.FailureAction === 'rollback' && !rollback) {
+        if (!cur.PreviousSpec) { log.warn({ service: serviceId }, 'cannot roll back service because no previous spec is available'); return; }
+        tx.update('services', { ...cur, Spec: cur.PreviousSpec, PreviousSpec: undefined, UpdateStatus: {
+          ...cur.UpdateStatus, State: 'rollback_started', Message: `update rolled back due to failure or early termination of task ${failedTask}`,
+        } });
         return;
       }
-      const delay = (cfg.Delay ?? 0) / 1e6;
-      if (delay > 0 && outOfDate(this.store, s).length > 0) await this.sleep(delay);
-    }
-    const cur = this.service(serviceId);
-    if (!cur) return;
-    await this.setStatus(serviceId, {
-      State: rollback ? 'rollback_completed' : 'completed', StartedAt: cur.UpdateStatus?.StartedAt,
-      CompletedAt: isoNano(this.clock.now()), Message: rollback ? 'rollback completed' : 'update completed',
+      const what = rollback ? 'rollback' : 'update';
+      tx.update('services', { ...cur, UpdateStatus: {
+        ...cur.UpdateStatus, State: rollback ? 'rollback_paused' : 'paused', Message: `${what} paused due to failure or early termination of task ${failedTask}`,
+      } });
     });
   }
 
@@ -124,7 +209,7 @@ export class Updater extends Reconciler {
       await this.store.update((tx) => {
         for (const t of old) {
           const cur = tx.tasks.get(t.ID);
-          if (cur && cur.DesiredState === 'running') tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
+          if (cur && (cur.DesiredState === 'running' || cur.DesiredState === 'ready')) tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
         }
       });
     }
@@ -133,17 +218,13 @@ export class Updater extends Reconciler {
 
   private task(id: string) { return this.store.view((tx) => tx.tasks.get(id)); }
 
-  /** Waits for the new tasks to run, then for the monitor period; returns the first that failed. */
-  private async watch(ids: string[], monitorMs: number): Promise<string | undefined> {
-    const failedOne = () => ids.find((id) => { const t = this.task(id); return t && isTerminal(t.Status.State) && t.Status.State !== 'complete'; });
-    await this.until(() => !!failedOne() || ids.every((id) => this.task(id)?.Status.State === 'running'));
-    const end = this.clock.now() + monitorMs;
-    await this.until(() => !!failedOne() || this.clock.now() >= end);
-    return failedOne();
-  }
-
-  private async until(cond: () => boolean): Promise<void> {
-    while (!cond() && !this.stopped) await this.sleep(100);
+  /** Polls cond every 100 ms on the clock, running each (e.g. the failure check) first. */
+  private async until(cond: () => boolean, each?: () => Promise<void>): Promise<void> {
+    for (;;) {
+      if (each) await each();
+      if (cond() || this.stopped) return;
+      await this.sleep(100);
+    }
   }
 
   /** Waits on the clock; stop() ends every wait at once. */
@@ -170,7 +251,8 @@ function outOfDate(store: MemoryStore, s: Service): Task[] {
   const out: Task[] = [];
   for (const slot of slotsOf(s, tasks).values()) {
     const cur = slot.current;
-    if (cur && cur.DesiredState === 'running' && !isUpToDate(cur, s)) out.push(cur);
+    // 'ready' too: a replacement waiting out its restart delay still runs the old spec.
+    if (cur && (cur.DesiredState === 'running' || cur.DesiredState === 'ready') && !isUpToDate(cur, s)) out.push(cur);
   }
   return out.sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0));
 }

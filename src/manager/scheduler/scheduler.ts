@@ -15,7 +15,7 @@ const WINDOW_MS = 20;
 /** Tasks placed in one pass at most. */
 const MAX_PER_PASS = 2000;
 
-const waitsForNode = (t: Task) => t.Status.State === 'pending' && (t.DesiredState === 'running' || t.DesiredState === 'ready');
+const waitsForNode = (t: Task) => t.Status.State === 'pending' && (t.DesiredState === 'running' || t.DesiredState === 'ready' || t.DesiredState === 'complete');
 
 interface Decision { taskId: string; nodeId?: string; err?: string }
 

@@ -59,8 +59,6 @@ test('spec fields tswarm does not act on are refused with a clear error and neve
   const { control, dump } = await setup();
   const before = dump();
   const refused: [Record<string, unknown>, RegExp][] = [
-    [{ Mode: { ReplicatedJob: {} } }, /job services .*not supported by tswarm yet \(Mode\.ReplicatedJob\)/],
-    [{ Mode: { GlobalJob: {} } }, /job services .*\(Mode\.GlobalJob\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b' }, Networks: [{ Target: 'net', DriverOpts: { a: 'b' } }] } }, /driver options.*\(TaskTemplate\.Networks\.DriverOpts\)/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 1 }] } } }, /Ulimits/],
     [{ TaskTemplate: { ContainerSpec: { Image: 'b', Privileges: { NoNewPrivileges: true } } } }, /Privileges/],
