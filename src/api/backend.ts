@@ -2,6 +2,7 @@ import type { ControlAPI } from '../manager/controlapi/api.js';
 import type { LogLine, LogOptions } from '../executor/executor.js';
 import type { SwarmSpec, Task } from '../types/objects.js';
 import type { ForwardedReply, ForwardedWrite } from './forwarded.js';
+import type { EventRing } from '../manager/events/event-ring.js';
 
 export interface SwarmInitRequest {
   ListenAddr?: string;
@@ -66,6 +67,8 @@ export interface DaemonBackend {
   unlock(key: string): Promise<void>;
   /** Log lines of the given tasks (service logs pass all of its tasks). */
   taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine>;
+  /** This manager's swarm events (undefined on a worker or outside a swarm). */
+  swarmEvents?(): EventRing | undefined;
   /** unix socket path of the local Docker engine to forward to, if any. */
   engineSocket(): string | undefined;
 }

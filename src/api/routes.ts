@@ -6,6 +6,7 @@ import {
 } from './http.js';
 import { decodeBody } from './json/decode.js';
 import { streamLogs } from './logs.js';
+import { events } from './events.js';
 import { badRequest } from '../types/errors.js';
 import type { NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
 import { nodeSpec, serviceSpec, swarmInitRequest, swarmJoinRequest, swarmSpec, swarmUnlockRequest } from '../types/schema.js';
@@ -75,6 +76,8 @@ const route = (method: string, pattern: RegExp, kind: RouteKind, run: Route['run
 export const routes: Route[] = [
   route('GET', /^\/version$/, 'node', (_r, b) => json(version(b))),
   route('GET', /^\/info$/, 'node', (_r, b) => json(info(b))),
+  // This node's events: the swarm's (a manager's ring) and its engine's.
+  route('GET', /^\/events$/, 'node', (r, b) => events(r, b)),
 
   // swarm: membership is this node's; the swarm object is the cluster's.
   route('GET', /^\/swarm$/, 'cluster-read', (_r, b) => json(b.control().getCluster())),

@@ -132,6 +132,7 @@ export class Daemon implements DaemonBackend {
   hostname(): string { return this.opts.hostname ?? osHostname(); }
   executorName(): string { return this.executor.name; }
   engineSocket(): string | undefined { return this.engine; }
+  swarmEvents() { return this.manager?.events.ring; }
 
   unlockKey(): string {
     return this.control() && this.manager!.unlockKey();

@@ -21,6 +21,7 @@ import { defaultSwarmSpec, newCluster } from './cluster.js';
 import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
+import { SwarmEvents } from './events/swarm-events.js';
 import { leaderComponents } from './leader-components.js';
 import { RaftChangeLog, StoreStateMachine } from './raft-store.js';
 import { RoleManager, canRemoveMember, memberOf } from './role-manager.js';
@@ -69,6 +70,8 @@ export class Manager {
   readonly control: Control;
   readonly dispatcher: Dispatcher;
   readonly ca: NodeCA;
+  /** The swarm's events as this manager applies them (GET /events). */
+  readonly events: SwarmEvents;
   raft?: RaftNode;
   private transport?: PeerTransport;
   private components: LeaderComponent[];
@@ -89,6 +92,7 @@ export class Manager {
     });
     this.dispatcher = new Dispatcher(this.store, clock);
     this.ca = new NodeCA(this.store, clock);
+    this.events = new SwarmEvents(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
     this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), new Allocator(deps), ...leaderComponents(deps)];
   }
@@ -113,6 +117,7 @@ export class Manager {
     }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
     // The cluster spec's Raft settings (swarm update --snapshot-interval, ticks, --max-snapshots) follow it.
     this.applyRaftSettings();
+    this.events.start();
     this.unwatchSettings = this.store.watch(() => this.applyRaftSettings(), { tables: ['cluster'], onResync: () => this.applyRaftSettings() });
   }
 
@@ -305,6 +310,7 @@ export class Manager {
 
   async close(): Promise<void> {
     this.unwatchSettings?.();
+    this.events.stop();
     await this.stopLeading();
     this.transport?.close();
     await this.raft?.stop();
