@@ -25,6 +25,8 @@ export interface AgentOptions {
   onRemoved?(): void;
   /** Told each heartbeat's answer: the role the managers want, whether to renew the certificate. */
   onHeartbeat?(res: HeartbeatResponse): void;
+  /** Told when the session starts (its ID) and ends (undefined): what else rides on it (log subscriptions). */
+  onSession?(sessionId: string | undefined): void;
 }
 
 /**
@@ -60,6 +62,7 @@ export class Agent {
 
   async stop(opts: { shutdownTasks?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    this.opts.onSession?.(undefined);
     this.stream?.close();
     this.heartbeatTimer?.cancel();
     await this.flushReports();
@@ -97,6 +100,7 @@ export class Agent {
           onClose: (err) => this.onSessionLost(err),
         });
         this.scheduleHeartbeat(res.heartbeatPeriodMs);
+        this.opts.onSession?.(res.sessionId);
         // Anything reported while disconnected goes now.
         for (const r of this.runners.values()) this.pendingReports.set(r.task.ID, r.task.Status);
         this.scheduleReports();
@@ -113,6 +117,7 @@ export class Agent {
     if (this.stopped) return;
     log.info({ err: err?.message }, 'session lost; reconnecting');
     this.sessionId = undefined;
+    this.opts.onSession?.(undefined);
     this.heartbeatTimer?.cancel();
     this.opts.clock.setTimeout(() => this.connectInBackground(), RETRY_MS);
   }

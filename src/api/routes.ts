@@ -144,8 +144,7 @@ export const routes: Route[] = [
   route('GET', /^\/services\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
     const control = b.control();
     const s = control.getService(r.params.id);
-    const tasks = control.listTasks({ service: [s.ID] });
-    return { stream: (res) => streamLogs(r, res, b, tasks, !!s.Spec.TaskTemplate?.ContainerSpec?.TTY) };
+    return { stream: (res) => streamLogs(r, res, b, { serviceIds: [s.ID] }, !!s.Spec.TaskTemplate?.ContainerSpec?.TTY) };
   }),
 
   // tasks
@@ -153,7 +152,7 @@ export const routes: Route[] = [
   route('GET', /^\/tasks\/(?<id>[^/]+)$/, 'cluster-read', (r, b) => json(b.control().getTask(r.params.id))),
   route('GET', /^\/tasks\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
     const t = b.control().getTask(r.params.id);
-    return { stream: (res) => streamLogs(r, res, b, [t], !!t.Spec.ContainerSpec?.TTY) };
+    return { stream: (res) => streamLogs(r, res, b, { taskIds: [t.ID] }, !!t.Spec.ContainerSpec?.TTY) };
   }),
 
   // networks, secrets, configs: slots for when they exist; until then server.ts refuses the swarm-scoped ones.

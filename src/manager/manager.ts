@@ -22,6 +22,7 @@ import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { SwarmEvents } from './events/swarm-events.js';
+import { LogBroker } from './logbroker/broker.js';
 import { leaderComponents } from './leader-components.js';
 import { RaftChangeLog, StoreStateMachine } from './raft-store.js';
 import { RoleManager, canRemoveMember, memberOf } from './role-manager.js';
@@ -72,6 +73,8 @@ export class Manager {
   readonly ca: NodeCA;
   /** The swarm's events as this manager applies them (GET /events). */
   readonly events: SwarmEvents;
+  /** Service and task logs from every node (leader-only). */
+  readonly logBroker: LogBroker;
   raft?: RaftNode;
   private transport?: PeerTransport;
   private components: LeaderComponent[];
@@ -95,6 +98,8 @@ export class Manager {
     this.events = new SwarmEvents(this.store, clock);
     const deps: ComponentDeps = { store: this.store, clock, random };
     this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), new Allocator(deps), ...leaderComponents(deps)];
+    this.logBroker = new LogBroker(this.store);
+    this.components.push(this.logBroker);
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */
