@@ -6,8 +6,8 @@ import { dk, formSwarm, nodeList, runningByNode, startNodes } from '../helpers/c
 import { killTaskProcesses } from '../helpers/processes.js';
 
 const MARK = 'tswarm-logs-test-marker';
-// Each task prints numbered lines, 5 a second; the marker finds its processes to clean up.
-const COUNTER = `i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.2; done # ${MARK}`;
+// Each task prints numbered lines, 5 a second; the marker (its $0) finds its processes to clean up.
+const COUNTER = 'i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.2; done';
 
 interface Line { task: string; node: string; n: number; raw: string }
 const PREFIXED = /^(cnt\.\d\.[a-z0-9]{12})@(lg\d)\s{4}\| n (\d+)$/;
@@ -45,7 +45,7 @@ test('service logs gathers the lines of tasks on every node', { timeout: 240_000
   const [m1, m2, w] = ds;
   await formSwarm([m1, m2], [w]);
   await eventually(async () => (await nodeList(m1)).every((l) => / Ready\b/.test(l)), 30_000, 'all nodes ready');
-  const created = await dk(m1, 'service', 'create', '-d', '--name', 'cnt', '--replicas', '3', 'busybox', 'sh', '-c', COUNTER);
+  const created = await dk(m1, 'service', 'create', '-d', '--name', 'cnt', '--replicas', '3', 'busybox', 'sh', '-c', COUNTER, MARK);
   assert.equal(created.code, 0, created.stderr);
   await eventually(async () => (await runningByNode(m1, 'cnt')).size === 3, 60_000, 'one task on each node');
   await eventually(async () => {
