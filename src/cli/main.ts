@@ -3,6 +3,7 @@ import { Client, resolveHost } from './client.js';
 import { nodeCommand } from './commands/node.js';
 import { serviceCommand } from './commands/service.js';
 import { swarmCommand } from './commands/swarm.js';
+import { eventsCommand } from './commands/events.js';
 import { formatInfo } from './format.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
@@ -12,6 +13,7 @@ Commands:
   swarm       Manage Swarm (init, join-token, leave, update)
   node        Manage Swarm nodes (ls, inspect, update, promote, demote, ps, rm)
   service     Manage Swarm services (create, ls, ps, inspect, update, scale, rollback, logs, rm)
+  events      Get real time events from the server (--since, --until, --filter, --format)
   info        Display system-wide information
   version     Show the tswarm version information
 
@@ -35,6 +37,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'swarm': return await swarmCommand(c, rest, out);
       case 'node': return await nodeCommand(c, rest, out);
       case 'service': return await serviceCommand(c, rest, out);
+      case 'events': return await eventsCommand(c, rest, out);
       case 'info': {
         const p = parseArgs(rest, { format: { short: 'f', value: true } });
         const info = await c.get<Record<string, any>>('/info');

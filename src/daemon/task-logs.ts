@@ -83,7 +83,11 @@ export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, 
   try {
     if (opts.follow) {
       while (!done || queue.length) {
-        if (queue.length) { yield line(queue.shift()!); continue; }
+        if (queue.length) {
+          const batch = queue.splice(0);
+          for (const m of batch) yield line(m);
+          continue;
+        }
         await new Promise<void>((r) => { wake = r; });
       }
     } else {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { docker, eventually, startTswarmd } from '../helpers/tswarmd.js';
+import { docker, eventually, startTswarmd, tswarm } from '../helpers/tswarmd.js';
 import { ensureBusyboxImage } from '../helpers/image.js';
 import { raw, referenceEngine, socketOf } from './invalid-input-engine.js';
 
@@ -107,6 +107,17 @@ test('docker events: the swarm\'s events as Docker 20.10 shows them', { timeout:
     const both = await events(d.host, '--since', ours.since, '--until', ours.until, '--filter', `service=${name}`);
     assert.deepEqual([...new Set(both.map((e) => e.Type))].sort(), ['container', 'service']);
     assert.deepEqual(both.map((e) => e.timeNano), [...both.map((e) => e.timeNano)].sort((a, b) => a - b));
+  });
+
+  await t.test('the tswarm CLI prints what the docker CLI prints', async () => {
+    for (const extra of [[], ['--format', '{{json .}}'], ['--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'], ['--filter', 'event=update']]) {
+      const args = ['events', '--since', ours.since, '--until', ours.until, '--filter', `service=${name}`, ...extra];
+      const theirs = await docker(d.host, ...args);
+      const mine = await tswarm(d.host, ...args);
+      assert.equal(theirs.code, 0, theirs.stderr);
+      assert.equal(mine.stdout, theirs.stdout, extra.join(' '));
+      assert.ok(mine.stdout.split('\n').length > 2, mine.stdout);
+    }
   });
 
   await t.test('--since 10m --until 1m replays the past and ends', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { eventually } from '../helpers/tswarmd.js';
+import { eventually, tswarm } from '../helpers/tswarmd.js';
 import { dk, formSwarm, nodeList, runningByNode, startNodes } from '../helpers/cluster.js';
 import { killTaskProcesses } from '../helpers/processes.js';
 
@@ -90,6 +90,27 @@ test('service logs gathers the lines of tasks on every node', { timeout: 240_000
     const lines = parse(r.stdout);
     assert.equal(lines.length, 3);
     assert.ok(lines.every((l) => l.node === 'lg3'));
+  });
+
+  await t.test('the tswarm CLI prints what the docker CLI prints', async () => {
+    // Tasks that print five lines and stay: their logs no longer change.
+    const fin = await dk(m1, 'service', 'create', '-d', '--name', 'fin', '--replicas', '3', 'busybox', 'sh', '-c', 'for i in 1 2 3 4 5; do echo "f $i"; echo "e $i" >&2; done; exec sleep 86400', MARK);
+    assert.equal(fin.code, 0, fin.stderr);
+    await eventually(async () => (await dk(m1, 'service', 'logs', 'fin')).stdout.trim().split('\n').length === 15, 30_000, 'all lines of fin');
+    for (const flags of [[], ['--tail', '2'], ['--timestamps'], ['--no-task-ids'], ['--no-resolve'], ['--raw'], ['--details'], ['--no-trunc'], ['-n', '1', '-t', '--no-task-ids']]) {
+      const theirs = await dk(m2, 'service', 'logs', ...flags, 'fin');
+      const mine = await tswarm(m2.host, 'service', 'logs', ...flags, 'fin');
+      assert.equal(theirs.code, 0, theirs.stderr);
+      // Lines of different tasks may interleave differently on the two streams: compare each stream's lines as sets, each task's in order.
+      for (const k of ['stdout', 'stderr'] as const) {
+        assert.deepEqual(mine[k].split('\n').sort(), theirs[k].split('\n').sort(), `${flags.join(' ')} ${k}`);
+      }
+      assert.equal(mine.code, 0);
+    }
+    const task = (await dk(m1, 'service', 'ps', 'fin', '-q')).stdout.trim().split('\n')[0];
+    assert.deepEqual((await tswarm(m1.host, 'service', 'logs', task)).stdout, (await dk(m1, 'service', 'logs', task)).stdout);
+    const missing = await tswarm(m1.host, 'service', 'logs', 'nosuch');
+    assert.deepEqual([missing.code, missing.stderr], [1, 'no such task or service: nosuch\n']);
   });
 
   await t.test('-f follows every node; a node killed mid-follow ends its part and the others go on', async () => {

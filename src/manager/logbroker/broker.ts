@@ -75,8 +75,10 @@ export class LogBroker implements LeaderComponent {
   /** A node's agent listens (one stream per node: a new one replaces the old); it is sent the subscriptions that select its tasks. */
   listen(nodeId: string, l: SubscriptionListener): { close(): void } {
     this.ensureRunning();
-    this.listeners.get(nodeId)?.end(new Error('subscription stream replaced'));
+    // The new stream is in place before the old one ends, so the old one's close finds nothing to undo.
+    const previous = this.listeners.get(nodeId);
     this.listeners.set(nodeId, l);
+    previous?.end(new Error('subscription stream replaced'));
     for (const sub of this.subs.values()) if (sub.nodes.has(nodeId) && sub.follow) l.send(sub.message);
     return {
       close: () => {
