@@ -57,6 +57,8 @@ export class LogBroker implements LeaderComponent {
     for (const nodeId of sub.nodes) this.tell(sub, nodeId);
     log.debug({ id: message.id, nodes: [...sub.nodes] }, 'logs subscribed');
     sub.endIfComplete();
+    // Nothing to wait for (no node, or none there): it is over already.
+    if (sub.isEnded) this.subs.delete(message.id);
     return { close: () => this.unsubscribe(sub) };
   }
 
