@@ -43,9 +43,9 @@ export async function streamLogs(req: ApiRequest, res: ServerResponse, backend: 
   try {
     await writeLines(lines, res, { details, timestamps, tty, signal: abort.signal });
   } catch (err) {
-    if (!(err instanceof IncompleteLogs)) throw err;
-    // Docker goes on after an error from the broker, on the daemon's error stream (the CLI prints "error from daemon in stream").
-    const text = Buffer.from(`Error grabbing logs: rpc error: code = Unknown desc = ${err.message}\n`);
+    // Past the headers an error goes on the daemon's error stream, as Docker's (the CLI prints "error from daemon in stream").
+    const why = err instanceof IncompleteLogs ? `rpc error: code = Unknown desc = ${err.message}` : String((err as Error)?.message ?? err);
+    const text = Buffer.from(`Error grabbing logs: ${why}\n`);
     res.write(tty ? text : frame(3, text));
   }
   res.end();
