@@ -29,6 +29,8 @@ export interface AgentOptions {
   onHeartbeat?(res: HeartbeatResponse): void;
   /** Where the secrets and configs sent with the assignments are kept (in memory only). */
   dependencies?: DependencyStore;
+  /** Told when the session starts (its ID) and ends (undefined): what else rides on it (log subscriptions). */
+  onSession?(sessionId: string | undefined): void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class Agent {
 
   async stop(opts: { shutdownTasks?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    this.opts.onSession?.(undefined);
     this.stream?.close();
     this.heartbeatTimer?.cancel();
     this.networks?.close();
@@ -108,6 +111,7 @@ export class Agent {
           onClose: (err) => this.onSessionLost(err),
         });
         this.scheduleHeartbeat(res.heartbeatPeriodMs);
+        this.opts.onSession?.(res.sessionId);
         // Anything reported while disconnected goes now.
         for (const r of this.runners.values()) this.pendingReports.set(r.task.ID, r.task.Status);
         this.scheduleReports();
@@ -124,6 +128,7 @@ export class Agent {
     if (this.stopped) return;
     log.info({ err: err?.message }, 'session lost; reconnecting');
     this.sessionId = undefined;
+    this.opts.onSession?.(undefined);
     this.heartbeatTimer?.cancel();
     this.opts.clock.setTimeout(() => this.connectInBackground(), RETRY_MS);
   }

@@ -99,6 +99,11 @@ export class RemoteDispatcher implements DispatcherAPI {
     this.o.onManagers?.(this.managers);
   }
 
+  /** The channel to the manager holding the session: log subscriptions ride on it too. */
+  sessionChannel(): grpc.Client {
+    return this.sessionClient();
+  }
+
   private sessionClient(): grpc.Client {
     if (!this.sessionAddr) throw new Error('no session');
     return this.client(this.sessionAddr);

@@ -3,6 +3,8 @@ import type { ControlAPI } from '../manager/controlapi/api.js';
 import type { LogLine, LogOptions } from '../executor/executor.js';
 import type { SwarmSpec, Task } from '../types/objects.js';
 import type { ForwardedReply, ForwardedWrite } from './forwarded.js';
+import type { EventRing } from '../manager/events/event-ring.js';
+import type { LogSelector } from '../types/logbroker.js';
 
 export interface SwarmInitRequest {
   ListenAddr?: string;
@@ -38,8 +40,8 @@ export interface SwarmInfo {
   Cluster?: unknown;
 }
 
-/** A task's log lines, tagged with the task so service logs can prefix them. */
-export interface TaskLogLine extends LogLine { task: Task }
+/** A task's log lines, tagged with the task (its node and service) so service logs can prefix them. */
+export interface TaskLogLine extends LogLine { task: Pick<Task, 'ID' | 'ServiceID' | 'NodeID'> }
 
 /**
  * What the Engine API server needs from the daemon: swarm membership, the
@@ -67,8 +69,10 @@ export interface DaemonBackend {
   control(): ControlAPI;
   /** `swarm unlock` of a manager that restarted locked. */
   unlock(key: string): Promise<void>;
-  /** Log lines of the given tasks (service logs pass all of its tasks). */
-  taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine>;
+  /** Log lines of the selected tasks, from every node that runs them (the leader's log broker). */
+  taskLogs(selector: LogSelector, opts: LogOptions): AsyncIterable<TaskLogLine>;
+  /** This manager's swarm events (undefined on a worker or outside a swarm). */
+  swarmEvents?(): EventRing | undefined;
   /** unix socket path of the local Docker engine to forward to, if any. */
   engineSocket(): string | undefined;
 }

@@ -6,6 +6,7 @@ import {
 } from './http.js';
 import { decodeBody } from './json/decode.js';
 import { streamLogs } from './logs.js';
+import { events } from './events.js';
 import { badRequest } from '../types/errors.js';
 import type { NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
 import { nodeSpec, serviceSpec, swarmInitRequest, swarmJoinRequest, swarmSpec, swarmUnlockRequest } from '../types/schema.js';
@@ -85,6 +86,8 @@ const route = (method: string, pattern: RegExp, kind: RouteKind, run: Route['run
 export const routes: Route[] = [
   route('GET', /^\/version$/, 'node', (_r, b) => json(version(b))),
   route('GET', /^\/info$/, 'node', async (_r, b) => json(await info(b))),
+  // This node's events: the swarm's (a manager's ring) and its engine's.
+  route('GET', /^\/events$/, 'node', (r, b) => events(r, b)),
 
   // swarm: membership is this node's; the swarm object is the cluster's.
   route('GET', /^\/swarm$/, 'cluster-read', (_r, b) => json(b.control().getCluster())),
@@ -152,8 +155,7 @@ export const routes: Route[] = [
   route('GET', /^\/services\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
     const control = b.control();
     const s = control.getService(r.params.id);
-    const tasks = control.listTasks({ service: [s.ID] });
-    return { stream: (res) => streamLogs(r, res, b, tasks, !!s.Spec.TaskTemplate?.ContainerSpec?.TTY) };
+    return { stream: (res) => streamLogs(r, res, b, { serviceIds: [s.ID] }, !!s.Spec.TaskTemplate?.ContainerSpec?.TTY) };
   }),
 
   // tasks
@@ -161,7 +163,7 @@ export const routes: Route[] = [
   route('GET', /^\/tasks\/(?<id>[^/]+)$/, 'cluster-read', (r, b) => json(b.control().getTask(r.params.id))),
   route('GET', /^\/tasks\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
     const t = b.control().getTask(r.params.id);
-    return { stream: (res) => streamLogs(r, res, b, [t], !!t.Spec.ContainerSpec?.TTY) };
+    return { stream: (res) => streamLogs(r, res, b, { taskIds: [t.ID] }, !!t.Spec.ContainerSpec?.TTY) };
   }),
 
   // networks: swarm-scoped ones here, local ones the engine's (network-routes.ts)

@@ -37,6 +37,33 @@ export class Client {
     });
   }
 
+  /**
+   * A streamed GET (logs, events): onData gets each chunk as it comes; an
+   * error status is thrown as call() would.
+   */
+  stream(path: string, onData: (chunk: Buffer) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const r = request({ ...this.target(), method: 'GET', path: `/v1.47${path}` }, (res) => {
+        if ((res.statusCode ?? 0) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let msg = text;
+            try { msg = JSON.parse(text).message ?? text; } catch { /* plain text */ }
+            reject(new ClientError(res.statusCode ?? 0, msg));
+          });
+          return;
+        }
+        res.on('data', onData);
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      });
+      r.on('error', (e) => reject(new ClientError(0, `Cannot connect to the tswarm daemon at ${this.host}. Is the daemon running? (${e.message})`)));
+      r.end();
+    });
+  }
+
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const r = await this.raw(method, path, body);
     const text = r.body.toString('utf8');

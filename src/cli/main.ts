@@ -5,6 +5,7 @@ import { serviceCommand } from './commands/service.js';
 import { swarmCommand } from './commands/swarm.js';
 import { payloadCommand } from './commands/secret.js';
 import { stackCommand } from './commands/stack.js';
+import { eventsCommand } from './commands/events.js';
 import { formatInfo } from './format.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
@@ -17,6 +18,7 @@ Commands:
   stack       Manage Swarm stacks (deploy, ls, services, ps, rm)
   secret      Manage Swarm secrets (create, ls, inspect, rm)
   config      Manage Swarm configs (create, ls, inspect, rm)
+  events      Get real time events from the server (--since, --until, --filter, --format)
   info        Display system-wide information
   version     Show the tswarm version information
 
@@ -42,6 +44,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'service': return await serviceCommand(c, rest, out);
       case 'secret': case 'config': return await payloadCommand(cmd, c, rest, out);
       case 'stack': return await stackCommand(c, rest, out);
+      case 'events': return await eventsCommand(c, rest, out);
       case 'info': {
         const p = parseArgs(rest, { format: { short: 'f', value: true } });
         const info = await c.get<Record<string, any>>('/info');

@@ -3,6 +3,7 @@ import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
 import type { ClusterAuthState } from '../manager/ca/cluster-auth.js';
 import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
 import type { Manager } from '../manager/manager.js';
+import { logBrokerRules, logBrokerServiceDefinition, logBrokerServiceHandlers } from '../manager/logbroker/logbroker-service.js';
 import { ApiError } from '../types/errors.js';
 import { startClusterServer, type ExtraService } from './cluster-server.js';
 import { managerHandlers } from './manager-rpc.js';
@@ -33,7 +34,7 @@ export async function serveClusterPort(d: ClusterPortDeps): Promise<grpc.Server>
     credentials: () => sec.credentials.client(),
     managerAddrs: d.managerAddrs,
     runWrite: d.runWrite,
-  }), dispatcherService(d, auth));
+  }), [...dispatcherService(d, auth), logBrokerService(d, auth)]);
 }
 
 /** The dispatcher on the cluster port, answered by the leader's dispatcher; callers need a certificate. */
@@ -54,4 +55,19 @@ function dispatcherService(d: ClusterPortDeps, auth: ClusterAuthState): ExtraSer
       },
     }),
   }];
+}
+
+/** The log broker on the cluster port, answered by the leader's broker (sessions are its dispatcher's). */
+function logBrokerService(d: ClusterPortDeps, auth: ClusterAuthState): ExtraService {
+  return {
+    definition: logBrokerServiceDefinition,
+    rules: logBrokerRules,
+    implementation: logBrokerServiceHandlers({
+      auth,
+      local: () => {
+        const m = d.manager();
+        return m?.isLeader() ? { broker: m.logBroker, sessionNode: (id) => m.dispatcher.sessionNode(id) } : undefined;
+      },
+    }),
+  };
 }

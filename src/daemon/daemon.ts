@@ -5,6 +5,10 @@ import { rename } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { DaemonBackend, SwarmInfo, SwarmInitRequest, SwarmJoinRequest, TaskLogLine } from '../api/backend.js';
+import { LogPublisher } from '../agent/log-publisher.js';
+import { remoteLogBroker } from '../agent/remote-logbroker.js';
+import type { LogSelector } from '../types/logbroker.js';
+import { clusterClient } from '../raft/transport/rpc.js';
 import { runForwarded } from '../api/forwarded.js';
 import { Agent } from '../agent/agent.js';
 import { withTaskFiles } from '../agent/secrets/index.js';
@@ -38,7 +42,7 @@ import { RoleChanger } from './role-change.js';
 import { startSimNodes } from './sim-nodes.js';
 import { swarmInfo } from './swarm-info.js';
 import { SwarmStateFile, type SwarmState } from './swarm-state.js';
-import { taskLogs } from './task-logs.js';
+import { clusterTaskLogs, localTaskLines } from './task-logs.js';
 
 const log = logger('daemon');
 
@@ -65,6 +69,7 @@ export class Daemon implements DaemonBackend {
   private manager?: Manager;
   private agent?: Agent;
   private remote?: RemoteDispatcher;
+  private logPublisher?: LogPublisher;
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
   private clusterServer?: grpc.Server;
@@ -136,6 +141,7 @@ export class Daemon implements DaemonBackend {
   executorName(): string { return this.executor.name; }
   async hostFacts(): Promise<HostFacts> { return this.executor.hostFacts?.() ?? machineFacts(await this.executor.list()); }
   engineSocket(): string | undefined { return this.engine; }
+  swarmEvents() { return this.manager?.events.ring; }
 
   unlockKey(): string {
     return this.control() && this.manager!.unlockKey();
@@ -305,8 +311,15 @@ export class Daemon implements DaemonBackend {
     });
   }
 
-  taskLogs(tasks: Task[], opts: LogOptions): AsyncIterable<TaskLogLine> {
-    return taskLogs(tasks, opts, { executor: this.executor, tasks: () => this.agent?.tasks() ?? [], nodeId: () => this.state?.nodeId });
+  taskLogs(selector: LogSelector, opts: LogOptions): AsyncIterable<TaskLogLine> {
+    const m = this.control() && this.manager!;
+    return clusterTaskLogs(selector, opts, {
+      local: () => (m.isLeader() ? m.logBroker : undefined),
+      leader: () => {
+        const addr = m.leaderMember()?.addr;
+        return addr ? { addr, client: clusterClient(addr, this.security!.credentials.client()) } : undefined;
+      },
+    });
   }
 
   private async describe(): Promise<NodeDescription> {
@@ -340,6 +353,15 @@ export class Daemon implements DaemonBackend {
         if (res.role) this.roles.onRole(res.role);
         if (res.renewCertificate) this.renewer.soon();
       },
+      onSession: (id) => this.logPublisher?.onSession(id),
+    });
+    const remote = this.remote;
+    this.logPublisher = new LogPublisher({
+      broker: remoteLogBroker(() => remote.sessionChannel()),
+      clock: this.clock,
+      nodeId: () => this.state?.nodeId,
+      tasks: () => this.agent?.tasks() ?? [],
+      read: (task, o) => localTaskLines(this.executor, task, o),
     });
     await this.agent.start();
     if (this.manager && this.opts.simNodes > 0) {
@@ -410,6 +432,8 @@ export class Daemon implements DaemonBackend {
 
   private async deactivate(o: { shutdownTasks: boolean }) {
     this.renewer.stop();
+    this.logPublisher?.stop();
+    this.logPublisher = undefined;
     await this.agent?.stop(o);
     this.remote?.close();
     this.remote = undefined;

@@ -23,6 +23,8 @@ import { defaultSwarmSpec, newCluster } from './cluster.js';
 import type { ComponentDeps, LeaderComponent } from './component.js';
 import { Control } from './controlapi/control.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
+import { SwarmEvents } from './events/swarm-events.js';
+import { LogBroker } from './logbroker/broker.js';
 import { leaderComponents } from './leader-components.js';
 import { RaftChangeLog, StoreStateMachine } from './raft-store.js';
 import { RoleManager, canRemoveMember, memberOf } from './role-manager.js';
@@ -71,6 +73,10 @@ export class Manager {
   readonly control: Control;
   readonly dispatcher: Dispatcher;
   readonly ca: NodeCA;
+  /** The swarm's events as this manager applies them (GET /events). */
+  readonly events: SwarmEvents;
+  /** Service and task logs from every node (leader-only). */
+  readonly logBroker: LogBroker;
   raft?: RaftNode;
   private transport?: PeerTransport;
   private components: LeaderComponent[];
@@ -93,7 +99,10 @@ export class Manager {
     const allocator = new Allocator(deps);
     this.dispatcher = new Dispatcher(this.store, clock, new NetworkAttacher(this.store, allocator));
     this.ca = new NodeCA(this.store, clock);
+    this.events = new SwarmEvents(this.store, clock);
     this.components = [this.dispatcher, new RoleManager(this.store, () => this.raft, () => this.reachableMembers()), new RootRotationFinisher(this.store), allocator, ...leaderComponents(deps)];
+    this.logBroker = new LogBroker(this.store);
+    this.components.push(this.logBroker);
   }
 
   /** Starts this manager's Raft member from what its data directory holds. */
@@ -116,6 +125,7 @@ export class Manager {
     }, s.found ? [{ id: s.raftId, addr: s.addr, nodeId: s.nodeId }] : undefined, s.members);
     // The cluster spec's Raft settings (swarm update --snapshot-interval, ticks, --max-snapshots) follow it.
     this.applyRaftSettings();
+    this.events.start();
     this.unwatchSettings = this.store.watch(() => this.applyRaftSettings(), { tables: ['cluster'], onResync: () => this.applyRaftSettings() });
   }
 
@@ -309,6 +319,7 @@ export class Manager {
 
   async close(): Promise<void> {
     this.unwatchSettings?.();
+    this.events.stop();
     await this.stopLeading();
     this.transport?.close();
     await this.raft?.stop();

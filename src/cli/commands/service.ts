@@ -4,6 +4,7 @@ import { q, type Client } from '../client.js';
 import { formatInspect, formatRows } from '../format.js';
 import { stateAgo } from '../table.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
+import { serviceLogs } from './logs.js';
 
 const V = { value: true };
 const B = { value: false };
@@ -290,36 +291,9 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       }
       return code;
     }
-    case 'logs': {
-      const p = parseArgs(rest, { follow: { short: 'f', value: false }, tail: { short: 'n', value: true }, timestamps: { short: 't', value: false }, raw: B, 'no-task-ids': B, 'no-trunc': B, since: V, details: B });
-      const ref = p.args[0];
-      const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`);
-      const r = await c.raw('GET', `/services/${s.ID}/logs?stdout=1&stderr=1&details=1&tail=${one(p, 'tail') ?? 'all'}${has(p, 'timestamps') ? '&timestamps=1' : ''}`);
-      const tasks = new Map((await c.get<Task[]>(`/tasks?filters=${q({ service: [s.ID] })}`)).map((t) => [t.ID, t]));
-      const nodes = new Map((await c.get<Node[]>('/nodes')).map((n) => [n.ID, n]));
-      for (const { stream, text } of demux(r.body)) {
-        for (const line of text.split('\n').filter(Boolean)) {
-          const sp = line.indexOf(' ');
-          const attrs = Object.fromEntries(line.slice(0, sp).split(',').map((kv) => kv.split('=').map(decodeURIComponent)));
-          const t = tasks.get(attrs['com.docker.swarm.task.id']);
-          const prefix = `${s.Spec.Name}.${t?.Slot ?? t?.NodeID}.${shortId(t?.ID ?? '')}@${nodes.get(t?.NodeID ?? '')?.Description?.Hostname ?? ''}`;
-          const msg = `${prefix}    | ${line.slice(sp + 1)}\n`;
-          if (stream === 2) process.stderr.write(msg); else out(msg);
-        }
-      }
-      return 0;
-    }
+    case 'logs': return serviceLogs(c, rest, out);
     default:
       throw new Error(`unknown command "${sub}" for "tswarm service"`);
-  }
-}
-
-function* demux(buf: Buffer): Generator<{ stream: number; text: string }> {
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const len = buf.readUInt32BE(i + 4);
-    yield { stream: buf[i], text: buf.subarray(i + 8, i + 8 + len).toString('utf8') };
-    i += 8 + len;
   }
 }
 

@@ -1,0 +1,167 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { docker, eventually, startTswarmd, tswarm } from '../helpers/tswarmd.js';
+import { ensureBusyboxImage } from '../helpers/image.js';
+import { raw, referenceEngine, socketOf } from './invalid-input-engine.js';
+
+const engine = process.env.TSWARM_TEST_DOCKER_HOST;
+const skip = !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false;
+
+interface Ev { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; scope: string; time: number; timeNano: number }
+
+const nowSecs = () => Math.floor(Date.now() / 1000);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `docker events … --format '{{json .}}'` as parsed lines. */
+async function events(host: string, ...args: string[]): Promise<Ev[]> {
+  const r = await docker(host, 'events', '--format', '{{json .}}', ...args);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+}
+
+/** What must match between two engines: everything but IDs, times and the names given. */
+function shape(evs: Ev[], names: Record<string, string>): unknown[] {
+  return evs.map((e) => ({
+    Type: e.Type, Action: e.Action, scope: e.scope,
+    Attributes: Object.fromEntries(Object.entries(e.Actor.Attributes).map(([k, v]) => [k, names[v] ?? v])),
+  }));
+}
+
+/**
+ * The same commands on tswarm (docker executor) and on a real Docker 20.10
+ * swarm: `docker events` shows the same swarm events with the same
+ * attributes; tswarm merges in the engine's own (container) events.
+ */
+test('docker events: the swarm\'s events as Docker 20.10 shows them', { timeout: 300_000, skip }, async (t) => {
+  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
+  const ref = await referenceEngine();
+  const image = await ensureBusyboxImage(engine);
+  await ensureBusyboxImage(ref);
+  const d = await startTswarmd({ executor: 'docker', dockerHost: engine, extra: ['--hostname', 'evhost'] });
+  t.after(() => d.stop('SIGKILL'));
+  assert.equal((await docker(d.host, 'swarm', 'init')).code, 0);
+  const refNode = (await docker(ref, 'info', '--format', '{{.Swarm.NodeID}}')).stdout.trim();
+  const ourNode = (await docker(d.host, 'info', '--format', '{{.Swarm.NodeID}}')).stdout.trim();
+  const name = `ev${randomBytes(4).toString('hex')}`;
+
+  // The same story on both: create, scale, a new image, remove; a node drained and made active again.
+  const story = async (host: string, nodeRef: string) => {
+    await pause(1100);
+    const since = nowSecs();
+    const run = async (...a: string[]) => { const r = await docker(host, ...a); assert.equal(r.code, 0, `${a.join(' ')}: ${r.stderr}`); };
+    await run('service', 'create', '-d', '--name', name, '--replicas', '1', image, 'sleep', '86400');
+    await pause(1500);
+    await run('service', 'scale', '-d', `${name}=0`);
+    await run('service', 'update', '-d', '--image', 'tswarm-busybox:other', name);
+    await pause(500);
+    await run('node', 'update', '--availability', 'drain', nodeRef);
+    await run('node', 'update', '--availability', 'active', nodeRef);
+    await run('service', 'rm', name);
+    await pause(1100);
+    return { since: String(since), until: String(nowSecs()) };
+  };
+  const ours = await story(d.host, ourNode);
+  const theirs = await story(ref, refNode);
+  const names = (node: string): Record<string, string> => ({ [name]: 'SERVICE', [node]: 'NODE' });
+  const ourHost = 'evhost';
+  const refHost = (await docker(ref, 'node', 'inspect', refNode, '--format', '{{.Description.Hostname}}')).stdout.trim();
+
+  await t.test('service events: create, update (replicas, image), remove, with Docker\'s attributes', async () => {
+    const q = (w: { since: string; until: string }) => ['--since', w.since, '--until', w.until, '--filter', 'type=service', '--filter', `service=${name}`];
+    const mine = await events(d.host, ...q(ours));
+    const real = await events(ref, ...q(theirs));
+    assert.deepEqual(shape(mine, names(ourHost)), shape(real, names(refHost)));
+    assert.deepEqual(mine.map((e) => e.Action), ['create', 'update', 'update', 'remove']);
+    const [created] = mine;
+    assert.match(created.Actor.ID, /^[a-z0-9]{25}$/);
+    assert.equal(created.time, Math.floor(created.timeNano / 1e9));
+    assert.ok(created.time >= Number(ours.since) && created.time <= Number(ours.until));
+  });
+
+  await t.test('--filter event=update keeps only the updates', async () => {
+    const q = (w: { since: string; until: string }) => ['--since', w.since, '--until', w.until, '--filter', 'type=service', '--filter', 'event=update', '--filter', `service=${name}`];
+    const mine = await events(d.host, ...q(ours));
+    assert.deepEqual(shape(mine, names(ourHost)), shape(await events(ref, ...q(theirs)), names(refHost)));
+    assert.deepEqual(mine.map((e) => e.Action), ['update', 'update']);
+  });
+
+  await t.test('node events on node update --availability drain', async () => {
+    const q = (w: { since: string; until: string }, node: string) => ['--since', w.since, '--until', w.until, '--filter', 'type=node', '--filter', `node=${node}`];
+    // The reference engine is shared: compare the node's availability changes (other writers may touch it meanwhile).
+    const avail = (evs: Ev[]) => evs.filter((e) => 'availability.new' in e.Actor.Attributes);
+    const mine = avail(await events(d.host, ...q(ours, ourNode)));
+    const real = avail(await events(ref, ...q(theirs, refNode)));
+    assert.deepEqual(shape(mine, names(ourHost)), shape(real, names(refHost)));
+    assert.deepEqual(mine.map((e) => [e.Action, e.Actor.Attributes['availability.old'], e.Actor.Attributes['availability.new'], e.Actor.Attributes.name]),
+      [['update', 'active', 'drain', ourHost], ['update', 'drain', 'active', ourHost]]);
+  });
+
+  await t.test('the engine\'s own events are merged in (the task\'s container)', async () => {
+    const mine = await events(d.host, '--since', ours.since, '--until', ours.until, '--filter', 'type=container', '--filter', `label=com.docker.swarm.service.name=${name}`);
+    const actions = mine.map((e) => e.Action);
+    for (const a of ['create', 'start']) assert.ok(actions.includes(a), `container ${a} in ${actions.join(',')}`);
+    assert.ok(mine.every((e) => e.scope === 'local'));
+    // and in one stream with the swarm's, in time order
+    const both = await events(d.host, '--since', ours.since, '--until', ours.until, '--filter', `service=${name}`);
+    assert.deepEqual([...new Set(both.map((e) => e.Type))].sort(), ['container', 'service']);
+    assert.deepEqual(both.map((e) => e.timeNano), [...both.map((e) => e.timeNano)].sort((a, b) => a - b));
+  });
+
+  await t.test('the tswarm CLI prints what the docker CLI prints', async () => {
+    for (const extra of [[], ['--format', '{{json .}}'], ['--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'], ['--filter', 'event=update']]) {
+      const args = ['events', '--since', ours.since, '--until', ours.until, '--filter', `service=${name}`, ...extra];
+      const theirs = await docker(d.host, ...args);
+      const mine = await tswarm(d.host, ...args);
+      assert.equal(theirs.code, 0, theirs.stderr);
+      assert.equal(mine.stdout, theirs.stdout, extra.join(' '));
+      assert.ok(mine.stdout.split('\n').length > 2, mine.stdout);
+    }
+  });
+
+  await t.test('--since 10m --until 1m replays the past and ends', async () => {
+    const started = Date.now();
+    const evs = await events(d.host, '--since', '10m', '--until', '1m', '--filter', 'scope=swarm');
+    assert.ok(Date.now() - started < 5000, 'ended at once');
+    const lo = nowSecs() - 600 - 5;
+    const hi = nowSecs() - 60;
+    for (const e of evs) assert.ok(e.time >= lo && e.time <= hi, `${JSON.stringify(e)} outside the window`);
+  });
+
+  await t.test('a stream with a future --until shows new events as they come, then ends at until', async () => {
+    const until = nowSecs() + 4;
+    const started = Date.now();
+    const p = spawn('docker', ['events', '--filter', 'type=service', '--until', String(until), '--format', '{{.Action}} {{.Actor.Attributes.name}}'], { env: { ...process.env, DOCKER_HOST: d.host } });
+    let out = '';
+    p.stdout.on('data', (c) => (out += c));
+    const exited = new Promise<number>((r) => p.on('exit', (code) => r(code ?? -1)));
+    await pause(500);
+    const live = `${name}live`;
+    assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', live, '--replicas', '0', image, 'sleep', '1')).code, 0);
+    await eventually(() => out.includes(`create ${live}`), 3000, 'the create streamed');
+    assert.equal(await exited, 0);
+    const took = Date.now() - started;
+    assert.ok(took >= (until - 1) * 1000 - started && took <= 8000, `ended at until (${took} ms)`);
+    assert.ok(Date.now() >= (until - 1) * 1000, 'not before until');
+    await docker(d.host, 'service', 'rm', live);
+  });
+
+  await t.test('bad since, until and filters sent to the API get Docker\'s messages', async () => {
+    const cases: [string, number][] = [
+      ['since=abc', 500], ['until=abc', 500], ['since=1.5x&until=2', 500], ['since=100&until=50', 400],
+      [`filters=${encodeURIComponent('{bad')}`, 500], [`filters=${encodeURIComponent('[1]')}`, 500],
+    ];
+    for (const [q, dockerStatus] of cases) {
+      const mine = await raw(socketOf(d.host), 'GET', `/v1.41/events?${q}`);
+      const real = await raw(socketOf(ref), 'GET', `/v1.41/events?${q}`);
+      assert.equal(real.status, dockerStatus, `${q}: Docker ${real.status} ${real.text}`);
+      // Docker answers these with 500; a bad parameter is the client's error here (400), same words.
+      assert.equal(mine.status, 400, `${q}: ${mine.text}`);
+      assert.equal(mine.message, real.message, q);
+    }
+    // An unknown filter key is no error (Docker does not check them): the past replays, nothing matches.
+    const unknown = `filters=${encodeURIComponent('{"bogus":{"x":true}}')}&until=1`;
+    assert.deepEqual([(await raw(socketOf(d.host), 'GET', `/v1.41/events?${unknown}`)).status, (await raw(socketOf(ref), 'GET', `/v1.41/events?${unknown}`)).status], [200, 200]);
+  });
+});
