@@ -13,6 +13,7 @@ Commands:
   node        Manage Swarm nodes (ls, inspect, update, promote, demote, ps, rm)
   service     Manage Swarm services (create, ls, ps, inspect, update, scale, rollback, logs, rm)
   info        Display system-wide information
+  manage      Manage a pool of Docker engines (classic standalone Swarm)
   version     Show the tswarm version information
 
 Options:
@@ -32,6 +33,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const c = new Client(resolveHost(host));
   try {
     switch (cmd) {
+      case 'manage': return await (await import('../classic/manage.js')).runManage(rest);
       case 'swarm': return await swarmCommand(c, rest, out);
       case 'node': return await nodeCommand(c, rest, out);
       case 'service': return await serviceCommand(c, rest, out);
