@@ -130,6 +130,14 @@ export class Engine {
     }
   }
 
+  /**
+   * How long a refresh waits for an answer: classic's 10s, shorter with short
+   * refresh intervals so a vanished engine is found out within a few of them.
+   */
+  private refreshTimeoutMs(): number {
+    return Math.min(10_000, Math.max(2000, this.opts.refreshMinMs * 2));
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     const backoff = Math.min(Math.max(this.failureCount - this.opts.failureRetry, 0), 1000);
@@ -155,11 +163,11 @@ export class Engine {
   }
 
   private async updateSpecs(): Promise<void> {
-    const info = await this.call<Record<string, any>>('GET', '/info', undefined, 5000);
+    const info = await this.call<Record<string, any>>('GET', '/info', undefined, this.refreshTimeoutMs());
     if (!info.NCPU || !info.MemTotal) {
       throw new Error(`cannot get resources for this engine, make sure ${this.addr} is a Docker Engine, not a Swarm manager`);
     }
-    const v = await this.call<Record<string, any>>('GET', '/version', undefined, 5000);
+    const v = await this.call<Record<string, any>>('GET', '/version', undefined, this.refreshTimeoutMs());
     const id = `${info.ID}|${this.addr}`;
     if (this.id && this.id !== id) {
       this.state = 'Pending';
@@ -197,7 +205,7 @@ export class Engine {
 
   /** The whole container list; new or changed containers are inspected. */
   async refreshContainers(): Promise<void> {
-    const list = await this.call<Record<string, any>[]>('GET', '/containers/json?all=1', undefined, 10_000);
+    const list = await this.call<Record<string, any>[]>('GET', '/containers/json?all=1', undefined, this.refreshTimeoutMs());
     const seen = new Set<string>();
     const inspect: string[] = [];
     for (const s of list) {
@@ -216,7 +224,7 @@ export class Engine {
   }
 
   async refreshImages(): Promise<void> {
-    this.images = await this.call<Record<string, any>[]>('GET', '/images/json?all=0', undefined, 10_000);
+    this.images = await this.call<Record<string, any>[]>('GET', '/images/json?all=0', undefined, this.refreshTimeoutMs());
   }
 
   private async inspect(id: string): Promise<void> {
