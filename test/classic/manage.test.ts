@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { connect, type AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { TEST_IMAGE } from '../helpers/image.js';
-import { run } from '../helpers/tswarmd.js';
+import { eventually, run } from '../helpers/tswarmd.js';
+import { makePki } from './pki.js';
 import { clearPool, countByNode, enginesUp, placements, startManager, type Manager } from './pool-hosts.js';
 
 const NO_NODE = 'Unable to find a node that satisfies the following conditions ';
@@ -206,5 +211,89 @@ test('tswarm manage in front of three real engines, driven by the docker CLI', {
     const none = await manage();
     assert.equal(none.code, 1);
     assert.match(none.stderr, /discovery required to manage a cluster/);
+  });
+});
+
+test('tswarm manage: TLS both ways, merged events, rescheduling on node failure', { timeout: 300_000 }, async (t) => {
+  await enginesUp();
+
+  await t.test('--tlsverify in front refuses clients without a certificate; engines reached over TLS', async () => {
+    const p = await makePki();
+    const [ca, cert, key] = await Promise.all([readFile(p('ca.pem')), readFile(p('node-cert.pem')), readFile(p('node-key.pem'))]);
+    // tswc1 behind a TLS listener that wants a client certificate of the CA, as `dockerd --tlsverify` would.
+    const sockets = new Set<{ destroy(): void }>();
+    const engine = createTlsServer({ allowHalfOpen: true, ca, cert, key, requestCert: true, rejectUnauthorized: true }, (s) => {
+      const up = connect(2375, '10.78.0.1');
+      sockets.add(s).add(up);
+      s.pipe(up).pipe(s);
+      up.on('error', () => s.destroy());
+      s.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => engine.listen(0, '127.0.0.1', r));
+    t.after(() => { engine.close(); for (const s of sockets) s.destroy(); });
+    const enginePort = (engine.address() as AddressInfo).port;
+    const tls = ['--tlsverify', `--tlscacert=${p('ca.pem')}`, `--tlscert=${p('node-cert.pem')}`, `--tlskey=${p('node-key.pem')}`];
+    const clientTls = ['--tlsverify', `--tlscacert=${p('ca.pem')}`, `--tlscert=${p('client-cert.pem')}`, `--tlskey=${p('client-key.pem')}`];
+    const m = await startManager([...tls, `nodes://127.0.0.1:${enginePort}`], { engines: 1, dockerArgs: clientTls });
+    t.after(() => m.stop());
+    const info = await m.docker('info');
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, new RegExp(` Nodes: 1\n {2}tswc1: 127\\.0\\.0\\.1:${enginePort}\n {3}└ ID: .*\n {3}└ Status: Healthy\n`));
+    const r = await m.docker('run', '--rm', TEST_IMAGE, 'echo', 'through TLS');
+    assert.equal(r.stdout, 'through TLS\n', r.stderr);
+    const noCert = await run('docker', ['-H', m.host, '--tlsverify', `--tlscacert=${p('ca.pem')}`, 'ps'], { DOCKER_HOST: '' });
+    assert.notEqual(noCert.code, 0);
+    assert.match(noCert.stderr, /certificate required/);
+    const plain = await run('docker', ['-H', m.host, 'ps'], { DOCKER_HOST: '' });
+    assert.notEqual(plain.code, 0, 'plain HTTP gets nothing');
+    // A manager without the engines' client certificate cannot reach them.
+    const stranger = await startManager([`nodes://127.0.0.1:${enginePort}`], { engines: 0 });
+    t.after(() => stranger.stop());
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.match((await stranger.docker('info')).stdout, /└ Status: Pending/);
+  });
+
+  const m = await startManager(['nodes://10.78.0.[1:3]:2375']);
+  t.after(() => m.stop());
+
+  await t.test('events of every engine in one stream, with the node', async () => {
+    const ev = spawn('docker', ['-H', m.host, 'events', '--filter', 'event=start', '--format', '{{.Actor.Attributes.name}} {{index .Actor.Attributes "node.name"}}'], { env: { ...process.env, DOCKER_HOST: '' } });
+    t.after(() => ev.kill());
+    let out = '';
+    ev.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    await new Promise((r) => setTimeout(r, 500));
+    for (const n of ['e1', 'e2', 'e3']) assert.equal((await m.docker('run', '-d', '--name', n, TEST_IMAGE, 'sleep', '600')).code, 0);
+    const p = await placements(m);
+    await eventually(() => ['e1', 'e2', 'e3'].every((n) => out.includes(`${n} ${p.get(n)}\n`)), 10_000, `start events of e1..e3 in ${out}`);
+    assert.equal(new Set([...p.values()]).size, 3, 'from three engines');
+    await clearPool(m);
+  });
+
+  await t.test('an engine gone: containers labelled on-node-failure move, others wait; back, its old copies go', async () => {
+    assert.equal((await m.docker('run', '-d', '--name', 'mover', '-e', 'reschedule:on-node-failure', '-e', 'constraint:node==~tswc2', TEST_IMAGE, 'sleep', '600')).code, 0);
+    assert.equal((await m.docker('run', '-d', '--name', 'stay', '-e', 'constraint:node==tswc2', TEST_IMAGE, 'sleep', '600')).code, 0);
+    assert.deepEqual([...(await placements(m)).entries()].sort(), [['mover', 'tswc2'], ['stay', 'tswc2']]);
+    const label = await m.docker('inspect', '--format', '{{index .Config.Labels "com.docker.swarm.reschedule-policies"}}', 'mover');
+    assert.equal(label.stdout.trim(), '["on-node-failure"]');
+    const down = await run('ip', ['-n', 'tswc2', 'link', 'set', 'eth0', 'down']);
+    assert.equal(down.code, 0, down.stderr);
+    t.after(() => run('ip', ['-n', 'tswc2', 'link', 'set', 'eth0', 'up']));
+    const moved = await eventually(async () => {
+      const r = await m.docker('ps', '-a', '--format', '{{.Names}} {{.Status}}');
+      const line = r.stdout.split('\n').find((l) => l.includes('/mover '));
+      return line && !line.startsWith('tswc2/') && / Up /.test(line) ? line : undefined;
+    }, 40_000, 'mover running on another engine');
+    assert.match(moved, /^tswc[13]\/mover Up /);
+    const ps = (await m.docker('ps', '-a', '--format', '{{.Names}} {{.Status}}')).stdout;
+    assert.match(ps, /tswc2\/stay Host Down/);
+    assert.match((await m.docker('info')).stdout, /tswc2: 10\.78\.0\.2:2375\n {3}└ ID: .*\n {3}└ Status: Unhealthy\n {3}└ Containers: 1\n/);
+    assert.equal((await run('ip', ['-n', 'tswc2', 'link', 'set', 'eth0', 'up'])).code, 0);
+    await eventually(async () => {
+      const direct = await run('docker', ['ps', '-a', '--format', '{{.Names}}'], { DOCKER_HOST: 'tcp://10.78.0.2:2375' });
+      return direct.code === 0 && direct.stdout.trim() === 'stay';
+    }, 40_000, 'the old copy of mover removed from tswc2');
+    assert.match((await m.docker('info')).stdout, /tswc2: 10\.78\.0\.2:2375\n {3}└ ID: .*\n {3}└ Status: Healthy\n/);
+    assert.deepEqual([...(await placements(m)).keys()].sort(), ['mover', 'stay']);
+    await clearPool(m);
   });
 });

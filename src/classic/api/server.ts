@@ -93,7 +93,8 @@ export function createFrontServer(front: Front, o: { tls?: TlsOptions; forwardin
       if (!res.headersSent) sendError(res, new ApiError(500, String((err as Error)?.message ?? err))); else res.destroy();
     });
   };
-  const server = o.tls ? createTlsServer(o.tls, onRequest) : createServer(onRequest);
+  // Half-open as plain HTTP servers are: a hijacked client (attach, exec) closes its write side and still reads the output.
+  const server = o.tls ? createTlsServer({ allowHalfOpen: true, ...o.tls }, onRequest) : createServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
     const s = split(req.url);
