@@ -1,3 +1,4 @@
+import { connect as tcpConnect } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event, Exception as ZkException, Stat } from 'node-zookeeper-client';
 import { StoreError } from './http.js';
@@ -14,8 +15,14 @@ export class ZkSession {
   private constructor(readonly client: Client, readonly hosts: string) {}
 
   /** Connects, or fails with a clear error when no server answers within timeoutMs. */
-  static connect(hosts: string[], sessionTimeoutMs: number, timeoutMs = 5_000): Promise<ZkSession> {
+  static async connect(hosts: string[], sessionTimeoutMs: number, timeoutMs = 5_000): Promise<ZkSession> {
     const conn = hosts.join(',');
+    // the client retries refused connections forever without a word: find out first whether any server listens
+    try {
+      await Promise.any(hosts.map((h) => probe(h, timeoutMs)));
+    } catch (e) {
+      throw new StoreError(`cannot reach zookeeper at ${conn}: ${(e as AggregateError).errors.map((x: Error) => x.message).join('; ')}`);
+    }
     const client = zookeeper.createClient(conn, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -98,6 +105,17 @@ export class ZkSession {
       if (codeOf(e) !== Exception.NO_NODE) throw e;
     }
   }
+}
+
+/** A TCP connection to host:port that is closed at once. */
+function probe(hostPort: string, timeoutMs: number): Promise<void> {
+  const i = hostPort.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const sock = tcpConnect({ host: hostPort.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hostPort.slice(i + 1)), timeout: timeoutMs });
+    sock.once('connect', () => { sock.destroy(); resolve(); });
+    sock.once('timeout', () => { sock.destroy(); reject(new Error(`connect to ${hostPort} timed out`)); });
+    sock.once('error', (e) => { sock.destroy(); reject(e); });
+  });
 }
 
 export const codeOf = (e: unknown) => (e as { zkCode?: number }).zkCode;

@@ -116,15 +116,15 @@ const killed = (p: ChildProcess) => {
  * within the lock's TTL (not before what is left of it), and leader() follows.
  */
 export async function lockFailover(t: TestContext, url: string, ttlMs = 2000) {
-  const election = parseDiscovery(url).leaderElection!({ ttlMs });
   const d = parseDiscovery(url);
   t.after(() => d.close?.());
+  const election = d.leaderElection!({ ttlMs });
   const a = campaigner(url, '10.4.0.1:2376', ttlMs);
   t.after(() => a.p.kill('SIGKILL'));
   await eventually(() => a.events.includes('elected'), 10_000, 'the first manager to be elected');
   const b = campaigner(url, '10.4.0.2:2376', ttlMs);
   t.after(() => b.p.kill('SIGKILL'));
-  assert.equal(await parseDiscovery(url).leaderElection!({ ttlMs }).leader(), '10.4.0.1:2376');
+  assert.equal(await election.leader(), '10.4.0.1:2376');
   await sleep(ttlMs); // b keeps trying while a holds the lock
   assert.deepEqual(b.events, [], 'a replica is not elected while the primary is alive');
   await killed(a.p);

@@ -83,7 +83,7 @@ export async function startZookeeper(): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-zk-'));
   const port = await freePort();
   const { proc, log } = spawnLogged('java', [
-    '-Xmx128m', '-cp', '/usr/share/java/*', 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), dir, '200',
+    '-Xmx128m', '-Dzookeeper.admin.enableServer=false', '-cp', '/usr/share/java/*', 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), dir, '200',
   ]);
   const open = () => new Promise<boolean>((resolve) => {
     const s = connect(port, '127.0.0.1');

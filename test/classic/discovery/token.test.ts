@@ -8,7 +8,7 @@ let server: TokenServer;
 test.before(async () => { server = await startTokenServer({ host: '127.0.0.1', port: 0 }); });
 test.after(() => server.close());
 
-test('token: create prints a token; join registers and list shows; a watch sees adds and drops', async (t) => {
+test('token: create prints a token; join registers and list shows; a watch sees adds and drops', { timeout: 60_000 }, async (t) => {
   const env = { TSWARM_DISCOVERY_URL: server.url };
   const created = await tswarmCli(env, 'create');
   assert.equal(created.code, 0, created.stderr);
@@ -22,7 +22,7 @@ test('token: create prints a token; join registers and list shows; a watch sees 
   assert.equal(listed.stdout, '10.1.0.1:2375\n10.1.0.2:2375\n');
 });
 
-test('token: the service speaks the old HTTP API', async () => {
+test('token: the service speaks the old HTTP API', { timeout: 60_000 }, async () => {
   const r = await fetch(`${server.url}/clusters`, { method: 'POST' });
   const token = await r.text();
   assert.equal(r.status, 200);
@@ -40,12 +40,12 @@ test('token: the service speaks the old HTTP API', async () => {
   assert.deepEqual(await (await fetch(`${server.url}/clusters/${token}`)).json(), []);
 });
 
-test('token: an engine whose join is killed disappears after its TTL', async (t) => {
+test('token: an engine whose join is killed disappears after its TTL', { timeout: 60_000 }, async (t) => {
   const token = (await tswarmCli({ TSWARM_DISCOVERY_URL: server.url }, 'create')).stdout.trim();
   await joinDisappearsAfterTtl(t, `token://${token}`, { TSWARM_DISCOVERY_URL: server.url });
 });
 
-test('token: an unreachable service and bad flags are clear errors', async () => {
+test('token: an unreachable service and bad flags are clear errors', { timeout: 60_000 }, async () => {
   await unreachableAtStart('token', /cannot reach the token discovery service at http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
   // through the CLI once: exit code 1 and the message on stderr
   const noToken = await tswarmCli({}, 'join', '--advertise', '10.0.0.1:2375', 'token://');
