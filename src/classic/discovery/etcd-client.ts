@@ -31,6 +31,11 @@ export class EtcdClient {
 
   constructor(readonly endpoints: string[]) {}
 
+  /** The endpoint that last answered (or the first). */
+  get endpoint(): string {
+    return this.endpoints[this.current];
+  }
+
   /** POST a gateway call, trying each endpoint once from the one that last worked. */
   async call<T>(path: string, body: unknown, timeoutMs = 5_000): Promise<T> {
     let lastErr: Error | undefined;

@@ -1,6 +1,7 @@
 import type { Discovery, LeaderElection, RegisterOptions, Registration } from './discovery.js';
 import { checkAddress, sameEntries } from './entries.js';
 import { EtcdClient } from './etcd-client.js';
+import { EtcdV2 } from './etcd-v2.js';
 import { joinKey, parseKvUrl } from './kv-url.js';
 import { campaignLoop, type StoreLock } from './lock-loop.js';
 import { registerLoop } from './register-loop.js';
@@ -12,23 +13,50 @@ export const LEADER_PATH = 'docker/swarm/leader';
  * `etcd://host:port[,host:port]/prefix` on etcd's v3 API: each engine is a key
  * `/<prefix>/docker/swarm/nodes/<addr>` attached to a lease of the TTL that
  * join keeps alive every heartbeat, so a silent engine's key goes when its
- * lease runs out; manage follows the keys with a watch.
+ * lease runs out; manage follows the keys with a watch. When the server also
+ * serves v2 keys (--enable-v2), join writes the same key there with the TTL
+ * and list/watch read both, so classic Swarm's own join and manage (v2) and
+ * tswarm's see each other's engines. The primary's lock is v3 only.
  */
 export class EtcdDiscovery implements Discovery {
   readonly client: EtcdClient;
+  readonly v2: EtcdV2;
   readonly prefix: string;
   private readonly dir: string;
 
   constructor(readonly url: string, rest: string, kvPath: string, private readonly retryMs: number) {
     const { hosts, prefix } = parseKvUrl(url, rest, 2379);
     this.client = new EtcdClient(hosts);
+    this.v2 = new EtcdV2(() => this.client.endpoint);
     this.prefix = prefix;
     this.dir = `/${joinKey(prefix, kvPath)}/`;
   }
 
   async list(): Promise<string[]> {
     const r = await this.client.range(this.dir, true);
-    return r.kvs.map((kv) => kv.value).filter((v) => v !== '').sort();
+    const values = r.kvs.map((kv) => kv.value);
+    if (await this.v2.enabled()) values.push(...(await this.v2.list(this.dir)).values);
+    return [...new Set(values.filter((v) => v !== ''))].sort();
+  }
+
+  /** Follows v2 keys with long polls while the watch runs (a no-op without v2). */
+  private watchV2(onChange: () => void, isStopped: () => boolean, signal: AbortSignal, onError: (e: Error) => void) {
+    const loop = async () => {
+      if (!(await this.v2.enabled())) return;
+      while (!isStopped()) {
+        const { index } = await this.v2.list(this.dir);
+        await this.v2.waitChange(this.dir, index, signal);
+        if (!isStopped()) onChange();
+      }
+    };
+    const run = () => {
+      loop().catch((e: Error) => {
+        if (isStopped()) return;
+        onError(e);
+        setTimeout(run, this.retryMs);
+      });
+    };
+    run();
   }
 
   watch(onEntries: (entries: string[]) => void, onError: (err: Error) => void): { stop(): void } {
@@ -43,6 +71,8 @@ export class EtcdDiscovery implements Discovery {
         onEntries(entries);
       }, (e: Error) => { if (!stopped) onError(e); });
     };
+    const abortV2 = new AbortController();
+    this.watchV2(relist, () => stopped, abortV2.signal, (e) => { if (!stopped) onError(e); });
     const start = () => {
       if (stopped) return;
       current = this.client.watchPrefix(this.dir, {
@@ -61,6 +91,7 @@ export class EtcdDiscovery implements Discovery {
         stopped = true;
         clearTimeout(timer);
         current?.stop();
+        abortV2.abort();
       },
     };
   }
@@ -71,15 +102,13 @@ export class EtcdDiscovery implements Discovery {
     let lease: string | undefined;
     return registerLoop(async () => {
       // keep the lease alive; a lease that ran out (the store was away longer than the TTL) is replaced
-      if (lease && await this.client.keepAlive(lease)) {
-        // the key may have been deleted by hand: put it again, on the same lease
-        await this.client.put(key, addr, lease);
-        return;
-      }
-      lease = await this.client.grant(o.ttlMs);
+      // (the key is put again each time: it may have been deleted by hand)
+      if (!lease || !(await this.client.keepAlive(lease))) lease = await this.client.grant(o.ttlMs);
       await this.client.put(key, addr, lease);
+      if (await this.v2.enabled()) await this.v2.put(key, addr, Math.max(1, Math.ceil(o.ttlMs / 1000)));
     }, o.heartbeatMs, o.onError ?? (() => {}), async () => {
       if (lease) await this.client.revoke(lease);
+      if (await this.v2.enabled()) await this.v2.delete(key);
     });
   }
 

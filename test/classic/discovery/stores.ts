@@ -59,8 +59,8 @@ async function stopProc(proc: ChildProcess, dir: string) {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** etcd 3.4 with v2 enabled and short timeouts (a 1 s lease is allowed with a 500 ms election timeout). */
-export async function startEtcd(): Promise<TestStore> {
+/** etcd 3.4 with short timeouts (a 1 s lease is allowed with a 500 ms election timeout), v2 keys enabled unless said. */
+export async function startEtcd(o: { v2?: boolean } = {}): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-etcd-'));
   const [client, peer] = [await freePort(), await freePort()];
   const { proc, log } = spawnLogged('etcd', [
@@ -68,7 +68,7 @@ export async function startEtcd(): Promise<TestStore> {
     '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
     '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
     '--initial-cluster', `test=http://127.0.0.1:${peer}`,
-    '--election-timeout', '500', '--heartbeat-interval', '100', '--enable-v2',
+    '--election-timeout', '500', '--heartbeat-interval', '100', ...(o.v2 === false ? [] : ['--enable-v2']),
   ]);
   await until('etcd', async () => {
     try {
