@@ -1,17 +1,23 @@
 import type { Discovery } from './discovery.js';
 import { FileDiscovery } from './file.js';
+import { ConsulDiscovery } from './consul.js';
+import { EtcdDiscovery } from './etcd.js';
 import { NodesDiscovery } from './nodes.js';
+import { TokenDiscovery } from './token.js';
+import { ZkDiscovery } from './zk.js';
 
 export interface DiscoveryOptions {
   /** How often backends without notifications (file, token) read the pool again; classic Swarm's --heartbeat, 60s. */
   refreshMs?: number;
   /** Where `token://TOKEN` reaches the token service (else TSWARM_DISCOVERY_URL, else the default). */
   tokenServiceUrl?: string;
+  /** How long a store watch waits before trying again after the store failed (etcd, consul, zk); 1s. */
+  retryMs?: number;
   /** Key path under the URL's path for the engines in etcd/consul/zk; classic Swarm's `docker/swarm/nodes`. */
   kvPath?: string;
 }
 
-type Factory = (url: string, rest: string, o: Required<Pick<DiscoveryOptions, 'refreshMs' | 'kvPath'>> & DiscoveryOptions) => Discovery;
+type Factory = (url: string, rest: string, o: Required<Pick<DiscoveryOptions, 'refreshMs' | 'kvPath' | 'retryMs'>> & DiscoveryOptions) => Discovery;
 
 /** Backends by URL scheme; a backend is one line here and one file beside this one. */
 const BACKENDS = new Map<string, Factory>([
@@ -20,6 +26,10 @@ const BACKENDS = new Map<string, Factory>([
     if (rest === '') throw new Error(`invalid discovery URL "${url}": missing the file's path (file:///path/to/cluster)`);
     return new FileDiscovery(url, rest, o.refreshMs);
   }],
+  ['token', (url, rest, o) => new TokenDiscovery(url, rest, o.refreshMs, o.tokenServiceUrl)],
+  ['etcd', (url, rest, o) => new EtcdDiscovery(url, rest, o.kvPath, o.retryMs)],
+  ['consul', (url, rest, o) => new ConsulDiscovery(url, rest, o.kvPath, o.retryMs)],
+  ['zk', (url, rest, o) => new ZkDiscovery(url, rest, o.kvPath, o.retryMs)],
 ]);
 
 /** The supported schemes, for messages. */
@@ -46,5 +56,5 @@ export function parseDiscovery(url: string, opts: DiscoveryOptions = {}): Discov
     throw new Error(`discovery service not supported: unknown scheme "${scheme}" in "${url}" (supported: ${discoverySchemes().join(', ')})`);
   }
   if (rest === '' && scheme !== 'file') throw new Error(`invalid discovery URL "${url}": nothing after "${scheme}://"`);
-  return make(url, rest, { ...opts, refreshMs: opts.refreshMs ?? 60_000, kvPath: opts.kvPath ?? 'docker/swarm/nodes' });
+  return make(url, rest, { ...opts, refreshMs: opts.refreshMs ?? 60_000, retryMs: opts.retryMs ?? 1000, kvPath: opts.kvPath ?? 'docker/swarm/nodes' });
 }
