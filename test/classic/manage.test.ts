@@ -5,9 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { TEST_IMAGE } from '../helpers/image.js';
-import { eventually, run } from '../helpers/tswarmd.js';
+import { eventually, freePort, run } from '../helpers/tswarmd.js';
+import { parseDiscovery } from '../../src/classic/discovery/parse.js';
+import { skipUnless, startEtcd } from './discovery/stores.js';
 import { makePki } from './pki.js';
-import { clearPool, countByNode, enginesUp, placements, startManager, type Manager } from './pool-hosts.js';
+import { clearPool, countByNode, engineAddr, enginesUp, placements, startManager, type Manager } from './pool-hosts.js';
 
 const NO_NODE = 'Unable to find a node that satisfies the following conditions ';
 
@@ -296,4 +298,41 @@ test('tswarm manage: TLS both ways, merged events, rescheduling on node failure'
     assert.deepEqual([...(await placements(m)).keys()].sort(), ['mover', 'stay']);
     await clearPool(m);
   });
+});
+
+test('tswarm manage --replication: two managers on etcd, the primary SIGKILLed, the replica serves within the lock TTL', { timeout: 180_000, skip: skipUnless('etcd') }, async (t) => {
+  await enginesUp();
+  const etcd = await startEtcd();
+  t.after(() => etcd.stop());
+  const url = `etcd://${etcd.addr}/tswc`;
+  // The engines as `tswarm join` registers them.
+  const store = parseDiscovery(url);
+  const joins = [1, 2, 3].map((i) => store.register(engineAddr(i), { heartbeatMs: 1000, ttlMs: 5000 }));
+  t.after(async () => { for (const j of joins) await j.stop(); await store.close?.(); });
+  const ttl = 3000;
+  const [pa, pb] = [await freePort(), await freePort()];
+  const a = await startManager(['--replication', '--advertise', `127.0.0.1:${pa}`, '--replication-ttl', '3s', url], { port: pa });
+  t.after(() => a.stop('SIGKILL'));
+  const b = await startManager(['--replication', '--advertise', `127.0.0.1:${pb}`, '--replication-ttl', '3s', url], { port: pb });
+  t.after(() => b.stop());
+  const role = async (m: Manager) => (await m.docker('info')).stdout.match(/ Role: (\w+)\n(?: Primary: (\S+)\n)?/)?.slice(1);
+  const [primary, replica] = await eventually(async () => {
+    const [ra, rb] = [await role(a), await role(b)];
+    if (ra?.[0] === 'primary' && rb?.[0] === 'replica' && rb[1] === `127.0.0.1:${pa}`) return [a, b];
+    if (rb?.[0] === 'primary' && ra?.[0] === 'replica' && ra[1] === `127.0.0.1:${pb}`) return [b, a];
+    return undefined;
+  }, 30_000, 'one primary, one replica naming it');
+  // A replica forwards: the container is made by the primary and both see it.
+  assert.equal((await replica.docker('run', '-d', '--name', 'via-replica', TEST_IMAGE, 'sleep', '600')).code, 0);
+  assert.ok((await placements(primary)).has('via-replica'));
+
+  await primary.stop('SIGKILL');
+  const killed = Date.now();
+  await eventually(async () => (await replica.docker('run', '-d', '--name', 'after-failover', TEST_IMAGE, 'sleep', '600')).code === 0, 30_000, 'docker run served by the new primary');
+  const took = Date.now() - killed;
+  assert.deepEqual(await role(replica), ['primary', undefined]);
+  // The lock was not released (SIGKILL): the replica waited for it to expire, and took over within its TTL (plus a refresh).
+  assert.ok(took > 500 && took < ttl + 2000, `failover in ${took} ms`);
+  assert.deepEqual([...(await placements(replica)).keys()].sort(), ['after-failover', 'via-replica']);
+  await clearPool(replica);
 });

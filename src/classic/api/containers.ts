@@ -85,18 +85,38 @@ export const listContainers: Handler = (f, r) => {
     picked.push(c);
   }
   picked.sort((a, b) => Number(b.summary.Created ?? 0) - Number(a.summary.Created ?? 0));
-  const out = (limit > 0 ? picked.slice(0, limit) : picked).map((c) => {
+  const texts = (limit > 0 ? picked.slice(0, limit) : picked).map((c) => listText(c, now));
+  const body = `[${texts.join(',')}]`;
+  r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  r.res.end(body);
+};
+
+/**
+ * A container's list entry as JSON text: its engine's entry with the names
+ * prefixed by the engine's (`/node1/web`), unspecified port IPs replaced by
+ * the engine's, the labels as inspected; kept until the container changes,
+ * so a list of 30,000 containers is mostly a join of ready texts. Only the
+ * status ("Up 5 minutes") is made for each request.
+ */
+const listTexts = new WeakMap<object, { details?: object; node: string; ip: string; text: string }>();
+
+function listText(c: Container, now: number): string {
+  let t = listTexts.get(c.summary);
+  if (!t || t.details !== c.details || t.node !== c.engine.name || t.ip !== c.engine.ip) {
     const ip = c.engine.ip;
-    return {
+    const rest: Record<string, unknown> = {
       ...c.summary,
       Names: ((c.summary.Names ?? []) as string[]).map((n) => `/${c.engine.name}${n}`),
-      Status: !c.engine.isHealthy() ? 'Host Down' : c.details ? statusText(stateOf(c), now) : c.summary.Status,
       Labels: c.details?.labels ?? c.summary.Labels,
       Ports: ((c.summary.Ports ?? []) as Record<string, unknown>[]).map((p) => (p.IP === '0.0.0.0' || p.IP === '::' ? { ...p, IP: ip } : p)),
     };
-  });
-  sendJson(r.res, 200, out);
-};
+    delete rest.Status;
+    t = { details: c.details, node: c.engine.name, ip, text: JSON.stringify(rest) };
+    listTexts.set(c.summary, t);
+  }
+  const status = !c.engine.isHealthy() ? 'Host Down' : c.details ? statusText(stateOf(c), now) : String(c.summary.Status ?? '');
+  return `{"Status":${JSON.stringify(status)},${t.text.slice(1)}`;
+}
 
 /** GET /containers/{name}/json: the engine's inspect with the engine as `Node`, as classic Swarm added it. */
 export const inspectContainer: Handler = async (f, r) => {
