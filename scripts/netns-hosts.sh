@@ -40,6 +40,9 @@ host_up() {
     mkdir -p "$dir"
     local extra=()
     [ "$tcp" = --tcp ] && extra=(--host "tcp://$net.$i:2375")
+    # TSWARM_HOSTS_LABELS_i: engine labels of host i ("k=v k2=v2"), e.g. what classic Swarm's constraints read.
+    local labels="TSWARM_HOSTS_LABELS_$i"
+    for l in ${!labels:-}; do extra+=(--label "$l"); done
     # Own UTS namespace too: each engine reports its own name (tswhN).
     nohup nsenter --net=/var/run/netns/$ns unshare --uts sh -c 'hostname "$0"; exec "$@"' $ns \
       dockerd --host "unix://$sock" "${extra[@]}" \

@@ -1,5 +1,6 @@
 import { one, parseArgs } from './args.js';
 import { Client, resolveHost } from './client.js';
+import { createCommand, joinCommand, listCommand, tokenServerCommand } from './commands/classic-discovery.js';
 import { nodeCommand } from './commands/node.js';
 import { serviceCommand } from './commands/service.js';
 import { swarmCommand } from './commands/swarm.js';
@@ -19,7 +20,12 @@ Commands:
   secret      Manage Swarm secrets (create, ls, inspect, rm)
   config      Manage Swarm configs (create, ls, inspect, rm)
   events      Get real time events from the server (--since, --until, --filter, --format)
+  create      Create a classic Swarm cluster token (token discovery)
+  join        Join a classic Swarm cluster: register an engine in a discovery backend
+  list        List the engines registered in a discovery backend
+  token-server  Serve the token discovery service for token://
   info        Display system-wide information
+  manage      Manage a pool of Docker engines (classic standalone Swarm)
   version     Show the tswarm version information
 
 Options:
@@ -39,12 +45,17 @@ export async function runCli(argv: string[]): Promise<number> {
   const c = new Client(resolveHost(host));
   try {
     switch (cmd) {
+      case 'manage': return await (await import('../classic/manage.js')).runManage(rest);
       case 'swarm': return await swarmCommand(c, rest, out);
       case 'node': return await nodeCommand(c, rest, out);
       case 'service': return await serviceCommand(c, rest, out);
       case 'secret': case 'config': return await payloadCommand(cmd, c, rest, out);
       case 'stack': return await stackCommand(c, rest, out);
       case 'events': return await eventsCommand(c, rest, out);
+      case 'create': return await createCommand(rest, out);
+      case 'join': return await joinCommand(rest, out);
+      case 'list': return await listCommand(rest, out);
+      case 'token-server': return await tokenServerCommand(rest, out);
       case 'info': {
         const p = parseArgs(rest, { format: { short: 'f', value: true } });
         const info = await c.get<Record<string, any>>('/info');

@@ -16,7 +16,28 @@ export interface Discovery {
    */
   watch(onEntries: (entries: string[]) => void, onError: (err: Error) => void): { stop(): void };
   /** Registers `addr` (host:port) with a TTL and refreshes it every heartbeat until stopped (`join`). */
-  register(addr: string, o: { heartbeatMs: number; ttlMs: number }): { stop(): Promise<void> };
+  register(addr: string, o: RegisterOptions): Registration;
+  /**
+   * The lock `manage --replication` campaigns for (etcd, consul, zk only;
+   * absent on nodes, file and token, which have no lock).
+   */
+  leaderElection?(o: { ttlMs: number }): LeaderElection;
+  /** Closes connections to the store (watches and registrations stop first). */
+  close?(): Promise<void>;
+}
+
+export interface RegisterOptions {
+  heartbeatMs: number;
+  ttlMs: number;
+  /** A refresh that failed (registration goes on trying every heartbeat). */
+  onError?(err: Error): void;
+}
+
+export interface Registration {
+  /** Stops refreshing and withdraws the entry where the store allows it. */
+  stop(): Promise<void>;
+  /** The outcome of the first registration: rejects when the store cannot be reached at start. */
+  first?: Promise<void>;
 }
 
 /** A lock in the discovery store for `manage --replication`: one primary, the others replicas. */

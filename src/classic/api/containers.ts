@@ -1,0 +1,196 @@
+import { parseFilters, readBody, sendJson } from '../../api/http.js';
+import { ApiError } from '../../types/errors.js';
+import { EngineError, EngineUnreachable } from '../engine/engine-api.js';
+import { statusText } from '../pool/container.js';
+import type { Container } from '../pool/engine.js';
+import type { CreateBody } from '../scheduler/container-config.js';
+import { enginePath } from './engine-path.js';
+import type { Front, FrontRequest, Handler, UpgradeHandler } from './front.js';
+
+/** The container a path names, or Docker's 404. */
+export function containerOf(f: Front, idOrName: string): Container {
+  const c = f.pool.container(decodeURIComponent(idOrName));
+  if (!c) throw new ApiError(404, `No such container: ${decodeURIComponent(idOrName)}`);
+  return c;
+}
+
+/** An engine's failure as the client gets it: its own status and message, or 500 when it could not be reached. */
+export function engineFailure(e: unknown): never {
+  if (e instanceof EngineError) throw new ApiError(e.status, e.message);
+  if (e instanceof EngineUnreachable) throw new ApiError(500, e.message);
+  throw e;
+}
+
+/** The request sent on to the container's engine, with the container's full ID in the path. */
+export async function proxyToContainer(f: Front, r: FrontRequest, c: Container, rest: string): Promise<number> {
+  const path = enginePath(c.engine, r.version, `/containers/${c.id}${rest}`, r.query);
+  try {
+    await c.engine.api.proxy(r.req, r.res, path);
+  } catch (e) {
+    c.engine.checkConnection(e);
+    engineFailure(e);
+  }
+  return r.res.statusCode;
+}
+
+function matchAny(patterns: string[] | undefined, value: string): boolean {
+  if (!patterns?.length) return true;
+  return patterns.some((p) => { try { return new RegExp(p).test(value); } catch { return false; } });
+}
+
+function labelsMatch(wanted: string[] | undefined, labels: Record<string, string>): boolean {
+  if (!wanted?.length) return true;
+  return wanted.every((w) => {
+    const i = w.indexOf('=');
+    return i < 0 ? w in labels : labels[w.slice(0, i)] === w.slice(i + 1);
+  });
+}
+
+const stateOf = (c: Container) => c.details?.state ?? {};
+
+function stateName(c: Container): string {
+  const s = stateOf(c);
+  if (c.details) {
+    if (s.Paused) return 'paused';
+    if (s.Restarting) return 'restarting';
+    if (s.Running) return 'running';
+    if (s.Dead) return 'dead';
+    if (s.RemovalInProgress) return 'removing';
+    if (!s.StartedAt || s.StartedAt.startsWith('0001')) return 'created';
+    return 'exited';
+  }
+  return String(c.summary.State ?? '');
+}
+
+/** GET /containers/json: every engine's containers from the pool, names prefixed with the engine's (`node1/web`). */
+export const listContainers: Handler = (f, r) => {
+  const filters = parseFilters(r.query);
+  let all = r.query.get('all') === '1' || r.query.get('all') === 'true';
+  const limit = Number(r.query.get('limit') ?? 0) || 0;
+  if (filters.status?.includes('exited')) all = true;
+  const exited = (filters.exited ?? []).map(Number);
+  const now = Date.now();
+  const picked: Container[] = [];
+  for (const c of f.pool.containers()) {
+    const running = c.details ? !!stateOf(c).Running : c.summary.State === 'running';
+    if ((!running || !c.engine.isHealthy()) && !all && limit <= 0) continue;
+    const names = (c.summary.Names ?? []) as string[];
+    if (filters.name?.length && !(names.length && matchAny(filters.name, names[0].replace(/^\//, '')))) continue;
+    if (!matchAny(filters.id, c.id)) continue;
+    if (!labelsMatch(filters.label, c.details?.labels ?? c.summary.Labels ?? {})) continue;
+    if (filters.status?.length && !filters.status.includes(stateName(c))) continue;
+    if (!matchAny(filters.node, c.engine.name)) continue;
+    if (filters.ancestor?.length && !filters.ancestor.some((a) => c.summary.Image === a || c.summary.ImageID === a || String(c.summary.Image).split(':')[0] === a)) continue;
+    if (exited.length && (running || !exited.includes(Number(stateOf(c).ExitCode)))) continue;
+    picked.push(c);
+  }
+  picked.sort((a, b) => Number(b.summary.Created ?? 0) - Number(a.summary.Created ?? 0));
+  const texts = (limit > 0 ? picked.slice(0, limit) : picked).map((c) => listText(c, now));
+  const body = `[${texts.join(',')}]`;
+  r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  r.res.end(body);
+};
+
+/**
+ * A container's list entry as JSON text: its engine's entry with the names
+ * prefixed by the engine's (`/node1/web`), unspecified port IPs replaced by
+ * the engine's, the labels as inspected; kept until the container changes,
+ * so a list of 30,000 containers is mostly a join of ready texts. Only the
+ * status ("Up 5 minutes") is made for each request.
+ */
+const listTexts = new WeakMap<object, { details?: object; node: string; ip: string; text: string }>();
+
+function listText(c: Container, now: number): string {
+  let t = listTexts.get(c.summary);
+  if (!t || t.details !== c.details || t.node !== c.engine.name || t.ip !== c.engine.ip) {
+    const ip = c.engine.ip;
+    const rest: Record<string, unknown> = {
+      ...c.summary,
+      Names: ((c.summary.Names ?? []) as string[]).map((n) => `/${c.engine.name}${n}`),
+      Labels: c.details?.labels ?? c.summary.Labels,
+      Ports: ((c.summary.Ports ?? []) as Record<string, unknown>[]).map((p) => (p.IP === '0.0.0.0' || p.IP === '::' ? { ...p, IP: ip } : p)),
+    };
+    delete rest.Status;
+    t = { details: c.details, node: c.engine.name, ip, text: JSON.stringify(rest) };
+    listTexts.set(c.summary, t);
+  }
+  const status = !c.engine.isHealthy() ? 'Host Down' : c.details ? statusText(stateOf(c), now) : String(c.summary.Status ?? '');
+  return `{"Status":${JSON.stringify(status)},${t.text.slice(1)}`;
+}
+
+/** GET /containers/{name}/json: the engine's inspect with the engine as `Node`, as classic Swarm added it. */
+export const inspectContainer: Handler = async (f, r) => {
+  const c = containerOf(f, r.params[0]);
+  let info: Record<string, any>;
+  try {
+    info = await c.engine.call('GET', enginePath(c.engine, r.version, `/containers/${c.id}/json`, r.query));
+  } catch (e) { engineFailure(e); }
+  const e = c.engine;
+  const node = { ID: e.id, IP: e.ip, Addr: e.addr, Name: e.name, Cpus: e.cpus, Memory: e.memory, Labels: e.labels };
+  sendJson(r.res, 200, { Id: info.Id, Created: info.Created, Node: node, ...info });
+};
+
+/** POST /containers/create: scheduled onto an engine. */
+export const createContainer: Handler = async (f, r) => {
+  const raw = await readBody(r.req);
+  let body: CreateBody;
+  try { body = JSON.parse(raw.toString('utf8') || '{}') as CreateBody; } catch (e) { throw new ApiError(400, (e as Error).message); }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'json: cannot unmarshal into Go value of type container.Config');
+  const name = r.query.get('name') ?? '';
+  try {
+    const { container } = await f.cluster.createFromRequest(body, name, r.req.headers['x-registry-auth'] as string | undefined);
+    sendJson(r.res, 201, { Id: container.Id, Warnings: container.Warnings ?? [] });
+  } catch (e) { engineFailure(e); }
+};
+
+/** Any other container call: proxied to the container's engine; the pool's copy is refreshed after a change. */
+export const proxyContainer: Handler = async (f, r) => {
+  const c = containerOf(f, r.params[0]);
+  const status = await proxyToContainer(f, r, c, r.params[1] ?? '');
+  if (r.method !== 'GET' && r.method !== 'HEAD' && status < 400) {
+    if (r.method === 'DELETE') c.engine.containers.delete(c.id);
+    else await c.engine.refreshContainer(c.id).catch(() => undefined);
+  }
+};
+
+/** POST /containers/{name}/exec: proxied; the exec's ID is remembered for /exec/{id}/… calls. */
+export const createExec: Handler = async (f, r) => {
+  const c = containerOf(f, r.params[0]);
+  const body = await readBody(r.req);
+  let made: { Id: string };
+  try {
+    made = await c.engine.call('POST', enginePath(c.engine, r.version, `/containers/${c.id}/exec`, r.query), JSON.parse(body.toString('utf8') || '{}'));
+  } catch (e) { engineFailure(e); }
+  f.execs.set(made.Id, c.engine);
+  sendJson(r.res, 201, made);
+};
+
+/** The engine that made an exec (asked around when this manager did not see it made). */
+export async function execEngine(f: Front, id: string) {
+  const known = f.execs.get(id);
+  if (known) return known;
+  const answers = await Promise.all(f.pool.healthy().map(async (e) => {
+    try { await e.api.call('GET', `/exec/${id}/json`, undefined, { timeoutMs: 5000 }); return e; } catch { return undefined; }
+  }));
+  const found = answers.find((e) => e);
+  if (!found) throw new ApiError(404, `No such exec instance: ${id}`);
+  f.execs.set(id, found);
+  return found;
+}
+
+/** /exec/{id}/json, /exec/{id}/resize, /exec/{id}/start without upgrade: proxied to the exec's engine. */
+export const proxyExec: Handler = async (f, r) => {
+  const e = await execEngine(f, r.params[0]);
+  try { await e.api.proxy(r.req, r.res, enginePath(e, r.version, `/exec/${r.params[0]}${r.params[1]}`, r.query)); } catch (err) { engineFailure(err); }
+};
+
+/** POST /containers/{name}/attach with Upgrade: the raw stream to the engine. */
+export const attachUpgrade: UpgradeHandler = (f, r, socket, head) => {
+  const c = containerOf(f, r.params[0]);
+  c.engine.api.upgrade(r.req, socket, head, enginePath(c.engine, r.version, `/containers/${c.id}${r.params[1]}`, r.query));
+};
+
+export const execUpgrade: UpgradeHandler = async (f, r, socket, head) => {
+  const e = await execEngine(f, r.params[0]);
+  e.api.upgrade(r.req, socket, head, enginePath(e, r.version, `/exec/${r.params[0]}${r.params[1]}`, r.query));
+};

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import { joinDisappearsAfterTtl, lockFailover, registerListWatch, unreachableAtStart } from './contract.js';
+import { skipUnless, startZookeeper, type TestStore } from './stores.js';
+
+const skip = skipUnless('zookeeper');
+let zk: TestStore;
+test.before(async () => { if (!skip) zk = await startZookeeper(); });
+test.after(() => zk?.stop());
+
+test('zk: join registers and list shows; a watch sees adds and drops', { skip, timeout: 60_000 }, async (t) => {
+  await registerListWatch(t, `zk://${zk.addr}/reg`);
+});
+
+test('zk: an engine whose join is killed disappears after its TTL', { skip, timeout: 60_000 }, async (t) => {
+  await joinDisappearsAfterTtl(t, `zk://${zk.addr}/ttl`);
+});
+
+test('zk: the primary is killed, the replica takes the lock within the TTL', { skip, timeout: 60_000 }, async (t) => {
+  await lockFailover(t, `zk://${zk.addr}/lock`);
+});
+
+test('zk: an unreachable store at start is a clear error', { skip, timeout: 60_000 }, async () => {
+  await unreachableAtStart('zk', /cannot reach zookeeper at 127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+});
