@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { spliceUpgrade } from '../api/forward.js';
 import { logger } from '../log.js';
 import type { LeaderElection } from './discovery/discovery.js';
 import type { Forwarding } from './api/server.js';
@@ -87,15 +88,6 @@ export class Replication implements Forwarding {
     const peer = this.tls
       ? tlsConnect({ host, port, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, rejectUnauthorized: this.tls.verify })
       : netConnect({ host, port });
-    peer.once(this.tls ? 'secureConnect' : 'connect', () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let k = 0; k < req.rawHeaders.length; k += 2) lines.push(`${req.rawHeaders[k]}: ${req.rawHeaders[k + 1]}`);
-      peer.write(lines.join('\r\n') + '\r\n\r\n');
-      if (head.length) peer.write(head);
-      peer.pipe(socket);
-      socket.pipe(peer);
-    });
-    peer.on('error', () => socket.destroy());
-    socket.on('close', () => peer.destroy());
+    spliceUpgrade(peer, this.tls ? 'secureConnect' : 'connect', req, req.url ?? '/', socket, head);
   }
 }

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { spliceUpgrade } from '../../api/forward.js';
 import { EngineError } from '../../executor/docker/engine-client.js';
 
 export { EngineError };
@@ -99,21 +100,7 @@ export class EngineApi {
     const engine = this.tls
       ? tlsConnect({ host: this.host, port: this.port, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, rejectUnauthorized: this.tls.verify, servername: undefined })
       : netConnect({ host: this.host, port: this.port });
-    engine.once(this.tls ? 'secureConnect' : 'connect', () => {
-      const lines = [`${req.method} ${path} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        if (req.rawHeaders[i].toLowerCase() === 'host') lines.push(`Host: ${this.addr}`);
-        else lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      }
-      engine.write(lines.join('\r\n') + '\r\n\r\n');
-      if (head.length) engine.write(head);
-      engine.pipe(client);
-      client.pipe(engine);
-    });
-    engine.on('error', () => client.destroy());
-    client.on('error', () => engine.destroy());
-    engine.on('close', () => client.destroy());
-    client.on('close', () => engine.destroy());
+    spliceUpgrade(engine, this.tls ? 'secureConnect' : 'connect', req, path, client, head, this.addr);
   }
 
   close(): void {
