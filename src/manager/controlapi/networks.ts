@@ -119,6 +119,8 @@ export function toResource(n: Network): NetworkResource {
 
 /** A task still holds its network addresses (swarmkit frees them once it is dead, or never started and never will). */
 export function holdsAddresses(t: Task): boolean {
+  // A job's task is desired 'complete': it runs to completion, then lets go.
+  if (t.DesiredState === 'complete') return !isTerminal(t.Status.State);
   if (taskStateRank(t.DesiredState) <= taskStateRank('running')) return true;
   return !isTerminal(t.Status.State) && taskStateRank(t.Status.State) >= taskStateRank('assigned');
 }
