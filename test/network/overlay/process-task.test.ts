@@ -48,7 +48,7 @@ test('a process task gets its own namespace, on the overlay before its command s
   networks.setView(view());
   const task = {
     ID: 'proctaskaaaaaaaaaaaaaaaaa', ServiceID: 's', Slot: 1, NodeID: 'n1', DesiredState: 'running', Status: { State: 'assigned' },
-    Spec: { ContainerSpec: { Image: 'x', Command: ['sh', '-c', `ip -o -4 addr show > addrs; exec busybox httpd -f -p 8080 -h ${www}`] } },
+    Spec: { ContainerSpec: { Image: 'x', Command: ['sh', '-c', `ip -o -4 addr show > addrs.tmp && mv addrs.tmp addrs; exec busybox httpd -f -p 8080 -h ${www}`] } },
     NetworksAttachments: attachment('10.99.8.2/24'),
   } as unknown as Task;
   await exec.prepare(task);
