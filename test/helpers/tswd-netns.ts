@@ -20,7 +20,8 @@ async function sh(script: string): Promise<void> {
 export async function namespacesUp(ns: number[]): Promise<void> {
   await namespacesDown(ns);
   await sh(`ip link add ${BRIDGE} type bridge && ip addr add ${NET}.254/24 dev ${BRIDGE} && ip link set ${BRIDGE} up
-    iptables -C FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT 2>/dev/null || iptables -I FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT`);
+    # A FORWARD policy of DROP (dockerd sets it) must not stop the bridge between the namespaces.
+    if command -v iptables >/dev/null; then iptables -C FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT 2>/dev/null || iptables -I FORWARD -i ${BRIDGE} -o ${BRIDGE} -j ACCEPT; fi`);
   for (const n of ns) {
     await sh(`ip netns add tswd${n} && ip link add tswd${n}v type veth peer name eth0 netns tswd${n}
       ip link set tswd${n}v master ${BRIDGE} up

@@ -12,30 +12,31 @@ import { createServer } from 'node:net';
 const [address, portText] = process.argv.slice(2);
 const port = Number(portText);
 
-function fail(err: unknown): never {
-  process.send?.({ kind: 'error', message: String((err as Error)?.message ?? err) }, undefined, undefined, () => process.exit(1));
-  setTimeout(() => process.exit(1), 1000);
-  throw err;
+/** Tells the daemon why, then exits (the daemon also sees the exit). */
+function fail(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  setTimeout(() => process.exit(1), 1000).unref();
+  process.send?.({ kind: 'error', message }, undefined, undefined, () => process.exit(1));
 }
 
-try {
-  execFileSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' });
-} catch (err) {
-  fail(err);
-}
-
-const udp = createSocket('udp4');
-udp.once('error', fail);
-udp.bind({ address, port }, () => {
-  const tcp = createServer();
-  tcp.once('error', fail);
-  tcp.listen({ host: address, port, backlog: 128 }, () => {
-    process.send!({ kind: 'udp' }, udp, undefined, (err) => {
-      if (err) fail(err);
-      process.send!({ kind: 'tcp' }, tcp, undefined, (err2) => {
-        if (err2) fail(err2);
-        process.exit(0);
+function main(): void {
+  try {
+    execFileSync('ip', ['link', 'set', 'lo', 'up'], { stdio: 'ignore' });
+  } catch (err) {
+    return fail(err);
+  }
+  const udp = createSocket('udp4');
+  udp.once('error', fail);
+  udp.bind({ address, port }, () => {
+    const tcp = createServer();
+    tcp.once('error', fail);
+    tcp.listen({ host: address, port, backlog: 128 }, () => {
+      process.send!({ kind: 'udp' }, udp, undefined, (err) => {
+        if (err) return fail(err);
+        process.send!({ kind: 'tcp' }, tcp, undefined, (err2) => (err2 ? fail(err2) : process.exit(0)));
       });
     });
   });
-});
+}
+
+main();

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createLimit } from '../vip/limit.js';
 
 /** Where Docker's embedded resolver answers in each container. */
 export const RESOLVER_ADDRESS = '127.0.0.11';
@@ -11,6 +12,8 @@ export interface NamespaceSockets { udp: UdpSocket; tcp: Server }
 
 const CHILD = fileURLToPath(new URL('./ns-socket-child.js', import.meta.url));
 const TIMEOUT_MS = 15_000;
+/** Helpers (a node process each, ~100 ms) running at once. */
+const helpers = createLimit(4);
 
 /**
  * A UDP socket and a TCP listener bound at address:port inside the network
@@ -20,6 +23,10 @@ const TIMEOUT_MS = 15_000;
  * it also brings the namespace's lo up, which 127.0.0.11 lives on.
  */
 export function openNamespaceSockets(netnsPath: string, address = RESOLVER_ADDRESS, port = RESOLVER_PORT): Promise<NamespaceSockets> {
+  return helpers(() => bindInNamespace(netnsPath, address, port));
+}
+
+function bindInNamespace(netnsPath: string, address: string, port: number): Promise<NamespaceSockets> {
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', [`--net=${netnsPath}`, '--', process.execPath, CHILD, address, String(port)], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

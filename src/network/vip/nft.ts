@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createLimit } from './limit.js';
+
+/** nft processes running at once (a change to a network touches every namespace of its tasks on the host). */
+const processes = createLimit(8);
 
 /**
  * Runs an nftables script in the network namespace at netnsPath as one
@@ -6,6 +10,10 @@ import { spawn } from 'node:child_process';
  * none does.
  */
 export function nftInNamespace(netnsPath: string, script: string): Promise<void> {
+  return processes(() => runNft(netnsPath, script));
+}
+
+function runNft(netnsPath: string, script: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', [`--net=${netnsPath}`, '--', 'nft', '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
