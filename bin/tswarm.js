@@ -5,5 +5,5 @@ const main = argv[0] === 'daemon'
   ? (await import('../dist/src/daemon/main.js')).runDaemon(argv.slice(1))
   : (await import('../dist/src/cli/main.js')).runCli(argv);
 const code = await main;
-if (argv[0] === "daemon") process.exit(code); // stray handles must not keep a stopped daemon alive
+if (argv[0] === "daemon" || argv[0] === "manage") process.exit(code); // stray handles must not keep a stopped daemon alive
 process.exitCode = code;

@@ -85,10 +85,15 @@ export const listContainers: Handler = (f, r) => {
     picked.push(c);
   }
   picked.sort((a, b) => Number(b.summary.Created ?? 0) - Number(a.summary.Created ?? 0));
-  const texts = (limit > 0 ? picked.slice(0, limit) : picked).map((c) => listText(c, now));
-  const body = `[${texts.join(',')}]`;
-  r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  r.res.end(body);
+  const out = limit > 0 ? picked.slice(0, limit) : picked;
+  // Written in slices: no one 24 MB string for 30,000 containers, and the socket starts sending at once.
+  r.res.writeHead(200, { 'Content-Type': 'application/json' });
+  const SLICE = 2000;
+  for (let i = 0; i < out.length; i += SLICE) {
+    const part = out.slice(i, i + SLICE).map((c) => listText(c, now)).join(',');
+    r.res.write(i === 0 ? `[${part}` : `,${part}`);
+  }
+  r.res.end(out.length ? ']' : '[]');
 };
 
 /**

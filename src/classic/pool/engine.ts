@@ -26,6 +26,12 @@ export interface Container {
   summary: Record<string, any>;
   /** From inspect (absent until the first inspect answered). */
   details?: ContainerDetails;
+  /** The summary's JSON without its status text, to tell a changed entry from a re-listed one. */
+  sig?: string;
+}
+
+function signature(summary: Record<string, any>): string {
+  return JSON.stringify({ ...summary, Status: undefined });
 }
 
 export interface EngineListener {
@@ -213,7 +219,9 @@ export class Engine {
       const c = this.containers.get(s.Id);
       if (!c) { this.containers.set(s.Id, { id: s.Id, engine: this, summary: s }); inspect.push(s.Id); continue; }
       if (c.summary.State !== s.State || c.summary.Status !== s.Status || !c.details) inspect.push(s.Id);
-      c.summary = s;
+      // An entry unchanged but for its status text stays the same object: the front keeps its list text.
+      const sig = signature(s);
+      if (sig !== c.sig) { c.summary = s; c.sig = sig; } else c.summary.Status = s.Status;
     }
     for (const id of this.containers.keys()) if (!seen.has(id)) this.containers.delete(id);
     // A bounded number of inspects at once: a busy engine is not flooded.
