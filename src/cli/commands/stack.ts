@@ -54,7 +54,7 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
         ...['quiet', 'no-trunc', 'no-resolve'].filter((f) => has(p, f)).map((f) => `--${f}`), ...(one(p, 'format') ? ['--format', one(p, 'format')!] : [])], out);
     }
     case 'rm': case 'remove': case 'down': {
-      const p = parseArgs(rest, { detach: { short: 'd', value: true } });
+      const p = parseArgs(rest, { detach: { short: 'd', value: false } });
       if (p.args.length === 0) throw new Error('"tswarm stack rm" requires at least 1 argument.');
       let failed = false;
       for (const ns of p.args) {
@@ -83,7 +83,7 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
 async function deploy(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
   const p = parseArgs(argv, {
     'compose-file': { short: 'c', value: true }, prune: { value: false }, 'resolve-image': { value: true },
-    'with-registry-auth': { value: false }, detach: { short: 'd', value: true }, quiet: { short: 'q', value: false },
+    'with-registry-auth': { value: false }, detach: { short: 'd', value: false }, quiet: { short: 'q', value: false },
   });
   const ns = p.args[0];
   if (!ns || p.args.length !== 1) throw new Error('"tswarm stack deploy" requires exactly 1 argument.');

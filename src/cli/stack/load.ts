@@ -84,7 +84,7 @@ export async function loadCompose(files: string[], env: Record<string, string | 
   const dicts: Dict[] = [];
   for (const f of files) {
     const doc = parseYaml(await readSource(f));
-    if (!isDict(doc)) throw new Error('Top-level object must be a mapping');
+    if (!isDict(doc)) throw new Error('top-level object must be a mapping');
     dicts.push(doc);
   }
   const version = String(dicts[0].version ?? '');

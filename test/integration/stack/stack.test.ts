@@ -84,7 +84,7 @@ test('stacks: a compose file deploys, updates with a changed file, and is remove
   assert.match(up.stderr, /Since --detach=false was not specified/);
   assert.deepEqual(lines(await tswarm(d.host, 'stack', 'ls')), ['NAME      SERVICES', 'shop      2']);
   const svc = await docker(d.host, 'service', 'inspect', 'shop_web', '--format',
-    '{{json .Spec.Labels}} {{json .Spec.TaskTemplate.ContainerSpec.Labels}} {{.Spec.Mode.Replicated.Replicas}} {{json .Spec.TaskTemplate.ContainerSpec.Env}} {{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}} {{.Spec.TaskTemplate.ContainerSpec.HealthCheck.Interval}} {{.Spec.UpdateConfig.Order}}');
+    '{{json .Spec.Labels}} {{json .Spec.TaskTemplate.ContainerSpec.Labels}} {{.Spec.Mode.Replicated.Replicas}} {{json .Spec.TaskTemplate.ContainerSpec.Env}} {{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}} {{.Spec.TaskTemplate.ContainerSpec.Healthcheck.Interval}} {{.Spec.UpdateConfig.Order}}');
   assert.equal(svc.stdout.trim(), '{"com.docker.stack.image":"busybox","com.docker.stack.namespace":"shop","owner":"team-a"} {"com.docker.stack.namespace":"shop","tier":"shop"} 2 ["MODE=production"] 67108864 2s start-first');
   await eventually(async () => (await tswarm(d.host, 'stack', 'services', 'shop', '--format', '{{.Name}} {{.Replicas}}')).stdout === 'shop_web 2/2\nshop_worker 1/1\n', 60_000, 'stack converged');
   const ps = await tswarm(d.host, 'stack', 'ps', 'shop', '--format', '{{.Name}} {{.DesiredState}}');
