@@ -6,9 +6,13 @@ set -euo pipefail
 . "$(dirname "$0")/private-engine.sh"
 dir=${TSWARM_SWARM_ENGINE_DIR:-/tmp/tswarm-ci-swarm-engine}
 sock=$dir/docker.sock
-start_private_engine "$dir" tswsw0 172.30.98.1/24 --iptables=false
+# Another such engine beside the shared one (a test that changes its swarm) needs its own bridge, ports and hostname.
+bridge=${TSWARM_SWARM_ENGINE_BRIDGE:-tswsw0}
+cidr=${TSWARM_SWARM_ENGINE_CIDR:-172.30.98.1/24}
+init_flags=${TSWARM_SWARM_ENGINE_INIT_FLAGS:-}
+start_private_engine "$dir" "$bridge" "$cidr" --iptables=false
 swarm_state() { curl -sf --unix-socket "$sock" http://d/info | grep -o '"LocalNodeState":"[a-z]*"' | cut -d'"' -f4; }
 if [ "$(swarm_state)" != active ]; then
-  DOCKER_HOST="unix://$sock" docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+  DOCKER_HOST="unix://$sock" docker swarm init --advertise-addr 127.0.0.1 $init_flags >/dev/null
 fi
 echo "unix://$sock"

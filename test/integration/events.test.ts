@@ -1,15 +1,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { docker, eventually, startTswarmd, tswarm } from '../helpers/tswarmd.js';
 import { ensureBusyboxImage } from '../helpers/image.js';
-import { raw, referenceEngine, socketOf } from './invalid-input-engine.js';
+import { execFile, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { raw, socketOf } from './invalid-input-engine.js';
 
 const engine = process.env.TSWARM_TEST_DOCKER_HOST;
 const skip = !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false;
 
 interface Ev { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; scope: string; time: number; timeNano: number }
+
+const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
+
+/**
+ * A Docker 20.10 swarm of this test's own: the story below creates services
+ * and drains the node, which the shared reference engine must not see (other
+ * tests compare its whole store before and after their requests).
+ */
+function eventsReference(): Promise<string> {
+  const env = {
+    ...process.env, TSWARM_SWARM_ENGINE_DIR: '/tmp/tswarm-ci-events-engine', TSWARM_SWARM_ENGINE_BRIDGE: 'tswev0',
+    TSWARM_SWARM_ENGINE_CIDR: '172.30.97.1/24', TSWARM_SWARM_ENGINE_INIT_FLAGS: '--listen-addr 127.0.0.1:2477 --data-path-port 4799',
+  };
+  return new Promise((res, rej) => {
+    execFile('bash', [resolve(repo, 'scripts/swarm-engine.sh')], { env, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) rej(new Error(`the events reference engine did not start: ${stderr}`)); else res(stdout.trim());
+    });
+  });
+}
 
 const nowSecs = () => Math.floor(Date.now() / 1000);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,7 +57,7 @@ function shape(evs: Ev[], names: Record<string, string>): unknown[] {
  */
 test('docker events: the swarm\'s events as Docker 20.10 shows them', { timeout: 300_000, skip }, async (t) => {
   assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
-  const ref = await referenceEngine();
+  const ref = await eventsReference();
   const image = await ensureBusyboxImage(engine);
   await ensureBusyboxImage(ref);
   const d = await startTswarmd({ executor: 'docker', dockerHost: engine, extra: ['--hostname', 'evhost'] });
