@@ -44,6 +44,8 @@ export class SimCluster {
   private opSeq = 0;
   private leaderHint?: RaftId;
   private healing = false;
+  /** While healing: the time of the last delivery scheduled on each link (FIFO). */
+  private linkClock = new Map<string, number>();
   /** Entries applied when healing began: liveness means more get applied after. */
   private healMark = 0;
   readonly events: string[] = [];
@@ -85,8 +87,13 @@ export class SimCluster {
     if (this.blocked.has(`${m.from}>${m.to}`)) return;
     if (!this.healing && this.rng.chance(this.loss)) return;
     const copies = !this.healing && this.rng.chance(this.dup) ? 2 : 1;
+    const link = `${m.from}>${m.to}`;
     for (let i = 0; i < copies; i++) {
-      this.q.after(this.rng.range(1, this.maxDelay), () => {
+      // Healed links keep their order, as the real transport's stream per peer does: reordering is a fault of the
+      // fault phase only (with one entry per append and a small window, a reordered link catches up too slowly to judge).
+      let at = this.q.now + this.rng.range(1, this.maxDelay);
+      if (this.healing) { at = Math.max(at, this.linkClock.get(link) ?? 0); this.linkClock.set(link, at); }
+      this.q.at(at, () => {
         if (this.blocked.has(`${m.from}>${m.to}`)) return;
         const to = this.nodes.get(m.to);
         if (!to) return;
