@@ -18,7 +18,16 @@ function withMounts(t: Task, mounts: Mount[]): Task {
  * process executor's own mount namespace), and removed when the task ends.
  */
 export class FilesExecutor implements Executor {
-  constructor(private inner: Executor, private files: TaskFiles) {}
+  // The inner executor's optional abilities, passed through only when it has them (callers test for their presence).
+  health?: Executor['health'];
+  networkNamespace?: Executor['networkNamespace'];
+  hostFacts?: Executor['hostFacts'];
+
+  constructor(private inner: Executor, private files: TaskFiles) {
+    if (inner.health) this.health = (t) => inner.health!(t);
+    if (inner.networkNamespace) this.networkNamespace = (t) => inner.networkNamespace!(t);
+    if (inner.hostFacts) this.hostFacts = () => inner.hostFacts!();
+  }
 
   get name() { return this.inner.name; }
   describe(): Promise<NodeDescription> { return this.inner.describe(); }
