@@ -78,9 +78,12 @@ test('service logs gathers the lines of tasks on every node', { timeout: 240_000
     for (const l of ids) assert.match(l, /^[a-z0-9]{25}\.[123]\.[a-z0-9]{12}@[a-z0-9]{25} {4}\| n \d+$/);
     const rawLines = (await dk(m1, 'service', 'logs', '--tail', '1', '--raw', 'cnt')).stdout.trim().split('\n');
     for (const l of rawLines) assert.match(l, /^n \d+$/);
-    const since = new Date(Date.now() - 1000).toISOString();
+    const sinceMs = Date.now() - 1000;
+    const since = new Date(sinceMs).toISOString();
     const recent = (await dk(m1, 'service', 'logs', '--since', since, '--timestamps', 'cnt')).stdout.trim().split('\n');
-    assert.ok(recent.length >= 3 && recent.length <= 3 * 12, `${recent.length} lines in about a second`);
+    // Three tasks print every 0.2 s; the CLI's own start adds to the second asked for (seconds under load).
+    const most = 3 * (Math.ceil((Date.now() - sinceMs) / 200) + 2);
+    assert.ok(recent.length >= 3 && recent.length <= most, `${recent.length} lines since ${since} (at most ${most})`);
     for (const l of recent) assert.ok(l.slice(0, 30) >= since.replace('Z', ''), `${l} before ${since}`);
   });
 
