@@ -60,9 +60,6 @@ export function networkSpecOf(req: NetworkCreateRequest): NetworkSpec {
   if (configs.some((c) => c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length)) throw NOT_YET('auxiliary addresses (--aux-address)');
   if (ipam.Options && Object.keys(ipam.Options).length) throw NOT_YET('IPAM driver options (--ipam-opt)');
   for (const k of Object.keys(req.Options ?? {})) if (!KNOWN_OPTIONS.has(k)) throw NOT_YET(`the overlay driver option ${k}`);
-  if (req.Labels?.['com.docker.swarm.internal'] !== undefined) {
-    throw new ApiError(403, 'rpc error: code = PermissionDenied desc = label com.docker.swarm.internal is for predefined internal networks and cannot be applied by users');
-  }
   const options = req.Options && Object.keys(req.Options).length ? { ...req.Options } : undefined;
   const c = configs[0];
   return {
