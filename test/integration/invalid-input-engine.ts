@@ -49,3 +49,30 @@ export async function storeDump(socket: string): Promise<string> {
   const byId = (a: { ID: string }[]) => [...(a ?? [])].sort((x, y) => x.ID.localeCompare(y.ID));
   return JSON.stringify({ services: byId(services), tasks: byId(tasks), nodes: byId(nodes), swarm }, null, 1);
 }
+
+const ENGINES_LOCK = '/tmp/tswarm-test-engines.lock';
+
+/**
+ * Exclusive use of the private engines within one test run: tests that
+ * count every task container on the test engine, or compare the whole
+ * reference store before and after, must not run beside a test that
+ * creates services there (node --test runs two files at once). Returns
+ * the release; a lock whose holder died is taken over.
+ */
+export async function lockEngines(): Promise<() => Promise<void>> {
+  const { mkdir, readFile, rm, writeFile } = await import('node:fs/promises');
+  for (;;) {
+    try {
+      await mkdir(ENGINES_LOCK);
+      await writeFile(`${ENGINES_LOCK}/pid`, String(process.pid));
+      return () => rm(ENGINES_LOCK, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(await readFile(`${ENGINES_LOCK}/pid`, 'utf8').catch(() => '0'));
+      let alive = pid > 0;
+      try { if (pid > 0) process.kill(pid, 0); } catch { alive = false; }
+      if (!alive && pid > 0) await rm(ENGINES_LOCK, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { docker, eventually, startTswarmd } from '../helpers/tswarmd.js';
-import { raw, referenceEngine, socketOf, storeDump, type Answer } from './invalid-input-engine.js';
+import { lockEngines, raw, referenceEngine, socketOf, storeDump, type Answer } from './invalid-input-engine.js';
 
 /**
  * Bad requests sent to the API directly (not through the docker CLI, which
@@ -138,6 +138,8 @@ function check(what: string, side: string, a: Answer, e: Expect) {
 }
 
 test('bad requests get Docker 20.10\'s status and message and change nothing, in tswarm as in Docker', { timeout: 300_000 }, async (t) => {
+  const release = await lockEngines(); // the reference's store must not change beside this test
+  t.after(release);
   const refHost = await referenceEngine();
   const ref = socketOf(refHost);
   const d = await startTswarmd({ executor: 'sim' });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { docker, eventually, run, startTswarmd, tswarm } from '../helpers/tswarmd.js';
 import { ensureBusyboxImage } from '../helpers/image.js';
-import { raw, referenceEngine, socketOf } from './invalid-input-engine.js';
+import { lockEngines, raw, referenceEngine, socketOf } from './invalid-input-engine.js';
 
 const engine = process.env.TSWARM_TEST_DOCKER_HOST;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,6 +21,7 @@ const ok = async (p: Promise<{ code: number; stderr: string }>) => { const r = a
 // Jobs, health checks and automatic rollback, on the docker executor, each compared with real Docker 20.10 running the same commands.
 test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 600_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
   assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
+  const release = await lockEngines(); // services on both engines: not beside the tests that count or compare all of them
   const ref = await referenceEngine();
   const image = await ensureBusyboxImage(engine);
   await ensureBusyboxImage(ref);
@@ -31,7 +32,7 @@ test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 60
     if (names.length) await docker(ref, 'service', 'rm', ...names);
   };
   await cleanup();
-  t.after(async () => { await cleanup(); await d.stop('SIGKILL'); });
+  t.after(async () => { await cleanup(); await d.stop('SIGKILL'); await release(); });
   await ok(docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1'));
   const both = <T>(fn: (host: string) => Promise<T>) => Promise.all(hosts.map(fn));
 

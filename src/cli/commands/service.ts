@@ -143,6 +143,14 @@ async function converge(c: Client, id: string, out: (s: string) => void) {
   for (let i = 0; i < 600; i++) {
     const [s] = await c.get<Service[]>(`/services?status=true&filters=${q({ id: [id] })}`);
     const st = s?.ServiceStatus;
+    if (s?.JobStatus) {
+      // A job converges when it completed (docker's job progress ends with "job complete").
+      const rj = s.Spec.Mode?.ReplicatedJob;
+      const done = rj ? (st?.CompletedTasks ?? 0) >= (rj.TotalCompletions ?? 0) : st?.DesiredTasks === 0 && (st?.CompletedTasks ?? 0) > 0;
+      if (done) { out('job complete\n'); return; }
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
     const updating = s?.UpdateStatus?.State === 'updating' || s?.UpdateStatus?.State === 'rollback_started';
     if (st && st.RunningTasks === st.DesiredTasks && !updating) {
       out(`overall progress: ${st.RunningTasks} out of ${st.DesiredTasks} tasks\nverify: Service ${s.Spec.Name} converged\n`);
