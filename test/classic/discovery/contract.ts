@@ -145,3 +145,28 @@ export async function lockFailover(t: TestContext, url: string, ttlMs = 2000) {
   assert.equal(await election.leader(), '10.4.0.3:2376');
   await killed(c.p);
 }
+
+/**
+ * The store goes away and comes back (same data): the watch reports the
+ * outage, keeps trying, and follows again; join's refreshes carry on.
+ */
+export async function watchSurvivesRestart(t: TestContext, url: string, restart: (downMs: number) => Promise<void>, outage?: RegExp) {
+  const d = parseDiscovery(url, { retryMs: 200 });
+  t.after(() => d.close?.());
+  const a = d.register('10.5.0.1:2375', { heartbeatMs: 300, ttlMs: 4000 });
+  t.after(() => a.stop());
+  await a.first;
+  const seen: string[][] = [];
+  const errors: Error[] = [];
+  const w = d.watch((e) => seen.push(e), (e) => errors.push(e));
+  t.after(() => w.stop());
+  await eventually(() => seen.at(-1)?.includes('10.5.0.1:2375'), 5000, 'the first list');
+  await restart(1000);
+  const b = d.register('10.5.0.2:2375', { heartbeatMs: 300, ttlMs: 4000 });
+  t.after(() => b.stop());
+  await b.first;
+  await eventually(() => seen.at(-1)?.includes('10.5.0.2:2375'), 10_000, 'the watch to follow again after the restart');
+  assert.deepEqual(await d.list(), ['10.5.0.1:2375', '10.5.0.2:2375']);
+  // zk's client reconnects and sets its watches again without a word; etcd's watch stream breaks and says so
+  if (outage) assert.match(errors[0]?.message ?? 'no error reported', outage);
+}
