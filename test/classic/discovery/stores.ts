@@ -100,9 +100,14 @@ export async function startEtcd(o: { v2?: boolean } = {}): Promise<TestStore> {
 export async function startZookeeper(): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-zk-'));
   const port = await freePort();
+  // serving, not just listening: the `srvr` four-letter command (allowed by default) says so
   const open = () => new Promise<boolean>((resolve) => {
     const s = connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.setTimeout(1000, () => s.destroy());
+    let out = '';
+    s.once('connect', () => s.end('srvr'));
+    s.on('data', (c: Buffer) => { out += c.toString(); });
+    s.once('close', () => resolve(out.startsWith('Zookeeper version')));
     s.once('error', () => resolve(false));
   });
   return serve('zookeeper', 'java', [

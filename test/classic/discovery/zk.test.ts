@@ -26,3 +26,8 @@ test('zk: an unreachable store at start is a clear error', { skip, timeout: 60_0
 test('zk: the store restarts; the watch follows again and registrations carry on', { skip, timeout: 60_000 }, async (t) => {
   await watchSurvivesRestart(t, `zk://${zk.addr}/restart`, (ms) => zk.restart(ms));
 });
+
+test('zk: the store is down longer than the sessions\' timeout; new sessions register again and the watch follows', { skip, timeout: 60_000 }, async (t) => {
+  // the sessions (TTL 4 s) expire while the server is away: the client then waits forever unless told
+  await watchSurvivesRestart(t, `zk://${zk.addr}/expire`, (ms) => zk.restart(ms), undefined, 5000);
+});
