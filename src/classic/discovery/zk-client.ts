@@ -6,6 +6,8 @@ import { StoreError } from './http.js';
 const { CreateMode, Exception } = zookeeper;
 type ZkErr = Error | ZkException | null;
 
+/** node-zookeeper-client's ConnectionManager state while a close request waits. */
+const CLOSING = -1;
 /** How long a session may stay disconnected before it is given up for a new one. */
 const GIVE_UP_MS = 3_000;
 /** How long one connection attempt may take before a new client tries again. */
@@ -152,8 +154,9 @@ export class ZkSession {
  */
 function closeClient(client: Client) {
   client.close();
-  const cm = (client as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager;
-  setTimeout(() => cm?.socket?.destroy(), 1000).unref();
+  // only while the close request waits (CLOSING): a socket dropped in another state makes the client reconnect
+  const cm = (client as unknown as { connectionManager?: { state?: number; socket?: { destroy(): void } } }).connectionManager;
+  setTimeout(() => { if (cm?.state === CLOSING) cm.socket?.destroy(); }, 1000).unref();
 }
 
 /** A TCP connection to host:port that is closed at once. */
