@@ -141,7 +141,8 @@ export class EtcdClient {
       if (abort.signal.aborted) return;
       // the next attempt starts from the next endpoint
       this.current = (this.current + 1) % this.endpoints.length;
-      h.onClosed(e.name === 'TypeError' ? new StoreError(`cannot reach etcd at ${ep}: ${causeOf(e)}`) : e);
+      // a refused connection, or a stream cut short ("terminated"): say which store
+      h.onClosed(e instanceof StoreError ? e : new StoreError(`etcd at ${ep}: watch: ${causeOf(e)}`));
     });
     return { stop: () => abort.abort() };
   }

@@ -13,7 +13,8 @@ export function parseKvUrl(url: string, rest: string, defaultPort: number): { ho
   if (hostPart === '') throw new Error(`invalid discovery URL "${url}": no store address before the path`);
   const hosts = hostPart.split(',').map((h) => {
     if (h === '') throw new Error(`invalid discovery URL "${url}": empty store address in the list`);
-    const withPort = /:\d*$/.test(h) && !/^\[[^\]]*\]$/.test(h) ? h : `${h}:${defaultPort}`;
+    // a port is there when a colon is, outside an IPv6 address's brackets
+    const withPort = h.replace(/^\[[^\]]*\]/, '').includes(':') ? h : `${h}:${defaultPort}`;
     try {
       return checkAddress(withPort);
     } catch (e) {

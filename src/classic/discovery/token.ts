@@ -30,7 +30,8 @@ export class TokenDiscovery implements Discovery {
 
   constructor(readonly url: string, rest: string, private readonly refreshMs: number, service?: string) {
     const i = rest.lastIndexOf('/');
-    this.service = i < 0 ? tokenServiceUrl(service) : `http://${rest.slice(0, i)}`;
+    if (i === 0 || rest.startsWith('/')) throw new Error(`invalid discovery URL "${url}": no host before the token's path`);
+    this.service = i < 0 ? tokenServiceUrl(service) : tokenServiceUrl(`http://${rest.slice(0, i)}`);
     this.token = i < 0 ? rest : rest.slice(i + 1);
     if (this.token === '') throw new Error(`invalid discovery URL "${url}": token is empty`);
     if (!/^[A-Za-z0-9_-]+$/.test(this.token)) throw new Error(`invalid discovery URL "${url}": malformed token "${this.token}"`);

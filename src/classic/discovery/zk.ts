@@ -49,16 +49,20 @@ export class ZkDiscovery implements Discovery {
     let stopped = false;
     let last: string[] | undefined;
     let timer: NodeJS.Timeout | undefined;
+    // the session whose watcher is set; while a read or a retry is under way, undefined
+    let watching: ZkSession | undefined;
     const follow = async () => {
       const s = await this.session();
       await s.mkdirp(this.dir);
       // the watcher fires once; reading again sets the next one
-      const entries = (await s.children(this.dir, () => { if (!stopped) again(); })).sort();
+      const entries = (await s.children(this.dir, () => { if (!stopped && watching === s) again(); })).sort();
+      watching = s;
       if (stopped || (last && sameEntries(last, entries))) return;
       last = entries;
       onEntries(entries);
     };
     const again = () => {
+      watching = undefined;
       follow().catch((e: Error) => {
         if (stopped) return;
         onError(e);
@@ -66,7 +70,9 @@ export class ZkDiscovery implements Discovery {
       });
     };
     again();
-    return { stop() { stopped = true; clearTimeout(timer); } };
+    // an expired session never fires its watcher: read again on a new one
+    const check = setInterval(() => { if (watching && !watching.alive && !stopped) again(); }, Math.max(1000, this.retryMs));
+    return { stop() { stopped = true; clearTimeout(timer); clearInterval(check); } };
   }
 
   register(addr: string, o: RegisterOptions): Registration {

@@ -111,11 +111,12 @@ export async function joinCommand(argv: string[], out: Out): Promise<number> {
     process.stderr.write(`Add a random delay ${wait}ms to avoid synchronized registration\n`);
     if (await Promise.race([stopping, new Promise((r) => setTimeout(r, wait)).then(() => undefined)])) return 0;
   }
-  process.stderr.write(`Registering on the discovery service every ${heartbeatMs / 1000}s... addr=${addr} discovery=${url}\n`);
+  // nodes:// and file:// refuse here, before anything is said of registering
   const reg = d.register(addr, {
     heartbeatMs, ttlMs,
     onError: (e) => process.stderr.write(`Error: ${e.message}\n`),
   });
+  process.stderr.write(`Registering on the discovery service every ${heartbeatMs / 1000}s... addr=${addr} discovery=${url}\n`);
   try {
     await reg.first;
   } catch (e) {

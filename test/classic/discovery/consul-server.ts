@@ -19,7 +19,7 @@ export interface ConsulTestServer {
   close(): Promise<void>;
 }
 
-export async function startConsulTestServer(): Promise<ConsulTestServer> {
+export async function startConsulTestServer(port = 0): Promise<ConsulTestServer> {
   const kv = new Map<string, Pair>();
   const sessions = new Map<string, Session>();
   let index = 1;
@@ -132,7 +132,7 @@ export async function startConsulTestServer(): Promise<ConsulTestServer> {
   };
 
   const server = createServer((req, res) => { handle(req, res).catch((e: Error) => { res.writeHead(500); res.end(e.message); }); });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     addr: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { parseDiscovery } from '../../../src/classic/discovery/parse.js';
 import { eventually, TSWARM_BIN } from '../../helpers/tswarmd.js';
-import { joinDisappearsAfterTtl, lockFailover, registerListWatch, unreachableAtStart } from './contract.js';
+import { joinDisappearsAfterTtl, lockFailover, registerListWatch, unreachableAtStart, watchSurvivesRestart } from './contract.js';
 import { skipUnless, startEtcd, type TestStore } from './stores.js';
 
 const skip = skipUnless('etcd');
@@ -72,4 +72,8 @@ test('etcd: a server without v2 keys (etcd 3.4\'s default) is used through v3 al
   t.after(() => reg.stop());
   await reg.first;
   assert.deepEqual(await d.list(), ['10.7.0.1:2375']);
+});
+
+test('etcd: the store restarts; the watch follows again and registrations carry on', { skip, timeout: 60_000 }, async (t) => {
+  await watchSurvivesRestart(t, `etcd://${etcd.addr}/restart`, (ms) => etcd.restart(ms), /etcd at 127\.0\.0\.1:\d+/);
 });

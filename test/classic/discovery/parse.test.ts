@@ -23,6 +23,12 @@ test('malformed URLs and unknown schemes are refused with clear errors', () => {
   // a token given without token:// is read as a nodes list: classic Swarm's hint
   assert.throws(() => parseDiscovery('0123456789abcdef'), /^Error: address 0123456789abcdef: missing port in address, please check you are using the correct discovery \(missing token:\/\/ \?\)$/);
   assert.throws(() => parseDiscovery('nodes://a:1,,b:2'), /empty entry/);
+  assert.throws(() => parseDiscovery('token:///abc'), /no host before the token's path/);
+  assert.throws(() => parseDiscovery('token://a b'), /malformed token "a b"/);
+  assert.throws(() => parseDiscovery('etcd://h:2379,/p'), /empty store address in the list/);
+  assert.throws(() => parseDiscovery('consul:///p'), /no store address before the path/);
+  assert.equal((parseDiscovery('zk://a,b:2182,[::1]/p') as unknown as { hosts: string[] }).hosts.join(' '), 'a:2181 b:2182 [::1]:2181');
+  assert.throws(() => parseDiscovery('zk://h:x/p'), /invalid discovery URL "zk:\/\/h:x\/p": address h:x: invalid port "x"/);
   assert.throws(() => parseDiscovery('nodes://a:99999'), /invalid port "99999"/);
   assert.throws(() => parseDiscovery('nodes://10.0.0.[13:11]:2375'), /13 is greater than 11/);
   assert.throws(() => parseDiscovery('nodes://10.0.0.[a:b]:2375'), /want \[from:to\] with two numbers/);

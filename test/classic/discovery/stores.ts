@@ -15,6 +15,8 @@ export interface TestStore {
   /** host:port of the client port */
   addr: string;
   stop(): Promise<void>;
+  /** Kills the server and starts it again on the same port and data (a store outage). */
+  restart(downMs: number): Promise<void>;
 }
 
 /** Why a store cannot run here (missing package), or undefined. Outside CI the tests skip then; in CI they fail. */
@@ -50,46 +52,65 @@ function spawnLogged(cmd: string, args: string[]) {
   return { proc, log: () => log };
 }
 
-async function stopProc(proc: ChildProcess, dir: string) {
+async function kill(proc: ChildProcess) {
   if (proc.exitCode === null && proc.signalCode === null) {
     const gone = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await gone;
   }
-  await rm(dir, { recursive: true, force: true });
+}
+
+/** A server process that can be killed and started again with the same arguments. */
+async function serve(what: string, cmd: string, args: string[], up: () => Promise<boolean>, ms: number, dir: string, addr: string): Promise<TestStore> {
+  let cur = spawnLogged(cmd, args);
+  await until(what, up, ms, cur.proc, cur.log);
+  return {
+    addr,
+    async stop() {
+      await kill(cur.proc);
+      await rm(dir, { recursive: true, force: true });
+    },
+    async restart(downMs) {
+      await kill(cur.proc);
+      await new Promise((r) => setTimeout(r, downMs));
+      cur = spawnLogged(cmd, args);
+      await until(what, up, ms, cur.proc, cur.log);
+    },
+  };
 }
 
 /** etcd 3.4 with short timeouts (a 1 s lease is allowed with a 500 ms election timeout), v2 keys enabled unless said. */
 export async function startEtcd(o: { v2?: boolean } = {}): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-etcd-'));
   const [client, peer] = [await freePort(), await freePort()];
-  const { proc, log } = spawnLogged('etcd', [
+  return serve('etcd', 'etcd', [
     '--name', 'test', '--data-dir', dir,
     '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
     '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
     '--initial-cluster', `test=http://127.0.0.1:${peer}`,
     '--election-timeout', '500', '--heartbeat-interval', '100', ...(o.v2 === false ? [] : ['--enable-v2']),
-  ]);
-  await until('etcd', async () => {
+  ], async () => {
     try {
       return (await fetch(`http://127.0.0.1:${client}/health`, { signal: AbortSignal.timeout(1000) })).status === 200;
     } catch { return false; }
-  }, 20_000, proc, log);
-  return { addr: `127.0.0.1:${client}`, stop: () => stopProc(proc, dir) };
+  }, 20_000, dir, `127.0.0.1:${client}`);
 }
 
 /** A standalone ZooKeeper with a 200 ms tick: sessions may time out from 400 ms to 4 s. */
 export async function startZookeeper(): Promise<TestStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-zk-'));
   const port = await freePort();
-  const { proc, log } = spawnLogged('java', [
-    '-Xmx128m', '-Dzookeeper.admin.enableServer=false', '-cp', '/usr/share/java/*', 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), dir, '200',
-  ]);
+  // serving, not just listening: the `srvr` four-letter command (allowed by default) says so
   const open = () => new Promise<boolean>((resolve) => {
     const s = connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.setTimeout(1000, () => s.destroy());
+    let out = '';
+    s.once('connect', () => s.end('srvr'));
+    s.on('data', (c: Buffer) => { out += c.toString(); });
+    s.once('close', () => resolve(out.startsWith('Zookeeper version')));
     s.once('error', () => resolve(false));
   });
-  await until('zookeeper', open, 30_000, proc, log);
-  return { addr: `127.0.0.1:${port}`, stop: () => stopProc(proc, dir) };
+  return serve('zookeeper', 'java', [
+    '-Xmx128m', '-Dzookeeper.admin.enableServer=false', '-cp', '/usr/share/java/*', 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), dir, '200',
+  ], open, 30_000, dir, `127.0.0.1:${port}`);
 }

@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { joinDisappearsAfterTtl, lockFailover, registerListWatch, unreachableAtStart } from './contract.js';
+import { joinDisappearsAfterTtl, lockFailover, registerListWatch, unreachableAtStart, watchSurvivesRestart } from './contract.js';
 import { skipUnless, startZookeeper, type TestStore } from './stores.js';
 
 const skip = skipUnless('zookeeper');
@@ -21,4 +21,13 @@ test('zk: the primary is killed, the replica takes the lock within the TTL', { s
 
 test('zk: an unreachable store at start is a clear error', { skip, timeout: 60_000 }, async () => {
   await unreachableAtStart('zk', /cannot reach zookeeper at 127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+});
+
+test('zk: the store restarts; the watch follows again and registrations carry on', { skip, timeout: 60_000 }, async (t) => {
+  await watchSurvivesRestart(t, `zk://${zk.addr}/restart`, (ms) => zk.restart(ms));
+});
+
+test('zk: the store is down longer than the sessions\' timeout; new sessions register again and the watch follows', { skip, timeout: 60_000 }, async (t) => {
+  // the sessions (TTL 4 s) expire while the server is away: the client then waits forever unless told
+  await watchSurvivesRestart(t, `zk://${zk.addr}/expire`, (ms) => zk.restart(ms), undefined, 5000);
 });
