@@ -140,7 +140,12 @@ function usedBy(tx: ReadTx, n: Network): string | undefined {
   for (const s of tx.services.all()) {
     if (serviceNetworkTargets(s.Spec).some((a) => a.Target === n.ID || a.Target === n.Spec.Name)) return `service ${s.ID}`;
   }
-  for (const t of tx.tasks.all()) if (holdsAddresses(t) && addressOn(t, n.ID)) return `task ${t.ID}`;
+  // As swarmkit: only a task still meant to run, and not past running, keeps its network (a removed service's
+  // tasks that are shutting down do not: `stack rm` removes the services, then at once the networks).
+  const running = taskStateRank('running');
+  for (const t of tx.tasks.all()) {
+    if (taskStateRank(t.DesiredState) <= running && taskStateRank(t.Status.State) <= running && addressOn(t, n.ID)) return `task ${t.ID}`;
+  }
   const att = tx.table('netattachments').by('network', n.ID)[0];
   if (att) return `task ${att.ID}`;
   return undefined;
