@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,20 +52,27 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
     socket, host: `unix://${socket}`, dataRoot, listenAddr, proc: undefined as unknown as ChildProcess,
     log: () => out,
     async stop(signal = 'SIGTERM') {
-      const p = d.proc;
-      if (p.exitCode === null && p.signalCode === null) {
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill(signal);
-        await exited;
-      }
-      // The daemon logs a promise nobody handled and goes on: a test that caused one fails.
-      const bug = out.split('\n').find((l) => l.includes(UNHANDLED_REJECTION));
-      if (bug) throw new Error(`the daemon on ${listenAddr} had an unhandled promise rejection: ${bug}`);
+      await halt(signal);
+      // A daemon killed for good leaves its overlay namespaces mounted under its data root, and with them their
+      // VXLAN IDs in this machine's namespace: a later test's swarm would collide on them.
+      const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '');
+      for (const m of mounts.filter((m) => m.startsWith(`${dataRoot}/agent/netns/`))) await run('umount', ['-l', m]);
     },
     async restart(signal = 'SIGTERM') {
-      await d.stop(signal);
+      await halt(signal);
       await launch();
     },
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    const p = d.proc;
+    if (p.exitCode === null && p.signalCode === null) {
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill(signal);
+      await exited;
+    }
+    // The daemon logs a promise nobody handled and goes on: a test that caused one fails.
+    const bug = out.split('\n').find((l) => l.includes(UNHANDLED_REJECTION));
+    if (bug) throw new Error(`the daemon on ${listenAddr} had an unhandled promise rejection: ${bug}`);
   };
   const launch = async () => {
     // netns: a simulated host's namespace (nsenter execs node: the pid is the daemon's).

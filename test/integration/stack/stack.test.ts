@@ -62,7 +62,13 @@ const lines = (r: RunResult) => r.stdout.trim().split('\n').filter(Boolean);
 
 // `stack deploy / ls / services / ps / rm` with tswarm's CLI; docker's CLI deploys through the API the same way.
 test('stacks: a compose file deploys, updates with a changed file, and is removed with nothing left', { timeout: 240_000 }, async (t) => {
-  const d = await startTswarmd({ executor: 'process' });
+  // A network namespace of its own: the stack's overlay takes a VXLAN ID in the namespace the daemon runs in,
+  // and another test's swarm on this machine may hold the same ID at the same time.
+  const ns = `tswstack${process.pid}`;
+  assert.equal((await run('ip', ['netns', 'add', ns])).code, 0);
+  t.after(() => run('ip', ['netns', 'del', ns]));
+  await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  const d = await startTswarmd({ executor: 'process', netns: `/var/run/netns/${ns}`, listenAddr: '127.0.0.1:2377' });
   t.after(() => d.stop('SIGKILL'));
   assert.equal((await docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-stack-'));
