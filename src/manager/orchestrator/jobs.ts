@@ -6,6 +6,7 @@ import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
 import { globalEligible, shutdown, type Action } from './actions.js';
 import { inIteration, isJob, iterationVersion, jobIteration } from './job.js';
+import { DelayedStarts } from './delayed-starts.js';
 import { RestartSupervisor } from './restart.js';
 import { newTask } from './task-factory.js';
 
@@ -33,18 +34,18 @@ export class JobsOrchestrator extends Reconciler {
   private restarts: RestartSupervisor;
   private clock: Clock;
   private dirty = new Set<string>();
-  private delayed = new Map<string, { cancel(): void }>();
+  private delayed: DelayedStarts;
 
   constructor(deps: ComponentDeps) {
     super(deps.store, ['services', 'tasks', 'nodes'], { clock: deps.clock, fullEveryMs: FULL_PASS_MS });
     this.clock = deps.clock;
+    this.delayed = new DelayedStarts(deps.store, deps.clock, 'complete', () => this.requestFull());
     this.restarts = new RestartSupervisor(deps.clock);
   }
 
   override async stop(): Promise<void> {
     await super.stop();
-    for (const t of this.delayed.values()) t.cancel();
-    this.delayed.clear();
+    this.delayed.cancelAll();
   }
 
   protected override onEvents(events: StoreEvent[]): void {
@@ -154,14 +155,7 @@ export class JobsOrchestrator extends Reconciler {
 
   /** After the restart delay the prepared task may run to completion. */
   private startAfterDelay(t: Task) {
-    if (this.delayed.has(t.ID)) return;
-    this.delayed.set(t.ID, this.clock.setTimeout(() => {
-      this.delayed.delete(t.ID);
-      this.store.update((tx) => {
-        const cur = tx.tasks.get(t.ID);
-        if (cur?.DesiredState === 'ready') tx.update('tasks', { ...cur, DesiredState: 'complete' });
-      }).catch(() => this.requestFull());
-    }, this.restarts.delayMs(t)));
+    if (!this.delayed.has(t.ID)) this.delayed.start(t, this.restarts.delayMs(t));
   }
 }
 

@@ -6,6 +6,7 @@ import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
 import { Actions, currentOf, globalEligible, nodeLost, type Action } from './actions.js';
 import { isJob } from './job.js';
+import { DelayedStarts } from './delayed-starts.js';
 import { RestartSupervisor } from './restart.js';
 import { isCurrent, slotsOf, type Slot } from './slots.js';
 
@@ -29,7 +30,7 @@ export class Orchestrator extends Reconciler {
   readonly name = 'orchestrator';
   private restarts: RestartSupervisor;
   private actions: Actions;
-  private delayed = new Map<string, { cancel(): void }>();
+  private delayed: DelayedStarts;
   private dirtyServices = new Set<string>();
   private dirtyNodes = new Set<string>();
   private dirtyTasks = new Set<string>();
@@ -37,6 +38,7 @@ export class Orchestrator extends Reconciler {
   constructor(deps: ComponentDeps) {
     super(deps.store, ['services', 'tasks', 'nodes'], { clock: deps.clock, fullEveryMs: FULL_PASS_MS });
     this.clock = deps.clock;
+    this.delayed = new DelayedStarts(deps.store, deps.clock, 'running', () => this.requestFull());
     this.restarts = new RestartSupervisor(deps.clock);
     this.actions = new Actions(deps.clock, (t) => this.startAfterDelay(t));
   }
@@ -44,8 +46,7 @@ export class Orchestrator extends Reconciler {
 
   override async stop(): Promise<void> {
     await super.stop();
-    for (const t of this.delayed.values()) t.cancel();
-    this.delayed.clear();
+    this.delayed.cancelAll();
   }
 
   protected override onEvents(events: StoreEvent[]): void {
@@ -194,15 +195,7 @@ export class Orchestrator extends Reconciler {
 
   /** Restart delay: the task waits prepared ('ready') before it may run. */
   private startAfterDelay(t: Task) {
-    if (this.delayed.has(t.ID)) return;
-    const ms = this.restarts.delayMs(t);
-    this.delayed.set(t.ID, this.clock.setTimeout(() => {
-      this.delayed.delete(t.ID);
-      this.store.update((tx) => {
-        const cur = tx.tasks.get(t.ID);
-        if (cur?.DesiredState === 'ready') tx.update('tasks', { ...cur, DesiredState: 'running' });
-      }).catch(() => this.requestFull());
-    }, ms));
+    if (!this.delayed.has(t.ID)) this.delayed.start(t, this.restarts.delayMs(t));
   }
 }
 
