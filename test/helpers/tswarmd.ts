@@ -16,7 +16,10 @@ export interface Tswarmd {
   dataRoot: string;
   proc: ChildProcess;
   log: () => string;
+  /** Stops the daemon for good: a killed one's overlay namespaces are unmounted too. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the process and leaves everything it made in place, as a crash does, for a later restart(). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   restart(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -57,6 +60,9 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
       // VXLAN IDs in this machine's namespace: a later test's swarm would collide on them.
       const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '');
       for (const m of mounts.filter((m) => m.startsWith(`${dataRoot}/agent/netns/`))) await run('umount', ['-l', m]);
+    },
+    async kill(signal = 'SIGKILL') {
+      await halt(signal);
     },
     async restart(signal = 'SIGTERM') {
       await halt(signal);

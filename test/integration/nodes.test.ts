@@ -74,7 +74,7 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
     const lastBeatAfter = await freeze();
     await pause(600);
     const killedAt = Date.now();
-    await w1.stop('SIGKILL');
+    await w1.kill('SIGKILL');
     await eventually(async () => (await nodeList(m1)).includes('w1 Down'), 20_000, 'w1 down');
     const seenDownAfter = Date.now() - killedAt;
     assert.ok(seenDownAfter < 3 * period + 2500, `seen Down ${seenDownAfter} ms after it was killed: later than 3 periods and slack`);
@@ -138,7 +138,7 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
     const survivors = [m2, m3, w2];
     const leader = await findLeader(survivors);
     const before = (await taskProcesses(MARKER)).filter((p) => p.dataRoot === w1.dataRoot).map((p) => p.pid).sort();
-    await leader.stop('SIGKILL');
+    await leader.kill('SIGKILL');
     const rest = survivors.filter((d) => d !== leader);
     const next = await findLeader(rest);
     assert.notEqual(next, leader);

@@ -171,7 +171,7 @@ test('a daemon SIGKILLed and restarted reuses the network it had made and remove
   const victim = nodes.find((_x, i) => i > 0 && withTask[i])!;
   const sb = join(sandboxDir(victim), netId);
   const inodeBefore = (await inNetns(sb, ['stat', '-L', '-c', '%i', '/proc/self/ns/net'])).stdout.trim();
-  await victim.stop('SIGKILL');
+  await victim.kill('SIGKILL');
   // What a daemon killed in the middle of making a network leaves: a namespace file never bound.
   await mkdir(sandboxDir(victim), { recursive: true });
   await writeFile(join(sandboxDir(victim), 'halfmade00000000000000000'), '');
