@@ -1,4 +1,4 @@
-import { humanDuration } from '../../cli/format/units.js';
+import { humanDuration } from '../../format/units.js';
 
 /** A host port binding as the Engine API writes it. */
 export interface PortBinding { HostIp?: string; HostPort?: string }
