@@ -78,7 +78,7 @@ export class Orchestrator extends Reconciler {
   }
 
   /** Replicated slots whose current task is checked for healing after the pass's first read, in slices. */
-  private healChecks: { s: Service; t: Task; key: string }[] = [];
+  private healChecks: { s: Service; t: Task }[] = [];
 
   private async planHealsInSlices(plan: Action[]) {
     const checks = this.healChecks;
@@ -87,7 +87,7 @@ export class Orchestrator extends Reconciler {
       if (i > 0) await new Promise<void>((r) => setImmediate(r));
       // A later read than the plan's: the actions check again in the batch that they still apply.
       this.store.view((tx) => {
-        for (const c of checks.slice(i, i + HEAL_SLICE)) this.planHeal(tx, c.s, c.t, c.key, plan);
+        for (const c of checks.slice(i, i + HEAL_SLICE)) this.planHeal(tx, c.s, c.t, plan);
       });
     }
   }
@@ -113,13 +113,13 @@ export class Orchestrator extends Reconciler {
     else if (s.Spec.Mode?.Replicated) this.planReplicated(tx, s, slots, plan);
   }
 
-  private planReplicated(tx: ReadTx, s: Service, slots: Map<string, Slot>, plan: Action[]) {
+  private planReplicated(tx: ReadTx, s: Service, slots: Map<number | string, Slot>, plan: Action[]) {
     const want = s.Spec.Mode!.Replicated!.Replicas ?? 1;
     const occupied: Slot[] = [];
     for (const slot of slots.values()) {
       if (!slot.current) continue;
       occupied.push(slot);
-      this.healChecks.push({ s, t: slot.current, key: slot.key });
+      this.healChecks.push({ s, t: slot.current });
     }
     if (occupied.length < want) {
       const used = new Set(occupied.map((x) => x.slot));
@@ -135,9 +135,9 @@ export class Orchestrator extends Reconciler {
   }
 
   /** A global service: a task on every eligible node, none elsewhere (nor on nodes that are gone). */
-  private planGlobal(tx: ReadTx, s: Service, slots: Map<string, Slot>, plan: Action[]) {
+  private planGlobal(tx: ReadTx, s: Service, slots: Map<number | string, Slot>, plan: Action[]) {
     const constraints = s.Spec.TaskTemplate?.Placement?.Constraints ?? [];
-    for (const n of tx.nodes.all()) this.planGlobalSlot(tx, s, n, slots.get(`${s.ID}/${n.ID}`), constraints, plan);
+    for (const n of tx.nodes.all()) this.planGlobalSlot(tx, s, n, slots.get(n.ID), constraints, plan);
     for (const slot of slots.values()) {
       if (slot.current && slot.nodeId && !tx.nodes.get(slot.nodeId)) plan.push(this.actions.stop(slot.current.ID, 'shutdown'));
     }
@@ -147,7 +147,7 @@ export class Orchestrator extends Reconciler {
     const eligible = globalEligible(n, constraints);
     if (slot?.current) {
       if (!eligible) plan.push(this.actions.stop(slot.current.ID, 'shutdown'));
-      else this.planHeal(tx, s, slot.current, slot.key, plan);
+      else this.planHeal(tx, s, slot.current, plan);
     } else if (eligible && n!.Status.State === 'ready' && n!.Spec.Availability === 'active') {
       // A task that failed and waits for its restart decision keeps the node's place.
       if (slot && slot.tasks.some((t) => isTerminal(t.Status.State) && t.DesiredState === 'running')) return;
@@ -161,7 +161,7 @@ export class Orchestrator extends Reconciler {
     for (const t of tx.tasks.find({ nodeId })) {
       if (!isCurrent(t)) continue;
       const s = tx.services.get(t.ServiceID);
-      if (s?.Spec.Mode?.Replicated) this.planHeal(tx, s, t, slotKey(t), plan);
+      if (s?.Spec.Mode?.Replicated) this.planHeal(tx, s, t, plan);
     }
     for (const s of tx.services.all()) {
       if (!s.Spec.Mode?.Global) continue;
@@ -179,16 +179,17 @@ export class Orchestrator extends Reconciler {
     if (!s) { plan.push(this.actions.stop(t.ID, 'remove')); return; }
     if (isJob(s)) return; // the jobs orchestrator's
     if (currentOf(tx.tasks.by('slot', slotKey(t)))?.ID !== t.ID) return;
-    this.planHeal(tx, s, t, slotKey(t), plan);
+    this.planHeal(tx, s, t, plan);
   }
 
   /** Replaces a slot's task that lost its node (replicated) or stopped by itself (per restart policy). */
-  private planHeal(tx: ReadTx, s: Service, cur: Task, key: string, plan: Action[]) {
+  private planHeal(tx: ReadTx, s: Service, cur: Task, plan: Action[]) {
     if (!s.Spec.Mode?.Global && cur.NodeID && !isTerminal(cur.Status.State) && nodeLost(tx.nodes.get(cur.NodeID))) {
       plan.push(this.actions.replaceLost(cur.ID));
       return;
     }
     if (!isTerminal(cur.Status.State) || cur.DesiredState !== 'running') return;
+    const key = slotKey(cur);
     if (!this.restarts.shouldRestart(cur, key)) return;
     plan.push(this.actions.restart(cur.ID, this.restarts.delayMs(cur), () => this.restarts.recordRestart(key)));
   }
