@@ -67,12 +67,14 @@ export class Orchestrator extends Reconciler {
     this.dirtyTasks = new Set();
     const plan: Action[] = [];
     this.healChecks = [];
-    this.store.view((tx) => {
-      if (full) return this.planAll(tx, plan);
-      for (const id of services) this.planService(tx, id, plan);
-      for (const id of nodes) this.planNode(tx, id, plan);
-      for (const id of tasks) this.planTask(tx, id, plan);
-    });
+    if (full) await this.planAll(plan);
+    else {
+      this.store.view((tx) => {
+        for (const id of services) this.planService(tx, id, plan);
+        for (const id of nodes) this.planNode(tx, id, plan);
+        for (const id of tasks) this.planTask(tx, id, plan);
+      });
+    }
     await this.planHealsInSlices(plan);
     if (plan.length > 0) await this.store.batch((b) => { for (const a of plan) b.update(a); });
   }
@@ -92,13 +94,20 @@ export class Orchestrator extends Reconciler {
     }
   }
 
-  private planAll(tx: ReadTx, plan: Action[]) {
-    for (const t of tx.tasks.all()) {
-      if (t.DesiredState !== 'remove' && !tx.services.get(t.ServiceID)) plan.push(this.actions.stop(t.ID, 'remove'));
+  /** Everything, a service per read with a yield between (each read walks that service's tasks). */
+  private async planAll(plan: Action[]) {
+    const serviceIds = this.store.view((tx) => {
+      for (const t of tx.tasks.all()) {
+        if (t.DesiredState !== 'remove' && !tx.services.get(t.ServiceID)) plan.push(this.actions.stop(t.ID, 'remove'));
+      }
+      // Tasks left 'ready' by a previous leader still need their start.
+      for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID) && !t.JobIteration) this.startAfterDelay(t);
+      return tx.services.all().map((s) => s.ID);
+    });
+    for (const id of serviceIds) {
+      await new Promise<void>((r) => setImmediate(r));
+      this.store.view((tx) => this.planService(tx, id, plan));
     }
-    for (const s of tx.services.all()) this.planService(tx, s.ID, plan);
-    // Tasks left 'ready' by a previous leader still need their start.
-    for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID) && !t.JobIteration) this.startAfterDelay(t);
   }
 
   private planService(tx: ReadTx, serviceId: string, plan: Action[]) {
