@@ -5,6 +5,8 @@
 //     classic Swarm's own test, which reported an API p99 of 360 ms). Goal: p99 under 100 ms at 1,000 engines.
 // Needs root (network namespaces, engines); run under the test lock:
 //   flock -o /tmp/tswarm-itest.lock node dist/bench/classic/bench.js [N ...] [--containers C] [--runs R]
+// --sim-only: simulated engines alone (no real engines, no namespaces, no lock; part 1 skipped);
+// --cpu-prof DIR: manage writes a V8 CPU profile of each pool run to DIR (open it in Chrome's DevTools).
 import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -22,6 +24,8 @@ const args = process.argv.slice(2);
 const opt = (name: string, d: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d);
 const perEngine = opt('--containers', 30);
 const runs = opt('--runs', 20);
+const simOnly = args.includes('--sim-only');
+const profDir = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
 const sizes = args.filter((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')).map(Number);
 const pools = sizes.length ? sizes : [100, 1000];
 
@@ -73,10 +77,11 @@ async function runRatio(): Promise<void> {
 async function poolRun(n: number): Promise<void> {
   const sims = await startSimEngines(n, perEngine);
   const file = join(tmpdir(), `tswarm-bench-classic-${process.pid}-${n}`);
-  await writeFile(file, [...[1, 2, 3].map(engineAddr), ...sims.map((s) => s.addr)].join('\n') + '\n');
+  const real = simOnly ? [] : [1, 2, 3].map(engineAddr);
+  await writeFile(file, [...real, ...sims.map((s) => s.addr)].join('\n') + '\n');
   const t0 = performance.now();
   // Default refresh intervals (30-60 s), as a production manager would run.
-  const m = await startManager([`file://${file}`, '--engine-refresh-min-interval', '30s', '--engine-refresh-max-interval', '60s'], { engines: n + 3 });
+  const m = await startManager([`file://${file}`, '--engine-refresh-min-interval', '30s', '--engine-refresh-max-interval', '60s'], { engines: n + real.length, readyMs: 300_000, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
   try {
     const want = n * perEngine;
     await eventually(async () => {
@@ -94,7 +99,7 @@ async function poolRun(n: number): Promise<void> {
     }
     const cliPs = await timeCli(m.host, 5, 'ps', '-a', '-q');
     const cliInfo = await timeCli(m.host, 5, 'info');
-    console.log(`\n${n} simulated + 3 real engines, ${want} containers (pool ready in ${(ready / 1000).toFixed(1)} s, manage RSS ${rssMiB(m.proc.pid!).toFixed(0)} MiB)`);
+    console.log(`\n${n} simulated + ${real.length} real engines, ${want} containers (pool ready in ${(ready / 1000).toFixed(1)} s, manage RSS ${rssMiB(m.proc.pid!).toFixed(0)} MiB)`);
     console.log(`  GET /containers/json?all=1  p50 ${ms(pct(ps, 50))}  p99 ${ms(pct(ps, 99))}  max ${ms(Math.max(...ps))}  (${(psBytes / 2 ** 20).toFixed(1)} MiB)`);
     console.log(`  GET /info                   p50 ${ms(pct(info, 50))}  p99 ${ms(pct(info, 99))}  max ${ms(Math.max(...info))}`);
     console.log(`  docker ps -a -q (CLI)       p50 ${ms(pct(cliPs, 50))};  docker info (CLI) p50 ${ms(pct(cliInfo, 50))}`);
@@ -106,8 +111,10 @@ async function poolRun(n: number): Promise<void> {
   }
 }
 
-await enginesUp();
-await runRatio();
+if (!simOnly) {
+  await enginesUp();
+  await runRatio();
+}
 for (const n of pools) await poolRun(n);
-for (const i of [1, 2, 3]) await clearEngine(i);
+if (!simOnly) for (const i of [1, 2, 3]) await clearEngine(i);
 process.exit(0);

@@ -137,6 +137,12 @@ function fileRefs(kind: 'secret' | 'config', ns: string, refs: unknown[] | undef
   });
 }
 
+/** extra_hosts ("host:ip" or "host=ip" entries, or a mapping) as the spec's "ip host" lines. */
+function extraHosts(v: unknown): string[] {
+  const pairs = Array.isArray(v) ? v.map((e) => { const s = String(e); const i = s.search(/[:=]/); return [s.slice(0, i), s.slice(i + 1)]; }) : Object.entries(toDict(v));
+  return pairs.map(([h, ip]) => `${ip} ${h}`);
+}
+
 /** The stack's own secrets and configs (external ones are not made by the stack). */
 export async function payloadSpecs(ns: string, config: Dict, workingDir: string): Promise<{ secrets: SecretSpec[]; configs: ConfigSpec[] }> {
   const make = async (kind: 'secrets' | 'configs') => {
@@ -194,7 +200,7 @@ export function serviceSpec(ns: string, name: string, s: Dict, config: Dict, kno
         ...(cmd(s.entrypoint) ? { Command: cmd(s.entrypoint) } : {}),
         ...(cmd(s.command) ? { Args: cmd(s.command) } : {}),
         ...(s.hostname ? { Hostname: s.hostname } : {}),
-        ...(s.extra_hosts ? { Hosts: Object.entries(toDict(s.extra_hosts)).map(([h, ip]) => `${ip} ${h}`) } : {}),
+        ...(s.extra_hosts ? { Hosts: extraHosts(s.extra_hosts) } : {}),
         ...(s.dns ? { DNSConfig: { Nameservers: ([] as string[]).concat(s.dns) } } : {}),
         ...(healthcheck(s.healthcheck) ? { HealthCheck: healthcheck(s.healthcheck) } : {}),
         Env: Object.entries(env).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).sort(),
