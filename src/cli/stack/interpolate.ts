@@ -65,7 +65,11 @@ function castAt(path: string[], v: string): unknown {
 /** Substitutes in every string value of the sections the docker CLI interpolates (keys stay as written). */
 export function interpolate(doc: Record<string, unknown>, env: Record<string, string | undefined>): Record<string, unknown> {
   const walk = (v: unknown, path: string[]): unknown => {
-    if (typeof v === 'string') return castAt(path, substitute(v, env, path.join('.')));
+    if (typeof v === 'string') {
+      // Only a value that substitution changed is cast (a literal "two" is left for the schema to refuse).
+      const out = substitute(v, env, path.join('.'));
+      return out === v ? v : castAt(path, out);
+    }
     if (Array.isArray(v)) return v.map((x) => walk(x, [...path, '[]']));
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
     return v;

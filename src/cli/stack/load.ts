@@ -5,6 +5,7 @@ import { validateCompose } from './compose-schema.js';
 import { interpolationEnv, type Env } from './dotenv.js';
 import { interpolate } from './interpolate.js';
 import { mergeConfigs } from './merge.js';
+import { duplicateKeys, goYamlMessage, unknownAnchor } from './yaml-errors.js';
 
 export type Dict = Record<string, any>;
 
@@ -40,13 +41,15 @@ async function readSource(file: string): Promise<string> {
 }
 
 function parseYaml(text: string): unknown {
+  const dup = duplicateKeys(text);
   try {
-    return parse(text, { uniqueKeys: true, merge: true, maxAliasCount: 1000 });
+    const doc = parse(text, { uniqueKeys: false, merge: true, maxAliasCount: 1000 });
+    if (dup) throw new Error(dup);
+    return doc;
   } catch (e) {
-    if (e instanceof YAMLParseError) {
-      const line = e.linePos?.[0]?.line;
-      throw new Error(`yaml: ${line ? `line ${line}: ` : ''}${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
-    }
+    if (e instanceof YAMLParseError) throw new Error(goYamlMessage(text, e));
+    const anchor = unknownAnchor(e);
+    if (anchor) throw new Error(anchor);
     throw e;
   }
 }
