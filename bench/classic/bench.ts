@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { TEST_IMAGE } from '../../test/helpers/image.js';
 import { eventually, run } from '../../test/helpers/tswarmd.js';
 import { clearEngine, clearPool, engineAddr, engineHost, enginesUp, startManager } from '../../test/classic/pool-hosts.js';
-import { startSimEngines } from './sim-engine.js';
+import { startSimEnginesProcess } from './sim-engines-process.js';
 
 const ANCHOR_P99_MS = 360;
 const GOAL_P99_MS = 100;
@@ -75,10 +75,10 @@ async function runRatio(): Promise<void> {
 }
 
 async function poolRun(n: number): Promise<void> {
-  const sims = await startSimEngines(n, perEngine);
+  const sims = await startSimEnginesProcess(n, perEngine);
   const file = join(tmpdir(), `tswarm-bench-classic-${process.pid}-${n}`);
   const real = simOnly ? [] : [1, 2, 3].map(engineAddr);
-  await writeFile(file, [...real, ...sims.map((s) => s.addr)].join('\n') + '\n');
+  await writeFile(file, [...real, ...sims.addrs].join('\n') + '\n');
   const t0 = performance.now();
   // Default refresh intervals (30-60 s), as a production manager would run.
   const m = await startManager([`file://${file}`, '--engine-refresh-min-interval', '30s', '--engine-refresh-max-interval', '60s'], { engines: n + real.length, readyMs: 300_000, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
@@ -107,7 +107,7 @@ async function poolRun(n: number): Promise<void> {
     console.log(`  worst API p99 ${ms(worst)}: ${(ANCHOR_P99_MS / worst).toFixed(1)}x better than classic Swarm's ${ANCHOR_P99_MS} ms; goal ${GOAL_P99_MS} ms ${worst < GOAL_P99_MS ? 'met' : 'NOT met'}`);
   } finally {
     await m.stop();
-    await Promise.all(sims.map((s) => s.stop()));
+    await sims.stop();
   }
 }
 
