@@ -6,6 +6,7 @@ import type { LogBroker } from '../manager/logbroker/broker.js';
 import type { LogSink } from '../manager/logbroker/subscription.js';
 import { serverStream } from '../raft/transport/rpc.js';
 import { ApiError, unavailable } from '../types/errors.js';
+import { LogResume } from './log-resume.js';
 import { IncompleteLogs, LOGBROKER_RPC, type LogSelector, type PublishedLog, type SubscribeLogsMessage, type SubscribeLogsRequest } from '../types/logbroker.js';
 import type { Task } from '../types/objects.js';
 
@@ -76,16 +77,7 @@ export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, 
   let wake: (() => void) | undefined;
   const notify = () => { wake?.(); wake = undefined; };
   const { signal, ...options } = opts;
-  const startedAt = Date.now();
-  // Following: each task's last timestamp passed on, and the lines passed on at that timestamp.
-  const last = new Map<string, { ts: string; lines: Set<string> }>();
-  const fresh = (m: PublishedLog) => {
-    const l = last.get(m.context.taskId);
-    if (l && (m.timestamp < l.ts || (m.timestamp === l.ts && l.lines.has(m.line)))) return false;
-    if (!l || m.timestamp > l.ts) last.set(m.context.taskId, { ts: m.timestamp, lines: new Set([m.line]) });
-    else l.lines.add(m.line);
-    return true;
-  };
+  const resume = new LogResume((m) => { for (const x of m) queue.push(x); notify(); });
   let close: () => void = () => undefined;
   let generation = 0;
   let retry: NodeJS.Timeout | undefined;
@@ -94,7 +86,8 @@ export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, 
     close = subscribe({ selector, options: o }, {
       messages: (m) => {
         if (gen !== generation) return;
-        for (const x of m) if (!opts.follow || fresh(x)) queue.push(x);
+        if (opts.follow) { resume.accept(m); return; }
+        for (const x of m) queue.push(x);
         notify();
       },
       end: (err) => {
@@ -110,8 +103,8 @@ export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, 
     close();
     retry = setTimeout(() => {
       if (signal?.aborted || done) return;
-      const seen = [...last.values()].map((l) => Date.parse(l.ts)).filter((t) => !Number.isNaN(t));
-      const since = Math.max(options.since ?? 0, seen.length ? Math.min(...seen) : startedAt);
+      const since = resume.since(options.since);
+      resume.resubscribed();
       try { open({ ...options, tail: undefined, since }); } catch (err) { log.debug({ err: String(err) }, 'no leader yet for the log subscription'); reopen(); }
     }, RESUBSCRIBE_MS);
   };
@@ -146,6 +139,7 @@ export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, 
   } finally {
     signal?.removeEventListener('abort', onAbort);
     clearTimeout(retry);
+    resume.close();
     generation++;
     close();
   }

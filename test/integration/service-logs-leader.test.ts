@@ -12,7 +12,7 @@ const reference = process.env.TSWARM_REFERENCE_DOCKER_HOST;
 
 interface Line { task: string; n: number }
 const parse = (out: string): Line[] => out.trim().split('\n').filter(Boolean).map((raw) => {
-  const m = /^(tick\.\d\.[a-z0-9]{12})@ll\d\s{4}\| n (\d+)$/.exec(raw);
+  const m = /^(?:\S+Z )?(tick\.\d\.[a-z0-9]{12})@ll\d\s{4}\| n (\d+)$/.exec(raw);
   assert.ok(m, `not a prefixed line: ${JSON.stringify(raw)}`);
   return { task: m[1], n: Number(m[2]) };
 });
@@ -44,7 +44,7 @@ test('service logs -f keeps following across a change of leader; without -f each
   assert.equal(created.code, 0, created.stderr);
   await eventually(async () => (await runningByNode(leader, 'tick')).size === 2, 60_000, 'a task on each follower');
 
-  const p = spawn('docker', ['service', 'logs', '-f', '--tail', '0', 'tick'], { env: { ...process.env, DOCKER_HOST: a.host } });
+  const p = spawn('docker', ['service', 'logs', '-f', '--timestamps', '--tail', '0', 'tick'], { env: { ...process.env, DOCKER_HOST: a.host } });
   let out = '';
   p.stdout.on('data', (c) => (out += c));
   t.after(() => p.kill('SIGKILL'));
@@ -61,7 +61,7 @@ test('service logs -f keeps following across a change of leader; without -f each
   assert.equal(p.exitCode, null, 'still following');
   // Nothing lost and nothing twice across the change: each task's numbers follow on one by one.
   for (const [task, ns] of byTask(parse(complete()))) {
-    for (let i = 1; i < ns.length; i++) assert.equal(ns[i], ns[i - 1] + 1, `${task}: ${ns.join(',')}`);
+    for (let i = 1; i < ns.length; i++) assert.equal(ns[i], ns[i - 1] + 1, `${task}: ${ns.join(',')}\n${complete()}`);
   }
 
   await t.test('without -f: every task\'s lines together and in order', async () => {
