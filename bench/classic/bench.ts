@@ -10,6 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createGunzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_IMAGE } from '../../test/helpers/image.js';
@@ -33,14 +34,16 @@ const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-/** One API call's latency (whole body read), in ms. */
-function timed(port: number, path: string): Promise<{ ms: number; bytes: number }> {
+/** One API call's latency (whole body read, unpacked when gzip is asked for as the docker CLI asks), in ms. */
+function timed(port: number, path: string, gzip = false): Promise<{ ms: number; bytes: number; wire: number }> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const r = request({ host: '127.0.0.1', port, path: `/v1.41${path}` }, (resp) => {
-      let bytes = 0;
-      resp.on('data', (c: Buffer) => { bytes += c.length; });
-      resp.on('end', () => (resp.statusCode === 200 ? res({ ms: performance.now() - t0, bytes }) : rej(new Error(`${path}: ${resp.statusCode}`))));
+    const r = request({ host: '127.0.0.1', port, path: `/v1.41${path}`, headers: gzip ? { 'Accept-Encoding': 'gzip' } : {} }, (resp) => {
+      let bytes = 0; let wire = 0;
+      resp.on('data', (c: Buffer) => { wire += c.length; });
+      const body = resp.headers['content-encoding'] === 'gzip' ? resp.pipe(createGunzip()) : resp;
+      body.on('data', (c: Buffer) => { bytes += c.length; });
+      body.on('end', () => (resp.statusCode === 200 ? res({ ms: performance.now() - t0, bytes, wire }) : rej(new Error(`${path}: ${resp.statusCode}`))));
     });
     r.on('error', rej);
     r.end();
@@ -90,21 +93,24 @@ async function poolRun(n: number): Promise<void> {
     }, 300_000, `${want} containers in the pool`);
     const ready = performance.now() - t0;
     for (let i = 0; i < 10; i++) { await timed(m.port, '/containers/json?all=1'); await timed(m.port, '/info'); }
-    const ps: number[] = []; const info: number[] = [];
-    let psBytes = 0;
+    const ps: number[] = []; const psGz: number[] = []; const info: number[] = [];
+    let psBytes = 0; let gzWire = 0;
     for (let i = 0; i < 200; i++) {
       const a = await timed(m.port, '/containers/json?all=1');
       ps.push(a.ms); psBytes = a.bytes;
+      const g = await timed(m.port, '/containers/json?all=1', true);
+      psGz.push(g.ms); gzWire = g.wire;
       info.push((await timed(m.port, '/info')).ms);
     }
     const cliPs = await timeCli(m.host, 5, 'ps', '-a', '-q');
     const cliInfo = await timeCli(m.host, 5, 'info');
     console.log(`\n${n} simulated + ${real.length} real engines, ${want} containers (pool ready in ${(ready / 1000).toFixed(1)} s, manage RSS ${rssMiB(m.proc.pid!).toFixed(0)} MiB)`);
     console.log(`  GET /containers/json?all=1  p50 ${ms(pct(ps, 50))}  p99 ${ms(pct(ps, 99))}  max ${ms(Math.max(...ps))}  (${(psBytes / 2 ** 20).toFixed(1)} MiB)`);
+    console.log(`  the same, gzip (as docker asks) p50 ${ms(pct(psGz, 50))}  p99 ${ms(pct(psGz, 99))}  max ${ms(Math.max(...psGz))}  (${(gzWire / 2 ** 20).toFixed(1)} MiB on the wire)`);
     console.log(`  GET /info                   p50 ${ms(pct(info, 50))}  p99 ${ms(pct(info, 99))}  max ${ms(Math.max(...info))}`);
     console.log(`  docker ps -a -q (CLI)       p50 ${ms(pct(cliPs, 50))};  docker info (CLI) p50 ${ms(pct(cliInfo, 50))}`);
-    const worst = Math.max(pct(ps, 99), pct(info, 99));
-    console.log(`  worst API p99 ${ms(worst)}: ${(ANCHOR_P99_MS / worst).toFixed(1)}x better than classic Swarm's ${ANCHOR_P99_MS} ms; goal ${GOAL_P99_MS} ms ${worst < GOAL_P99_MS ? 'met' : 'NOT met'}`);
+    const worst = Math.max(pct(psGz, 99), pct(info, 99));
+    console.log(`  worst API p99 (as the docker CLI asks) ${ms(worst)}: ${(ANCHOR_P99_MS / worst).toFixed(1)}x better than classic Swarm's ${ANCHOR_P99_MS} ms; goal ${GOAL_P99_MS} ms ${worst < GOAL_P99_MS ? 'met' : 'NOT met'}`);
   } finally {
     await m.stop();
     await sims.stop();
