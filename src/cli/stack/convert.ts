@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { HealthConfig, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../types/objects.js';
 import type { ConfigSpec, SecretSpec } from '../../types/secrets.js';
 import { parseDuration } from '../commands/util.js';
+import { longPorts } from './merge.js';
 import { toDict, type Dict } from './load.js';
 
 export const LABEL_NAMESPACE = 'com.docker.stack.namespace';
@@ -49,21 +50,9 @@ export function ramInBytes(v: unknown): number {
 
 function ports(list: unknown[] | undefined): PortConfig[] {
   const out: PortConfig[] = [];
-  for (const p of list ?? []) {
-    if (p && typeof p === 'object') {
-      const o = p as Dict;
-      out.push({ Protocol: o.protocol ?? 'tcp', TargetPort: Number(o.target), ...(o.published !== undefined ? { PublishedPort: Number(o.published) } : {}), PublishMode: o.mode ?? 'ingress' });
-      continue;
-    }
-    const [spec, proto = 'tcp'] = String(p).split('/');
-    const parts = spec.split(':');
-    const target = parts.at(-1)!;
-    const published = parts.length > 1 ? parts.at(-2)! : undefined;
-    const range = (r: string) => { const [a, b = a] = r.split('-').map(Number); return Array.from({ length: b - a + 1 }, (_, i) => a + i); };
-    const ts = range(target);
-    const ps = published ? range(published) : [];
-    if (ts.some((x) => !Number.isInteger(x))) throw new Error(`Invalid containerPort: ${target}`);
-    ts.forEach((t, i) => out.push({ Protocol: proto as 'tcp', TargetPort: t, ...(ps.length ? { PublishedPort: ps[i] ?? ps[0] } : {}), PublishMode: 'ingress' }));
+  for (const o of longPorts(list ?? [])) {
+    if (!Number.isInteger(Number(o.target))) throw new Error(`Invalid containerPort: ${o.target}`);
+    out.push({ Protocol: o.protocol ?? 'tcp', TargetPort: Number(o.target), ...(o.published !== undefined ? { PublishedPort: Number(o.published) } : {}), PublishMode: o.mode ?? 'ingress' });
   }
   // The CLI sorts them, so a redeploy sends the same spec.
   return out.sort((a, b) => (a.PublishedPort ?? 0) - (b.PublishedPort ?? 0) || (a.TargetPort ?? 0) - (b.TargetPort ?? 0) || (a.Protocol ?? '').localeCompare(b.Protocol ?? ''));

@@ -21,7 +21,12 @@ export function longPorts(list: unknown[]): Dict[] {
     if (isDict(p)) { out.push(p); continue; }
     const [spec, protocol = 'tcp'] = String(p).split('/');
     const parts = spec.split(':');
-    const range = (r: string) => { const [a, b = a] = r.split('-').map(Number); return Array.from({ length: b - a + 1 }, (_, i) => a + i); };
+    // "8000-8002" is three ports; anything not a number or range stays as written (convert.ts refuses it).
+    const range = (r: string): (number | string)[] => {
+      if (!/^\d+(-\d+)?$/.test(r)) return [r];
+      const [a, b = a] = r.split('-').map(Number);
+      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    };
     const targets = range(parts.at(-1)!);
     const published = parts.length > 1 ? range(parts.at(-2)!) : [];
     targets.forEach((target, i) => out.push({ mode: 'ingress', target, ...(published.length ? { published: published[i] ?? published[0] } : {}), protocol }));
