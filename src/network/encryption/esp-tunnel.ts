@@ -37,7 +37,8 @@ export class EspTunnel {
   private in = new Map<number, SecurityAssociation & { peer: string }>();
   readonly counters: TunnelCounters = { sealed: 0, opened: 0, dropped: 0 };
 
-  constructor(readonly localAddr: string) {}
+  /** Ports are the standard ones unless a test asks otherwise (several endpoints on one loopback). */
+  constructor(readonly localAddr: string, private ports = { esp: ESP_UDP_PORT, vxlan: VXLAN_PORT }) {}
 
   /** Binds the ESP port and the inner endpoint; resolves with the inner endpoint's port. */
   async start(): Promise<number> {
@@ -47,7 +48,7 @@ export class EspTunnel {
     outer.on('message', (m, r) => this.fromPeer(m, r.address));
     inner.on('message', (m, r) => this.fromVxlan(m, r.port));
     for (const s of [outer, inner]) s.on('error', (err) => log.warn({ err: String(err) }, 'ESP socket error'));
-    await bind(outer, ESP_UDP_PORT, this.localAddr);
+    await bind(outer, this.ports.esp, this.localAddr);
     try {
       await bind(inner, 0, this.localAddr);
     } catch (err) {
@@ -125,9 +126,9 @@ export class EspTunnel {
     // Transport mode protects the datagram with its UDP header (the checksum stays 0, as the VXLAN device sends it).
     const udp = Buffer.alloc(UDP_HEADER);
     udp.writeUInt16BE(srcPort, 0);
-    udp.writeUInt16BE(VXLAN_PORT, 2);
+    udp.writeUInt16BE(this.ports.vxlan, 2);
     udp.writeUInt16BE(UDP_HEADER + m.length, 4);
-    this.outer.send(seal(sa, Buffer.concat([udp, m])), ESP_UDP_PORT, peer);
+    this.outer.send(seal(sa, Buffer.concat([udp, m])), this.ports.esp, peer);
     this.counters.sealed++;
   }
 
@@ -137,8 +138,8 @@ export class EspTunnel {
     const plain = sa && sa.peer === from ? open(sa, m) : undefined;
     if (!plain || plain.nextHeader !== NEXT_HEADER_UDP || plain.payload.length < UDP_HEADER + VXLAN_HEADER || !this.inner) { this.counters.dropped++; return; }
     const p = plain.payload;
-    if (p.readUInt16BE(2) !== VXLAN_PORT || !this.routes.has(p.readUIntBE(UDP_HEADER + 4, 3))) { this.counters.dropped++; return; }
-    this.inner.send(p.subarray(UDP_HEADER), VXLAN_PORT, this.localAddr);
+    if (p.readUInt16BE(2) !== this.ports.vxlan || !this.routes.has(p.readUIntBE(UDP_HEADER + 4, 3))) { this.counters.dropped++; return; }
+    this.inner.send(p.subarray(UDP_HEADER), this.ports.vxlan, this.localAddr);
     this.counters.opened++;
   }
 }
