@@ -5,6 +5,12 @@ import { ESP_UDP_PORT, NEXT_HEADER_UDP, open, outbound, saFor, seal, spiOf, type
 
 const log = logger('esp');
 const UDP_HEADER = 8;
+/**
+ * Where the rules turn encrypted VXLAN datagrams (on this host's address): a
+ * fixed port, so the kernel's NAT bindings of flows that outlive a daemon
+ * restart still lead here (below the ephemeral range; 4790 is VXLAN-GPE's).
+ */
+export const INNER_PORT = 4799;
 const VXLAN_HEADER = 8;
 
 /** A key of the ring as the data path uses it. */
@@ -38,19 +44,22 @@ export class EspTunnel {
   readonly counters: TunnelCounters = { sealed: 0, opened: 0, dropped: 0 };
 
   /** Ports are the standard ones unless a test asks otherwise (several endpoints on one loopback). */
-  constructor(readonly localAddr: string, private ports = { esp: ESP_UDP_PORT, vxlan: VXLAN_PORT }) {}
+  constructor(readonly localAddr: string, private ports = { esp: ESP_UDP_PORT, vxlan: VXLAN_PORT, inner: INNER_PORT }) {}
 
   /** Binds the ESP port and the inner endpoint; resolves with the inner endpoint's port. */
   async start(): Promise<number> {
     if (this.inner) return this.innerPort;
-    const outer = dgram.createSocket({ type: 'udp4' });
-    const inner = dgram.createSocket({ type: 'udp4' });
-    outer.on('message', (m, r) => this.fromPeer(m, r.address));
-    inner.on('message', (m, r) => this.fromVxlan(m, r.port));
-    for (const s of [outer, inner]) s.on('error', (err) => log.warn({ err: String(err) }, 'ESP socket error'));
-    await bind(outer, this.ports.esp, this.localAddr);
+    const outer = this.socket((m, r) => this.fromPeer(m, r.address));
+    await bind(outer, this.ports.esp, this.localAddr).catch((err) => { outer.close(); throw err; });
+    let inner = this.socket((m, r) => this.fromVxlan(m, r.port));
     try {
-      await bind(inner, 0, this.localAddr);
+      await bind(inner, this.ports.inner, this.localAddr).catch(async (err: NodeJS.ErrnoException) => {
+        inner.close();
+        if (err.code !== 'EADDRINUSE' || this.ports.inner === 0) throw err;
+        log.warn({ port: this.ports.inner }, 'the ESP endpoint\'s port is taken: using another one (flows that outlive a restart of this daemon may stall)');
+        inner = this.socket((m, r) => this.fromVxlan(m, r.port));
+        await bind(inner, 0, this.localAddr);
+      });
     } catch (err) {
       outer.close();
       throw err;
@@ -59,6 +68,13 @@ export class EspTunnel {
     this.inner = inner;
     this.innerPort = inner.address().port;
     return this.innerPort;
+  }
+
+  private socket(onMessage: (m: Buffer, r: dgram.RemoteInfo) => void): dgram.Socket {
+    const s = dgram.createSocket({ type: 'udp4' });
+    s.on('message', onMessage);
+    s.on('error', (err) => log.warn({ err: String(err) }, 'ESP socket error'));
+    return s;
   }
 
   close(): void {
