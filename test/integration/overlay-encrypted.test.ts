@@ -39,9 +39,13 @@ async function getIn(h: NetnsHost, cid: string, host: string): Promise<string> {
   const r = await docker(h.dockerHost, 'exec', cid, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${host} 80`);
   return r.code === 0 && /^HTTP\/1\.\d 200/.test(r.stdout) ? r.stdout.trim().split('\n').pop()!.trim() : `ERR ${r.code} ${r.stderr.trim()}`;
 }
+/** A container's network namespace (the host's `ip` runs there; the test image has none). */
+async function nsOf(h: NetnsHost, cid: string): Promise<string> {
+  return `/proc/${(await docker(h.dockerHost, 'inspect', '-f', '{{.State.Pid}}', cid)).stdout.trim()}/ns/net`;
+}
 /** The address of a container on a network (its overlay interface). */
 async function addrOn(h: NetnsHost, cid: string, subnetPrefix: string): Promise<string> {
-  const out = (await docker(h.dockerHost, 'exec', cid, 'ip', '-o', '-4', 'addr')).stdout;
+  const out = (await inNetns(await nsOf(h, cid), ['ip', '-o', '-4', 'addr'])).stdout;
   return out.match(new RegExp(`inet (${subnetPrefix.replace(/\./g, '\\.')}\\d+)/`))?.[1] ?? '';
 }
 async function runningOn(service: string): Promise<string[]> {
@@ -112,10 +116,12 @@ after(async () => {
   }
 });
 
-test('the two hosts carrying tasks hold ESP SAs for each other under every key of the ring; the host without tasks holds none', async () => {
+test('the two hosts carrying tasks hold ESP SAs for each other under every key of the ring; the host without tasks holds none', async (t) => {
   const [a, b, c] = nodes;
+  const t0 = Date.now();
   for (const [self, peer] of [[a, b], [b, a]]) {
-    const st = await eventually(async () => { const s = await states(self); return s && s.states.length === 4 ? s : undefined; }, 10_000, `SAs on ${self.h.name}`);
+    const st = await eventually(async () => { const s = await states(self).catch(() => undefined); return s && s.states.length === 4 ? s : undefined; }, 10_000, `SAs on ${self.h.name}`);
+    t.diagnostic(`${self.h.name}: SAs seen after ${Date.now() - t0} ms`);
     assert.deepEqual(st.vnis, [vni.sec], 'only the encrypted network');
     assert.equal(st.keys.length, 3, 'the whole ring');
     // One SA out (the primary key: the second newest) and one in per key, all with the peer, ESP in transport mode.
@@ -125,7 +131,7 @@ test('the two hosts carrying tasks hold ESP SAs for each other under every key o
     assert.deepEqual(st.states.filter((s) => s.dir === 'in').map((s) => [s.src, s.dst]), [[peer.h.ip, self.h.ip], [peer.h.ip, self.h.ip], [peer.h.ip, self.h.ip]]);
     for (const s of st.states) assert.deepEqual([s.proto, s.mode, s.aead], ['esp', 'transport', 'rfc4106(gcm(aes))']);
     assert.ok(!JSON.stringify(st).includes(c.h.ip), 'no SA with the host without tasks');
-    assert.match((await inNetns(self.h.netns, ['nft', 'list', 'table', 'ip', `tswarm_esp_${self.h.ip.replace(/\./g, '_')}`])).stdout, new RegExp(`@th,96,24 ${vni.sec} dnat`));
+    assert.match((await inNetns(self.h.netns, ['nft', 'list', 'table', 'ip', `tswarm_esp_${self.h.ip.replace(/\./g, '_')}`])).stdout, new RegExp(`@th,96,24 0x${vni.sec.toString(16)} dnat`));
   }
   // The two ends agree: a's outbound SPI is one of b's inbound ones.
   const [sa, sb] = [await states(a), await states(b)];
@@ -144,7 +150,7 @@ test('on the hosts\' link the encrypted network is ESP only, never VXLAN in clea
   const secB = await addrOn(hosts[1], cb, '10.0.82.');
   const plainB = await addrOn(hosts[1], pb, '10.0.83.');
   // The encrypted network's interfaces leave room for ESP (Docker: 1424; ESP in UDP with a 16-byte ICV: 1408).
-  assert.match((await docker(hosts[0].dockerHost, 'exec', ca, 'ip', '-o', 'link')).stdout, /mtu 1408/);
+  assert.match((await inNetns(await nsOf(hosts[0], ca), ['ip', '-o', 'link'])).stdout, /mtu 1408/);
   const { lines, result } = await capture(async () => [await getIn(hosts[0], ca, secB), await getIn(hosts[0], pa, plainB)]);
   const names = [cb, pb].map(async (c) => (await docker(hosts[1].dockerHost, 'exec', c, 'hostname')).stdout.trim());
   assert.deepEqual(result, await Promise.all(names), 'the tasks on tswi2 answered over both networks');
