@@ -128,7 +128,7 @@ export class OverlayEncryption {
       await applyRules(this.opts.runner, this.opts.localAddr, port, vnis);
       this.appliedVnis = key;
       this.appliedPort = port;
-      log.info({ vnis, port }, 'encrypted networks: VXLAN of these VNIs goes between hosts in ESP');
+      if (vnis.length) log.info({ vnis, port }, 'encrypted networks: VXLAN of these VNIs goes between hosts in ESP');
     }
     await mkdir(dirname(this.opts.stateFile), { recursive: true });
     await writeFile(this.opts.stateFile, JSON.stringify({ keys: this.keys.map((k) => k.LamportTime), primary: primary?.LamportTime, vnis, states: this.tunnel.states() }, null, 1));
