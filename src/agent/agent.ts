@@ -159,11 +159,14 @@ export class Agent {
     if (m.type === 'complete') {
       const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' && 'task' in c ? [c.task.ID] : [])));
       for (const [id, r] of this.runners) if (!keep.has(id)) this.dropRunner(id, r);
+      // Keys first: an encrypted network's view is programmed with them at hand.
+      this.networks?.setKeys(m.changes.flatMap((c) => ('networkKeys' in c && c.networkKeys ? c.networkKeys : [])));
       this.networks?.keepOnly(new Set(m.changes.flatMap((c) => ('network' in c ? [c.network.NetworkID] : []))));
       this.opts.dependencies?.reset(m.changes);
     }
     for (const c of m.changes) {
       if (isDependencyChange(c)) { if (m.type === 'incremental') this.opts.dependencies?.apply(c); continue; }
+      if ('networkKeys' in c) { if (m.type === 'incremental') this.networks?.setKeys(c.networkKeys ?? []); continue; }
       if ('network' in c) { this.networks?.setView(c.network); continue; }
       if ('networkId' in c) { this.networks?.removeView(c.networkId); continue; }
       if (c.action === 'remove') {

@@ -5,6 +5,7 @@ import type { IpRunner } from '../network/overlay/ip-runner.js';
 import { overlayAttachments } from '../network/overlay/attachments.js';
 import { OverlayHost, type JoinedNetwork } from '../network/overlay/overlay-host.js';
 import type { NetworkView } from '../types/network-view.js';
+import type { EncryptionKey } from '../types/network-keys.js';
 import type { Task } from '../types/objects.js';
 import { DiscoveryService } from './discovery-service.js';
 
@@ -56,6 +57,11 @@ export class TaskNetworks {
   removeView(networkId: string) {
     this.overlay.removeView(networkId).catch((err) => log.warn({ err: String(err), network: networkId }, 'removing a network failed'));
     this.notify();
+  }
+
+  /** The encrypted overlays' keys (all of the ring; none: this node needs no encrypted network). */
+  setKeys(keys: EncryptionKey[]) {
+    this.overlay.setKeys(keys).catch((err) => log.warn({ err: String(err) }, 'installing the network keys failed'));
   }
 
   /** A complete assignment set: views not in it are no longer needed here. */
