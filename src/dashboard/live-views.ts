@@ -1,5 +1,5 @@
 import type { Node, Service, Task } from '../types/objects.js';
-import { isTerminal } from '../types/objects.js';
+import { isTerminal, taskStateRank } from '../types/objects.js';
 import type { NodeView, ServiceView, TaskView } from './live-types.js';
 
 /** An image as people read it: without the digest docker pins it to. */
@@ -53,11 +53,13 @@ export function serviceView(s: Service): ServiceView {
 }
 
 /**
- * A task the page holds: one meant to run, or one still running while it is
- * shut down. Finished tasks are history, read on demand (GET /tasks).
+ * A task the page holds: one meant to run, or one on its node still running
+ * while it is shut down. Finished tasks, and tasks to be shut down that never
+ * reached a node, are history, read on demand (GET /tasks).
  */
 export function isCurrentTask(t: Task): boolean {
-  return !isTerminal(t.DesiredState) || !isTerminal(t.Status.State);
+  if (!isTerminal(t.DesiredState)) return true;
+  return !isTerminal(t.Status.State) && taskStateRank(t.Status.State) >= taskStateRank('assigned');
 }
 
 export function taskView(t: Task): TaskView {

@@ -91,6 +91,8 @@ td.empty { color:var(--muted); text-align:center; padding:14px; }
 .node.down, .node.unknown, .node.disconnected { background:#fff7f7; border-color:#f2c4c4; }
 .node.drain, .node.pause { background:#fbfaf4; }
 .node-head { padding:7px 9px; border-bottom:1px solid var(--line); }
+.node-title { display:flex; align-items:center; gap:6px; }
+.node-title button { margin-left:auto; }
 .node-name { font-weight:600; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; }
 .node-meta { font-size:11px; color:var(--muted); margin-top:2px; }
 .node-tasks { padding:6px; display:flex; flex-direction:column; gap:4px; }
@@ -114,5 +116,7 @@ td.empty { color:var(--muted); text-align:center; padding:14px; }
 .logs { background:#0d1117; color:#d1d7e0; font:11px/1.35 ui-monospace, monospace; padding:8px; border-radius:6px; max-height:240px; overflow:auto; white-space:pre-wrap; margin:0; }
 .scale { display:flex; gap:6px; align-items:center; margin-top:6px; }
 .scale input { width:80px; padding:2px 6px; font:inherit; }
-.err { color:var(--bad); }
+.err { color:var(--bad); white-space:normal; }
+.muted { color:var(--muted); }
+tr.past td { color:var(--muted); }
 `;

@@ -132,14 +132,14 @@ export class ServiceDetail {
     head.innerHTML = `<h2>${esc(s.Name)} <span class="badge">${esc(s.Mode)}</span><button class="close" data-close>close</button></h2>`
       + `<div class="mono">${esc(s.Image)}</div>`
       + `<div>replicas <b data-detail-replicas>${running}/${desired}</b>${s.UpdateState ? ` · update <b>${esc(s.UpdateState)}</b>` : ''}`
-      + `${s.UpdateMessage ? ` <span class="err">${esc(s.UpdateMessage)}</span>` : ''}</div>`;
+      + `${s.UpdateMessage ? ` <span class="${s.UpdateState === 'paused' || s.UpdateState === 'rollback_paused' ? 'err' : 'muted'}">${esc(s.UpdateMessage)}</span>` : ''}</div>`;
     const rows = this.history.map((t) => `<tr class="${t.DesiredState === 'running' ? '' : 'past'}">`
       + `<td>${esc(this.model.serviceName(t.ServiceID))}${t.Slot ? `.${t.Slot}` : ''}</td>`
       + `<td>${esc(t.NodeID ? this.model.nodes.get(t.NodeID)?.Name ?? t.NodeID.slice(0, 12) : '')}</td>`
-      + `<td>${esc(t.DesiredState)}</td><td>${esc(t.Status.State)} ${esc(ago(t.Status.Timestamp))}</td>`
-      + `<td class="err">${esc(t.Status.Err ?? '')}</td></tr>`).join('');
+      + `<td>${esc(t.DesiredState)}</td><td>${esc(t.Status.State)} ${esc(ago(t.Status.Timestamp))}`
+      + `${t.Status.Err ? `<div class="err">${esc(t.Status.Err)}</div>` : ''}</td></tr>`).join('');
     this.el.querySelector('.history')!.innerHTML = (this.historyError ? `<div class="err">${esc(this.historyError)}</div>` : '')
-      + `<table><thead><tr><th>Task</th><th>Node</th><th>Desired</th><th>Current</th><th>Error</th></tr></thead><tbody>${rows}</tbody></table>`;
+      + `<table><thead><tr><th>Task</th><th>Node</th><th>Desired</th><th>Current</th></tr></thead><tbody>${rows}</tbody></table>`;
     const logs = this.el.querySelector('.logs') as HTMLElement;
     const stick = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
     logs.textContent = this.logLines.join('\n') || '(no lines yet)';

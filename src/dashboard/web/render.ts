@@ -46,20 +46,20 @@ export function nodesHtml(m: Model, items: NodeView[], actions: boolean): string
     const role = n.Leader ? '<span class="badge leader">leader</span>'
       : n.Role === 'manager' ? `<span class="badge leader">manager${n.Reachability && n.Reachability !== 'reachable' ? ` · ${esc(n.Reachability)}` : ''}</span>` : '<span class="badge">worker</span>';
     const res = [cpus(n.NanoCPUs), bytes(n.MemoryBytes)].filter(Boolean).join(' · ');
-    const act = actions ? ` <button data-availability="${n.Availability === 'active' ? 'drain' : 'active'}" data-node="${esc(n.ID)}">${n.Availability === 'active' ? 'drain' : 'activate'}</button>` : '';
+    const act = actions ? `<button data-availability="${n.Availability === 'active' ? 'drain' : 'active'}" data-node="${esc(n.ID)}">${n.Availability === 'active' ? 'drain' : 'activate'}</button>` : '';
     return `<div class="node ${esc(n.State)} ${esc(n.Availability)}" data-node-id="${esc(n.ID)}" data-node-name="${esc(n.Name)}">`
-      + `<div class="node-head"><div class="node-name" title="${esc(n.ID)}">${esc(n.Name)}</div>`
+      + `<div class="node-head"><div class="node-title"><div class="node-name" title="${esc(n.ID)}">${esc(n.Name)}</div>${act}</div>`
       + `<div class="node-meta">${role}<span class="badge ${stateClass(n.State)}" data-state>${esc(n.State)}</span>`
-      + `<span class="badge ${availClass(n.Availability)}" data-availability-state>${esc(n.Availability)}</span>${act}</div>`
+      + `<span class="badge ${availClass(n.Availability)}" data-availability-state>${esc(n.Availability)}</span></div>`
       + `<div class="node-meta">${esc(res)}${res ? ' · ' : ''}<span data-task-count>${tasks.length}</span> tasks${n.Addr ? ` · ${esc(n.Addr)}` : ''}</div></div>`
-      + `<div class="node-tasks">${shown.map((t) => cardHtml(m, t)).join('')}`
+      + `<div class="node-tasks">${shown.map((t) => cardHtml(m, t)).join('') || '<div class="more">no tasks</div>'}`
       + (tasks.length > shown.length ? `<div class="more">+ ${tasks.length - shown.length} more</div>` : '')
       + '</div></div>';
   }).join('');
 }
 
 function cardHtml(m: Model, t: TaskView): string {
-  const stopping = t.DesiredState !== 'running' && t.State === 'running';
+  const stopping = t.DesiredState === 'shutdown' || t.DesiredState === 'remove';
   const name = `${m.serviceName(t.ServiceID)}${t.Slot ? `.${t.Slot}` : ''}`;
   const cls = stopping ? 'stopping' : t.State;
   return `<div class="card ${esc(cls)}" data-task="${esc(t.ID)}" data-service-id="${esc(t.ServiceID)}" title="${esc(t.Err ?? t.ID)}">`
