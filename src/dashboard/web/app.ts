@@ -15,6 +15,9 @@ const SERVICES_PER_PAGE = 25;
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 
 const model = new Model();
+/** Where the page's time goes (bench/dashboard reads it): per live message, per render. */
+const stats = { messages: 0, bytes: 0, applyMs: 0, applyMaxMs: 0, renders: 0, renderMs: 0, renderMaxMs: 0 };
+(window as unknown as { tswarmDashboard: unknown }).tswarmDashboard = { stats };
 const ui = { nodePage: 0, servicePage: 0, nodeWords: [] as string[], serviceWords: [] as string[] };
 const detail = new ServiceDetail($('#detail'), model, (service, replicas) => {
   act('scale', { service, replicas });
@@ -32,6 +35,15 @@ function schedule(): void {
 }
 
 function render(): void {
+  const t0 = performance.now();
+  renderParts();
+  const ms = performance.now() - t0;
+  stats.renders++;
+  stats.renderMs += ms;
+  stats.renderMaxMs = Math.max(stats.renderMaxMs, ms);
+}
+
+function renderParts(): void {
   $('#summary').innerHTML = summaryHtml(model);
   const info = model.info;
   const notice = $('#notice');
@@ -58,7 +70,13 @@ function connect(): void {
   es.onopen = () => { conn.className = 'conn live'; conn.textContent = 'live'; };
   es.onerror = () => { conn.className = 'conn down'; conn.textContent = 'reconnecting…'; };
   es.onmessage = (ev: MessageEvent<string>) => {
+    const t0 = performance.now();
     model.apply(JSON.parse(ev.data) as LiveMessage);
+    const ms = performance.now() - t0;
+    stats.messages++;
+    stats.bytes += ev.data.length;
+    stats.applyMs += ms;
+    stats.applyMaxMs = Math.max(stats.applyMaxMs, ms);
     if (detail.serviceId && model.touchedServices.has(detail.serviceId)) detail.tasksChanged();
     schedule();
   };
