@@ -53,7 +53,7 @@ export class LiveHub {
     this.clients.add(client);
     if (this.clients.size === 1) {
       this.attach();
-      this.checkTimer = setInterval(() => this.check(), this.opts.checkMs);
+      this.checkTimer = setInterval(() => this.check(), this.opts.checkMs).unref();
     }
     client.send(this.snapshot());
     return () => {
@@ -181,7 +181,9 @@ export class LiveHub {
       }
     });
     for (const t of Object.values(this.pending)) t.clear();
-    this.broadcast(delta);
+    const { removed } = delta;
+    const empty = !delta.nodes.length && !delta.services.length && !delta.tasks.length && !removed.nodes.length && !removed.services.length && !removed.tasks.length;
+    if (!empty) this.broadcast(delta);
   }
 
   private broadcast(m: LiveMessage): void {
