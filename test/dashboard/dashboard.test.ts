@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dk, formSwarm, startNodes, type Daemon } from '../helpers/cluster.js';
-import { eventually, freePort, TSWARM_BIN } from '../helpers/tswarmd.js';
+import { freePort, TSWARM_BIN } from '../helpers/tswarmd.js';
+import { parseDaemonArgs, type DaemonOptions } from '../../src/daemon/options.js';
+import { WORKER_NOT_MANAGER } from '../../src/types/errors.js';
 import { ACTIONS_DISABLED } from '../../src/dashboard/server.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -22,16 +24,18 @@ let follower: Daemon;
 let worker: Daemon;
 let leaderWeb: string;
 let followerWeb: string;
+let workerWeb: string;
 let browser: Browser;
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
   leaderWeb = `127.0.0.1:${await freePort()}`;
   followerWeb = `127.0.0.1:${await freePort()}`;
+  workerWeb = `127.0.0.1:${await freePort()}`;
   // Three daemons on loopback: the leader's dashboard is read-only, the follower's allows actions.
   [leader] = await startNodes(1, { first: 151, prefix: 'dash-m', extra: ['--web-addr', leaderWeb] });
   [follower] = await startNodes(1, { first: 152, prefix: 'dash-f', extra: ['--web-addr', followerWeb, '--web-actions'] });
-  [worker] = await startNodes(1, { first: 153, prefix: 'dash-w' });
+  [worker] = await startNodes(1, { first: 153, prefix: 'dash-w', extra: ['--web-addr', workerWeb] });
   await formSwarm([leader, follower], [worker]);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 });
@@ -194,10 +198,14 @@ test('--web-addr already in use: a clear error at start and a non-zero exit', { 
   }
 });
 
-test('the dashboard is off unless --web-addr is given', { timeout: 30_000 }, async () => {
-  await eventually(async () => (await dk(worker, 'info', '--format', '{{.Swarm.LocalNodeState}}')).stdout.trim() === 'active');
-  const out = worker.log();
-  assert.doesNotMatch(out, /dashboard on/);
+test('a worker\'s dashboard says why it shows nothing; the dashboard is off by default', { timeout: 60_000 }, async () => {
+  assert.equal((parseDaemonArgs([]) as DaemonOptions).webAddr, undefined);
+  const { page, errors } = await open(workerWeb);
+  await page.waitForSelector('#conn.live');
+  await page.waitForFunction((msg) => document.querySelector('#notice')?.textContent === msg, WORKER_NOT_MANAGER);
+  assert.equal(await page.locator('.node').count(), 0);
+  assert.deepEqual(errors, [], 'no console errors');
+  await page.close();
   assert.match(leader.log(), new RegExp(`dashboard on http://${leaderWeb}/ \\(read-only\\)`));
   assert.match(follower.log(), new RegExp(`dashboard on http://${followerWeb}/ \\(scale and drain allowed\\)`));
 });
