@@ -15,7 +15,8 @@ export interface LiveSource {
 }
 
 export interface LiveClient {
-  send(m: LiveMessage): void;
+  /** A message as JSON text (serialized once for every page). */
+  send(json: string): void;
 }
 
 export interface LiveHubOptions {
@@ -55,7 +56,7 @@ export class LiveHub {
       this.attach();
       this.checkTimer = setInterval(() => this.check(), this.opts.checkMs).unref();
     }
-    client.send(this.snapshot());
+    client.send(JSON.stringify(this.snapshot()));
     return () => {
       this.clients.delete(client);
       if (this.clients.size === 0) this.detach();
@@ -136,7 +137,7 @@ export class LiveHub {
   private broadcastSnapshot(): void {
     for (const t of Object.values(this.pending)) t.clear();
     if (this.clients.size === 0) return;
-    const snap = this.snapshot();
+    const snap = JSON.stringify(this.snapshot());
     for (const c of this.clients) c.send(snap);
   }
 
@@ -187,7 +188,8 @@ export class LiveHub {
   }
 
   private broadcast(m: LiveMessage): void {
-    for (const c of this.clients) c.send(m);
+    const json = JSON.stringify(m);
+    for (const c of this.clients) c.send(json);
   }
 }
 

@@ -10,7 +10,7 @@ import type { MemoryStore } from '../store/store.js';
 import { ApiError, badRequest, isApiError } from '../types/errors.js';
 import { scaleService, setAvailability } from './actions.js';
 import { LiveHub } from './live-hub.js';
-import type { DashboardInfo, LiveMessage } from './live-types.js';
+import type { DashboardInfo } from './live-types.js';
 import { PAGE_CSS, PAGE_HTML } from './page.js';
 
 const log = logger('dashboard');
@@ -62,6 +62,8 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
   const m = /^(.*):(\d+)$/.exec(addr);
   if (!m) throw new Error(`invalid --web-addr "${addr}": want host:port`);
   const host = m[1].replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
+  // On loopback, a page of another site that rebinds its name to 127.0.0.1 must not read or act: names other than ours are refused.
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
   let backend: DaemonBackend | undefined;
   let hub: LiveHub | undefined;
   let api: Server | undefined;
@@ -77,6 +79,7 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (loopback && !isLoopbackHost(req.headers.host, host)) throw new ApiError(403, `host not allowed: ${req.headers.host ?? ''} (the dashboard on ${addr} answers to its loopback address or localhost)`);
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
     const method = req.method ?? 'GET';
@@ -121,10 +124,10 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
     res.write('retry: 1000\n\n');
     streams.add(res);
     const client = {
-      send(msg: LiveMessage) {
+      send(json: string) {
         // A page that stopped reading is let go; its EventSource reconnects and gets a fresh snapshot.
         if (res.writableLength > 64 << 20) { res.destroy(); return; }
-        res.write(`data: ${JSON.stringify(msg)}\n\n`);
+        res.write(`data: ${json}\n\n`);
       },
     };
     const bye = h.add(client);
@@ -152,6 +155,12 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
       server.close(() => r());
     }),
   };
+}
+
+/** The Host header names this loopback server: localhost, a loopback IP, or the address it was given. */
+function isLoopbackHost(header: string | undefined, bound: string): boolean {
+  const name = (header ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return name === 'localhost' || name === '::1' || name.startsWith('127.') || name === bound.toLowerCase();
 }
 
 function infoOf(b: DaemonBackend): Omit<DashboardInfo, 'actions'> {

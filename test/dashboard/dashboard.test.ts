@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,16 @@ const nodeCol = (name: string) => `.node[data-node-name="${name}"]`;
 async function post(addr: string, path: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) {
   const r = await fetch(`http://${addr}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: r.status, message: ((await r.json()) as { message: string }).message };
+}
+
+/** GET with another Host header (fetch sets its own). */
+function statusWithHost(addr: string, path: string, hostHeader: string): Promise<number> {
+  const [host, port] = addr.split(':');
+  return new Promise((res, rej) => {
+    const r = request({ host, port: Number(port), path, headers: { Host: hostHeader } }, (resp) => { resp.resume(); res(resp.statusCode!); });
+    r.on('error', rej);
+    r.end();
+  });
 }
 
 /** How long until fn holds in the page, in ms (fails after `ms`). */
@@ -129,6 +140,9 @@ test('dashboard: nodes, services, a scale and a drain appear live, events listed
   assert.deepEqual(refused.drain, { status: 403, message: ACTIONS_DISABLED });
   assert.deepEqual(refused.update, { status: 403, message: ACTIONS_DISABLED });
   assert.equal(refused.swarm, 403);
+  // A name rebound to loopback by another site is not this dashboard's.
+  assert.equal(await statusWithHost(leaderWeb, '/api/engine/services', 'evil.example'), 403);
+  assert.equal(await statusWithHost(leaderWeb, '/api/engine/services', `localhost:${leaderWeb.split(':')[1]}`), 200);
   assert.equal((await dk(leader, 'service', 'inspect', '-f', '{{.Spec.Mode.Replicated.Replicas}}', 'web')).stdout.trim(), '6');
   assert.equal((await dk(leader, 'node', 'inspect', '-f', '{{.Spec.Availability}}', 'dash-m1')).stdout.trim(), 'active');
 

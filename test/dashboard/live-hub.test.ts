@@ -27,7 +27,7 @@ function setup() {
   } as unknown as ControlAPI;
   const hub = new LiveHub({ store: () => store, control: () => control, info: () => ({ nodeId: 'm1', hostname: 'm1', manager: true }) }, false, { flushMs: FLUSH_MS, checkMs: 50 });
   const got: LiveMessage[] = [];
-  return { store, hub, got, client: { send: (m: LiveMessage) => got.push(m) }, setLeader: (id: string) => { leaderId = id; } };
+  return { store, hub, got, client: { send: (json: string) => got.push(JSON.parse(json) as LiveMessage) }, setLeader: (id: string) => { leaderId = id; } };
 }
 
 /** A task's new state, written over its current version. */
