@@ -93,7 +93,7 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
       return send(res, 200, 'text/javascript; charset=utf-8', text);
     }
     if (!backend || !hub || !api) throw new ApiError(503, 'the daemon is starting');
-    if (method === 'GET' && path === '/api/live') return live(hub, req, res);
+    if (method === 'GET' && path === '/api/live') return live(hub, res);
     if (path.startsWith('/api/actions/')) {
       if (method !== 'POST') throw new ApiError(405, `${method} not allowed`);
       if (!opts.actions) throw new ApiError(403, ACTIONS_DISABLED);
@@ -119,7 +119,7 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
     throw new ApiError(404, 'page not found');
   }
 
-  function live(h: LiveHub, req: IncomingMessage, res: ServerResponse) {
+  function live(h: LiveHub, res: ServerResponse) {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
     res.write('retry: 1000\n\n');
     streams.add(res);
@@ -132,7 +132,7 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
     };
     const bye = h.add(client);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), 15_000);
-    req.once('close', () => { clearInterval(keepalive); bye(); streams.delete(res); });
+    res.once('close', () => { clearInterval(keepalive); bye(); streams.delete(res); });
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -14,6 +14,8 @@ export class Model {
   private runningBySvc = new Map<string, number>();
   /** Tasks meant to run, per service: a global service's desired count. */
   private desiredBySvc = new Map<string, number>();
+  /** Tasks meant to run that no node has taken (no node fits, or the scheduler is behind). */
+  private unassignedBySvc = new Map<string, number>();
   private runningAll = 0;
   private sortedNodes?: NodeView[];
   private sortedServices?: ServiceView[];
@@ -25,7 +27,7 @@ export class Model {
     if (m.kind === 'snapshot') {
       this.info = m.info;
       this.nodes.clear(); this.services.clear(); this.tasks.clear();
-      this.tasksByNode.clear(); this.runningBySvc.clear(); this.desiredBySvc.clear(); this.runningAll = 0;
+      this.tasksByNode.clear(); this.runningBySvc.clear(); this.desiredBySvc.clear(); this.unassignedBySvc.clear(); this.runningAll = 0;
       this.sortedNodes = this.sortedServices = undefined;
     } else {
       for (const id of m.removed.nodes) this.nodes.delete(id);
@@ -51,6 +53,7 @@ export class Model {
     }
     if (t.State === 'running') { bump(this.runningBySvc, t.ServiceID, 1); this.runningAll++; }
     if (t.DesiredState === 'running') bump(this.desiredBySvc, t.ServiceID, 1);
+    if (!t.NodeID && t.DesiredState === 'running') bump(this.unassignedBySvc, t.ServiceID, 1);
   }
 
   private dropTask(id: string): void {
@@ -61,6 +64,7 @@ export class Model {
     if (t.NodeID) this.tasksByNode.get(t.NodeID)?.delete(id);
     if (t.State === 'running') { bump(this.runningBySvc, t.ServiceID, -1); this.runningAll--; }
     if (t.DesiredState === 'running') bump(this.desiredBySvc, t.ServiceID, -1);
+    if (!t.NodeID && t.DesiredState === 'running') bump(this.unassignedBySvc, t.ServiceID, -1);
   }
 
   /** `running/desired` as `docker service ls` counts them. */
@@ -69,6 +73,8 @@ export class Model {
     const desired = s.Mode === 'replicated' ? s.Replicas ?? 0 : this.desiredBySvc.get(s.ID) ?? 0;
     return { running, desired };
   }
+
+  unassigned(serviceId: string): number { return this.unassignedBySvc.get(serviceId) ?? 0; }
 
   runningTasks(): number { return this.runningAll; }
 

@@ -21,10 +21,12 @@ export function servicesHtml(m: Model, items: ServiceView[], selected: string | 
   if (items.length === 0) return `<tr><td class="empty" colspan="6">${m.services.size ? 'no service matches' : 'no services'}</td></tr>`;
   return items.map((s) => {
     const { running, desired } = m.replicas(s);
+    const waiting = m.unassigned(s.ID);
     const upd = s.UpdateState ? `<span class="badge ${updateClass(s.UpdateState)}" title="${esc(s.UpdateMessage)}">${esc(s.UpdateState)}</span>` : '';
     return `<tr data-service="${esc(s.ID)}" data-name="${esc(s.Name)}"${s.ID === selected ? ' class="selected"' : ''}>`
       + `<td><b>${esc(s.Name)}</b></td><td>${esc(s.Mode)}</td>`
-      + `<td class="replicas ${running >= desired ? 'ok' : 'short'}" data-replicas>${running}/${desired}</td>`
+      + `<td><span class="replicas ${running >= desired ? 'ok' : 'short'}" data-replicas>${running}/${desired}</span>`
+      + `${waiting ? ` <span class="badge warn" title="tasks no node has taken yet">${waiting} pending</span>` : ''}</td>`
       + `<td class="mono">${esc(s.Image)}</td><td class="mono">${esc(s.Ports.join(', '))}</td><td>${upd}</td></tr>`;
   }).join('');
 }
