@@ -87,7 +87,7 @@ td.empty { color:var(--muted); text-align:center; padding:14px; }
 .badge.ok { background:var(--okbg); color:var(--ok); } .badge.warn { background:var(--warnbg); color:var(--warn); }
 .badge.bad { background:var(--badbg); color:var(--bad); } .badge.leader { background:#e6edff; color:var(--accent); }
 .nodes { display:grid; grid-template-columns:repeat(auto-fill, minmax(200px, 1fr)); gap:10px; }
-.node { border:1px solid var(--line); border-radius:7px; background:#fafbfc; display:flex; flex-direction:column; min-height:90px; }
+.node { contain:layout paint; border:1px solid var(--line); border-radius:7px; background:#fafbfc; display:flex; flex-direction:column; min-height:90px; }
 .node.down, .node.unknown, .node.disconnected { background:#fff7f7; border-color:#f2c4c4; }
 .node.drain, .node.pause { background:#fbfaf4; }
 .node-head { padding:7px 9px; border-bottom:1px solid var(--line); }

@@ -8,7 +8,7 @@ import { page } from './html.js';
 import { Model } from './model.js';
 import { nodeMatches, nodesHtml, serviceMatches, servicesHtml, summaryHtml } from './render.js';
 
-const RENDER_MS = 100;
+const RENDER_MS = 150;
 const NODES_PER_PAGE = 40;
 const SERVICES_PER_PAGE = 25;
 
@@ -23,6 +23,9 @@ const detail = new ServiceDetail($('#detail'), model, (service, replicas) => {
   act('scale', { service, replicas });
 });
 
+/** What the node grid shows now: redrawn only when it or one of its nodes changed. */
+let shownNodes = '';
+let servicesChanged = true;
 let renderTimer: number | undefined;
 let lastRender = 0;
 function schedule(): void {
@@ -58,7 +61,14 @@ function renderParts(): void {
   const nodes = model.sortedNodeList().filter((n) => nodeMatches(n, ui.nodeWords));
   const np = page(nodes, ui.nodePage, NODES_PER_PAGE);
   ui.nodePage = np.pageNo;
-  $('#nodes').innerHTML = nodesHtml(model, np.items, !!info?.actions);
+  const shown = `${!!info?.actions}|${np.items.map((n) => n.ID).join(',')}`;
+  // Names in tasks' cards come from services: a service's change redraws the grid too.
+  if (shown !== shownNodes || servicesChanged || np.items.some((n) => model.dirtyNodes.has(n.ID))) {
+    $('#nodes').innerHTML = nodesHtml(model, np.items, !!info?.actions);
+    shownNodes = shown;
+  }
+  model.dirtyNodes.clear();
+  servicesChanged = false;
   $('#node-pager').innerHTML = np.pager;
 
   detail.render();
@@ -71,7 +81,9 @@ function connect(): void {
   es.onerror = () => { conn.className = 'conn down'; conn.textContent = 'reconnecting…'; };
   es.onmessage = (ev: MessageEvent<string>) => {
     const t0 = performance.now();
-    model.apply(JSON.parse(ev.data) as LiveMessage);
+    const msg = JSON.parse(ev.data) as LiveMessage;
+    if (msg.kind === 'snapshot' || msg.services.length || msg.removed.services.length) servicesChanged = true;
+    model.apply(msg);
     const ms = performance.now() - t0;
     stats.messages++;
     stats.bytes += ev.data.length;

@@ -19,6 +19,8 @@ export class Model {
   private runningAll = 0;
   private sortedNodes?: NodeView[];
   private sortedServices?: ServiceView[];
+  /** Nodes whose column changed since the page last drew them (the page redraws only those it shows). */
+  readonly dirtyNodes = new Set<string>();
   /** Services whose tasks changed in the last message (the open detail panel refreshes on them). */
   touchedServices = new Set<string>();
 
@@ -36,7 +38,8 @@ export class Model {
       if (m.removed.nodes.length) this.sortedNodes = undefined;
       if (m.removed.services.length) this.sortedServices = undefined;
     }
-    for (const n of m.nodes) this.nodes.set(n.ID, n);
+    for (const n of m.nodes) { this.nodes.set(n.ID, n); this.dirtyNodes.add(n.ID); }
+    for (const id of m.kind === 'delta' ? m.removed.nodes : []) this.dirtyNodes.add(id);
     for (const s of m.services) this.services.set(s.ID, s);
     if (m.nodes.length) this.sortedNodes = undefined;
     if (m.services.length) this.sortedServices = undefined;
@@ -47,6 +50,7 @@ export class Model {
     this.tasks.set(t.ID, t);
     this.touchedServices.add(t.ServiceID);
     if (t.NodeID) {
+      this.dirtyNodes.add(t.NodeID);
       let set = this.tasksByNode.get(t.NodeID);
       if (!set) this.tasksByNode.set(t.NodeID, (set = new Set()));
       set.add(t.ID);
@@ -61,7 +65,7 @@ export class Model {
     if (!t) return;
     this.tasks.delete(id);
     this.touchedServices.add(t.ServiceID);
-    if (t.NodeID) this.tasksByNode.get(t.NodeID)?.delete(id);
+    if (t.NodeID) { this.tasksByNode.get(t.NodeID)?.delete(id); this.dirtyNodes.add(t.NodeID); }
     if (t.State === 'running') { bump(this.runningBySvc, t.ServiceID, -1); this.runningAll--; }
     if (t.DesiredState === 'running') bump(this.desiredBySvc, t.ServiceID, -1);
     if (!t.NodeID && t.DesiredState === 'running') bump(this.unassignedBySvc, t.ServiceID, -1);
