@@ -6,6 +6,7 @@ import { overlayAttachments } from './attachments.js';
 import { IpRunner } from './ip-runner.js';
 import { sandboxPath, taskLinkName } from './names.js';
 import { NetworkSandbox } from './sandbox.js';
+import { createNetworkSandbox, type VniNeighbours } from './vni-conflicts.js';
 
 const log = logger('overlay');
 /** How long a task's attach waits for its network's view to arrive with the assignments. */
@@ -60,6 +61,11 @@ export class OverlayHost {
     tail.then(() => { if (this.locks.get(networkId) === tail) this.locks.delete(networkId); }, () => undefined);
     return next;
   }
+
+  /** This host's other networks, for a VXLAN ID one of them may still hold (vni-conflicts.ts). */
+  private neighbours: VniNeighbours = {
+    ids: () => this.sandboxIds(), sandbox: (id) => this.sandbox(id), isCurrent: (id) => this.views.has(id),
+  };
 
   view(networkId: string): NetworkView | undefined { return this.views.get(networkId); }
   viewIds(): string[] { return [...this.views.keys()]; }
@@ -117,7 +123,7 @@ export class OverlayHost {
       const view = await this.waitView(id);
       const ifname = await this.locked(id, async () => {
         const sb = this.sandbox(id);
-        await sb.create(view.VNI, this.opts.localAddr);
+        await createNetworkSandbox(sb, view.VNI, this.opts.localAddr, this.neighbours, this.runner);
         await sb.setPeers(this.remotePeers(this.views.get(id) ?? view));
         return sb.attach(task.ID, taskNs, att.Addresses[0]);
       });
