@@ -27,7 +27,8 @@ export const workerOr = (otherwise: (r: ApiRequest, b: DaemonBackend) => Promise
 /** The NetworkResource of a swarm network as a worker knows it (its view: no labels or creation time there). */
 export function viewResource(v: NetworkView): NetworkResource {
   const n = {
-    ID: v.NetworkID, CreatedAt: '', UpdatedAt: '', Version: { Index: 0 },
+    // The view has no creation time: Go's zero time, which the CLI parses (an empty one it refuses).
+    ID: v.NetworkID, CreatedAt: '0001-01-01T00:00:00Z', UpdatedAt: '', Version: { Index: 0 },
     Spec: { Name: v.Name, Attachable: v.Attachable, Ingress: v.Ingress, DriverConfiguration: { Name: 'overlay' } },
     DriverState: { Name: 'overlay', Options: { [VXLAN_OPTION]: String(v.VNI) } },
     IPAMOptions: { Driver: { Name: 'default' }, Configs: [{ Subnet: v.Subnet, Gateway: v.Gateway }] },

@@ -10,9 +10,10 @@ export interface NetnsHost { name: string; ip: string; dockerHost: string; netns
 /** The overlay tests' own set of hosts (tswh1…, 10.77.0.0/24), started if needed (the script is idempotent). */
 export const HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswh', TSWARM_HOSTS_NET: '10.77.0' };
 
-export function netnsHosts(n: number): Promise<NetnsHost[]> {
+/** env: another set's name and subnet (a test file with hosts of its own). */
+export function netnsHosts(n: number, env: { TSWARM_HOSTS_NAME: string; TSWARM_HOSTS_NET: string } = HOSTS_ENV): Promise<NetnsHost[]> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...HOSTS_ENV }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) { reject(new Error(`netns-hosts.sh up ${n} failed: ${stderr}`)); return; }
       resolve(stdout.trim().split('\n').map((l) => {
         const [name, ip, dockerHost] = l.split(' ');

@@ -5,7 +5,7 @@ import type { NetworkSandbox } from './sandbox.js';
 const log = logger('overlay');
 
 /** The kernel refused a VXLAN device: its (VNI, UDP port) is taken in the namespace that creates it. */
-export const isVniTaken = (err: unknown) => err instanceof IpError && /File exists/i.test(err.stderr);
+export const isVniTaken = (err: unknown) => err instanceof IpError && /File exists|VNI already exists/i.test(err.stderr);
 
 /** The VXLAN IDs of the devices in a network's namespace. */
 export async function sandboxVnis(ip: IpRunner, path: string): Promise<number[]> {
