@@ -61,7 +61,9 @@ export function allocateNetwork(tx: ReadTx, spec: NetworkSpec): Pick<Network, 'D
     subnet = picked;
   }
   const gateway = want?.Gateway || defaultGateway(subnet);
-  const clusterId = tx.cluster()?.ID ?? '';
+  // One swarm: its ID, creation and root (tests make many swarms of the same ID in one process).
+  const c = tx.cluster();
+  const clusterId = `${c?.ID ?? ''}/${c?.CreatedAt ?? ''}/${c?.RootCA?.CACert.slice(-64) ?? ''}`;
   const vni = nextVni(networks.flatMap((n) => vniOf(n) ?? []), lastVni.get(clusterId));
   lastVni.set(clusterId, vni);
   return {
