@@ -84,11 +84,17 @@ export class TaskNetworks {
     if (this.joined.has(task.ID)) return true;
     const netns = await this.executor.networkNamespace?.(task);
     if (!netns) return false;
+    await this.join(task, netns);
+    return true;
+  }
+
+  /** Joins a namespace (a task's, or a plain container's: agent/container-attachments.ts) to the overlays of `task`. */
+  async join(task: Task, netns: string): Promise<JoinedNetwork[]> {
     const networks = await this.overlay.attach(task, netns);
     const views = networks.map((n) => this.overlay.view(n.networkId)!).filter(Boolean);
     for (const s of this.services) await s.start(task, netns, networks, views);
     this.joined.set(task.ID, { netns, networks });
-    return true;
+    return networks;
   }
 
   /**

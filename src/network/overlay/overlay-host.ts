@@ -4,12 +4,12 @@ import type { Task } from '../../types/objects.js';
 import type { NetworkView } from '../../types/network-view.js';
 import { overlayAttachments } from './attachments.js';
 import { IpRunner } from './ip-runner.js';
-import { sandboxPath, taskLinkName } from './names.js';
+import { OVERLAY_MTU, sandboxPath, taskLinkName } from './names.js';
 import { NetworkSandbox } from './sandbox.js';
-import { OVERLAY_MTU } from './names.js';
 import { dirname, join } from 'node:path';
 import type { EncryptionKey } from '../../types/network-keys.js';
 import { ENCRYPTED_MTU, OverlayEncryption } from '../encryption/overlay-encryption.js';
+import { createNetworkSandbox, type VniNeighbours } from './vni-conflicts.js';
 
 const log = logger('overlay');
 /** How long a task's attach waits for its network's view to arrive with the assignments. */
@@ -70,6 +70,11 @@ export class OverlayHost {
     tail.then(() => { if (this.locks.get(networkId) === tail) this.locks.delete(networkId); }, () => undefined);
     return next;
   }
+
+  /** This host's other networks, for a VXLAN ID one of them may still hold (vni-conflicts.ts). */
+  private neighbours: VniNeighbours = {
+    ids: () => this.sandboxIds(), sandbox: (id) => this.sandbox(id), isCurrent: (id) => this.views.has(id),
+  };
 
   view(networkId: string): NetworkView | undefined { return this.views.get(networkId); }
   viewIds(): string[] { return [...this.views.keys()]; }
@@ -138,7 +143,7 @@ export class OverlayHost {
         // An encrypted network's rules are in before its VXLAN device exists.
         if (now.Encrypted) await this.encryption.setNetwork(now, this.remotePeers(now));
         const mtu = now.Encrypted ? ENCRYPTED_MTU : OVERLAY_MTU;
-        await sb.create(view.VNI, this.opts.localAddr, mtu);
+        await createNetworkSandbox(sb, view.VNI, this.opts.localAddr, this.neighbours, this.runner, mtu);
         await sb.setPeers(this.remotePeers(now));
         return sb.attach(task.ID, taskNs, att.Addresses[0], mtu);
       });

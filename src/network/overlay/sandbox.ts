@@ -30,8 +30,11 @@ export class NetworkSandbox {
     this.br = bridgeName(networkId);
   }
 
-  /** Creates namespace, bridge and VXLAN device (VNI, UDP 4789, local = the underlay address); idempotent. */
-  async create(vni: number, localAddr: string, mtu = OVERLAY_MTU): Promise<void> {
+  /**
+   * Creates namespace, bridge and VXLAN device (VNI, UDP 4789, local = the underlay address); idempotent.
+   * isolated: the device is made inside the namespace (its VNI private to it, no way to other hosts), see vni-conflicts.ts.
+   */
+  async create(vni: number, localAddr: string, mtu = OVERLAY_MTU, opts: { isolated?: boolean } = {}): Promise<void> {
     if (!(await isMounted(this.path))) {
       await mkdir(dirname(this.path), { recursive: true });
       await writeFile(this.path, '');
@@ -45,7 +48,11 @@ export class NetworkSandbox {
         `link set ${this.br} up`,
       ], this.path);
     }
-    if (!links.has(this.vx)) {
+    if (!links.has(this.vx) && opts.isolated) {
+      await this.ip.ip(['link', 'add', this.vx, 'mtu', String(mtu), 'type', 'vxlan', 'id', String(vni),
+        'dstport', String(VXLAN_PORT), 'nolearning', 'proxy', 'noudpcsum'], this.path);
+      await this.ip.ip(['link', 'set', this.vx, 'master', this.br, 'up'], this.path);
+    } else if (!links.has(this.vx)) {
       // Created from the host's namespace straight into this one: no name left on the host if we die here.
       await this.ip.ip(['link', 'add', this.vx, 'netns', this.path, 'mtu', String(mtu), 'type', 'vxlan', 'id', String(vni),
         'dstport', String(VXLAN_PORT), 'local', localAddr, 'nolearning', 'proxy', 'noudpcsum']);
