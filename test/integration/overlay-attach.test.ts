@@ -4,7 +4,8 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureBusyboxImage, TEST_IMAGE } from '../helpers/image.js';
 import { inNetns, netnsHosts, type NetnsHost } from '../helpers/netns-hosts.js';
-import { docker, eventually, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
+import { swarmOnHosts, type HostNode } from '../helpers/netns-swarm.js';
+import { docker, eventually } from '../helpers/tswarmd.js';
 import { referenceEngine } from './invalid-input-engine.js';
 
 // Plain containers on an attachable overlay (`docker run --network`, `docker
@@ -14,7 +15,7 @@ import { referenceEngine } from './invalid-input-engine.js';
 // refusals (checked against the reference engine), and the address and the
 // network released when the container goes.
 
-type Node = Tswarmd & { listenAddr: string; h: NetnsHost };
+type Node = HostNode;
 let hosts: NetnsHost[];
 let nodes: Node[];
 let ref: string;
@@ -57,15 +58,7 @@ before(async () => {
   hosts = await netnsHosts(3, HOSTS);
   await Promise.all([...hosts.map((h) => ensureBusyboxImage(h.dockerHost)), ensureBusyboxImage(ref)]);
   nodes = [];
-  for (const h of hosts) {
-    const d = await startTswarmd({ executor: 'docker', dockerHost: h.dockerHost, listenAddr: `${h.ip}:2377`, netns: h.netns, extra: ['--hostname', h.name] });
-    nodes.push(Object.assign(d, { h }));
-  }
-  const init = await cli(0, 'swarm', 'init', '--advertise-addr', nodes[0].listenAddr);
-  assert.equal(init.code, 0, init.stderr);
-  const token = (await cli(0, 'swarm', 'join-token', '-q', 'worker')).stdout.trim();
-  for (const i of [1, 2]) assert.equal((await cli(i, 'swarm', 'join', '--token', token, '--advertise-addr', nodes[i].listenAddr, nodes[0].listenAddr)).code, 0);
-  await eventually(async () => (await cli(0, 'node', 'ls', '--format', '{{.Status}}')).stdout.trim().split('\n').filter((s) => s === 'Ready').length === 3, 30_000, 'three Ready nodes');
+  await swarmOnHosts(hosts, nodes);
   for (const host of [nodes[0].host, ref]) {
     assert.equal((await docker(host, 'network', 'create', '-d', 'overlay', '--attachable', '--subnet', '10.0.83.0/24', ANET)).code, 0);
     assert.equal((await docker(host, 'network', 'create', '-d', 'overlay', CNET)).code, 0);

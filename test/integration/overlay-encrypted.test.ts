@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBusyboxImage, TEST_IMAGE } from '../helpers/image.js';
 import { inNetns, netnsHosts, type NetnsHost } from '../helpers/netns-hosts.js';
-import { docker, eventually, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
+import { swarmOnHosts, type HostNode } from '../helpers/netns-swarm.js';
+import { docker, eventually } from '../helpers/tswarmd.js';
 
 // `docker network create -d overlay --opt encrypted`: three simulated hosts (network namespaces with their own
 // engine and tswarm daemon), tasks of a service on two of them. Between those two, the network's VXLAN travels
@@ -15,7 +16,7 @@ import { docker, eventually, startTswarmd, type Tswarmd } from '../helpers/tswar
 // endpoint does what xfrm would); the third host holds no keys or SAs; a plain network stays VXLAN in clear; a
 // key rotation every 2 s loses no request; a host that leaves keeps no keys, SAs or rules.
 
-type Node = Tswarmd & { listenAddr: string; h: NetnsHost };
+type Node = HostNode;
 const HOSTS = { TSWARM_HOSTS_NAME: 'tswi', TSWARM_HOSTS_NET: '10.82.0' };
 const BRIDGE = 'tswi0';
 const ROTATION_MS = 2000;
@@ -76,18 +77,7 @@ before(async () => {
   hosts = await netnsHosts(3, HOSTS);
   await Promise.all(hosts.map((h) => ensureBusyboxImage(h.dockerHost)));
   nodes = [];
-  for (const h of hosts) {
-    const d = await startTswarmd({ executor: 'docker', dockerHost: h.dockerHost, listenAddr: `${h.ip}:2377`, netns: h.netns, extra: ['--hostname', h.name] });
-    nodes.push(Object.assign(d, { h }));
-  }
-  const init = await cli('swarm', 'init', '--advertise-addr', nodes[0].listenAddr);
-  assert.equal(init.code, 0, init.stderr);
-  const token = (await cli('swarm', 'join-token', '-q', 'worker')).stdout.trim();
-  for (const n of nodes.slice(1)) {
-    const j = await docker(n.host, 'swarm', 'join', '--token', token, '--advertise-addr', n.listenAddr, nodes[0].listenAddr);
-    assert.equal(j.code, 0, j.stderr);
-  }
-  await eventually(async () => (await cli('node', 'ls', '--format', '{{.Status}}')).stdout.trim().split('\n').filter((s) => s === 'Ready').length === 3, 30_000, 'three Ready nodes');
+  await swarmOnHosts(hosts, nodes);
   for (const [name, subnet, opts] of [['sec', '10.0.82.0/24', ['--opt', 'encrypted']], ['plain', '10.0.83.0/24', []]] as const) {
     const c = await cli('network', 'create', '--driver', 'overlay', '--subnet', subnet, ...opts, name);
     assert.equal(c.code, 0, c.stderr);
