@@ -4,6 +4,7 @@ import { slotKey, type StoreEvent } from '../../store/tables.js';
 import { isTerminal, type Node, type Service, type Task } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
+import { forEachSlice } from '../slices.js';
 import { Actions, currentOf, globalEligible, nodeLost, type Action } from './actions.js';
 import { isJob } from './job.js';
 import { DelayedStarts } from './delayed-starts.js';
@@ -85,13 +86,10 @@ export class Orchestrator extends Reconciler {
   private async planHealsInSlices(plan: Action[]) {
     const checks = this.healChecks;
     this.healChecks = [];
-    for (let i = 0; i < checks.length; i += HEAL_SLICE) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r));
-      // A later read than the plan's: the actions check again in the batch that they still apply.
-      this.store.view((tx) => {
-        for (const c of checks.slice(i, i + HEAL_SLICE)) this.planHeal(tx, c.s, c.t, plan);
-      });
-    }
+    // A later read than the plan's: the actions check again in the batch that they still apply.
+    await forEachSlice(checks, HEAL_SLICE, (slice) => this.store.view((tx) => {
+      for (const c of slice) this.planHeal(tx, c.s, c.t, plan);
+    }));
   }
 
   /** Everything, a service per read with a yield between (each read walks that service's tasks). */

@@ -4,6 +4,7 @@ import type { StoreEvent } from '../../store/tables.js';
 import type { Node, Task } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
+import { forEachSlice } from '../slices.js';
 import { explain, failedDynamicFilter, failedStaticFilter, type FilterName, type NodeInfo } from './filters.js';
 import { Heap } from './heap.js';
 import { NodeSet } from './node-set.js';
@@ -102,12 +103,9 @@ export class Scheduler extends Reconciler {
       for (const n of tx.nodes.all()) this.nodes.setNode(n);
       return tx.tasks.all().map((t) => t.ID);
     });
-    for (let i = 0; i < ids.length; i += REBUILD_SLICE) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r));
-      this.store.view((tx) => {
-        for (const id of ids.slice(i, i + REBUILD_SLICE)) { const t = tx.tasks.get(id); if (t) this.nodes.track(t); }
-      });
-    }
+    await forEachSlice(ids, REBUILD_SLICE, (slice) => this.store.view((tx) => {
+      for (const id of slice) { const t = tx.tasks.get(id); if (t) this.nodes.track(t); }
+    }));
     this.pending = new Set(this.store.view((tx) => tx.tasks.by('state', 'pending').filter(waitsForNode).map((t) => t.ID)));
   }
 
