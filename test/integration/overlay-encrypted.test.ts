@@ -58,7 +58,8 @@ async function runningOn(service: string): Promise<string[]> {
 async function capture<T>(during: () => Promise<T>): Promise<{ lines: string[]; result: T }> {
   const dir = await mkdtemp(join(tmpdir(), 'tswi-cap-'));
   const file = join(dir, 'cap.pcap');
-  const p: ChildProcess = spawn('tcpdump', ['-i', BRIDGE, '-n', '-U', '-w', file, 'udp port 4789 or udp port 4500'], { stdio: 'ignore' });
+  // --immediate-mode: else libpcap hands packets over in blocks (up to 1 s late) and those of the last block are lost at SIGINT.
+  const p: ChildProcess = spawn('tcpdump', ['-i', BRIDGE, '-n', '--immediate-mode', '-U', '-w', file, 'udp port 4789 or udp port 4500'], { stdio: 'ignore' });
   await eventually(() => existsSync(file), 5000, 'tcpdump started');
   await new Promise((r) => setTimeout(r, 300));
   const result = await during();
