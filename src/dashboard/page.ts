@@ -1,4 +1,4 @@
-// The dashboard's page and its style; its code is web/*.ts, compiled to /js/.
+// The dashboard's page and its style; its code is web/*.tsx (Preact), bundled by esbuild into /js/app.js.
 
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -10,42 +10,7 @@ export const PAGE_HTML = `<!doctype html>
 <script type="module" src="/js/app.js"></script>
 </head>
 <body>
-<header>
-  <h1>tswarm</h1>
-  <div id="summary" class="summary"></div>
-  <div id="conn" class="conn connecting" title="live stream">connecting…</div>
-</header>
-<div id="notice" class="notice" hidden></div>
-<main>
-  <div class="left">
-    <section id="services-section">
-      <div class="bar">
-        <h2>Services</h2>
-        <input id="svc-filter" type="search" placeholder="filter services" aria-label="filter services">
-        <div id="svc-pager" class="pager"></div>
-      </div>
-      <table id="services">
-        <thead><tr><th>Name</th><th>Mode</th><th>Replicas</th><th>Image</th><th>Ports</th><th>Update</th></tr></thead>
-        <tbody></tbody>
-      </table>
-    </section>
-    <section id="nodes-section">
-      <div class="bar">
-        <h2>Nodes</h2>
-        <input id="node-filter" type="search" placeholder="filter nodes: name, role, state, availability" aria-label="filter nodes">
-        <div id="node-pager" class="pager"></div>
-      </div>
-      <div id="nodes" class="nodes"></div>
-    </section>
-  </div>
-  <aside>
-    <section id="detail" hidden></section>
-    <section id="events-section">
-      <div class="bar"><h2>Events</h2></div>
-      <ol id="events" class="events"></ol>
-    </section>
-  </aside>
-</main>
+<div id="app"></div>
 </body>
 </html>
 `;
@@ -95,8 +60,9 @@ td.empty { color:var(--muted); text-align:center; padding:14px; }
 .node-title button { margin-left:auto; }
 .node-name { font-weight:600; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; }
 .node-meta { font-size:11px; color:var(--muted); margin-top:2px; }
-.node-tasks { padding:6px; display:flex; flex-direction:column; gap:4px; }
-.card { border-radius:5px; padding:3px 7px; font-size:12px; border-left:4px solid var(--idle); background:#fff; box-shadow:0 1px 1px rgba(0,0,0,.05); }
+.node-tasks { padding:6px; overflow-y:auto; }
+.task-window { position:relative; }
+.card { position:absolute; left:0; right:0; height:40px; overflow:hidden; cursor:pointer; border-radius:5px; padding:3px 7px; font-size:12px; border-left:4px solid var(--idle); background:#fff; box-shadow:0 1px 1px rgba(0,0,0,.05); }
 .card .svc { font-weight:600; } .card .img { color:var(--muted); font-size:11px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; }
 .card.running { border-left-color:var(--ok); }
 .card.starting, .card.pending, .card.assigned, .card.accepted, .card.preparing, .card.ready, .card.new, .card.allocated { border-left-color:var(--warn); }

@@ -15,8 +15,8 @@ import { PAGE_CSS, PAGE_HTML } from './page.js';
 
 const log = logger('dashboard');
 
-/** The page's compiled modules (src/dashboard/web, built by its own tsconfig into dist/web). */
-const WEB_JS = join(dirname(fileURLToPath(import.meta.url)), '../../web/src/dashboard/web');
+/** The page's bundle (src/dashboard/web, bundled by esbuild at `npm run build` into dist/web/app.js). */
+const WEB_JS = join(dirname(fileURLToPath(import.meta.url)), '../../web');
 
 export interface DashboardOptions {
   /** --web-actions: the page may scale services and drain nodes. */

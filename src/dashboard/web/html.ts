@@ -1,11 +1,5 @@
-// Every text from the swarm (names, images, labels, errors) goes through esc:
-// they are the users' own strings.
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function esc(v: unknown): string {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]);
-}
+// Small formatting helpers of the page. Text from the swarm (names, images,
+// labels, errors) is rendered as text by Preact, never as HTML.
 
 export function bytes(n: number): string {
   if (!n) return '';
@@ -31,14 +25,11 @@ export function ago(iso: string | undefined, now = Date.now()): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
-/** One page of a list, and the pager's text and buttons. */
-export function page<T>(all: T[], pageNo: number, size: number): { items: T[]; pageNo: number; pager: string } {
+/** One page of a list: its items, the page shown (clamped) and how many pages there are. */
+export interface PageOf<T> { items: T[]; pageNo: number; pages: number; from: number; total: number }
+
+export function pageOf<T>(all: T[], pageNo: number, size: number): PageOf<T> {
   const pages = Math.max(1, Math.ceil(all.length / size));
   const p = Math.min(Math.max(0, pageNo), pages - 1);
-  const items = all.slice(p * size, (p + 1) * size);
-  const from = all.length ? p * size + 1 : 0;
-  const pager = all.length <= size ? `${all.length}` : `${from}–${p * size + items.length} of ${all.length}`
-    + ` <button data-page="-1" ${p === 0 ? 'disabled' : ''} aria-label="previous page">‹</button>`
-    + `<button data-page="1" ${p === pages - 1 ? 'disabled' : ''} aria-label="next page">›</button>`;
-  return { items, pageNo: p, pager };
+  return { items: all.slice(p * size, (p + 1) * size), pageNo: p, pages, from: all.length ? p * size + 1 : 0, total: all.length };
 }

@@ -19,13 +19,13 @@ export class Model {
   private runningAll = 0;
   private sortedNodes?: NodeView[];
   private sortedServices?: ServiceView[];
-  /** Nodes whose column changed since the page last drew them (the page redraws only those it shows). */
-  readonly dirtyNodes = new Set<string>();
-  /** Services whose tasks changed in the last message (the open detail panel refreshes on them). */
-  touchedServices = new Set<string>();
-
+  /** A node column's revision: bumped when the node or one of its tasks changed (an unchanged column is not redrawn). */
+  private nodeRevs = new Map<string, number>();
+  /** Bumped when a service is added, changed or removed: cards show services' names. */
+  servicesRev = 0;
+  /** A service's revision: bumped when one of its tasks changed (its open panel re-reads its history). */
+  private serviceRevs = new Map<string, number>();
   apply(m: LiveMessage): void {
-    this.touchedServices.clear();
     if (m.kind === 'snapshot') {
       this.info = m.info;
       this.nodes.clear(); this.services.clear(); this.tasks.clear();
@@ -38,9 +38,9 @@ export class Model {
       if (m.removed.nodes.length) this.sortedNodes = undefined;
       if (m.removed.services.length) this.sortedServices = undefined;
     }
-    for (const n of m.nodes) { this.nodes.set(n.ID, n); this.dirtyNodes.add(n.ID); }
-    for (const id of m.kind === 'delta' ? m.removed.nodes : []) this.dirtyNodes.add(id);
+    for (const n of m.nodes) { this.nodes.set(n.ID, n); bump(this.nodeRevs, n.ID, 1); }
     for (const s of m.services) this.services.set(s.ID, s);
+    if (m.kind === 'snapshot' || m.services.length || m.removed.services.length) this.servicesRev++;
     if (m.nodes.length) this.sortedNodes = undefined;
     if (m.services.length) this.sortedServices = undefined;
     for (const t of m.tasks) { this.dropTask(t.ID); this.addTask(t); }
@@ -48,9 +48,9 @@ export class Model {
 
   private addTask(t: TaskView): void {
     this.tasks.set(t.ID, t);
-    this.touchedServices.add(t.ServiceID);
+    bump(this.serviceRevs, t.ServiceID, 1);
     if (t.NodeID) {
-      this.dirtyNodes.add(t.NodeID);
+      bump(this.nodeRevs, t.NodeID, 1);
       let set = this.tasksByNode.get(t.NodeID);
       if (!set) this.tasksByNode.set(t.NodeID, (set = new Set()));
       set.add(t.ID);
@@ -64,8 +64,8 @@ export class Model {
     const t = this.tasks.get(id);
     if (!t) return;
     this.tasks.delete(id);
-    this.touchedServices.add(t.ServiceID);
-    if (t.NodeID) { this.tasksByNode.get(t.NodeID)?.delete(id); this.dirtyNodes.add(t.NodeID); }
+    bump(this.serviceRevs, t.ServiceID, 1);
+    if (t.NodeID) { this.tasksByNode.get(t.NodeID)?.delete(id); bump(this.nodeRevs, t.NodeID, 1); }
     if (t.State === 'running') { bump(this.runningBySvc, t.ServiceID, -1); this.runningAll--; }
     if (t.DesiredState === 'running') bump(this.desiredBySvc, t.ServiceID, -1);
     if (!t.NodeID && t.DesiredState === 'running') bump(this.unassignedBySvc, t.ServiceID, -1);
@@ -77,6 +77,13 @@ export class Model {
     const desired = s.Mode === 'replicated' ? s.Replicas ?? 0 : this.desiredBySvc.get(s.ID) ?? 0;
     return { running, desired };
   }
+
+  nodeRev(id: string): number { return this.nodeRevs.get(id) ?? 0; }
+
+  serviceRev(id: string): number { return this.serviceRevs.get(id) ?? 0; }
+
+  /** Tasks on a node, placed or not yet removed. */
+  nodeTaskCount(nodeId: string): number { return this.tasksByNode.get(nodeId)?.size ?? 0; }
 
   unassigned(serviceId: string): number { return this.unassignedBySvc.get(serviceId) ?? 0; }
 
