@@ -7,7 +7,8 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launch, openPage, within } from './browser.js';
 import { dk, formSwarm, startNodes, type Daemon } from '../helpers/cluster.js';
 import { freePort, TSWARM_BIN } from '../helpers/tswarmd.js';
 import { parseDaemonArgs, type DaemonOptions } from '../../src/daemon/options.js';
@@ -17,8 +18,6 @@ import { ACTIONS_DISABLED } from '../../src/dashboard/server.js';
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
 /** Where CI finds the screenshot (an artifact of the run). */
 export const ARTIFACTS = process.env.TSWARM_ARTIFACTS ?? join(repo, 'test-artifacts');
-/** Debian's chromium (apt-get install chromium); playwright-core drives it, no browser download. */
-const CHROMIUM = process.env.TSWARM_CHROMIUM ?? '/usr/bin/chromium';
 
 let leader: Daemon;
 let follower: Daemon;
@@ -38,7 +37,7 @@ before(async () => {
   [follower] = await startNodes(1, { first: 152, prefix: 'dash-f', extra: ['--web-addr', followerWeb, '--web-actions'] });
   [worker] = await startNodes(1, { first: 153, prefix: 'dash-w', extra: ['--web-addr', workerWeb] });
   await formSwarm([leader, follower], [worker]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launch();
 });
 
 after(async () => {
@@ -46,15 +45,7 @@ after(async () => {
   for (const d of [worker, follower, leader]) await d?.stop('SIGKILL');
 });
 
-/** A page with every console error and uncaught exception kept (the test asserts there are none). */
-async function open(addr: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`http://${addr}/`);
-  return { page, errors };
-}
+const open = (addr: string) => openPage(browser, addr);
 
 const text = (page: Page, sel: string) => page.locator(sel).first().textContent({ timeout: 5_000 });
 const replicas = (page: Page, service: string) => text(page, `tr[data-name="${service}"] [data-replicas]`);
@@ -74,13 +65,6 @@ function statusWithHost(addr: string, path: string, hostHeader: string): Promise
     r.on('error', rej);
     r.end();
   });
-}
-
-/** How long until fn holds in the page, in ms (fails after `ms`). */
-async function within(page: Page, ms: number, fn: (arg: string) => boolean, arg = ''): Promise<number> {
-  const t0 = Date.now();
-  await page.waitForFunction(fn, arg, { timeout: ms, polling: 'raf' });
-  return Date.now() - t0;
 }
 
 test('dashboard: nodes, services, a scale and a drain appear live, events listed, read-only by default', { timeout: 120_000 }, async () => {
