@@ -5,7 +5,7 @@
 // (against when GET /services?status=true says so), the page's long tasks
 // (main thread busy > 50 ms) while it follows, filtering at full size, and
 // the daemon's time to RUNNING with and without a page (the hub's cost).
-// Usage: node dist/bench/dashboard.js [TASKSxNODES]   (default 10000x1000)
+// Usage: npm run bench:dashboard [-- TASKSxNODES]   (default 10000x1000)
 import { request } from 'node:http';
 import { chromium } from 'playwright-core';
 import { freePort, startTswarmd } from '../test/helpers/tswarmd.js';
@@ -103,6 +103,7 @@ async function run(withPage: boolean, streamOnly = false) {
       out.longTaskMaxMs = Math.round(Math.max(0, ...long));
       out.longTaskSumMs = Math.round(long.reduce((a, b) => a + b, 0));
       Object.assign(out, await page.evaluate(() => (window as unknown as { tswarmDashboard: { stats: Record<string, number> } }).tswarmDashboard.stats));
+      out.cardsAtFull = await page.evaluate(() => document.querySelectorAll('.card').length);
       const tf = Date.now();
       await page.fill('#node-filter', 'sim-09');
       await page.waitForFunction(() => [...document.querySelectorAll('.node-name')].every((e) => e.textContent!.startsWith('sim-09')));
@@ -126,5 +127,5 @@ console.log(`  daemon to RUNNING (GET /services):   ${(without.apiAllMs / 1000).
 console.log(`  page shows the desired count after:  ${withPage.pageDesiredMs} ms`);
 console.log(`  page shows ${tasks}/${tasks} after:        ${(withPage.pageAllMs / 1000).toFixed(1)} s (${withPage.pageAllMs - withPage.apiAllMs} ms after the API's poll saw it)`);
 console.log(`  page main thread while following:    ${withPage.longTasks} long tasks (> 50 ms), longest ${withPage.longTaskMaxMs} ms, ${withPage.longTaskSumMs} ms in all`);
-console.log(`  page's own work: ${withPage.messages} live messages (${Math.round(withPage.bytes / 1024)} KiB), applied in ${Math.round(withPage.applyMs)} ms (longest ${Math.round(withPage.applyMaxMs)}); ${withPage.renders} renders in ${Math.round(withPage.renderMs)} ms (longest ${Math.round(withPage.renderMaxMs)})`);
-console.log(`  snapshot: ${withPage.snapshotKiB} KiB, first render ${withPage.firstRenderMs} ms; filter at full size ${withPage.filterMs} ms; ${withPage.domNodes} DOM elements`);
+console.log(`  page's own work: ${withPage.messages} live messages (${Math.round(withPage.bytes / 1024)} KiB), applied in ${Math.round(withPage.applyMs)} ms (longest ${Math.round(withPage.applyMaxMs)}); ${withPage.renders} renders in ${Math.round(withPage.renderMs)} ms (longest ${Math.round(withPage.renderMaxMs)}) over ${withPage.frames} frames`);
+console.log(`  snapshot: ${withPage.snapshotKiB} KiB, first render ${withPage.firstRenderMs} ms; filter at full size ${withPage.filterMs} ms; ${withPage.cardsAtFull} task cards in the DOM at full size, ${withPage.domNodes} DOM elements after the filter`);

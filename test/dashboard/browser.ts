@@ -6,15 +6,17 @@ export const CHROMIUM = process.env.TSWARM_CHROMIUM ?? '/usr/bin/chromium';
 
 export const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 
-/** A page with every console error and uncaught exception kept (the tests assert there are none). */
-export async function openPage(browser: Browser, addr: string, before?: () => void): Promise<{ page: Page; errors: string[] }> {
+/** A page with every console error and uncaught exception kept (the tests assert there are none), and every URL it asked for. */
+export async function openPage(browser: Browser, addr: string, before?: () => void): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
   if (before) await page.addInitScript(before);
   await page.goto(`http://${addr}/`);
-  return { page, errors };
+  return { page, errors, requests };
 }
 
 /** How long until fn holds in the page, in ms, checked every frame (fails after `ms`). */

@@ -68,8 +68,11 @@ function statusWithHost(addr: string, path: string, hostHeader: string): Promise
 }
 
 test('dashboard: nodes, services, a scale and a drain appear live, events listed, read-only by default', { timeout: 120_000 }, async () => {
-  const { page, errors } = await open(leaderWeb);
+  const { page, errors, requests } = await open(leaderWeb);
   await page.waitForSelector('#conn.live');
+  // The page's code is one bundle built with tswarm, served by the daemon: nothing is fetched from elsewhere (no CDN).
+  assert.ok(requests.includes(`http://${leaderWeb}/js/app.js`), 'the bundle is loaded');
+  assert.deepEqual(requests.filter((u) => !u.startsWith(`http://${leaderWeb}/`)), []);
 
   // The three nodes as columns, with role, state and availability.
   await page.waitForFunction(() => document.querySelectorAll('.node').length === 3);

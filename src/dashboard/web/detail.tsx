@@ -74,12 +74,14 @@ export function ServiceDetail({ id, m, rev, onScale, onClose }: DetailProps) {
 function useHistory(id: string, rev: number): { tasks: Task[]; error: string } {
   const [state, setState] = useState<{ tasks: Task[]; error: string }>({ tasks: [], error: '' });
   const lastRead = useRef(0);
+  // Answers are dropped once the panel closes; a read in flight is not cut short by the next change.
+  const open = useRef(new AbortController());
+  useEffect(() => () => open.current.abort(), []);
   useEffect(() => {
-    const ac = new AbortController();
     const timer = setTimeout(() => {
       lastRead.current = Date.now();
       const filters = encodeURIComponent(JSON.stringify({ service: [id] }));
-      fetch(`/api/engine/tasks?filters=${filters}`, { signal: ac.signal }).then(async (res) => {
+      fetch(`/api/engine/tasks?filters=${filters}`, { signal: open.current.signal }).then(async (res) => {
         if (!res.ok) {
           const { message } = (await res.json()) as { message: string };
           setState((s) => ({ ...s, error: message }));
@@ -89,8 +91,8 @@ function useHistory(id: string, rev: number): { tasks: Task[]; error: string } {
         setState({ tasks, error: '' });
       }).catch(() => undefined);
     }, Math.max(0, 1000 - (Date.now() - lastRead.current)));
-    // A newer change restarts the wait; an answer after the panel closed is dropped.
-    return () => { clearTimeout(timer); ac.abort(); };
+    // A newer change waits for the same second: the deadline comes from the last read.
+    return () => clearTimeout(timer);
   }, [id, rev]);
   return state;
 }

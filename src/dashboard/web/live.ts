@@ -32,8 +32,9 @@ export class Live {
     es.onerror = () => { this.conn = 'down'; this.changed(); };
     es.onmessage = (ev: MessageEvent<string>) => {
       this.queue.push(ev.data);
-      // A hidden page gets no frames: it keeps its model current and draws when shown again.
-      if (document.hidden) this.applyQueued(); else this.changed();
+      // A hidden page gets no frames: it keeps its model current, and its frame comes when it is shown again.
+      if (document.hidden) this.applyQueued();
+      this.changed();
     };
   }
 
