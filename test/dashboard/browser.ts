@@ -1,5 +1,10 @@
 // The dashboard tests' browser: Debian's chromium driven headless by playwright-core (no browser download).
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Where CI finds the screenshots (artifacts of the run): test-artifacts/ in the repository. */
+export const ARTIFACTS = process.env.TSWARM_ARTIFACTS ?? join(resolve(fileURLToPath(import.meta.url), '../../../..'), 'test-artifacts');
 
 /** apt-get install chromium; .ci/run installs it. */
 export const CHROMIUM = process.env.TSWARM_CHROMIUM ?? '/usr/bin/chromium';

@@ -5,19 +5,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launch, openPage, within } from './browser.js';
+import { ARTIFACTS, CHROMIUM, launch, openPage, within } from './browser.js';
 import { dk, formSwarm, startNodes, type Daemon } from '../helpers/cluster.js';
 import { freePort, TSWARM_BIN } from '../helpers/tswarmd.js';
 import { parseDaemonArgs, type DaemonOptions } from '../../src/daemon/options.js';
 import { WORKER_NOT_MANAGER } from '../../src/types/errors.js';
 import { ACTIONS_DISABLED } from '../../src/dashboard/server.js';
 
-const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
-/** Where CI finds the screenshot (an artifact of the run). */
-export const ARTIFACTS = process.env.TSWARM_ARTIFACTS ?? join(repo, 'test-artifacts');
 
 let leader: Daemon;
 let follower: Daemon;

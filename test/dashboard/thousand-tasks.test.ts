@@ -4,8 +4,10 @@
 // its DOM small (task cards windowed), and still let every task be seen.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launch, openPage, within } from './browser.js';
+import { ARTIFACTS, launch, openPage, within } from './browser.js';
 import { dk, formSwarm, startNodes, type Daemon } from '../helpers/cluster.js';
 import { eventually, freePort } from '../helpers/tswarmd.js';
 
@@ -102,6 +104,8 @@ test(`dashboard: ${TASKS} tasks on ${SIM_NODES + 1} nodes, scaled live without f
   assert.match(await col.locator(`.card[data-index="${count - 1}"] .svc`).textContent() ?? '', /^many\.\d+$/);
   assert.ok(await col.locator('.card').count() <= CARDS_PER_COLUMN);
   assert.ok(await page.evaluate(() => document.getElementsByTagName('*').length) < 2_500, 'the DOM stays small');
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-1200-tasks.png') });
 
   // A page opened now gets all of it in one snapshot and shows it at once.
   const fresh = await openPage(browser, web, watchMainThread);
