@@ -1,5 +1,3 @@
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import { parseFilters, readBody, sendJson } from '../../api/http.js';
 import { ApiError } from '../../types/errors.js';
 import { EngineError, EngineUnreachable } from '../engine/engine-api.js';
@@ -7,6 +5,7 @@ import { statusTextUntil } from '../pool/container.js';
 import type { Container } from '../pool/engine.js';
 import type { CreateBody } from '../scheduler/container-config.js';
 import { enginePath } from './engine-path.js';
+import { ChunkedList } from './list-chunks.js';
 import type { Front, FrontRequest, Handler, UpgradeHandler } from './front.js';
 
 /** The container a path names, or Docker's 404. */
@@ -81,8 +80,7 @@ function newestFirst(f: Front): Container[] {
  * The last answer per query: sent again while nothing listed changed (the pool's list version) and no status
  * text would read differently yet; made anew otherwise, reusing every entry's text that did not change.
  */
-const answers = new WeakMap<object, Map<string, { version: string; until: number; body: Buffer; gz?: Promise<Buffer> }>>();
-const gzip = promisify(gzipCb);
+const answers = new WeakMap<object, Map<string, { version: string; until: number; list: ChunkedList }>>();
 
 /** GET /containers/json: every engine's containers from the pool, names prefixed with the engine's (`node1/web`). */
 export const listContainers: Handler = async (f, r) => {
@@ -119,22 +117,20 @@ export const listContainers: Handler = async (f, r) => {
       parts.push(t.full);
       until = Math.min(until, t.until);
     }
-    answer = { version, until, body: Buffer.from(`[${parts.join(',')}]`) };
+    answer = { version, until, list: ChunkedList.of(parts, answer?.list) };
     byQuery.delete(key);
     if (byQuery.size >= 8) byQuery.delete(byQuery.keys().next().value!);
     byQuery.set(key, answer);
   }
   // The docker CLI (Go's HTTP client) asks for gzip and unpacks it: 30,000 containers are 24 MB of JSON, a few in gzip.
-  // Packed once per answer, off the event loop (zlib's thread pool).
   if (/\bgzip\b/.test(String(r.req.headers['accept-encoding'] ?? ''))) {
-    answer.gz ??= gzip(answer.body, { level: 1 });
-    const gz = await answer.gz;
+    const gz = await answer.list.gzipped();
     r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': gz.length, Vary: 'Accept-Encoding' });
     r.res.end(gz);
     return;
   }
-  r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': answer.body.length, Vary: 'Accept-Encoding' });
-  r.res.end(answer.body);
+  r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': answer.list.body.length, Vary: 'Accept-Encoding' });
+  r.res.end(answer.list.body);
 };
 
 /**

@@ -109,7 +109,14 @@ export class Allocator extends Reconciler {
         }
       });
       // Tasks that waited for their service's endpoint.
-      this.store.view((tx) => { for (const id of services) for (const t of tx.tasks.find({ serviceId: id })) if (t.Status.State === 'new') tasks.add(t.ID); });
+      // Through the smaller index: a 100,000-task service with a few new tasks is not walked whole.
+      this.store.view((tx) => {
+        const fresh = tx.tasks.count('state', 'new');
+        for (const id of services) {
+          const candidates = fresh < tx.tasks.count('service', id) ? tx.tasks.by('state', 'new') : tx.tasks.find({ serviceId: id });
+          for (const t of candidates) if (t.ServiceID === id && t.Status.State === 'new') tasks.add(t.ID);
+        }
+      });
     }
     if (tasks.size > 0) await this.store.batch((b) => { for (const id of tasks) b.update((tx) => this.toPending(tx, id)); });
     if (full) this.markReady();

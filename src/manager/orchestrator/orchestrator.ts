@@ -9,12 +9,14 @@ import { Actions, currentOf, globalEligible, nodeLost, type Action } from './act
 import { isJob } from './job.js';
 import { DelayedStarts } from './delayed-starts.js';
 import { RestartSupervisor } from './restart.js';
-import { isCurrent, slotsOf, type Slot } from './slots.js';
+import { isCurrent, SlotGroups, slotsOf, type Slot } from './slots.js';
 
 /** The safety net under the event-driven passes. */
 const FULL_PASS_MS = 30_000;
 /** Slots checked for healing per synchronous slice: a 100,000-task service must not hold the event loop for 100+ ms. */
 const HEAL_SLICE = 5_000;
+/** Tasks grouped into slots per synchronous slice in a full pass. */
+const GROUP_SLICE = 10_000;
 
 /**
  * The replicated and global orchestrators: keeps each service's slots (or
@@ -104,7 +106,18 @@ export class Orchestrator extends Reconciler {
     });
     for (const id of serviceIds) {
       await new Promise<void>((r) => setImmediate(r));
-      this.store.view((tx) => this.planService(tx, id, plan));
+      // A replicated service's tasks are read at once and grouped in slices: the array is one consistent read.
+      const read = this.store.view((tx) => {
+        const s = tx.services.get(id);
+        return s?.Spec.Mode?.Replicated ? { s, tasks: tx.tasks.find({ serviceId: id }) } : undefined;
+      });
+      if (!read) {
+        this.store.view((tx) => this.planService(tx, id, plan));
+        continue;
+      }
+      const groups = new SlotGroups(read.s);
+      await forEachSlice(read.tasks, GROUP_SLICE, (slice) => groups.add(slice));
+      this.planReplicated(read.s, groups.done(), plan);
     }
   }
 
@@ -117,10 +130,10 @@ export class Orchestrator extends Reconciler {
     }
     const slots = slotsOf(s, tasks);
     if (s.Spec.Mode?.Global) this.planGlobal(tx, s, slots, plan);
-    else if (s.Spec.Mode?.Replicated) this.planReplicated(tx, s, slots, plan);
+    else if (s.Spec.Mode?.Replicated) this.planReplicated(s, slots, plan);
   }
 
-  private planReplicated(tx: ReadTx, s: Service, slots: Map<number | string, Slot>, plan: Action[]) {
+  private planReplicated(s: Service, slots: Map<number | string, Slot>, plan: Action[]) {
     const want = s.Spec.Mode!.Replicated!.Replicas ?? 1;
     const occupied: Slot[] = [];
     for (const slot of slots.values()) {

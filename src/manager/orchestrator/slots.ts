@@ -14,24 +14,40 @@ export const isCurrent = (t: Task) => t.DesiredState === 'running' || t.DesiredS
  * map keyed by that value: one pass, no key strings built (a full pass over a
  * 100,000-task service runs on the event loop).
  */
-export function slotsOf(s: Service, tasks: Task[]): Map<number | string, Slot> {
-  const global = !!s.Spec.Mode?.Global;
-  const out = new Map<number | string, Slot>();
-  for (const t of tasks) {
-    const id = global ? t.NodeID ?? '' : t.Slot ?? 0;
-    const slot = out.get(id);
-    if (!slot) {
-      out.set(id, global ? { nodeId: t.NodeID, tasks: [t], current: isCurrent(t) ? t : undefined } : { slot: t.Slot, tasks: [t], current: isCurrent(t) ? t : undefined });
-    } else {
-      slot.tasks.push(t);
-      slot.current = undefined; // decided below, once the slot's tasks are sorted
+export function slotsOf(s: Service, tasks: readonly Task[]): Map<number | string, Slot> {
+  const groups = new SlotGroups(s);
+  groups.add(tasks);
+  return groups.done();
+}
+
+/** slotsOf in parts: tasks added a slice at a time (with yields between), the slots decided at the end. */
+export class SlotGroups {
+  private global: boolean;
+  private out = new Map<number | string, Slot>();
+
+  constructor(s: Service) { this.global = !!s.Spec.Mode?.Global; }
+
+  add(tasks: readonly Task[]): void {
+    const { global, out } = this;
+    for (const t of tasks) {
+      const id = global ? t.NodeID ?? '' : t.Slot ?? 0;
+      const slot = out.get(id);
+      if (!slot) {
+        out.set(id, global ? { nodeId: t.NodeID, tasks: [t], current: isCurrent(t) ? t : undefined } : { slot: t.Slot, tasks: [t], current: isCurrent(t) ? t : undefined });
+      } else {
+        slot.tasks.push(t);
+        slot.current = undefined; // decided in done(), once the slot's tasks are sorted
+      }
     }
   }
-  for (const slot of out.values()) {
-    if (slot.tasks.length > 1) {
-      slot.tasks.sort(newestFirst);
-      slot.current = slot.tasks.find(isCurrent);
+
+  done(): Map<number | string, Slot> {
+    for (const slot of this.out.values()) {
+      if (slot.tasks.length > 1) {
+        slot.tasks.sort(newestFirst);
+        slot.current = slot.tasks.find(isCurrent);
+      }
     }
+    return this.out;
   }
-  return out;
 }

@@ -5,6 +5,7 @@ import type { StoreEvent } from '../../store/tables.js';
 import { isTerminal, type Service, type Task, type UpdateConfig } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
+import { forEachSlice } from '../slices.js';
 import { isJob } from './job.js';
 import { isCurrent } from './slots.js';
 import { currentOf } from './actions.js';
@@ -90,7 +91,7 @@ export class Updater extends Reconciler {
       if (this.active.has(s.ID)) continue;
       if (isJob(s)) continue; // a job's update starts its next run instead (jobs orchestrator)
       const inProgress = s.UpdateStatus?.State === 'updating' || s.UpdateStatus?.State === 'rollback_started';
-      if (!inProgress && outOfDate(this.store, s).length === 0) continue;
+      if (!inProgress && !(await anyOutOfDate(this.store, s))) continue;
       const run = this.update(s.ID).catch((err) => log.warn({ service: s.ID, err: String(err) }, 'update failed'))
         .finally(() => {
           this.active.delete(s.ID);
@@ -259,4 +260,22 @@ function outOfDate(store: MemoryStore, s: Service): Task[] {
     }
     return out.sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0));
   });
+}
+
+/** Tasks checked against the template per synchronous slice when looking for any out of date. */
+const CHECK_SLICE = 10_000;
+
+/**
+ * Whether any current task of the service runs an older template: the tasks
+ * read at once, checked in slices (a 100,000-task service's walk held the
+ * event loop 100+ ms on every pass), the slot check only for candidates.
+ */
+async function anyOutOfDate(store: MemoryStore, s: Service): Promise<boolean> {
+  const tasks = store.view((tx) => tx.tasks.find({ serviceId: s.ID }));
+  const candidates: Task[] = [];
+  await forEachSlice(tasks, CHECK_SLICE, (slice) => {
+    for (const t of slice) if (isCurrent(t) && !isUpToDate(t, s)) candidates.push(t);
+  });
+  if (!candidates.length) return false;
+  return store.view((tx) => candidates.some((t) => currentOf(tx.tasks.by('slot', slotKey(t)))?.ID === t.ID));
 }
