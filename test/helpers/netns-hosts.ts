@@ -9,10 +9,12 @@ export interface NetnsHost { name: string; ip: string; dockerHost: string; netns
 
 /** The overlay tests' own set of hosts (tswh1…, 10.77.0.0/24), started if needed (the script is idempotent). */
 export const HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswh', TSWARM_HOSTS_NET: '10.77.0' };
+/** The routing mesh tests' and bench's own set (tswm1…, 10.81.0.0/24). */
+export const MESH_HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswm', TSWARM_HOSTS_NET: '10.81.0' };
 
-export function netnsHosts(n: number): Promise<NetnsHost[]> {
+export function netnsHosts(n: number, set: { TSWARM_HOSTS_NAME: string; TSWARM_HOSTS_NET: string } = HOSTS_ENV): Promise<NetnsHost[]> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...HOSTS_ENV }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...set }, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) { reject(new Error(`netns-hosts.sh up ${n} failed: ${stderr}`)); return; }
       resolve(stdout.trim().split('\n').map((l) => {
         const [name, ip, dockerHost] = l.split(' ');
