@@ -20,7 +20,7 @@ const CLIENT = '10.81.0.254';
 const UDP_ECHO = fileURLToPath(new URL('../helpers/udp-echo.js', import.meta.url));
 /** A web server answering its host name on / and, by CGI, the address the connection came from on /cgi-bin/ip (also logged). */
 const WEB_CMD = ['sh', '-c', 'mkdir -p /www/cgi-bin; hostname > /www/index.html; ' +
-  'printf \'#!/bin/sh\\necho "client $REMOTE_ADDR" >&2\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%s\\\\n" "$REMOTE_ADDR"\\n\' > /www/cgi-bin/ip; ' +
+  'printf \'#!/bin/sh\\necho "client $REMOTE_ADDR" >&2\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s\\\\n" "$REMOTE_ADDR"\\n\' > /www/cgi-bin/ip; ' +
   'busybox chmod +x /www/cgi-bin/ip; exec httpd -f -p 80 -h /www'];
 const started: ChildProcess[] = [];
 
@@ -207,10 +207,40 @@ test('keep-source-ip: the task sees the client\'s address whether it runs on the
   await eventually(async () => (await runningOn('api')).length === 1, 60_000, 'the api task running');
   for (const h of hosts) {
     // tswm2: the task is local to the entry host; tswm1, tswm3: it is remote.
-    await eventually(async () => (await get(h.ip, 19090, '/cgi-bin/ip')) === CLIENT, HEARTBEAT_MS, `the client address seen through ${h.name}`);
+    let last = '';
+    await eventually(async () => (last = await get(h.ip, 19090, '/cgi-bin/ip')) === CLIENT, HEARTBEAT_MS, `the client address seen through ${h.name}`).catch((e) => { throw new Error(`${(e as Error).message}; last answer ${last}`); });
   }
   // And the task logged it.
   const [c] = await containers(hosts[1], 'api');
   assert.match((await docker(hosts[1].dockerHost, 'logs', c)).stderr, new RegExp(`client ${CLIENT.replace(/\./g, '\\.')}`));
   assert.equal((await cli('service', 'rm', 'api')).code, 0);
+});
+
+test('host mode: the port answers only on the hosts running a task; a fourth task finds no host with the port free', async () => {
+  const s = await cli('service', 'create', '-d', '--name', 'h', '--replicas', '2', '--publish', 'published=18085,target=80,mode=host',
+    '--constraint', 'node.hostname!=tswm1', '--stop-grace-period', '1s', TEST_IMAGE, ...WEB_CMD);
+  assert.equal(s.code, 0, s.stderr);
+  await eventually(async () => (await runningOn('h')).length === 2, 60_000, 'two h tasks');
+  assert.deepEqual(await runningOn('h'), ['tswm2', 'tswm3']);
+  for (const h of hosts.slice(1)) {
+    const [c] = await containers(h, 'h');
+    const own = (await docker(h.dockerHost, 'exec', c, 'hostname')).stdout.trim();
+    await eventually(async () => (await get(h.ip, 18085)) === own, 10_000, `${h.name}:18085 answering from its own task`);
+  }
+  assert.match(await get(hosts[0].ip, 18085), /^ERR ECONNREFUSED/, 'no task on tswm1: nothing listens there');
+  // Two tasks with one host port cannot share a host: the third waits with the scheduler's reason.
+  assert.equal((await cli('service', 'scale', '-d', 'h=3')).code, 0);
+  await eventually(async () => /host-mode port already in use on 2 nodes/.test((await cli('service', 'ps', '--no-trunc', '--format', '{{.Error}} {{.CurrentState}}', 'h')).stdout), 15_000, 'the third task pending');
+  assert.equal((await cli('service', 'rm', 'h')).code, 0);
+});
+
+test('--publish-add / --publish-rm re-program every host', async () => {
+  const u = await cli('service', 'update', '-d', '--publish-add', '18443:80', '--publish-rm', 'published=18080,target=80', 'web');
+  assert.equal(u.code, 0, u.stderr);
+  const [only] = await taskNames('web');
+  for (const h of hosts) {
+    await eventually(async () => (await get(h.ip, 18443)) === only, HEARTBEAT_MS, `${h.name}:18443 answering`);
+    let last = '';
+    await eventually(async () => (last = await get(h.ip, 18080)).startsWith('ERR ECONNREFUSED'), HEARTBEAT_MS, `${h.name}:18080 closed`).catch((e) => { throw new Error(`${(e as Error).message}; last answer ${last}`); });
+  }
 });

@@ -4,7 +4,7 @@ import type { NetworkAttachment, NetworkView } from '../../types/network-view.js
 import type { Task } from '../../types/objects.js';
 import type { IpRunner } from '../overlay/ip-runner.js';
 import { nftInNamespace } from '../vip/nft.js';
-import { IngressSandbox } from './ingress-sandbox.js';
+import { dropForward, IngressSandbox } from './ingress-sandbox.js';
 import { hostLinkName, hostTableName, ipToInt, linkAddrs, replyTable, HOST_LINK_PREFIX, HOST_TABLE_PREFIX, TASK_TABLE } from './names.js';
 import { hostScript, keepSourceTaskScript, nsScript, removeTableScript, type MeshPort } from './ruleset.js';
 
@@ -46,6 +46,8 @@ export class IngressMesh {
   private tasks = new Map<string, LocalTask>();
   private lastHost?: string;
   private lastNs?: string;
+  /** What the last successful ensure() made (address, VXLAN ID, VXLAN or not, peers): the same again is not redone. */
+  private ensured?: string;
   private chain: Promise<unknown> = Promise.resolve();
   private dirty = false;
   private retry?: NodeJS.Timeout;
@@ -74,7 +76,7 @@ export class IngressMesh {
     const att = ingressAttachment(task);
     if (!att) return;
     await this.serial(async () => {
-      const view = this.view ?? (await this.waitView());
+      const view = this.view && this.own(this.view) ? this.view : await this.waitView();
       await this.ensure(view);
       const sb = this.sandbox(view.NetworkID);
       const made = await sb.overlay.attach(task.ID, netns, att.Addresses[0]);
@@ -96,7 +98,7 @@ export class IngressMesh {
     const v = views.find((x) => x.Ingress);
     if (v === this.view) return;
     this.view = v;
-    for (const w of this.waiters.splice(0)) if (v) w(v);
+    if (v && this.own(v)) for (const w of this.waiters.splice(0)) w(v);
     this.kick();
   }
 
@@ -112,7 +114,7 @@ export class IngressMesh {
     await this.serial(async () => {
       for (const id of await this.sandboxIds()) await this.sandbox(id).destroy(hostLinkName(this.nodeId));
       await this.nft(undefined, removeTableScript(hostTableName(this.nodeId))).catch(() => undefined);
-      this.lastHost = this.lastNs = undefined;
+      this.lastHost = this.lastNs = this.ensured = undefined;
     });
   }
 
@@ -122,7 +124,7 @@ export class IngressMesh {
   private waiters: ((v: NetworkView) => void)[] = [];
   private waitView(): Promise<NetworkView> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no view of the ingress network from the managers')), 10_000);
+      const timer = setTimeout(() => reject(new Error('no address of this node on the ingress network from the managers')), 10_000);
       this.waiters.push((v) => { clearTimeout(timer); resolve(v); });
     });
   }
@@ -136,7 +138,7 @@ export class IngressMesh {
         await this.sync();
       } catch (err) {
         log.warn({ err: String(err) }, 'programming the routing mesh failed; retrying');
-        this.lastHost = this.lastNs = undefined;
+        this.lastHost = this.lastNs = this.ensured = undefined;
         clearTimeout(this.retry);
         this.retry = setTimeout(() => this.kick(), RETRY_MS);
         this.retry.unref();
@@ -166,11 +168,14 @@ export class IngressMesh {
       for (const a of p.Addresses) remote.set(a, p.Addr);
     }
     // An ingress network made anew (removed and created again) has another ID: the old namespace goes.
-    for (const id of await this.sandboxIds()) if (id !== view.NetworkID) await this.sandbox(id).destroy(hostLinkName(this.nodeId));
+    for (const id of await this.sandboxIds()) if (id !== view.NetworkID) { await this.sandbox(id).destroy(hostLinkName(this.nodeId)); this.ensured = undefined; }
     const sb = this.sandbox(view.NetworkID);
+    const key = JSON.stringify([view.NetworkID, addr, bits, view.VNI, [...remote]]);
+    if (key === this.ensured && (await sb.exists())) return sb;
     const id = { cidr: `${addr}/${bits}`, hostLink: hostLinkName(this.nodeId), link: linkAddrs(this.nodeId) };
     await sb.ensure(id, view.VNI, this.opts.localAddr, remote.size > 0);
     if (await sb.hasVxlan()) await sb.overlay.setPeers(remote);
+    this.ensured = key;
     return sb;
   }
 
@@ -199,7 +204,7 @@ export class IngressMesh {
   private async teardown() {
     for (const id of await this.sandboxIds()) await this.sandbox(id).destroy(hostLinkName(this.nodeId));
     await this.nft(undefined, removeTableScript(hostTableName(this.nodeId))).catch(() => undefined);
-    this.lastHost = this.lastNs = undefined;
+    this.lastHost = this.lastNs = this.ensured = undefined;
   }
 
   /** The name of the task's interface holding its ingress address (a link made before a restart). */
@@ -222,12 +227,12 @@ export class IngressMesh {
     const key = `${t.ifname} ${entries.join(' ')}`;
     if (t.keep === key) return;
     await this.nft(t.netns, keepSourceTaskScript(t.ifname));
-    const have = await this.opts.runner.ipJson<{ fwmark?: string; table?: string }>(['rule', 'show'], t.netns);
+    const have = await this.opts.runner.ipJson<{ fwmark?: string; table?: string | number }>(['rule', 'show'], t.netns);
     const lines: string[] = [];
     for (const e of entries) {
       const mark = `0x${ipToInt(e).toString(16)}`;
       const table = String(replyTable(e));
-      if (!have.some((r) => r.fwmark === mark && r.table === table)) lines.push(`rule add fwmark ${mark} lookup ${table}`);
+      if (!have.some((r) => r.fwmark === mark && String(r.table) === table)) lines.push(`rule add fwmark ${mark} lookup ${table}`);
       lines.push(`route replace default via ${e} dev ${t.ifname} table ${table}`);
     }
     await this.opts.runner.ipBatch(lines, t.netns);
@@ -253,6 +258,11 @@ export async function removeStaleHostState(runner: IpRunner, nft: MeshNft, ownNo
     await nft(undefined, removeTableScript(t)).catch(() => undefined);
     log.info({ table: t }, 'removed the routing mesh table of a daemon gone');
   }
+  // And its FORWARD rules.
+  const rules = await runner.run('iptables', ['-w', '-S', 'FORWARD']).catch(() => '');
+  const gone = new Set<string>();
+  for (const m of rules.matchAll(new RegExp(`-[io] (${HOST_LINK_PREFIX}\\S+) -j ACCEPT`, 'g'))) if (!links.has(m[1]) && m[1] !== hostLinkName(ownNodeId)) gone.add(m[1]);
+  for (const l of gone) await dropForward(runner, l);
 }
 
 export { TASK_TABLE };

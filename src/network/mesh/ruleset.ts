@@ -88,7 +88,7 @@ export function keepSourceTaskScript(ingressIf: string): string {
     `add table ${t}`, `delete table ${t}`, `add table ${t}`,
     `add chain ${t} pre { type filter hook prerouting priority -150; policy accept; }`,
     `add chain ${t} out { type route hook output priority -150; policy accept; }`,
-    `add rule ${t} pre iifname "${ingressIf}" ct state new ct mark set @ll,80,32`,
+    `add rule ${t} pre iifname "${ingressIf}" ct state new ct mark set @ll,64,32`,
     `add rule ${t} out ct mark != 0 meta mark set ct mark`,
   ].join('\n') + '\n';
 }
