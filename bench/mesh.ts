@@ -79,7 +79,8 @@ async function main() {
     const up = async (target: string) => {
       for (let i = 0; i < 100; i++) {
         const [h, p] = target.split(':');
-        if ((await inNetns(client.netns, ['busybox', 'nc', '-w', '1', h, p], 3000)).code === 0) return;
+        const probe = `const s=require('net').connect(${p},'${h}',()=>{s.destroy();process.exit(0)});s.on('error',()=>process.exit(1));setTimeout(()=>process.exit(1),1000)`;
+        if ((await inNetns(client.netns, [process.execPath, '-e', probe], 3000)).code === 0) return;
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`${target} does not answer from the client`);
