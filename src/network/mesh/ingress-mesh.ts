@@ -227,6 +227,7 @@ export class IngressMesh {
     const key = `${t.ifname} ${entries.join(' ')}`;
     if (t.keep === key) return;
     await this.nft(t.netns, keepSourceTaskScript(t.ifname));
+    await this.opts.runner.run('sysctl', ['-q', '-w', 'net.ipv4.tcp_fwmark_accept=1'], t.netns);
     const have = await this.opts.runner.ipJson<{ fwmark?: string; table?: string | number }>(['rule', 'show'], t.netns);
     const lines: string[] = [];
     for (const e of entries) {

@@ -89,6 +89,8 @@ export function keepSourceTaskScript(ingressIf: string): string {
     `add chain ${t} pre { type filter hook prerouting priority -150; policy accept; }`,
     `add chain ${t} out { type route hook output priority -150; policy accept; }`,
     `add rule ${t} pre iifname "${ingressIf}" ct state new ct mark set @ll,64,32`,
+    // On the incoming packets too: a TCP listener's SYN-ACK is routed with the SYN's mark (tcp_fwmark_accept), not re-routed at output.
+    `add rule ${t} pre iifname "${ingressIf}" ct mark != 0 meta mark set ct mark`,
     `add rule ${t} out ct mark != 0 meta mark set ct mark`,
   ].join('\n') + '\n';
 }
