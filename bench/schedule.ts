@@ -20,14 +20,14 @@ const local = args.filter((a, i) => /^\d+x\d+$/.test(a) && args[i - 1] !== '--re
 const runs = local.length ? local : ['10000x1000', '100000x5000'];
 const parse = (s: string) => s.split('x').map(Number) as [number, number];
 
-function api<T>(socket: string, method: string, path: string, body?: unknown): Promise<T> {
+function api<T>(socket: string, method: string, path: string, body?: unknown, raw = false): Promise<T> {
   return new Promise((res, rej) => {
     const r = request({ socketPath: socket, method, path: `/v1.47${path}`, headers: { 'Content-Type': 'application/json' } }, (resp) => {
       const chunks: Buffer[] = [];
       resp.on('data', (c: Buffer) => chunks.push(c));
       resp.on('end', () => {
         const b = Buffer.concat(chunks).toString();
-        if (resp.statusCode! >= 400) rej(new Error(b)); else res(b ? JSON.parse(b) : undefined);
+        if (resp.statusCode! >= 400) rej(new Error(b)); else res(raw ? (b as T) : b ? JSON.parse(b) : undefined);
       });
     });
     r.on('error', rej);
@@ -38,14 +38,14 @@ function api<T>(socket: string, method: string, path: string, body?: unknown): P
 const peakMiB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 
-/** Times GET path back to back until stopped. */
+/** Times GET path back to back until stopped: request to last byte, as curl's time_total (the client's own parse of megabytes is not the server's latency). */
 function latencyProbe(socket: string, path: string) {
   const times: number[] = [];
   let stop = false;
   const done = (async () => {
     while (!stop) {
       const t0 = performance.now();
-      await api(socket, 'GET', path);
+      await api(socket, 'GET', path, undefined, true);
       times.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 50));
     }

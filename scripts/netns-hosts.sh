@@ -37,6 +37,7 @@ host_up() {
   fi
   local sock=$dir/docker.sock
   if ! engine_answers "$dir"; then
+    clear_stale_engine "$dir"
     mkdir -p "$dir"
     local extra=()
     [ "$tcp" = --tcp ] && extra=(--host "tcp://$net.$i:2375")

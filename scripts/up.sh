@@ -5,6 +5,7 @@
 # with the docker executor on that engine and initializes a single-node swarm.
 #   bash scripts/up.sh [daemon flags…]       stop everything with: bash scripts/down.sh
 # TSWARM_EXECUTOR=process chooses host processes instead (no images run).
+# The dashboard: TSWARM_WEB_ADDR (default 127.0.0.1:9080; empty: none).
 # Paths: TSWARM_SOCKET, TSWARM_DATA_ROOT; the private engine: TSWARM_ENGINE_DIR, TSWARM_ENGINE_BRIDGE, TSWARM_ENGINE_CIDR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,9 @@ engine_dir=${TSWARM_ENGINE_DIR:-/var/lib/tswarm-engine}
 executor=${TSWARM_EXECUTOR:-docker}
 bridge=${TSWARM_ENGINE_BRIDGE:-tswup0}
 bridge_cidr=${TSWARM_ENGINE_CIDR:-172.30.97.1/24}
+web=${TSWARM_WEB_ADDR-127.0.0.1:9080}
+web_flags=()
+[ -z "$web" ] || web_flags=(--web-addr "$web")
 mkdir -p "$(dirname "$sock")" "$data"
 ping_sock() { curl -sf --unix-socket "$1" http://d/_ping >/dev/null 2>&1; }
 
@@ -41,7 +45,7 @@ else
 fi
 
 if ! ping_sock "$sock"; then
-  nohup node bin/tswarm.js daemon --data-root "$data" --host "unix://$sock" "${engine_flags[@]}" "$@" >"$data/daemon.log" 2>&1 &
+  nohup node bin/tswarm.js daemon --data-root "$data" --host "unix://$sock" "${engine_flags[@]}" "${web_flags[@]}" "$@" >"$data/daemon.log" 2>&1 &
   echo $! >"$data/daemon.pid"
   for _ in $(seq 1 50); do ping_sock "$sock" && break; sleep 0.2; done
   ping_sock "$sock" || { echo "tswarm did not start; its log:" >&2; tail -20 "$data/daemon.log" >&2; exit 1; }
@@ -52,4 +56,5 @@ state=$(node bin/tswarm.js info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null
 head -1 "$data/daemon.log"
 echo "tswarm is running (pid $(cat "$data/daemon.pid" 2>/dev/null || echo '?'), log $data/daemon.log), a single-node swarm."
 echo "Use it with:  export DOCKER_HOST=unix://$sock   then  docker node ls / tswarm node ls"
+[ -z "$web" ] || echo "Dashboard (read-only; --web-actions allows scale and drain):  http://$web/"
 echo "Stop everything with:  bash scripts/down.sh   (add --purge to delete the swarm's data too)"

@@ -21,7 +21,7 @@ export class SimEngine {
 
   get addr(): string { return `127.0.0.1:${this.port}`; }
 
-  private add(name: string, running: boolean): string {
+  add(name: string, running: boolean): string {
     const id = randomBytes(32).toString('hex');
     const created = Math.floor(Date.now() / 1000) - 3600;
     const started = new Date(created * 1000).toISOString();

@@ -7,6 +7,9 @@ import { AssignmentFile } from './assignment-file.js';
 import { TaskNetworks } from './task-networks.js';
 import { TaskRunner } from './task-runner.js';
 import { isDependencyChange, type DependencyStore } from './dependencies.js';
+import { ContainerAttachments } from './container-attachments.js';
+import { EngineClient } from '../executor/docker/engine-client.js';
+import { unavailable } from '../types/errors.js';
 
 const log = logger('agent');
 const RETRY_MS = 1000;
@@ -31,6 +34,8 @@ export interface AgentOptions {
   dependencies?: DependencyStore;
   /** Told when the session starts (its ID) and ends (undefined): what else rides on it (log subscriptions). */
   onSession?(sessionId: string | undefined): void;
+  /** The local engine's socket: its plain containers may join attachable swarm networks (container-attachments.ts). */
+  engineSocket?: string;
 }
 
 /**
@@ -52,19 +57,26 @@ export class Agent {
   nodeId?: string;
   /** The overlay networks of this node's tasks (a real executor with a state dir and an underlay address). */
   readonly networks?: TaskNetworks;
+  /** Plain containers of the local engine on swarm networks (docker executor). */
+  readonly containers?: ContainerAttachments;
 
   constructor(private opts: AgentOptions) {
     this.nodeId = opts.nodeId;
     if (opts.stateDir) this.file = new AssignmentFile(opts.stateDir);
     if (opts.stateDir && opts.addr && opts.executor.name !== 'sim') this.networks = new TaskNetworks(opts.executor, opts.stateDir, opts.addr, () => this.nodeId);
+    if (this.networks && opts.stateDir && opts.engineSocket && opts.executor.name === 'docker') {
+      this.containers = new ContainerAttachments({ engine: new EngineClient(opts.engineSocket), networks: this.networks, stateDir: opts.stateDir, rpc: this.attachRpc() });
+    }
   }
 
   async start(): Promise<void> {
     // Tasks from before a restart: re-attach before the managers answer.
     for (const task of (await this.file?.load()) ?? []) this.runnerFor(task);
     await this.adoptRunning();
+    const containers = (await this.containers?.load()) ?? [];
     // Network namespaces and links of tasks gone while we were away go; the rest is reused.
-    await this.networks?.reconcile(this.runners.keys()).catch((err) => log.warn({ err: String(err) }, 'reconciling networks failed'));
+    await this.networks?.reconcile([...this.runners.keys(), ...containers]).catch((err) => log.warn({ err: String(err) }, 'reconciling networks failed'));
+    this.containers?.start();
     // Registration waits for a leader's dispatcher; the node runs its tasks meanwhile.
     this.connectInBackground();
   }
@@ -74,6 +86,7 @@ export class Agent {
     this.opts.onSession?.(undefined);
     this.stream?.close();
     this.heartbeatTimer?.cancel();
+    this.containers?.stop();
     this.networks?.close();
     await this.flushReports();
     if (this.persistRetry) {
@@ -88,6 +101,19 @@ export class Agent {
       await this.networks?.removeAll().catch((err) => log.warn({ err: String(err) }, 'removing networks failed'));
       await this.file?.save([]);
     }
+  }
+
+  /** The session calls for plain containers' addresses on swarm networks. */
+  private attachRpc() {
+    const dispatcher = this.opts.dispatcher;
+    const session = () => {
+      if (!this.sessionId || !dispatcher.attachNetwork) throw unavailable('this node has no session with the managers now');
+      return this.sessionId;
+    };
+    return {
+      attach: async (network: string, containerId: string, aliases: string[]) => dispatcher.attachNetwork!({ sessionId: session(), network, containerId, aliases }),
+      detach: async (attachmentId: string) => dispatcher.detachNetwork?.({ sessionId: session(), attachmentId }),
+    };
   }
 
   tasks(): Task[] {
@@ -159,11 +185,14 @@ export class Agent {
     if (m.type === 'complete') {
       const keep = new Set(m.changes.flatMap((c) => (c.action === 'update' && 'task' in c ? [c.task.ID] : [])));
       for (const [id, r] of this.runners) if (!keep.has(id)) this.dropRunner(id, r);
+      // Keys first: an encrypted network's view is programmed with them at hand.
+      this.networks?.setKeys(m.changes.flatMap((c) => ('networkKeys' in c && c.networkKeys ? c.networkKeys : [])));
       this.networks?.keepOnly(new Set(m.changes.flatMap((c) => ('network' in c ? [c.network.NetworkID] : []))));
       this.opts.dependencies?.reset(m.changes);
     }
     for (const c of m.changes) {
       if (isDependencyChange(c)) { if (m.type === 'incremental') this.opts.dependencies?.apply(c); continue; }
+      if ('networkKeys' in c) { if (m.type === 'incremental') this.networks?.setKeys(c.networkKeys ?? []); continue; }
       if ('network' in c) { this.networks?.setView(c.network); continue; }
       if ('networkId' in c) { this.networks?.removeView(c.networkId); continue; }
       if (c.action === 'remove') {

@@ -5,6 +5,7 @@ import type { IpRunner } from '../network/overlay/ip-runner.js';
 import { overlayAttachments } from '../network/overlay/attachments.js';
 import { OverlayHost, type JoinedNetwork } from '../network/overlay/overlay-host.js';
 import type { NetworkView } from '../types/network-view.js';
+import type { EncryptionKey } from '../types/network-keys.js';
 import type { Task } from '../types/objects.js';
 import { DiscoveryService } from './discovery-service.js';
 
@@ -62,6 +63,11 @@ export class TaskNetworks {
     this.notify();
   }
 
+  /** The encrypted overlays' keys (all of the ring; none: this node needs no encrypted network). */
+  setKeys(keys: EncryptionKey[]) {
+    this.overlay.setKeys(keys).catch((err) => log.warn({ err: String(err) }, 'installing the network keys failed'));
+  }
+
   /** A complete assignment set: views not in it are no longer needed here. */
   keepOnly(ids: Set<string>) {
     for (const id of this.overlay.viewIds()) if (!ids.has(id)) this.removeView(id);
@@ -83,11 +89,18 @@ export class TaskNetworks {
     if (this.joined.has(task.ID)) return true;
     const netns = await this.executor.networkNamespace?.(task);
     if (!netns) return false;
+    await this.join(task, netns);
+    return true;
+  }
+
+  /** Joins a namespace (a task's, or a plain container's: agent/container-attachments.ts) to the overlays of `task`. */
+  async join(task: Task, netns: string): Promise<JoinedNetwork[]> {
     const networks = await this.overlay.attach(task, netns);
     const views = networks.map((n) => this.overlay.view(n.networkId)!).filter(Boolean);
-    for (const s of networks.length ? this.services : extra) await s.start(task, netns, networks, views);
+    // Without overlay networks, only the services that want the task anyway (the ingress mesh) start in it.
+    for (const s of networks.length ? this.services : this.services.filter((x) => x.wants?.(task))) await s.start(task, netns, networks, views);
     this.joined.set(task.ID, { netns, networks });
-    return true;
+    return networks;
   }
 
   /**

@@ -5,6 +5,8 @@ import type { SwarmSpec, Task } from '../types/objects.js';
 import type { ForwardedReply, ForwardedWrite } from './forwarded.js';
 import type { EventRing } from '../manager/events/event-ring.js';
 import type { LogSelector } from '../types/logbroker.js';
+import type { ContainerAttachments } from '../agent/container-attachments.js';
+import type { NetworkView } from '../types/network-view.js';
 
 export interface SwarmInitRequest {
   ListenAddr?: string;
@@ -75,4 +77,8 @@ export interface DaemonBackend {
   swarmEvents?(): EventRing | undefined;
   /** unix socket path of the local Docker engine to forward to, if any. */
   engineSocket(): string | undefined;
+  /** The engine's plain containers on swarm networks (a swarm node with the docker executor). */
+  containerNetworks?(): ContainerAttachments | undefined;
+  /** The swarm networks this node has now (their views from the managers). */
+  nodeNetworkViews?(): NetworkView[];
 }

@@ -6,6 +6,8 @@ import type { Duplex } from 'node:stream';
 export function forwardToEngine(socketPath: string, req: IncomingMessage, res: ServerResponse, body?: Buffer) {
   const up = request({ socketPath, method: req.method, path: enginePath(req.url), headers: req.headers }, (r) => {
     res.writeHead(r.statusCode ?? 502, r.headers);
+    // The engine's headers go at once: a waiting call (POST /containers/{id}/wait) sends them long before its body, and the CLI waits for them.
+    res.flushHeaders();
     r.pipe(res);
   });
   up.on('error', (err) => {

@@ -44,7 +44,7 @@ export function replyOf(r: ForwardedReply): Reply {
 export async function runForwarded(w: ForwardedWrite, backend: DaemonBackend): Promise<ForwardedReply> {
   const found = typeof w.method === 'string' && typeof w.path === 'string' ? findRoute(w.method, w.path) : undefined;
   const denied = () => new ApiError(403, `permission denied: ${String(w.method)} ${String(w.path)} is not a cluster write`);
-  if (!found || (found.route.kind !== 'cluster-write' && !found.route.kindOf)) throw denied();
+  if (!found || found.route.kind !== 'cluster-write') throw denied();
   const body = Buffer.from(typeof w.body === 'string' ? w.body : '', 'base64');
   const headers: Record<string, string> = {};
   for (const h of FORWARDED_HEADERS) if (typeof w.headers?.[h] === 'string') headers[h] = w.headers[h];

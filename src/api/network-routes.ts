@@ -7,6 +7,8 @@ import { ApiError, NOT_A_SWARM_MANAGER, notFound, unavailable } from '../types/e
 import type { NetworkCreateRequest, NetworkResource } from '../types/network.js';
 import { networkCreateRequest } from '../types/schema.js';
 import { isSwarmScoped, nameTaken } from '../manager/controlapi/network-spec.js';
+import { connectRoutes } from './container-network-routes.js';
+import { workerInspect, workerList, workerOr } from './worker-networks.js';
 
 /**
  * /networks on a swarm node, as Docker in swarm mode: a manager serves the
@@ -113,7 +115,7 @@ async function prune(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
 function connect(r: ApiRequest, b: DaemonBackend): Reply {
   const n = b.control().findNetwork(r.params.id)!;
   if (!n.Spec.Attachable) {
-    throw new ApiError(403, `Could not attach to network ${r.params.id}: rpc error: code = PermissionDenied desc = network ${n.ID} not manually attachable`);
+    throw new ApiError(500, `Could not attach to network ${r.params.id}: rpc error: code = PermissionDenied desc = network ${r.params.id} not manually attachable`);
   }
   throw new ApiError(501, `connecting a container to the swarm network ${n.Spec.Name}: not supported by tswarm yet (docker run --network ${n.Spec.Name} is)`);
 }
@@ -121,10 +123,11 @@ function connect(r: ApiRequest, b: DaemonBackend): Reply {
 const route = (method: string, pattern: RegExp, kind: RouteKind, kindOf: Route['kindOf'], run: Route['run']): Route => ({ method, pattern, kind, kindOf, run });
 
 export const networkRoutes: Route[] = [
-  route('GET', /^\/networks$/, 'cluster-read', engineOrManager('cluster-read'), list),
+  route('GET', /^\/networks$/, 'cluster-read', workerOr(engineOrManager('cluster-read')), (r, b) => (isManager(b) ? list(r, b) : workerList(r, b))),
   route('POST', /^\/networks\/create$/, 'cluster-write', createKind, create),
   route('POST', /^\/networks\/prune$/, 'node', engineOrManager('node'), prune),
-  route('GET', /^\/networks\/(?<id>[^/]+)$/, 'cluster-read', engineOrManager('cluster-read'), inspect),
+  route('GET', /^\/networks\/(?<id>[^/]+)$/, 'cluster-read', workerOr(engineOrManager('cluster-read')), (r, b) => (isManager(b) ? inspect(r, b) : workerInspect(r, b))),
   route('DELETE', /^\/networks\/(?<id>[^/]+)$/, 'cluster-write', ofSwarm('cluster-write'), async (r, b) => { await b.control().removeNetwork(r.params.id); return empty(204); }),
-  route('POST', /^\/networks\/(?<id>[^/]+)\/(?:connect|disconnect)$/, 'node', ofSwarm('node'), connect),
+  // A node running plain containers attaches them (container-network-routes.ts); else only the refusals are here.
+  ...connectRoutes(ofSwarm('node'), connect),
 ];

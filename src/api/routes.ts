@@ -14,6 +14,7 @@ import { payloadRoutes } from './payload-routes.js';
 import { refuseUnsupported } from '../manager/controlapi/unsupported.js';
 import { validateAddrPools } from '../manager/allocator/ingress-network.js';
 import { networkRoutes } from './network-routes.js';
+import { containerNetworkRoutes } from './container-network-routes.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
 
 export const VERSION = '0.1.0';
@@ -168,6 +169,8 @@ export const routes: Route[] = [
 
   // networks: swarm-scoped ones here, local ones the engine's (network-routes.ts)
   ...networkRoutes,
+  // plain containers on swarm networks (container-network-routes.ts); other container calls go to the engine
+  ...containerNetworkRoutes,
 
   // secrets and configs (payload-routes.ts)
   ...payloadRoutes(route),

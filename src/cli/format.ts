@@ -4,15 +4,15 @@
  * tabwriter), inspect commands through cli/command/inspect (typed objects,
  * JSON by default), `info` through its own direct template.
  */
-import { contextType, contextValue, headerValue } from './format/contexts.js';
-import { decode, untyped } from './format/decode.js';
-import { NODE, SERVICE, TASK } from './format/dockertypes.js';
-import { DOCKER_FUNCS, HEADER_FUNCS } from './format/funcs.js';
-import { indent, marshal } from './format/gojson.js';
-import { TabWriter } from './format/tabwriter.js';
-import { ExecError, Template, TemplateError } from './format/template.js';
-import { T, sliceOf, type GoType } from './format/types.js';
-import { val } from './format/values.js';
+import { contextType, contextValue, headerValue } from '../format/contexts.js';
+import { decode, untyped } from '../format/decode.js';
+import { NODE, SERVICE, TASK } from '../format/dockertypes.js';
+import { DOCKER_FUNCS, HEADER_FUNCS } from '../format/funcs.js';
+import { indent, marshal } from '../format/gojson.js';
+import { TabWriter } from '../format/tabwriter.js';
+import { ExecError, Template, TemplateError } from '../format/template.js';
+import { T, sliceOf, type GoType } from '../format/types.js';
+import { val } from '../format/values.js';
 
 /** An error the CLI prints as is, exiting with exitCode (docker's cli.StatusError). */
 export class FormatError extends Error {

@@ -1,5 +1,5 @@
-import { DOCKER_TABWRITER, TabWriter } from './format/tabwriter.js';
-import { humanDuration } from './format/units.js';
+import { DOCKER_TABWRITER, TabWriter } from '../format/tabwriter.js';
+import { humanDuration } from '../format/units.js';
 
 export { humanDuration };
 

@@ -144,6 +144,9 @@ export class Daemon implements DaemonBackend {
   executorName(): string { return this.executor.name; }
   async hostFacts(): Promise<HostFacts> { return this.executor.hostFacts?.() ?? machineFacts(await this.executor.list()); }
   engineSocket(): string | undefined { return this.engine; }
+  /** Plain containers on swarm networks, and the networks this node has (agent side). */
+  containerNetworks() { return this.agent?.containers; }
+  nodeNetworkViews() { const o = this.agent?.networks?.overlay; return o ? o.viewIds().map((id) => o.view(id)!) : []; }
   swarmEvents() { return this.manager?.events.ring; }
 
   unlockKey(): string {
@@ -357,6 +360,7 @@ export class Daemon implements DaemonBackend {
         if (res.renewCertificate) this.renewer.soon();
       },
       onSession: (id) => this.logPublisher?.onSession(id),
+      engineSocket: this.engine,
     });
     if (this.agent.networks && (await this.mesh()) === 'kernel') {
       await useKernelMesh(this.agent.networks, { dataRoot: this.opts.dataRoot, addr: state.advertiseAddr.split(':')[0], nodeId: () => this.agent?.nodeId });

@@ -7,6 +7,7 @@ import { selectExecutor } from '../executor/select.js';
 import { logger } from '../log.js';
 import { collectFrom } from '../metrics/collectors.js';
 import { startMetricsServer } from '../metrics/server.js';
+import { startDashboardServer, type DashboardServer } from '../dashboard/server.js';
 import { Daemon } from './daemon.js';
 import { INSECURE_TCP_WARNING, parseDaemonArgs, type ApiTls } from './options.js';
 import type { ApiServerOptions } from '../api/server.js';
@@ -51,6 +52,15 @@ export async function runDaemon(argv: string[]): Promise<number> {
     process.stderr.write(`tswarm: ${(err as Error).message}\n`);
     return 1;
   }
+  // The same for the dashboard's address.
+  let dashboard: DashboardServer | undefined;
+  try {
+    dashboard = opts.webAddr ? await startDashboardServer(opts.webAddr, { actions: !!opts.webActions }) : undefined;
+  } catch (err) {
+    await metrics?.close();
+    process.stderr.write(`tswarm: ${(err as Error).message}\n`);
+    return 1;
+  }
 
   const { executor, reason, engineHost } = await selectExecutor({
     kind: opts.executor, dockerHost: opts.dockerHost, stateDir: `${opts.dataRoot}/executor`,
@@ -60,6 +70,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
 
   const daemon = new Daemon(opts, executor, systemClock, engineSocket);
   collectFrom(daemon.metricsSource());
+  dashboard?.attach(daemon, () => daemon.metricsSource().store());
   await daemon.start();
 
   const servers: Server[] = [];
@@ -71,6 +82,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     servers.push(server);
     process.stderr.write(`tswarm: API listening on ${host}\n`);
   }
+  if (opts.webAddr) process.stderr.write(`tswarm: dashboard on http://${opts.webAddr}/ (${opts.webActions ? 'scale and drain allowed' : 'read-only'})\n`);
 
   await new Promise<void>((resolve) => {
     const shutdown = (sig: string) => {
@@ -81,6 +93,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
   for (const s of servers) { s.closeAllConnections?.(); s.close(); }
+  await dashboard?.close();
   await daemon.stop();
   await metrics?.close();
   await executor.close?.();

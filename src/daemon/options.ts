@@ -16,6 +16,10 @@ export interface DaemonOptions {
   insecureTcp?: boolean;
   /** host:port to serve Prometheus metrics on (dockerd's --metrics-addr). */
   metricsAddr?: string;
+  /** host:port to serve the live dashboard on (off when undefined). */
+  webAddr?: string;
+  /** The dashboard may scale services and drain nodes (read-only otherwise). */
+  webActions?: boolean;
 }
 
 export interface ApiTls {
@@ -46,6 +50,8 @@ Options:
       --sim-nodes int           Register N simulated nodes (sim executor) with this manager
       --log-level string        Log level (default info)
       --metrics-addr string     Set default address and port to serve the metrics api on
+      --web-addr string         Serve the live dashboard on this address and port (off by default)
+      --web-actions             Let the dashboard scale services and drain nodes (read-only otherwise)
       --tls                     Use TLS; implied by --tlsverify
       --tlscacert string        Trust certs signed only by this CA (default ~/.docker/ca.pem)
       --tlscert string          Path to TLS certificate file (default ~/.docker/cert.pem)
@@ -106,6 +112,8 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | { help: string 
         case '--docker-host': o.dockerHost = val(); break;
         case '--log-level': o.logLevel = val(); break;
         case '--metrics-addr': o.metricsAddr = val(); break;
+        case '--web-addr': o.webAddr = val(); break;
+        case '--web-actions': o.webActions = boolValue(a, v); break;
         case '--sim-nodes': o.simNodes = Number(val()); break;
         case '--tls': tls = boolValue(a, v); break;
         case '--tlsverify': tlsVerify = boolValue(a, v); break;

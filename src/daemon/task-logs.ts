@@ -6,6 +6,7 @@ import type { LogBroker } from '../manager/logbroker/broker.js';
 import type { LogSink } from '../manager/logbroker/subscription.js';
 import { serverStream } from '../raft/transport/rpc.js';
 import { ApiError, unavailable } from '../types/errors.js';
+import { LogResume } from './log-resume.js';
 import { IncompleteLogs, LOGBROKER_RPC, type LogSelector, type PublishedLog, type SubscribeLogsMessage, type SubscribeLogsRequest } from '../types/logbroker.js';
 import type { Task } from '../types/objects.js';
 
@@ -56,11 +57,17 @@ function subscribe(req: SubscribeLogsRequest, sink: LogSink, via: BrokerAccess):
   };
 }
 
+/** How long a following `service logs` waits before subscribing again at the (new) leader. */
+export const RESUBSCRIBE_MS = 500;
+
 /**
  * `service logs` / `task logs` on a manager: the selected tasks' lines from
  * every node that runs them, through the leader's log broker. Following,
- * lines come as they are published (in order per task); otherwise they come
- * in time order once every node has sent its part. Ends by throwing
+ * lines come as they are published (in order per task) and the stream
+ * outlives a change of leader: it subscribes again at the new one, from the
+ * last line it passed on, without repeating it. Otherwise they come once
+ * every node has sent its part, each task's lines together and in order, as
+ * Docker 20.10 gives them (not merged by time). Ends by throwing
  * IncompleteLogs when some part could not be had.
  */
 export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, via: BrokerAccess): AsyncIterable<TaskLogLine> {
@@ -70,10 +77,38 @@ export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, 
   let wake: (() => void) | undefined;
   const notify = () => { wake?.(); wake = undefined; };
   const { signal, ...options } = opts;
-  const close = subscribe({ selector, options }, {
-    messages: (m) => { for (const x of m) queue.push(x); notify(); },
-    end: (err) => { done = true; incomplete = err; notify(); },
-  }, via);
+  const resume = new LogResume((m) => { for (const x of m) queue.push(x); notify(); });
+  let close: () => void = () => undefined;
+  let generation = 0;
+  let retry: NodeJS.Timeout | undefined;
+  const open = (o: Omit<LogOptions, 'signal'>) => {
+    const gen = ++generation;
+    close = subscribe({ selector, options: o }, {
+      messages: (m) => {
+        if (gen !== generation) return;
+        if (opts.follow) { resume.accept(m); return; }
+        for (const x of m) queue.push(x);
+        notify();
+      },
+      end: (err) => {
+        if (gen !== generation) return;
+        // A following stream ends only when the leader's broker goes (leadership moved, or the leader died).
+        if (opts.follow && !signal?.aborted) { log.debug({ err }, 'log subscription lost; subscribing again'); reopen(); return; }
+        done = true; incomplete = err; notify();
+      },
+    }, via);
+  };
+  const reopen = () => {
+    generation++;
+    close();
+    retry = setTimeout(() => {
+      if (signal?.aborted || done) return;
+      const since = resume.since(options.since);
+      resume.resubscribed();
+      try { open({ ...options, tail: undefined, since }); } catch (err) { log.debug({ err: String(err) }, 'no leader yet for the log subscription'); reopen(); }
+    }, RESUBSCRIBE_MS);
+  };
+  open(options);
   const onAbort = () => { done = true; notify(); };
   signal?.addEventListener('abort', onAbort);
   const line = (m: PublishedLog): TaskLogLine => ({
@@ -92,14 +127,20 @@ export async function* clusterTaskLogs(selector: LogSelector, opts: LogOptions, 
       }
     } else {
       while (!done) await new Promise<void>((r) => { wake = r; });
-      // Lines of all tasks in time order, as one engine's would be.
-      const all = queue.map(line);
-      all.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-      yield* all;
+      // Each task's lines together, in order, tasks as their first lines came.
+      const byTask = new Map<string, PublishedLog[]>();
+      for (const m of queue) {
+        const list = byTask.get(m.context.taskId);
+        if (list) list.push(m); else byTask.set(m.context.taskId, [m]);
+      }
+      for (const list of byTask.values()) for (const m of list) yield line(m);
     }
     if (incomplete && !signal?.aborted) throw new IncompleteLogs(incomplete);
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    clearTimeout(retry);
+    resume.close();
+    generation++;
     close();
   }
 }

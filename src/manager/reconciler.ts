@@ -8,7 +8,7 @@ const log = logger('manager');
 const RETRY_MS = 200;
 
 export interface ReconcilerOptions {
-  /** A full pass this often, as a safety net under the event-driven ones (none when absent). */
+  /** A full pass about this often (up to half again, at random), as a safety net under the event-driven ones (none when absent). */
   fullEveryMs?: number;
   /** Events within this window after the first one share a pass (bigger batches under load). */
   windowMs?: number;
@@ -84,7 +84,8 @@ export abstract class Reconciler implements LeaderComponent {
   private armSafetyNet() {
     const { fullEveryMs, clock } = this.opts;
     if (!fullEveryMs || !clock || !this.running) return;
-    this.safetyNet = clock.setTimeout(() => { this.requestFull(); this.armSafetyNet(); }, fullEveryMs);
+    // Spread over [1, 1.5) periods: the components' full passes (each a sync walk of every task) must not all fall together.
+    this.safetyNet = clock.setTimeout(() => { this.requestFull(); this.armSafetyNet(); }, fullEveryMs * (1 + Math.random() / 2));
   }
 
   /** One pass: everything when full, else what onEvents recorded since the last pass. */

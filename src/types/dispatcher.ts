@@ -1,5 +1,6 @@
 import type { NodeDescription, Task, TaskStatus } from './objects.js';
 import type { NetworkView } from './network-view.js';
+import type { EncryptionKey } from './network-keys.js';
 import type { Config, Secret } from './secrets.js';
 
 /**
@@ -72,7 +73,14 @@ export type AssignmentChange =
   | { action: 'update'; secret: Secret }
   | { action: 'remove'; secretId: string }
   | { action: 'update'; config: Config }
-  | { action: 'remove'; configId: string };
+  | { action: 'remove'; configId: string }
+  /**
+   * The keys of encrypted overlays (all of the ring), sent before the first
+   * view of an encrypted network this node needs and again on each rotation;
+   * removed (null) after it no longer needs any. Kept in memory only.
+   */
+  | { action: 'update'; networkKeys: EncryptionKey[] }
+  | { action: 'remove'; networkKeys: null };
 
 export interface AssignmentsMessage {
   /** complete: the full set (replace what you have); incremental: changes. */

@@ -1,6 +1,7 @@
 // The Engine API's swarm object shapes: one model from the wire to the store.
 // Field names follow docker-engine-api-v1.47.yaml exactly (PascalCase).
 import type { ConfigReference, SecretReference } from './secrets.js';
+import type { EncryptionKey } from './network-keys.js';
 
 export interface ObjectVersion { Index: number }
 
@@ -298,6 +299,10 @@ export interface Cluster extends Meta {
    * Never shown by the API.
    */
   RemovedNodes?: Record<string, { Expiry: string }>;
+  /** tswarm: the keys of encrypted overlays (swarmkit's NetworkBootstrapKeys; never shown by the API). */
+  NetworkBootstrapKeys?: EncryptionKey[];
+  /** tswarm: the last LamportTime handed to a key (swarmkit's EncryptionKeyLamportClock). */
+  EncryptionKeyLamportClock?: number;
 }
 
 /** The swarm's CA as the store keeps it. */

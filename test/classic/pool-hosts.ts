@@ -46,10 +46,10 @@ export interface Manager {
 }
 
 /** Starts `tswarm manage` on 127.0.0.1 with fast refreshes; resolves once it answers and lists `engines` healthy. */
-export async function startManager(args: string[], o: { engines?: number; dockerArgs?: string[]; ip?: string; port?: number } = {}): Promise<Manager> {
+export async function startManager(args: string[], o: { engines?: number; dockerArgs?: string[]; ip?: string; port?: number; nodeArgs?: string[]; readyMs?: number } = {}): Promise<Manager> {
   const ip = o.ip ?? '127.0.0.1';
   const port = o.port ?? await freePort(ip);
-  const proc = spawn(process.execPath, [TSWARM_BIN, 'manage', '-H', `tcp://${ip}:${port}`,
+  const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), TSWARM_BIN, 'manage', '-H', `tcp://${ip}:${port}`,
     '--engine-refresh-min-interval', '1s', '--engine-refresh-max-interval', '2s', '--engine-failure-retry', '2', ...args],
   { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSWARM_LOG_LEVEL: 'info' } });
   let out = '';
@@ -73,7 +73,7 @@ export async function startManager(args: string[], o: { engines?: number; docker
     if (r.code !== 0) return false;
     const status = JSON.parse(r.stdout) as [string, string][];
     return status.filter(([k, v]) => k === '  └ Status' && v === 'Healthy').length >= want;
-  }, 30_000, `manage with ${want} healthy engines`);
+  }, o.readyMs ?? 30_000, `manage with ${want} healthy engines`);
   return m;
 }
 

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimEngines } from '../../bench/classic/sim-engine.js';
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { eventually } from '../helpers/tswarmd.js';
 import { startManager } from './pool-hosts.js';
 
 test('tswarm manage over simulated engines: pull on every engine, merged images and lists', { timeout: 60_000 }, async (t) => {
@@ -28,6 +31,29 @@ test('tswarm manage over simulated engines: pull on every engine, merged images 
     assert.deepEqual(filtered.stdout.trim().split('\n').sort(), ['sim2/sim2-c0', 'sim2/sim2-c1']);
     const info = await m.docker('info', '--format', '{{.Containers}} {{.NCPU}}');
     assert.equal(info.stdout.trim(), '4 8');
+  });
+
+  await t.test('ps -a answered from the kept list follows every change; gzip (as the docker CLI asks) gives the same list', async () => {
+    const names = async () => (await m.docker('ps', '-a', '--format', '{{.Names}}')).stdout.trim().split('\n').sort();
+    const c = await m.docker('create', '--name', 'fresh', '-e', 'constraint:node==sim1', 'busybox');
+    assert.equal(c.code, 0, c.stderr);
+    assert.ok((await names()).includes('sim1/fresh'), 'a container made through the front is listed at once');
+    // One made behind the front's back (no event from a simulated engine): listed after the engine's next refresh.
+    sims[1].add('behind', true);
+    await eventually(async () => (await names()).includes('sim2/behind'), 10_000, 'listed after a refresh');
+    assert.equal((await m.docker('rm', 'fresh')).code, 0);
+    assert.ok(!(await names()).includes('sim1/fresh'), 'removed at once');
+    const get = (gz: boolean) => new Promise<{ enc?: string; body: string }>((res, rej) => {
+      request({ host: '127.0.0.1', port: m.port, path: '/v1.41/containers/json?all=1', headers: gz ? { 'Accept-Encoding': 'gzip' } : {} }, (r) => {
+        const parts: Buffer[] = [];
+        r.on('data', (x: Buffer) => parts.push(x));
+        r.on('end', () => res({ enc: r.headers['content-encoding'], body: (gz ? gunzipSync(Buffer.concat(parts)) : Buffer.concat(parts)).toString() }));
+      }).on('error', rej).end();
+    });
+    const [plain, packed] = [await get(false), await get(true)];
+    assert.deepEqual([plain.enc, packed.enc], [undefined, 'gzip']);
+    assert.equal(packed.body, plain.body);
+    assert.equal((JSON.parse(plain.body) as unknown[]).length, 5);
   });
 
   await t.test('an endpoint classic Swarm does not have is refused clearly', async () => {

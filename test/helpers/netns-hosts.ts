@@ -12,9 +12,10 @@ export const HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswh', TSWARM_HOSTS_NET: '10.77.0
 /** The routing mesh tests' and bench's own set (tswm1…, 10.81.0.0/24). */
 export const MESH_HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswm', TSWARM_HOSTS_NET: '10.81.0' };
 
-export function netnsHosts(n: number, set: { TSWARM_HOSTS_NAME: string; TSWARM_HOSTS_NET: string } = HOSTS_ENV): Promise<NetnsHost[]> {
+/** hostsEnv: another set's TSWARM_HOSTS_NAME/TSWARM_HOSTS_NET (a test file of its own that must not share hosts). */
+export function netnsHosts(n: number, hostsEnv: Record<string, string> = HOSTS_ENV): Promise<NetnsHost[]> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...set }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...hostsEnv }, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) { reject(new Error(`netns-hosts.sh up ${n} failed: ${stderr}`)); return; }
       resolve(stdout.trim().split('\n').map((l) => {
         const [name, ip, dockerHost] = l.split(' ');

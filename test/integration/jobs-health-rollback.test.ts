@@ -183,7 +183,11 @@ test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 60
       const running = await eventually(async () => {
         const n = (await tasksOf(host, name)).filter((x) => x.DesiredState === 'running' && x.Status.State === 'running').length;
         return n === 2 ? n : undefined;
-      }, 60_000, `2 running again on ${host}`);
+      }, 60_000, `2 running again on ${host}`).catch(async (e: Error) => {
+        // What the tasks were doing, for a failure seen only under load.
+        const ps = await docker(host, 'service', 'ps', name, '--format', '{{.ID}} {{.Name}} {{.DesiredState}} {{.CurrentState}} {{.Error}}');
+        throw new Error(`${e.message}\n${ps.stdout}`);
+      });
       return { states, message, final: s.UpdateStatus.Message, args: s.Spec.TaskTemplate.ContainerSpec.Args, running };
     });
     for (const r of results) {

@@ -4,13 +4,14 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureBusyboxImage, TEST_IMAGE } from '../helpers/image.js';
 import { inNetns, netnsHosts, type NetnsHost } from '../helpers/netns-hosts.js';
-import { docker, eventually, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
+import { swarmOnHosts, type HostNode } from '../helpers/netns-swarm.js';
+import { docker, eventually } from '../helpers/tswarmd.js';
 
 // Three simulated hosts (network namespaces, each with its own Docker engine and
 // its own tswarm daemon with the docker executor), joined with the real docker
 // CLI; an overlay network across them, services on it, and what a task sees.
 
-type Node = Tswarmd & { listenAddr: string; h: NetnsHost };
+type Node = HostNode;
 let hosts: NetnsHost[];
 let nodes: Node[];
 let netId: string;
@@ -60,18 +61,7 @@ before(async () => {
   hosts = await netnsHosts(3);
   await Promise.all(hosts.map((h) => ensureBusyboxImage(h.dockerHost)));
   nodes = [];
-  for (const h of hosts) {
-    const d = await startTswarmd({ executor: 'docker', dockerHost: h.dockerHost, listenAddr: `${h.ip}:2377`, netns: h.netns, extra: ['--hostname', h.name] });
-    nodes.push(Object.assign(d, { h }));
-  }
-  const init = await cli('swarm', 'init', '--advertise-addr', nodes[0].listenAddr);
-  assert.equal(init.code, 0, init.stderr);
-  const token = (await cli('swarm', 'join-token', '-q', 'worker')).stdout.trim();
-  for (const n of nodes.slice(1)) {
-    const j = await docker(n.host, 'swarm', 'join', '--token', token, '--advertise-addr', n.listenAddr, nodes[0].listenAddr);
-    assert.equal(j.code, 0, j.stderr);
-  }
-  await eventually(async () => (await cli('node', 'ls', '--format', '{{.Status}}')).stdout.trim().split('\n').filter((s) => s === 'Ready').length === 3, 30_000, 'three Ready nodes');
+  await swarmOnHosts(hosts, nodes);
   const c = await cli('network', 'create', '--driver', 'overlay', '--subnet', '10.0.77.0/24', 'tnet');
   assert.equal(c.code, 0, c.stderr);
   netId = c.stdout.trim();

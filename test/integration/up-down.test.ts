@@ -21,6 +21,9 @@ test('scripts/up.sh runs images from the first command and scripts/down.sh leave
   };
   const host = `unix://${env.TSWARM_SOCKET}`;
   const port = await freePort();
+  // The dashboard up.sh serves (127.0.0.1:9080 by default), on a free port here.
+  const web = await freePort();
+  Object.assign(env, { TSWARM_WEB_ADDR: `127.0.0.1:${web}` });
   try {
     assert.equal((await run('git', ['clone', '-q', repo, clone])).code, 0);
     const up = await run('bash', [join(clone, 'scripts/up.sh'), '--listen-addr', `127.0.0.1:${await freePort()}`], env, 240_000);
@@ -28,6 +31,8 @@ test('scripts/up.sh runs images from the first command and scripts/down.sh leave
     assert.match(up.stdout, /Docker engine: a private one tswarm started/);
     assert.match(up.stdout, /using the docker executor/);
     assert.match(up.stdout, /scripts\/down\.sh/);
+    assert.match(up.stdout, new RegExp(`Dashboard .*http://127\\.0\\.0\\.1:${web}/`));
+    assert.match(await httpGet(web), /<title>tswarm<\/title>/);
     const engine = `unix://${env.TSWARM_ENGINE_DIR}/docker.sock`;
     await ensureBusyboxImage(engine);
     const created = await docker(host, 'service', 'create', '-d', '--name', 'web', '-p', `${port}:80`, TEST_IMAGE,

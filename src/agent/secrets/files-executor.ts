@@ -23,6 +23,9 @@ export class FilesExecutor implements Executor {
   networkNamespace?: Executor['networkNamespace'];
   hostFacts?: Executor['hostFacts'];
 
+  private swept = false;
+  private readonly startedAt = Date.now();
+
   constructor(private inner: Executor, private files: TaskFiles) {
     if (inner.health) this.health = (t) => inner.health!(t);
     if (inner.networkNamespace) this.networkNamespace = (t) => inner.networkNamespace!(t);
@@ -58,7 +61,20 @@ export class FilesExecutor implements Executor {
   }
 
   logs(t: Task, opts: LogOptions): AsyncIterable<LogLine> { return this.inner.logs(t, opts); }
-  list(): Promise<RuntimeTask[]> { return this.inner.list(); }
+  /**
+   * The runtime's tasks. The first listing (the agent's at start) also sweeps
+   * what an earlier run of the daemon left: files of tasks that no longer run.
+   */
+  async list(): Promise<RuntimeTask[]> {
+    const known = await this.inner.list();
+    if (!this.swept) {
+      this.swept = true;
+      const keep = new Set(known.filter((k) => k.running).map((k) => k.taskId));
+      const swept = await this.files.sweep(keep, this.startedAt).catch((err) => { log.warn({ err: String(err) }, 'sweeping old task files failed'); return []; });
+      if (swept.length) log.info({ tasks: swept }, 'removed secret files left by an earlier run');
+    }
+    return known;
+  }
   async close(): Promise<void> { await this.inner.close?.(); }
 
   private async release(t: Task) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { Mount, NodeDescription, Task } from '../../types/objects.js';
@@ -109,6 +109,25 @@ export class TaskFiles {
     if ((await statfs(dir)).type !== TMPFS_MAGIC) {
       throw new Error(`secrets and configs need a memory-backed directory: ${dir} is not on tmpfs (run tswarm as root)`);
     }
+  }
+
+  /**
+   * Files a daemon killed before its tasks ended left behind (a SIGKILL runs no
+   * release): each task directory made before `before` (ms) whose task is not
+   * in `keep` is unmounted and removed. Returns the task IDs swept.
+   */
+  async sweep(keep: Set<string>, before: number): Promise<string[]> {
+    const root = join(this.runDir, 'task-files');
+    const ids = await readdir(root).catch(() => [] as string[]);
+    const swept: string[] = [];
+    for (const id of ids) {
+      if (keep.has(id)) continue;
+      const st = await stat(join(root, id)).catch(() => undefined);
+      if (!st || st.mtimeMs >= before) continue;
+      await this.release(id);
+      swept.push(id);
+    }
+    return swept;
   }
 
   /** Unmounts and removes the task's files; nothing to do for a task without any. */

@@ -4,6 +4,7 @@ import type { Engine } from '../pool/engine.js';
 import { enginePath } from './engine-path.js';
 import { engineFailure } from './containers.js';
 import type { Front, FrontRequest, Handler } from './front.js';
+import { textLines } from '../engine/lines.js';
 
 /** GET /images/json: every engine's images, one entry per image ID with the tags of all engines. */
 export const listImages: Handler = async (f, r) => {
@@ -60,24 +61,20 @@ export const pullImage: Handler = async (f, r) => {
       const up = await e.api.request('POST', enginePath(e, r.version, '/images/create', r.query), {
         headers: r.req.headers['x-registry-auth'] ? { 'X-Registry-Auth': r.req.headers['x-registry-auth'] } : {}, body: '',
       });
-      let buf = '';
-      let failed = (up.statusCode ?? 500) >= 400;
-      for await (const chunk of up) {
-        buf += (chunk as Buffer).toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const text = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (!text) continue;
-          let m: Record<string, any>;
-          try { m = JSON.parse(text) as Record<string, any>; } catch { continue; }
-          if (m.error || m.errorDetail) { failed = true; error = String(m.error ?? m.errorDetail?.message); line(r, { status: `Pulling ${image}... : ${error}`, id: e.name }); continue; }
-          line(r, { status: m.status ? `Pulling ${image}... : ${m.status}` : `Pulling ${image}...`, id: e.name, ...(m.progressDetail ? { progressDetail: m.progressDetail } : {}) });
+      const refused = (up.statusCode ?? 500) >= 400;
+      let failed = refused;
+      for await (const text of textLines(up)) {
+        let m: Record<string, any>;
+        try {
+          m = JSON.parse(text) as Record<string, any>;
+        } catch {
+          if (refused) { error = text; line(r, { status: `Pulling ${image}... : ${error}`, id: e.name }); }
+          continue;
         }
-      }
-      if ((up.statusCode ?? 500) >= 400 && buf.trim()) {
-        try { error = String((JSON.parse(buf) as { message?: string }).message ?? buf); } catch { error = buf.trim(); }
-        line(r, { status: `Pulling ${image}... : ${error}`, id: e.name });
+        // A refused pull answers with the engine's {"message": …}; a pull that fails later says so in its progress.
+        if (refused && m.message !== undefined) { error = String(m.message); line(r, { status: `Pulling ${image}... : ${error}`, id: e.name }); continue; }
+        if (m.error || m.errorDetail) { failed = true; error = String(m.error ?? m.errorDetail?.message); line(r, { status: `Pulling ${image}... : ${error}`, id: e.name }); continue; }
+        line(r, { status: m.status ? `Pulling ${image}... : ${m.status}` : `Pulling ${image}...`, id: e.name, ...(m.progressDetail ? { progressDetail: m.progressDetail } : {}) });
       }
       if (!failed) { ok = true; void e.refreshImages().catch(() => undefined); }
     } catch (err) {

@@ -15,32 +15,52 @@ export function bytesSize(n: number): string {
   return `${Number(n.toPrecision(4))} ${units[i]}`;
 }
 
+/** One pass over an engine's containers: states and the CPUs and memory they reserve. */
+interface EngineCounts { total: number; running: number; paused: number; stopped: number; cpus: number; memory: number }
+
+function countsOf(e: Engine): EngineCounts {
+  const n: EngineCounts = { total: 0, running: 0, paused: 0, stopped: 0, cpus: 0, memory: 0 };
+  for (const c of e.containers.values()) {
+    n.total++;
+    const s = c.details?.state ?? { Running: c.summary.State === 'running', Paused: c.summary.State === 'paused' };
+    if (s.Paused) n.paused++; else if (s.Running) n.running++; else n.stopped++;
+    n.cpus += c.details?.cpus ?? 0;
+    n.memory += c.details?.memory ?? 0;
+  }
+  return n;
+}
+
+/** An engine's └ block and counts, kept while nothing they show changed (1,000 engines need not be walked per `info`). */
+interface Block { key: string; labels: object; pairs: [string, string][]; counts: EngineCounts }
+const blocks = new WeakMap<Engine, Block>();
+
+function blockOf(e: Engine): Block {
+  const key = `${e.listVersion}|${e.state}|${e.errMsg}|${e.updatedAt.getTime()}|${e.version}|${e.id}|${e.name}|${e.cpus}|${e.memory}`;
+  const had = blocks.get(e);
+  if (had && had.key === key && had.labels === e.labels) return had;
+  const n = countsOf(e);
+  const pairs: [string, string][] = [
+    [` ${e.name || '(unknown)'}`, e.addr],
+    ['  └ ID', e.id],
+    ['  └ Status', e.state],
+    ['  └ Containers', e.isHealthy() ? `${n.total} (${n.running} Running, ${n.paused} Paused, ${n.stopped} Stopped)` : String(n.total)],
+    ['  └ Reserved CPUs', `${n.cpus} / ${e.totalCpus()}`],
+    ['  └ Reserved Memory', `${bytesSize(n.memory)} / ${bytesSize(e.totalMemory())}`],
+    ['  └ Labels', Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).sort().join(', ')],
+    ...(e.errMsg ? [['  └ Error', e.errMsg] as [string, string]] : []),
+    ['  └ UpdatedAt', e.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z')],
+    ['  └ ServerVersion', e.version],
+  ];
+  const b = { key, labels: e.labels, pairs, counts: n };
+  blocks.set(e, b);
+  return b;
+}
+
 /** Classic Swarm's cluster Info pairs: Strategy, Filters, Nodes, then a └ block per engine. */
 export function clusterStatus(f: Front, strategy: string, filters: string): [string, string][] {
   const engines = f.pool.list();
   const out: [string, string][] = [['Strategy', strategy], ['Filters', filters], ['Nodes', String(engines.length)]];
-  for (const e of engines) {
-    out.push([` ${e.name || '(unknown)'}`, e.addr]);
-    out.push(['  └ ID', e.id]);
-    out.push(['  └ Status', e.state]);
-    const cs = [...e.containers.values()];
-    if (e.isHealthy()) {
-      let paused = 0; let running = 0; let stopped = 0;
-      for (const c of cs) {
-        const s = c.details?.state ?? { Running: c.summary.State === 'running', Paused: c.summary.State === 'paused' };
-        if (s.Paused) paused++; else if (s.Running) running++; else stopped++;
-      }
-      out.push(['  └ Containers', `${cs.length} (${running} Running, ${paused} Paused, ${stopped} Stopped)`]);
-    } else {
-      out.push(['  └ Containers', String(cs.length)]);
-    }
-    out.push(['  └ Reserved CPUs', `${e.usedCpus()} / ${e.totalCpus()}`]);
-    out.push(['  └ Reserved Memory', `${bytesSize(e.usedMemory())} / ${bytesSize(e.totalMemory())}`]);
-    out.push(['  └ Labels', Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).sort().join(', ')]);
-    if (e.errMsg) out.push(['  └ Error', e.errMsg]);
-    out.push(['  └ UpdatedAt', e.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z')]);
-    out.push(['  └ ServerVersion', e.version]);
-  }
+  for (const e of engines) out.push(...blockOf(e).pairs);
   return out;
 }
 
@@ -53,11 +73,8 @@ export const info: Handler = (f, r) => {
     cpus += e.totalCpus();
     mem += e.totalMemory();
     for (const i of e.images) images.add(i.Id);
-    for (const c of e.containers.values()) {
-      containers++;
-      const s = c.details?.state ?? { Running: c.summary.State === 'running', Paused: c.summary.State === 'paused' };
-      if (s.Paused) paused++; else if (s.Running) running++; else stopped++;
-    }
+    const n = blockOf(e).counts;
+    containers += n.total; running += n.running; paused += n.paused; stopped += n.stopped;
   }
   sendJson(r.res, 200, {
     ID: '', Containers: containers, ContainersRunning: running, ContainersPaused: paused, ContainersStopped: stopped,

@@ -5,6 +5,7 @@ import { LEADER_PATH } from './etcd.js';
 import { joinKey, parseKvUrl } from './kv-url.js';
 import { campaignLoop, type StoreLock } from './lock-loop.js';
 import { registerLoop } from './register-loop.js';
+import { retryLoop } from './retry-loop.js';
 
 /** How long one blocking query of the watch waits for a change. */
 const BLOCK_MS = 30_000;
@@ -43,9 +44,9 @@ export class ConsulDiscovery implements Discovery {
     let stopped = false;
     let last: string[] | undefined;
     let index: number | undefined;
-    let timer: NodeJS.Timeout | undefined;
     const abort = new AbortController();
     const loop = async () => {
+      index = undefined; // (again) from the current state
       while (!stopped) {
         const r = await this.read(index === undefined ? { signal: abort.signal } : { index, waitMs: BLOCK_MS, signal: abort.signal });
         // an index that went backwards (the store was reset) starts over, as consul's docs say
@@ -57,16 +58,8 @@ export class ConsulDiscovery implements Discovery {
         }
       }
     };
-    const run = () => {
-      loop().catch((e: Error) => {
-        if (stopped) return;
-        onError(e);
-        index = undefined;
-        timer = setTimeout(run, this.retryMs);
-      });
-    };
-    run();
-    return { stop() { stopped = true; clearTimeout(timer); abort.abort(); } };
+    const retries = retryLoop(loop, this.retryMs, onError, () => stopped);
+    return { stop() { stopped = true; retries.stop(); abort.abort(); } };
   }
 
   register(addr: string, o: RegisterOptions): Registration {

@@ -1,4 +1,5 @@
 import { causeOf, StoreError } from './http.js';
+import { textLines } from '../engine/lines.js';
 
 /**
  * A small client for etcd v3 through its HTTP/JSON gateway (`/v3/kv/...`,
@@ -119,21 +120,12 @@ export class EtcdClient {
         body: JSON.stringify({ create_request: { key: b64(prefix), range_end: prefixEnd(prefix) } }),
       });
       if (res.status !== 200 || !res.body) throw new StoreError(`etcd at ${ep}: watch: ${res.status} ${(await res.text()).trim()}`, res.status);
-      let buf = '';
-      const decoder = new TextDecoder();
-      for await (const chunk of res.body) {
-        buf += decoder.decode(chunk as Uint8Array, { stream: true });
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (!line) continue;
-          const msg = JSON.parse(line) as { result?: { created?: boolean; canceled?: boolean; events?: unknown[] }; error?: { message?: string } };
-          if (msg.error) throw new StoreError(`etcd at ${ep}: watch: ${msg.error.message}`);
-          if (msg.result?.created) h.onReady();
-          if (msg.result?.canceled) throw new StoreError(`etcd at ${ep}: watch canceled`);
-          if (msg.result?.events?.length) h.onChange();
-        }
+      for await (const line of textLines(res.body as AsyncIterable<Uint8Array>)) {
+        const msg = JSON.parse(line) as { result?: { created?: boolean; canceled?: boolean; events?: unknown[] }; error?: { message?: string } };
+        if (msg.error) throw new StoreError(`etcd at ${ep}: watch: ${msg.error.message}`);
+        if (msg.result?.created) h.onReady();
+        if (msg.result?.canceled) throw new StoreError(`etcd at ${ep}: watch canceled`);
+        if (msg.result?.events?.length) h.onChange();
       }
       throw new StoreError(`etcd at ${ep}: watch stream ended`);
     };

@@ -22,7 +22,14 @@ export class EtcdV2 {
       if (signal?.aborted) throw e;
       throw new StoreError(`cannot reach etcd at ${ep}: ${causeOf(e)}`);
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      // The store went away mid-answer (a long poll's connection cut): undici says only "terminated".
+      if (signal?.aborted) throw e;
+      throw new StoreError(`etcd at ${ep}: ${causeOf(e)}`);
+    }
     let json: { node?: V2Node; errorCode?: number; message?: string } | undefined;
     try { json = JSON.parse(text) as typeof json; } catch { /* a plain page: v2 disabled */ }
     return { status: res.status, json, index: Number(res.headers.get('X-Etcd-Index') ?? 0), ep };

@@ -5,6 +5,7 @@ import { EtcdV2 } from './etcd-v2.js';
 import { joinKey, parseKvUrl } from './kv-url.js';
 import { campaignLoop, type StoreLock } from './lock-loop.js';
 import { registerLoop } from './register-loop.js';
+import { retryLoop } from './retry-loop.js';
 
 /** classic Swarm's key for the primary's lock, beside the nodes. */
 export const LEADER_PATH = 'docker/swarm/leader';
@@ -40,23 +41,15 @@ export class EtcdDiscovery implements Discovery {
   }
 
   /** Follows v2 keys with long polls while the watch runs (a no-op without v2). */
-  private watchV2(onChange: () => void, isStopped: () => boolean, signal: AbortSignal, onError: (e: Error) => void) {
-    const loop = async () => {
+  private watchV2(onChange: () => void, isStopped: () => boolean, signal: AbortSignal, onError: (e: Error) => void): { stop(): void } {
+    return retryLoop(async () => {
       if (!(await this.v2.enabled())) return;
       while (!isStopped()) {
         const { index } = await this.v2.list(this.dir);
         await this.v2.waitChange(this.dir, index, signal);
         if (!isStopped()) onChange();
       }
-    };
-    const run = () => {
-      loop().catch((e: Error) => {
-        if (isStopped()) return;
-        onError(e);
-        setTimeout(run, this.retryMs);
-      });
-    };
-    run();
+    }, this.retryMs, onError, isStopped);
   }
 
   watch(onEntries: (entries: string[]) => void, onError: (err: Error) => void): { stop(): void } {
@@ -72,7 +65,7 @@ export class EtcdDiscovery implements Discovery {
       }, (e: Error) => { if (!stopped) onError(e); });
     };
     const abortV2 = new AbortController();
-    this.watchV2(relist, () => stopped, abortV2.signal, (e) => { if (!stopped) onError(e); });
+    const v2 = this.watchV2(relist, () => stopped, abortV2.signal, onError);
     const start = () => {
       if (stopped) return;
       current = this.client.watchPrefix(this.dir, {
@@ -91,6 +84,7 @@ export class EtcdDiscovery implements Discovery {
         stopped = true;
         clearTimeout(timer);
         current?.stop();
+        v2.stop();
         abortV2.abort();
       },
     };

@@ -1,5 +1,6 @@
 import { logger } from '../../log.js';
 import { EngineApi, EngineError, EngineUnreachable, type EngineTls } from '../engine/engine-api.js';
+import { textLines } from '../engine/lines.js';
 import { detailsOf, type ContainerDetails } from './container.js';
 
 const log = logger('classic-engine');
@@ -28,6 +29,14 @@ export interface Container {
   details?: ContainerDetails;
   /** The summary's JSON without its status text, to tell a changed entry from a re-listed one. */
   sig?: string;
+}
+
+/** A Map that reports every set, delete and clear (whoever makes them: the engine, the watchdog, the front). */
+class CountingMap<K, V> extends Map<K, V> {
+  constructor(private readonly onChange: () => void) { super(); }
+  override set(k: K, v: V): this { super.set(k, v); this.onChange?.(); return this; }
+  override delete(k: K): boolean { const had = super.delete(k); if (had) this.onChange(); return had; }
+  override clear(): void { super.clear(); this.onChange(); }
 }
 
 function signature(summary: Record<string, any>): string {
@@ -62,7 +71,12 @@ export class Engine {
   errMsg = '';
   updatedAt = new Date(0);
   info: Record<string, any> = {};
-  readonly containers = new Map<string, Container>();
+  /**
+   * Counts changes to what the front lists of this engine (its containers, their entries and details, the engine's
+   * name and health), so a list of 30,000 containers is made again only when something in it changed.
+   */
+  listVersion = 0;
+  readonly containers: Map<string, Container> = new CountingMap<string, Container>(() => { this.listVersion++; });
   images: Record<string, any>[] = [];
   private timer?: NodeJS.Timeout;
   private events?: AbortController;
@@ -84,8 +98,6 @@ export class Engine {
   isHealthy(): boolean { return this.state === 'Healthy'; }
   totalCpus(): number { return this.cpus + Math.trunc((this.cpus * this.opts.overcommitPercent) / 100); }
   totalMemory(): number { return this.memory + Math.trunc((this.memory * this.opts.overcommitPercent) / 100); }
-  usedCpus(): number { let n = 0; for (const c of this.containers.values()) n += c.details?.cpus ?? 0; return n; }
-  usedMemory(): number { let n = 0; for (const c of this.containers.values()) n += c.details?.memory ?? 0; return n; }
 
   /** Starts: validates the engine (specs, containers), follows its events, refreshes on the timer. */
   start(): void {
@@ -105,6 +117,7 @@ export class Engine {
       this.errMsg = '';
       if (this.state === 'Unhealthy') {
         this.state = 'Healthy';
+        this.listVersion++;
         log.info({ engine: this.name, retries: this.failureCount }, 'engine came back');
         this.failureCount = 0;
         this.listener.engineEvent(this, 'engine_reconnect');
@@ -118,6 +131,7 @@ export class Engine {
       this.errMsg = err.message;
       if (this.state === 'Healthy' && this.failureCount >= this.opts.failureRetry) {
         this.state = 'Unhealthy';
+        this.listVersion++;
         log.error({ engine: this.name, failures: this.failureCount }, 'flagging engine as unhealthy');
         this.listener.engineEvent(this, 'engine_disconnect');
       }
@@ -182,6 +196,7 @@ export class Engine {
     }
     this.id = id;
     this.info = info;
+    if (this.name !== String(info.Name ?? '')) this.listVersion++;
     this.name = String(info.Name ?? '');
     this.cpus = Number(info.NCPU);
     this.memory = Number(info.MemTotal);
@@ -201,6 +216,7 @@ export class Engine {
     this.updatedAt = new Date();
     if (this.state === 'Pending') {
       this.state = 'Healthy';
+      this.listVersion++;
       this.failureCount = 0;
       this.listener.engineEvent(this, 'engine_connect');
       this.followEvents();
@@ -221,7 +237,7 @@ export class Engine {
       if (c.summary.State !== s.State || c.summary.Status !== s.Status || !c.details) inspect.push(s.Id);
       // An entry unchanged but for its status text stays the same object: the front keeps its list text.
       const sig = signature(s);
-      if (sig !== c.sig) { c.summary = s; c.sig = sig; } else c.summary.Status = s.Status;
+      if (sig !== c.sig) { c.summary = s; c.sig = sig; this.listVersion++; } else if (c.summary.Status !== s.Status) { c.summary.Status = s.Status; this.listVersion++; }
     }
     for (const id of this.containers.keys()) if (!seen.has(id)) this.containers.delete(id);
     // A bounded number of inspects at once: a busy engine is not flooded.
@@ -240,6 +256,7 @@ export class Engine {
     if (!c) return;
     const info = await this.call<Record<string, any>>('GET', `/containers/${id}/json`);
     c.details = detailsOf(info, this.cpus);
+    this.listVersion++;
   }
 
   /** Refreshes one container (after an event or an operation through the front); gone ones are dropped. */
@@ -262,6 +279,7 @@ export class Engine {
         c.summary = s;
         c.details = detailsOf(info, this.cpus);
         this.containers.set(id, c);
+        this.listVersion++;
       } finally {
         this.pendingRefresh.delete(id);
       }
@@ -279,16 +297,7 @@ export class Engine {
       try {
         const res = await this.api.request('GET', '/events', { signal: ac.signal });
         if ((res.statusCode ?? 500) >= 400) { res.resume(); return; }
-        let buf = '';
-        for await (const chunk of res) {
-          buf += (chunk as Buffer).toString('utf8');
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (line) this.onEvent(line);
-          }
-        }
+        for await (const line of textLines(res)) this.onEvent(line);
       } catch { /* the stream broke: the engine's health decides what next */ }
       finally {
         if (this.events === ac) this.events = undefined;

@@ -27,6 +27,8 @@ export class Pool implements EngineListener {
   readonly engines = new Map<string, Engine>();
   readonly pending = new Map<string, PendingContainer>();
   private readonly listeners = new Set<(e: PoolEvent) => void>();
+  /** Engines added or removed. */
+  private membership = 0;
 
   constructor(readonly opts: EngineOptions) {}
 
@@ -37,12 +39,14 @@ export class Pool implements EngineListener {
       if (this.engines.has(addr)) continue;
       const e = new Engine(addr, this.opts, this);
       this.engines.set(addr, e);
+      this.membership++;
       log.info({ addr }, 'engine added');
       e.start();
     }
     for (const [addr, e] of this.engines) {
       if (want.has(addr)) continue;
       this.engines.delete(addr);
+      this.membership++;
       e.stop();
       log.info({ addr, name: e.name }, 'engine removed');
       if (e.isHealthy()) this.emit({ kind: 'engine', engine: e, status: 'engine_disconnect' });
@@ -81,6 +85,13 @@ export class Pool implements EngineListener {
   /** Engines fit for work: validated and healthy. */
   healthy(): Engine[] {
     return this.list().filter((e) => e.isHealthy());
+  }
+
+  /** Changes when anything the container list shows may have changed (engines' counters only grow; membership covers removals). */
+  listVersion(): string {
+    let n = 0;
+    for (const e of this.engines.values()) n += e.listVersion;
+    return `${this.membership}:${n}`;
   }
 
   *containers(): Iterable<Container> {

@@ -3,7 +3,7 @@ import type { Config, Secret } from '../../types/secrets.js';
 import { all, has, one, parseArgs } from '../args.js';
 import { q, type Client } from '../client.js';
 import { formatRows } from '../format.js';
-import { humanDuration } from '../format/units.js';
+import { humanDuration } from '../../format/units.js';
 import { filtersOf } from './service.js';
 
 type Kind = 'secret' | 'config';

@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { HealthConfig, Mount, PortConfig, ServiceSpec, UpdateConfig } from '../../types/objects.js';
 import type { ConfigSpec, SecretSpec } from '../../types/secrets.js';
 import { parseDuration } from '../commands/util.js';
+import { longPorts } from './merge.js';
 import { toDict, type Dict } from './load.js';
 
 export const LABEL_NAMESPACE = 'com.docker.stack.namespace';
@@ -49,21 +50,9 @@ export function ramInBytes(v: unknown): number {
 
 function ports(list: unknown[] | undefined): PortConfig[] {
   const out: PortConfig[] = [];
-  for (const p of list ?? []) {
-    if (p && typeof p === 'object') {
-      const o = p as Dict;
-      out.push({ Protocol: o.protocol ?? 'tcp', TargetPort: Number(o.target), ...(o.published !== undefined ? { PublishedPort: Number(o.published) } : {}), PublishMode: o.mode ?? 'ingress' });
-      continue;
-    }
-    const [spec, proto = 'tcp'] = String(p).split('/');
-    const parts = spec.split(':');
-    const target = parts.at(-1)!;
-    const published = parts.length > 1 ? parts.at(-2)! : undefined;
-    const range = (r: string) => { const [a, b = a] = r.split('-').map(Number); return Array.from({ length: b - a + 1 }, (_, i) => a + i); };
-    const ts = range(target);
-    const ps = published ? range(published) : [];
-    if (ts.some((x) => !Number.isInteger(x))) throw new Error(`Invalid containerPort: ${target}`);
-    ts.forEach((t, i) => out.push({ Protocol: proto as 'tcp', TargetPort: t, ...(ps.length ? { PublishedPort: ps[i] ?? ps[0] } : {}), PublishMode: 'ingress' }));
+  for (const o of longPorts(list ?? [])) {
+    if (!Number.isInteger(Number(o.target))) throw new Error(`Invalid containerPort: ${o.target}`);
+    out.push({ Protocol: o.protocol ?? 'tcp', TargetPort: Number(o.target), ...(o.published !== undefined ? { PublishedPort: Number(o.published) } : {}), PublishMode: o.mode ?? 'ingress' });
   }
   // The CLI sorts them, so a redeploy sends the same spec.
   return out.sort((a, b) => (a.PublishedPort ?? 0) - (b.PublishedPort ?? 0) || (a.TargetPort ?? 0) - (b.TargetPort ?? 0) || (a.Protocol ?? '').localeCompare(b.Protocol ?? ''));
@@ -137,6 +126,12 @@ function fileRefs(kind: 'secret' | 'config', ns: string, refs: unknown[] | undef
   });
 }
 
+/** extra_hosts ("host:ip" or "host=ip" entries, or a mapping) as the spec's "ip host" lines. */
+function extraHosts(v: unknown): string[] {
+  const pairs = Array.isArray(v) ? v.map((e) => { const s = String(e); const i = s.search(/[:=]/); return [s.slice(0, i), s.slice(i + 1)]; }) : Object.entries(toDict(v));
+  return pairs.map(([h, ip]) => `${ip} ${h}`);
+}
+
 /** The stack's own secrets and configs (external ones are not made by the stack). */
 export async function payloadSpecs(ns: string, config: Dict, workingDir: string): Promise<{ secrets: SecretSpec[]; configs: ConfigSpec[] }> {
   const make = async (kind: 'secrets' | 'configs') => {
@@ -194,7 +189,7 @@ export function serviceSpec(ns: string, name: string, s: Dict, config: Dict, kno
         ...(cmd(s.entrypoint) ? { Command: cmd(s.entrypoint) } : {}),
         ...(cmd(s.command) ? { Args: cmd(s.command) } : {}),
         ...(s.hostname ? { Hostname: s.hostname } : {}),
-        ...(s.extra_hosts ? { Hosts: Object.entries(toDict(s.extra_hosts)).map(([h, ip]) => `${ip} ${h}`) } : {}),
+        ...(s.extra_hosts ? { Hosts: extraHosts(s.extra_hosts) } : {}),
         ...(s.dns ? { DNSConfig: { Nameservers: ([] as string[]).concat(s.dns) } } : {}),
         ...(healthcheck(s.healthcheck) ? { HealthCheck: healthcheck(s.healthcheck) } : {}),
         Env: Object.entries(env).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).sort(),

@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { YAMLParseError, parse } from 'yaml';
 import { validateCompose } from './compose-schema.js';
+import { interpolationEnv, type Env } from './dotenv.js';
 import { interpolate } from './interpolate.js';
+import { mergeConfigs } from './merge.js';
+import { duplicateKeys, goYamlMessage, unknownAnchor } from './yaml-errors.js';
 
 export type Dict = Record<string, any>;
 
@@ -38,13 +41,15 @@ async function readSource(file: string): Promise<string> {
 }
 
 function parseYaml(text: string): unknown {
+  const dup = duplicateKeys(text);
   try {
-    return parse(text, { uniqueKeys: true, merge: true, maxAliasCount: 1000 });
+    const doc = parse(text, { uniqueKeys: false, merge: true, maxAliasCount: 1000 });
+    if (dup) throw new Error(dup);
+    return doc;
   } catch (e) {
-    if (e instanceof YAMLParseError) {
-      const line = e.linePos?.[0]?.line;
-      throw new Error(`yaml: ${line ? `line ${line}: ` : ''}${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
-    }
+    if (e instanceof YAMLParseError) throw new Error(goYamlMessage(text, e));
+    const anchor = unknownAnchor(e);
+    if (anchor) throw new Error(anchor);
     throw e;
   }
 }
@@ -59,28 +64,11 @@ export function toDict(v: unknown): Record<string, string | null> {
   return isDict(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null || x === undefined ? null : String(x)])) : {};
 }
 
-/** Later files override earlier ones: mappings merge key by key, environment and labels by variable, other values are replaced. */
-function mergeService(base: Dict, over: Dict): Dict {
-  const out: Dict = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (['environment', 'labels', 'extra_hosts', 'sysctls'].includes(k)) out[k] = { ...toDict(base[k]), ...toDict(v) };
-    else if (k === 'deploy' && isDict(base[k]) && isDict(v)) out[k] = deepMerge(base[k], v);
-    else if (isDict(base[k]) && isDict(v)) out[k] = deepMerge(base[k], v);
-    else out[k] = v;
-  }
-  return out;
-}
-
-function deepMerge(a: Dict, b: Dict): Dict {
-  const out: Dict = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isDict(a[k]) && isDict(v) ? deepMerge(a[k], v) : v;
-  return out;
-}
-
 /** Reads, checks and merges the compose files of `stack deploy -c …` as the docker CLI does. */
-export async function loadCompose(files: string[], env: Record<string, string | undefined> = process.env): Promise<LoadedCompose> {
+export async function loadCompose(files: string[], environment: Env = process.env): Promise<LoadedCompose> {
   if (files.length === 0) throw new Error('specify a Compose file (with --compose-file)');
   const workingDir = files[0] === '-' ? process.cwd() : dirname(resolve(files[0]));
+  const env = await interpolationEnv(workingDir, environment);
   const dicts: Dict[] = [];
   for (const f of files) {
     const doc = parseYaml(await readSource(f));
@@ -106,13 +94,7 @@ export async function loadCompose(files: string[], env: Record<string, string | 
   if (unsupported.length) warnings.push(`Ignoring unsupported options: ${unsupported.join(', ')}\n\n`);
   const deprecated = used(Object.keys(DEPRECATED)).map((k) => `${k}: ${DEPRECATED[k]}`).sort();
   if (deprecated.length) warnings.push(`Ignoring deprecated options:\n\n${deprecated.join('\n\n')}\n\n`);
-  const config: Dict = { services: {}, networks: {}, volumes: {}, secrets: {}, configs: {} };
-  for (const d of checked) {
-    for (const [name, s] of Object.entries(d.services ?? {})) config.services[name] = mergeService(config.services[name] ?? {}, isDict(s) ? s : {});
-    for (const section of ['networks', 'volumes', 'secrets', 'configs']) {
-      for (const [name, v] of Object.entries(d[section] ?? {})) config[section][name] = isDict(config[section][name]) && isDict(v) ? { ...config[section][name], ...v } : v ?? {};
-    }
-  }
+  const config = mergeConfigs(checked);
   for (const [name, s] of Object.entries(config.services as Dict)) {
     if (!s.image) throw new Error(`invalid image reference for service ${name}: no image specified`);
   }

@@ -22,7 +22,7 @@ export class NetworkAttacher {
     }
     const aliases = Array.isArray(req.aliases) ? req.aliases.filter((a): a is string => typeof a === 'string') : [];
     const n = this.store.view((tx) => lookup(tx.table('networks').all(), req.network, 'network', (x) => x.Spec.Name));
-    if (!n.Spec.Attachable) throw rpcError('PermissionDenied', `network ${n.ID} not manually attachable`);
+    if (!n.Spec.Attachable) throw rpcError('PermissionDenied', `network ${req.network} not manually attachable`);
     const known = this.store.view((tx) => tx.table('netattachments').by('node', nodeId))
       .find((a) => a.ContainerID === req.containerId && a.NetworkID === n.ID);
     if (known) return { attachmentId: known.ID, networkId: n.ID, address: known.Addresses[0] };

@@ -5,12 +5,13 @@ export const FIRST_VNI = 4096;
 export const LAST_VNI = (1 << 24) - 1;
 
 /**
- * The next VXLAN ID after the highest in use (Docker hands them out serially,
- * so a removed network's ID is not reused at once), else the lowest free one.
+ * The next VXLAN ID after the highest in use or handed out (`last`: Docker
+ * hands them out serially, so a removed network's ID is not reused at once,
+ * while hosts may still carry it), else the lowest free one.
  */
-export function nextVni(used: Iterable<number>): number {
+export function nextVni(used: Iterable<number>, last = FIRST_VNI - 1): number {
   const set = new Set(used);
-  let max = FIRST_VNI - 1;
+  let max = Math.min(Math.max(FIRST_VNI - 1, last), LAST_VNI);
   for (const v of set) if (v > max) max = v;
   if (max < LAST_VNI) return max + 1;
   for (let v = FIRST_VNI; v <= LAST_VNI; v++) if (!set.has(v)) return v;

@@ -27,6 +27,15 @@ export function subnetOf(n: Network): { subnet: string; gateway: string } | unde
  * same subnet or ID twice. A subnet the spec names must overlap no other
  * network's; otherwise one comes from the swarm's default address pools.
  */
+/**
+ * The last VXLAN ID this leader handed out, per swarm: IDs go up serially as
+ * Docker's, so a network removed and another created at once do not share
+ * one while a host still tears the old one down. Memory only: after a
+ * failover the next ID follows the highest in use, and hosts free a stale
+ * device of theirs holding an ID they need (network/overlay/vni-conflicts.ts).
+ */
+const lastVni = new Map<string, number>();
+
 export function allocateNetwork(tx: ReadTx, spec: NetworkSpec): Pick<Network, 'DriverState' | 'IPAMOptions'> {
   const networks = tx.table('networks').all();
   const used: Prefix[] = [];
@@ -52,7 +61,11 @@ export function allocateNetwork(tx: ReadTx, spec: NetworkSpec): Pick<Network, 'D
     subnet = picked;
   }
   const gateway = want?.Gateway || defaultGateway(subnet);
-  const vni = nextVni(networks.flatMap((n) => vniOf(n) ?? []));
+  // One swarm: its ID, creation and root (tests make many swarms of the same ID in one process).
+  const c = tx.cluster();
+  const clusterId = `${c?.ID ?? ''}/${c?.CreatedAt ?? ''}/${c?.RootCA?.CACert.slice(-64) ?? ''}`;
+  const vni = nextVni(networks.flatMap((n) => vniOf(n) ?? []), lastVni.get(clusterId));
+  lastVni.set(clusterId, vni);
   return {
     DriverState: { Name: 'overlay', Options: { [VXLAN_OPTION]: String(vni) } },
     IPAMOptions: {

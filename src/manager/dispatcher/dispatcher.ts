@@ -16,6 +16,7 @@ import type { StoreEvent } from '../../store/tables.js';
 import { certRole, needsRenewal } from '../ca/node-ca.js';
 import { NodeDependencies } from './dependencies.js';
 import { NetworkViews, VIEW_WINDOW_MS } from './network-views.js';
+import { NodeNetworkKeys } from './network-keys.js';
 import type { AttachNetworkRequest, AttachNetworkResponse, DetachNetworkRequest } from '../../types/dispatcher.js';
 import type { NetworkAttacher } from '../allocator/attachments.js';
 
@@ -60,6 +61,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   /** The data plane of each network, sent to the nodes that need it (network-views.ts). */
   private networks = new NetworkViews();
   private viewFlush?: { cancel(): void };
+  /** The encrypted overlays' keys, held by the nodes on encrypted networks (network-keys.ts). */
+  private netKeys = new NodeNetworkKeys();
 
   constructor(private store: MemoryStore, private clock: Clock, private attacher?: NetworkAttacher) {
     this.statuses = new WindowWriter({ store, clock, windowMs: STATUS_WINDOW_MS, what: 'status', write: writeStatus, keyOf: (r) => r.update.taskId });
@@ -69,11 +72,13 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
   start(): void {
     this.running = true;
     this.networks.load(this.store.view((tx) => tx));
+    this.netKeys.load(this.store.view((tx) => tx));
     this.unwatch = this.store.watch((events) => this.onEvents(events), {
-      tables: ['tasks', 'nodes', 'services', 'networks', 'netattachments'],
+      tables: ['tasks', 'nodes', 'services', 'networks', 'netattachments', 'cluster'],
       // Events were dropped: every connected node gets its whole set again.
       onResync: () => {
         this.networks.load(this.store.view((tx) => tx));
+        this.netKeys.load(this.store.view((tx) => tx));
         for (const s of this.byNode.values()) if (s.stream) this.sendComplete(s, s.stream);
       },
     });
@@ -110,6 +115,9 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
         for (const [nodeId, changes] of this.networks.flush()) this.byNode.get(nodeId)?.stream?.send({ type: 'incremental', changes });
       }, VIEW_WINDOW_MS);
     }
+    // The keys of encrypted networks come before their views, and go after them.
+    const keys = this.netKeys.onEvents(events, nets.keys(), this.networks, (nodeId) => !!this.byNode.get(nodeId)?.stream);
+    for (const [nodeId, kc] of keys) touched.set(nodeId, [...kc.before, ...touched.get(nodeId) ?? [], ...kc.after]);
     // Likewise of the secrets and configs its tasks reference.
     const deps = this.store.view((tx) => this.deps.onEvents(events, tx));
     for (const [nodeId, dc] of deps) touched.set(nodeId, [...dc.before, ...touched.get(nodeId) ?? [], ...dc.after]);
@@ -142,6 +150,7 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
     this.expiry.delete(nodeId);
     this.downSince.delete(nodeId);
     this.deps.forget(nodeId);
+    this.netKeys.forget(nodeId);
   }
 
   heartbeatPeriodMs(): number {
@@ -188,7 +197,8 @@ export class Dispatcher implements DispatcherAPI, LeaderComponent {
       const assigned = tx.tasks.find({ nodeId: s.nodeId }).filter(isAssignable);
       return { tasks: assigned, deps: this.deps.complete(s.nodeId, assigned, tx) };
     });
-    stream.send({ type: 'complete', changes: [...this.networks.complete(s.nodeId), ...deps, ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
+    const keys = this.netKeys.complete(s.nodeId, this.networks.needsKeys(s.nodeId));
+    stream.send({ type: 'complete', changes: [...keys, ...this.networks.complete(s.nodeId), ...deps, ...tasks.map((task): AssignmentChange => ({ action: 'update', task }))] });
   }
 
   async updateTaskStatus(sessionId: string, updates: TaskStatusUpdate[]): Promise<void> {

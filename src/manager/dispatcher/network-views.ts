@@ -8,6 +8,7 @@ import { serviceNetworkTargets } from '../controlapi/networks.js';
 import { hostOf } from '../allocator/ipv4.js';
 import { subnetOf, vniOf } from '../allocator/network-state.js';
 import { ingressAddr, meshInfo, type MeshInfo } from './ingress-view.js';
+import { isEncrypted } from '../network-keys/key-manager.js';
 
 /** One holder of an address on a network: a task or a plain container, on a node. */
 interface Member { nodeId: string; addr: string; serviceId?: string; running: boolean; name: string }
@@ -159,6 +160,19 @@ export class NetworkViews {
     return out;
   }
 
+  /** Whether a node carries a task or container on an encrypted network (it needs the keys). */
+  needsKeys(nodeId: string): boolean {
+    for (const id of this.nodeNets.get(nodeId) ?? []) { const st = this.nets.get(id); if (st && isEncrypted(st.net)) return true; }
+    return false;
+  }
+
+  /** The nodes on any encrypted network. */
+  nodesNeedingKeys(): Set<string> {
+    const out = new Set<string>();
+    for (const st of this.nets.values()) if (isEncrypted(st.net)) for (const nodeId of st.byNode.keys()) out.add(nodeId);
+    return out;
+  }
+
   /** The networks tracked, with how many nodes need each (for tests and metrics). */
   nodesOf(networkId: string): string[] { return [...this.nets.get(networkId)?.byNode.keys() ?? []]; }
 
@@ -278,7 +292,7 @@ export class NetworkViews {
     }
     st.view = {
       NetworkID: n.ID, Name: n.Spec.Name, VNI: vniOf(n) ?? 0, Subnet: s?.subnet ?? '', Gateway: s?.gateway ?? '',
-      Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: n.Spec.DriverConfiguration?.Options?.encrypted !== undefined,
+      Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: isEncrypted(n),
       Peers: peers, Services: services,
     };
     return st.view;

@@ -4,6 +4,7 @@ import { slotKey, type StoreEvent } from '../../store/tables.js';
 import { isTerminal, type Node, type Service, type Task } from '../../types/objects.js';
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
+import { forEachSlice } from '../slices.js';
 import { Actions, currentOf, globalEligible, nodeLost, type Action } from './actions.js';
 import { isJob } from './job.js';
 import { DelayedStarts } from './delayed-starts.js';
@@ -67,38 +68,44 @@ export class Orchestrator extends Reconciler {
     this.dirtyTasks = new Set();
     const plan: Action[] = [];
     this.healChecks = [];
-    this.store.view((tx) => {
-      if (full) return this.planAll(tx, plan);
-      for (const id of services) this.planService(tx, id, plan);
-      for (const id of nodes) this.planNode(tx, id, plan);
-      for (const id of tasks) this.planTask(tx, id, plan);
-    });
+    if (full) await this.planAll(plan);
+    else {
+      this.store.view((tx) => {
+        for (const id of services) this.planService(tx, id, plan);
+        for (const id of nodes) this.planNode(tx, id, plan);
+        for (const id of tasks) this.planTask(tx, id, plan);
+      });
+    }
     await this.planHealsInSlices(plan);
     if (plan.length > 0) await this.store.batch((b) => { for (const a of plan) b.update(a); });
   }
 
   /** Replicated slots whose current task is checked for healing after the pass's first read, in slices. */
-  private healChecks: { s: Service; t: Task; key: string }[] = [];
+  private healChecks: { s: Service; t: Task }[] = [];
 
   private async planHealsInSlices(plan: Action[]) {
     const checks = this.healChecks;
     this.healChecks = [];
-    for (let i = 0; i < checks.length; i += HEAL_SLICE) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r));
-      // A later read than the plan's: the actions check again in the batch that they still apply.
-      this.store.view((tx) => {
-        for (const c of checks.slice(i, i + HEAL_SLICE)) this.planHeal(tx, c.s, c.t, c.key, plan);
-      });
-    }
+    // A later read than the plan's: the actions check again in the batch that they still apply.
+    await forEachSlice(checks, HEAL_SLICE, (slice) => this.store.view((tx) => {
+      for (const c of slice) this.planHeal(tx, c.s, c.t, plan);
+    }));
   }
 
-  private planAll(tx: ReadTx, plan: Action[]) {
-    for (const t of tx.tasks.all()) {
-      if (t.DesiredState !== 'remove' && !tx.services.get(t.ServiceID)) plan.push(this.actions.stop(t.ID, 'remove'));
+  /** Everything, a service per read with a yield between (each read walks that service's tasks). */
+  private async planAll(plan: Action[]) {
+    const serviceIds = this.store.view((tx) => {
+      for (const t of tx.tasks.all()) {
+        if (t.DesiredState !== 'remove' && !tx.services.get(t.ServiceID)) plan.push(this.actions.stop(t.ID, 'remove'));
+      }
+      // Tasks left 'ready' by a previous leader still need their start.
+      for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID) && !t.JobIteration) this.startAfterDelay(t);
+      return tx.services.all().map((s) => s.ID);
+    });
+    for (const id of serviceIds) {
+      await new Promise<void>((r) => setImmediate(r));
+      this.store.view((tx) => this.planService(tx, id, plan));
     }
-    for (const s of tx.services.all()) this.planService(tx, s.ID, plan);
-    // Tasks left 'ready' by a previous leader still need their start.
-    for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID) && !t.JobIteration) this.startAfterDelay(t);
   }
 
   private planService(tx: ReadTx, serviceId: string, plan: Action[]) {
@@ -113,13 +120,13 @@ export class Orchestrator extends Reconciler {
     else if (s.Spec.Mode?.Replicated) this.planReplicated(tx, s, slots, plan);
   }
 
-  private planReplicated(tx: ReadTx, s: Service, slots: Map<string, Slot>, plan: Action[]) {
+  private planReplicated(tx: ReadTx, s: Service, slots: Map<number | string, Slot>, plan: Action[]) {
     const want = s.Spec.Mode!.Replicated!.Replicas ?? 1;
     const occupied: Slot[] = [];
     for (const slot of slots.values()) {
       if (!slot.current) continue;
       occupied.push(slot);
-      this.healChecks.push({ s, t: slot.current, key: slot.key });
+      this.healChecks.push({ s, t: slot.current });
     }
     if (occupied.length < want) {
       const used = new Set(occupied.map((x) => x.slot));
@@ -135,9 +142,9 @@ export class Orchestrator extends Reconciler {
   }
 
   /** A global service: a task on every eligible node, none elsewhere (nor on nodes that are gone). */
-  private planGlobal(tx: ReadTx, s: Service, slots: Map<string, Slot>, plan: Action[]) {
+  private planGlobal(tx: ReadTx, s: Service, slots: Map<number | string, Slot>, plan: Action[]) {
     const constraints = s.Spec.TaskTemplate?.Placement?.Constraints ?? [];
-    for (const n of tx.nodes.all()) this.planGlobalSlot(tx, s, n, slots.get(`${s.ID}/${n.ID}`), constraints, plan);
+    for (const n of tx.nodes.all()) this.planGlobalSlot(tx, s, n, slots.get(n.ID), constraints, plan);
     for (const slot of slots.values()) {
       if (slot.current && slot.nodeId && !tx.nodes.get(slot.nodeId)) plan.push(this.actions.stop(slot.current.ID, 'shutdown'));
     }
@@ -147,7 +154,7 @@ export class Orchestrator extends Reconciler {
     const eligible = globalEligible(n, constraints);
     if (slot?.current) {
       if (!eligible) plan.push(this.actions.stop(slot.current.ID, 'shutdown'));
-      else this.planHeal(tx, s, slot.current, slot.key, plan);
+      else this.planHeal(tx, s, slot.current, plan);
     } else if (eligible && n!.Status.State === 'ready' && n!.Spec.Availability === 'active') {
       // A task that failed and waits for its restart decision keeps the node's place.
       if (slot && slot.tasks.some((t) => isTerminal(t.Status.State) && t.DesiredState === 'running')) return;
@@ -161,7 +168,7 @@ export class Orchestrator extends Reconciler {
     for (const t of tx.tasks.find({ nodeId })) {
       if (!isCurrent(t)) continue;
       const s = tx.services.get(t.ServiceID);
-      if (s?.Spec.Mode?.Replicated) this.planHeal(tx, s, t, slotKey(t), plan);
+      if (s?.Spec.Mode?.Replicated) this.planHeal(tx, s, t, plan);
     }
     for (const s of tx.services.all()) {
       if (!s.Spec.Mode?.Global) continue;
@@ -179,16 +186,17 @@ export class Orchestrator extends Reconciler {
     if (!s) { plan.push(this.actions.stop(t.ID, 'remove')); return; }
     if (isJob(s)) return; // the jobs orchestrator's
     if (currentOf(tx.tasks.by('slot', slotKey(t)))?.ID !== t.ID) return;
-    this.planHeal(tx, s, t, slotKey(t), plan);
+    this.planHeal(tx, s, t, plan);
   }
 
   /** Replaces a slot's task that lost its node (replicated) or stopped by itself (per restart policy). */
-  private planHeal(tx: ReadTx, s: Service, cur: Task, key: string, plan: Action[]) {
+  private planHeal(tx: ReadTx, s: Service, cur: Task, plan: Action[]) {
     if (!s.Spec.Mode?.Global && cur.NodeID && !isTerminal(cur.Status.State) && nodeLost(tx.nodes.get(cur.NodeID))) {
       plan.push(this.actions.replaceLost(cur.ID));
       return;
     }
     if (!isTerminal(cur.Status.State) || cur.DesiredState !== 'running') return;
+    const key = slotKey(cur);
     if (!this.restarts.shouldRestart(cur, key)) return;
     plan.push(this.actions.restart(cur.ID, this.restarts.delayMs(cur), () => this.restarts.recordRestart(key)));
   }

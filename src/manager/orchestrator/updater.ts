@@ -6,7 +6,9 @@ import { isTerminal, type Service, type Task, type UpdateConfig } from '../../ty
 import type { ComponentDeps } from '../component.js';
 import { Reconciler } from '../reconciler.js';
 import { isJob } from './job.js';
-import { slotsOf } from './slots.js';
+import { isCurrent } from './slots.js';
+import { currentOf } from './actions.js';
+import { slotKey } from '../../store/tables.js';
 import { isUpToDate, newTask } from './task-factory.js';
 import { defaultUpdateConfig } from '../controlapi/service-spec.js';
 
@@ -247,12 +249,14 @@ export class Updater extends Reconciler {
 
 /** The service's current tasks (one per slot) that run an older template. */
 function outOfDate(store: MemoryStore, s: Service): Task[] {
-  const tasks = store.view((tx) => tx.tasks.find({ serviceId: s.ID }));
-  const out: Task[] = [];
-  for (const slot of slotsOf(s, tasks).values()) {
-    const cur = slot.current;
-    // 'ready' too: a replacement waiting out its restart delay still runs the old spec.
-    if (cur && (cur.DesiredState === 'running' || cur.DesiredState === 'ready') && !isUpToDate(cur, s)) out.push(cur);
-  }
-  return out.sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0));
+  return store.view((tx) => {
+    const out: Task[] = [];
+    for (const t of tx.tasks.find({ serviceId: s.ID })) {
+      // 'ready' too: a replacement waiting out its restart delay still runs the old spec.
+      if (!isCurrent(t) || isUpToDate(t, s)) continue;
+      // Only the slot's current task (grouping every slot of a 100,000-task service for none out of date is a long pause).
+      if (currentOf(tx.tasks.by('slot', slotKey(t)))?.ID === t.ID) out.push(t);
+    }
+    return out.sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0));
+  });
 }

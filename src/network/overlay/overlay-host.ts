@@ -4,8 +4,12 @@ import type { Task } from '../../types/objects.js';
 import type { NetworkView } from '../../types/network-view.js';
 import { overlayAttachments } from './attachments.js';
 import { IpRunner } from './ip-runner.js';
-import { sandboxPath, taskLinkName } from './names.js';
+import { OVERLAY_MTU, sandboxPath, taskLinkName } from './names.js';
 import { NetworkSandbox } from './sandbox.js';
+import { dirname, join } from 'node:path';
+import type { EncryptionKey } from '../../types/network-keys.js';
+import { ENCRYPTED_MTU, OverlayEncryption } from '../encryption/overlay-encryption.js';
+import { createNetworkSandbox, type VniNeighbours } from './vni-conflicts.js';
 
 const log = logger('overlay');
 /** How long a task's attach waits for its network's view to arrive with the assignments. */
@@ -43,10 +47,16 @@ export class OverlayHost {
   /** One operation at a time per network (creation, peers, attach, teardown). */
   private locks = new Map<string, Promise<unknown>>();
   readonly runner: IpRunner;
+  /** Encrypted networks: keys, rules and the ESP endpoint (network/encryption). */
+  readonly encryption: OverlayEncryption;
 
   constructor(private opts: OverlayHostOptions) {
     this.runner = opts.runner ?? new IpRunner();
+    this.encryption = new OverlayEncryption({ localAddr: opts.localAddr, runner: this.runner, stateFile: join(dirname(opts.root), 'esp-states.json') });
   }
+
+  /** The keys of encrypted networks, from the dispatcher (none: this node needs no encrypted network). */
+  setKeys(keys: EncryptionKey[]): Promise<void> { return this.encryption.setKeys(keys); }
 
   private sandbox(networkId: string) {
     return new NetworkSandbox(this.runner, networkId, sandboxPath(this.opts.root, networkId));
@@ -61,6 +71,11 @@ export class OverlayHost {
     return next;
   }
 
+  /** This host's other networks, for a VXLAN ID one of them may still hold (vni-conflicts.ts). */
+  private neighbours: VniNeighbours = {
+    ids: () => this.sandboxIds(), sandbox: (id) => this.sandbox(id), isCurrent: (id) => this.views.has(id),
+  };
+
   view(networkId: string): NetworkView | undefined { return this.views.get(networkId); }
   viewIds(): string[] { return [...this.views.keys()]; }
 
@@ -69,7 +84,10 @@ export class OverlayHost {
     this.views.set(view.NetworkID, view);
     for (const w of this.waiters.get(view.NetworkID) ?? []) w();
     this.waiters.delete(view.NetworkID);
+    // At once (not behind the lock): the hosts of an encrypted network's frames must be known before they flow.
+    const enc = view.Encrypted ? this.encryption.setNetwork(view, this.remotePeers(view)) : undefined;
     return this.locked(view.NetworkID, async () => {
+      await enc;
       const sb = this.sandbox(view.NetworkID);
       if (await sb.exists()) await sb.setPeers(this.remotePeers(view));
     });
@@ -78,7 +96,11 @@ export class OverlayHost {
   /** The node no longer needs the network: it goes once no task of ours is on it. */
   removeView(networkId: string): Promise<void> {
     this.views.delete(networkId);
-    return this.locked(networkId, () => this.destroyIfUnused(networkId));
+    return this.locked(networkId, async () => {
+      await this.destroyIfUnused(networkId);
+      // An encrypted network's rules stay while its VXLAN device does (its frames never leave in clear).
+      if (!(await this.sandbox(networkId).exists())) await this.encryption.forget(networkId);
+    });
   }
 
   /** Task address → underlay address of the host carrying it, for every other host. */
@@ -117,9 +139,13 @@ export class OverlayHost {
       const view = await this.waitView(id);
       const ifname = await this.locked(id, async () => {
         const sb = this.sandbox(id);
-        await sb.create(view.VNI, this.opts.localAddr);
-        await sb.setPeers(this.remotePeers(this.views.get(id) ?? view));
-        return sb.attach(task.ID, taskNs, att.Addresses[0]);
+        const now = this.views.get(id) ?? view;
+        // An encrypted network's rules are in before its VXLAN device exists.
+        if (now.Encrypted) await this.encryption.setNetwork(now, this.remotePeers(now));
+        const mtu = now.Encrypted ? ENCRYPTED_MTU : OVERLAY_MTU;
+        await createNetworkSandbox(sb, view.VNI, this.opts.localAddr, this.neighbours, this.runner, mtu);
+        await sb.setPeers(this.remotePeers(now));
+        return sb.attach(task.ID, taskNs, att.Addresses[0], mtu);
       });
       joined.push({ networkId: id, ifname, address: att.Addresses[0].split('/')[0] });
       log.debug({ task: task.ID, network: id, ifname }, 'task attached');
@@ -142,6 +168,7 @@ export class OverlayHost {
     if (!(await sb.exists())) { await sb.destroy(); return; }
     if ((await sb.taskLinks()).length > 0) return;
     await sb.destroy();
+    if (!this.views.has(networkId)) await this.encryption.forget(networkId);
     log.info({ network: networkId }, 'network removed from this host (no task left on it)');
   }
 
@@ -172,6 +199,8 @@ export class OverlayHost {
   /** Removes every network namespace this host has (leaving the swarm, tests). */
   async removeAll(): Promise<void> {
     for (const id of await this.sandboxIds()) await this.locked(id, () => this.sandbox(id).destroy());
+    // A host that leaves keeps no keys, SAs or rules.
+    await this.encryption.close();
   }
 }
 

@@ -30,8 +30,11 @@ export class NetworkSandbox {
     this.br = bridgeName(networkId);
   }
 
-  /** Creates namespace, bridge and VXLAN device (VNI, UDP 4789, local = the underlay address); idempotent. */
-  async create(vni: number, localAddr: string): Promise<void> {
+  /**
+   * Creates namespace, bridge and VXLAN device (VNI, UDP 4789, local = the underlay address); idempotent.
+   * isolated: the device is made inside the namespace (its VNI private to it, no way to other hosts), see vni-conflicts.ts.
+   */
+  async create(vni: number, localAddr: string, mtu = OVERLAY_MTU, opts: { isolated?: boolean } = {}): Promise<void> {
     if (!(await isMounted(this.path))) {
       await mkdir(dirname(this.path), { recursive: true });
       await writeFile(this.path, '');
@@ -41,13 +44,17 @@ export class NetworkSandbox {
     if (!links.has(this.br)) {
       await this.ip.ipBatch([
         'link set lo up',
-        `link add ${this.br} mtu ${OVERLAY_MTU} type bridge`,
+        `link add ${this.br} mtu ${mtu} type bridge`,
         `link set ${this.br} up`,
       ], this.path);
     }
-    if (!links.has(this.vx)) {
+    if (!links.has(this.vx) && opts.isolated) {
+      await this.ip.ip(['link', 'add', this.vx, 'mtu', String(mtu), 'type', 'vxlan', 'id', String(vni),
+        'dstport', String(VXLAN_PORT), 'nolearning', 'proxy', 'noudpcsum'], this.path);
+      await this.ip.ip(['link', 'set', this.vx, 'master', this.br, 'up'], this.path);
+    } else if (!links.has(this.vx)) {
       // Created from the host's namespace straight into this one: no name left on the host if we die here.
-      await this.ip.ip(['link', 'add', this.vx, 'netns', this.path, 'mtu', String(OVERLAY_MTU), 'type', 'vxlan', 'id', String(vni),
+      await this.ip.ip(['link', 'add', this.vx, 'netns', this.path, 'mtu', String(mtu), 'type', 'vxlan', 'id', String(vni),
         'dstport', String(VXLAN_PORT), 'local', localAddr, 'nolearning', 'proxy', 'noudpcsum']);
       await this.ip.ip(['link', 'set', this.vx, 'master', this.br, 'up'], this.path);
     }
@@ -81,7 +88,7 @@ export class NetworkSandbox {
    * MAC derived from it. The connected route of the address is the route to
    * the overlay subnet. Idempotent: an existing link means already attached.
    */
-  async attach(taskId: string, taskNs: string, cidr: string): Promise<string | undefined> {
+  async attach(taskId: string, taskNs: string, cidr: string, mtu = OVERLAY_MTU): Promise<string | undefined> {
     const host = taskLinkName(taskId);
     if ((await this.links()).has(host)) return undefined;
     const taken = new Set((await this.ip.ipJson<{ ifname: string }>(['link', 'show'], taskNs)).map((l) => l.ifname));
@@ -89,8 +96,8 @@ export class NetworkSandbox {
     while (taken.has(`eth${n}`)) n++;
     const inner = `eth${n}`;
     const addr = cidr.split('/')[0];
-    await this.ip.ip(['link', 'add', host, 'netns', this.path, 'mtu', String(OVERLAY_MTU), 'type', 'veth',
-      'peer', 'name', inner, 'address', macFor(addr), 'mtu', String(OVERLAY_MTU), 'netns', taskNs]);
+    await this.ip.ip(['link', 'add', host, 'netns', this.path, 'mtu', String(mtu), 'type', 'veth',
+      'peer', 'name', inner, 'address', macFor(addr), 'mtu', String(mtu), 'netns', taskNs]);
     await this.ip.ip(['link', 'set', host, 'master', this.br, 'up'], this.path);
     await this.ip.ipBatch([`addr add ${cidr} dev ${inner}`, `link set ${inner} up`, 'link set lo up'], taskNs);
     return inner;

@@ -37,14 +37,15 @@ test('malformed URLs and unknown schemes are refused with clear errors', () => {
 
 test('file:// reads engines and ranges per line, skips comments and blank lines, follows changes', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-file-disc-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  let w: { stop(): void } | undefined;
+  // The watch stops before its file goes (its next read would fail the test).
+  t.after(() => { w?.stop(); return rm(dir, { recursive: true, force: true }); });
   const path = join(dir, 'cluster');
   await writeFile(path, '# the pool\n10.0.0.[1:2]:2375\n\n  node3:2375   # the big one\n#node4:2375\n');
   const d = parseDiscovery(`file://${path}`, { refreshMs: 50 });
   assert.deepEqual(await d.list(), ['10.0.0.1:2375', '10.0.0.2:2375', 'node3:2375']);
   const lists: string[][] = [];
-  const w = d.watch((e) => lists.push(e), assert.fail);
-  t.after(() => w.stop());
+  w = d.watch((e) => lists.push(e), assert.fail);
   while (lists.length < 1) await new Promise((r) => setTimeout(r, 10));
   await writeFile(path, 'node3:2375\nnode5:2375\n');
   const t0 = Date.now();

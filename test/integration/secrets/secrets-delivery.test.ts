@@ -87,6 +87,22 @@ test('docker executor: secrets and configs as read-only tmpfs files in the conta
     assert.deepEqual(texts, [1, 2].map((slot) => `tpl slot=${slot} host=${hostname} x=hello pass=v2`));
   });
 
+  await t.test('a daemon SIGKILLed: at its next start, files of tasks that ended meanwhile are unmounted and removed, running ones kept', async () => {
+    const [apiTask] = (await docker(d.host, 'service', 'ps', '-q', '--filter', 'desired-state=running', 'api')).stdout.trim().split('\n');
+    const kept = (await taskFileDirs(d.dataRoot)).filter((x) => !apiTask.startsWith(x) && !x.startsWith(apiTask));
+    const [apiDir] = (await taskFileDirs(d.dataRoot)).filter((x) => x.startsWith(apiTask));
+    assert.ok(apiDir && kept.length === 2, `api's and tpl's task files: ${await taskFileDirs(d.dataRoot)}`);
+    const left = join(runDir(d.dataRoot), 'task-files', apiDir);
+    await d.kill('SIGKILL');
+    assert.deepEqual(await mountsUnder(left), [`${left} tmpfs`], 'a killed daemon releases nothing');
+    // The task's container goes while the daemon is away.
+    const [c] = await container('api');
+    assert.equal((await run('docker', ['rm', '-f', c], { DOCKER_HOST: engine })).code, 0);
+    await d.restart();
+    await eventually(async () => (await mountsUnder(left)).length === 0 && !(await taskFileDirs(d.dataRoot)).includes(apiDir), 30_000, 'the ended task\'s tmpfs swept');
+    for (const k of kept) assert.equal((await statfs(join(runDir(d.dataRoot), 'task-files', k))).type, TMPFS_MAGIC, 'a running task keeps its files');
+  });
+
   await t.test('service rm: nothing left on the host', async () => {
     assert.equal((await docker(d.host, 'service', 'rm', 'api', 'tpl')).code, 0);
     await eventually(async () => (await taskFileDirs(d.dataRoot)).length === 0, 60_000, 'all task files removed');

@@ -41,7 +41,7 @@ test('a plain container on an attachable network gets an address from the leader
   assert.equal(a.networkId, control.findNetwork('att')!.ID);
   assert.deepEqual(await d.attachNetwork({ sessionId, network: 'att', containerId: 'c0ffee' }), a, 'the same container again: the same answer');
   await assert.rejects(d.attachNetwork({ sessionId, network: 'closed', containerId: 'c0ffee' }),
-    { status: 403, message: `rpc error: code = PermissionDenied desc = network ${control.findNetwork('closed')!.ID} not manually attachable` });
+    { status: 403, message: `rpc error: code = PermissionDenied desc = network closed not manually attachable` });
   await assert.rejects(d.attachNetwork({ sessionId, network: 'nope', containerId: 'x' }), { status: 404, message: 'network nope not found' });
   await assert.rejects(d.attachNetwork({ sessionId: 'bogus', network: 'att', containerId: 'x' }), /session invalid/);
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { untyped } from '../../src/cli/format/decode.js';
-import { DOCKER_FUNCS } from '../../src/cli/format/funcs.js';
-import { lex } from '../../src/cli/format/lex.js';
-import { ExecError, Template, TemplateError } from '../../src/cli/format/template.js';
+import { untyped } from '../../src/format/decode.js';
+import { DOCKER_FUNCS } from '../../src/format/funcs.js';
+import { lex } from '../../src/format/lex.js';
+import { ExecError, Template, TemplateError } from '../../src/format/template.js';
 import { DATA, GO_CASES } from './template-go-cases.js';
 
 /** Runs a template as docker does (its functions), returning output and error like Go's Execute. */

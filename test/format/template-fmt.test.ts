@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { durationString, GoTime, parseTime } from '../../src/cli/format/gotime.js';
-import { indent, jsonString } from '../../src/cli/format/gojson.js';
-import { formatFloat, quote } from '../../src/cli/format/strconv.js';
-import { TabWriter } from '../../src/cli/format/tabwriter.js';
-import { formatGoLayout } from '../../src/cli/format/timefmt.js';
-import { humanDuration, stringWidth } from '../../src/cli/format/units.js';
+import { durationString, GoTime, parseTime } from '../../src/format/gotime.js';
+import { indent, jsonString } from '../../src/format/gojson.js';
+import { formatFloat, quote } from '../../src/format/strconv.js';
+import { TabWriter } from '../../src/format/tabwriter.js';
+import { formatGoLayout } from '../../src/format/timefmt.js';
+import { humanDuration, stringWidth } from '../../src/format/units.js';
 import { stateAgo, tabwrite } from '../../src/cli/table.js';
 
 // Expected values in this file were printed by Go itself (strconv, time, text/tabwriter).

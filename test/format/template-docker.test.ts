@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FormatError, formatInspect, formatRows, goJson, render } from '../../src/cli/format.js';
-import { decode } from '../../src/cli/format/decode.js';
-import { SERVICE } from '../../src/cli/format/dockertypes.js';
-import { DOCKER_FUNCS } from '../../src/cli/format/funcs.js';
-import { Template } from '../../src/cli/format/template.js';
+import { decode } from '../../src/format/decode.js';
+import { SERVICE } from '../../src/format/dockertypes.js';
+import { DOCKER_FUNCS } from '../../src/format/funcs.js';
+import { Template } from '../../src/format/template.js';
 import { NODE_JSON, SERVICE_INSPECT_DEFAULT, SERVICE_JSON } from './template-fixtures.js';
 
 // Expected strings below are what the docker 28.2 binary printed for the same objects.
