@@ -6,16 +6,19 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ensureBusyboxImage, TEST_IMAGE } from '../helpers/image.js';
 import { inNetns, MESH_HOSTS_ENV, netnsHosts, type NetnsHost } from '../helpers/netns-hosts.js';
-import { docker, eventually, startTswarmd, type Tswarmd } from '../helpers/tswarmd.js';
+import { swarmOnHosts, type HostNode } from '../helpers/netns-swarm.js';
+import { docker, eventually } from '../helpers/tswarmd.js';
 
 // The routing mesh across three simulated hosts (network namespaces, each with its own Docker engine and
 // tswarm daemon with the docker executor), asked from outside them: this test process, in the root
 // namespace, is the client (10.81.0.254 on the hosts' bridge).
 
-type Node = Tswarmd & { listenAddr: string; h: NetnsHost };
+type Node = HostNode;
 let hosts: NetnsHost[];
 let nodes: Node[];
 const HEARTBEAT_MS = 5000; // Docker's default dispatcher heartbeat
+/** This test process's address on the hosts' bridge: the client. */
+const CLIENT = '10.81.0.254';
 const UDP_ECHO = fileURLToPath(new URL('../helpers/udp-echo.js', import.meta.url));
 /** A web server answering its host name on / and, by CGI, the address the connection came from on /cgi-bin/ip (also logged). */
 const WEB_CMD = ['sh', '-c', 'mkdir -p /www/cgi-bin; hostname > /www/index.html; ' +
@@ -85,18 +88,7 @@ before(async () => {
   hosts = await netnsHosts(3, MESH_HOSTS_ENV);
   await Promise.all(hosts.map((h) => ensureBusyboxImage(h.dockerHost)));
   nodes = [];
-  for (const h of hosts) {
-    const d = await startTswarmd({ executor: 'docker', dockerHost: h.dockerHost, listenAddr: `${h.ip}:2377`, netns: h.netns, extra: ['--hostname', h.name] });
-    nodes.push(Object.assign(d, { h }));
-  }
-  const init = await cli('swarm', 'init', '--advertise-addr', nodes[0].listenAddr);
-  assert.equal(init.code, 0, init.stderr);
-  const token = (await cli('swarm', 'join-token', '-q', 'worker')).stdout.trim();
-  for (const n of nodes.slice(1)) {
-    const j = await docker(n.host, 'swarm', 'join', '--token', token, '--advertise-addr', n.listenAddr, nodes[0].listenAddr);
-    assert.equal(j.code, 0, j.stderr);
-  }
-  await eventually(async () => (await cli('node', 'ls', '--format', '{{.Status}}')).stdout.trim().split('\n').filter((s) => s === 'Ready').length === 3, 30_000, 'three Ready nodes');
+  await swarmOnHosts(hosts, nodes);
 });
 
 after(async () => {
@@ -131,6 +123,29 @@ test('a published port answers on every host, balanced over the tasks on all thr
   // Without keep-source-ip the task sees the entry host's ingress address (SNAT), as Docker.
   const ing = await ingressAddrs();
   for (const h of hosts) assert.equal(await get(h.ip, 18080, '/cgi-bin/ip'), ing.get(h.name), `source seen through ${h.name}`);
+});
+
+test('keep-source-ip: the task sees (and logs) the client\'s address whether it runs on the entry host or another', async () => {
+  const s = await cli('service', 'create', '-d', '--name', 'api', '--replicas', '1', '--constraint', 'node.hostname==tswm2', '-p', '19090:80',
+    '--label', 'com.tswarm.mesh.keep-source-ip=true', '--stop-grace-period', '1s', TEST_IMAGE, ...WEB_CMD);
+  assert.equal(s.code, 0, s.stderr);
+  await eventually(async () => (await runningOn('api')).length === 1, 60_000, 'the api task running');
+  for (const h of hosts) {
+    // tswm2: the task is local to the entry host; tswm1, tswm3: it is remote (the reply goes back through them).
+    let last = '';
+    await eventually(async () => (last = await get(h.ip, 19090, '/cgi-bin/ip')) === CLIENT, HEARTBEAT_MS, `the client's address seen through ${h.name}`)
+      .catch((e) => { throw new Error(`${(e as Error).message}; last answer ${last}`); });
+    // Several connections, each answered (the replies of every one route back).
+    for (let i = 0; i < 3; i++) assert.equal(await get(h.ip, 19090, '/cgi-bin/ip'), CLIENT, `through ${h.name}`);
+  }
+  const [c] = await containers(hosts[1], 'api');
+  const logged = (await docker(hosts[1].dockerHost, 'logs', c)).stderr.split('\n').filter((l) => l.startsWith('client ')).map((l) => l.replace(/^client (\[::ffff:)?([^\]]*)\]?$/, '$2'));
+  assert.ok(logged.length >= 12, `${logged.length} requests logged`);
+  assert.deepEqual(new Set(logged), new Set([CLIENT]));
+  // The web service (no label) still sees each entry host's ingress address.
+  const ing = await ingressAddrs();
+  assert.equal(await get(hosts[0].ip, 18080, '/cgi-bin/ip'), ing.get(hosts[0].name));
+  assert.equal((await cli('service', 'rm', 'api')).code, 0);
 });
 
 test('UDP: a published UDP port answers on every host from the tasks of all hosts', async () => {

@@ -5,18 +5,12 @@ import type { Task } from '../../types/objects.js';
 import type { IpRunner } from '../overlay/ip-runner.js';
 import { nftInNamespace } from '../vip/nft.js';
 import { dropForward, IngressSandbox } from './ingress-sandbox.js';
-import { hostLinkName, hostTableName, ipToInt, linkAddrs, replyTable, HOST_LINK_PREFIX, HOST_TABLE_PREFIX, TASK_TABLE } from './names.js';
+import { macFor } from '../overlay/names.js';
+import { hostLinkName, hostTableName, isReplyTable, linkAddrs, replyTable, HOST_LINK_PREFIX, HOST_TABLE_PREFIX, TASK_TABLE } from './names.js';
 import { hostScript, keepSourceTaskScript, nsScript, removeTableScript, type MeshPort } from './ruleset.js';
 
 const log = logger('mesh');
 const RETRY_MS = 1000;
-/**
- * keep-source-ip is not working yet: the task's TCP replies (SYN-ACK) leave
- * by its default route although the connection carries the entry host's
- * mark and a rule for it exists. Until it does, the label is not acted on
- * and such a port is SNATed as Docker does, rather than not answering.
- */
-const KEEP_SOURCE_READY = false;
 
 /** Runs an nft script in a namespace (a path), or in the host's when undefined. */
 export type MeshNft = (netns: string | undefined, script: string) => Promise<void>;
@@ -198,7 +192,7 @@ export class IngressMesh {
     const ports: MeshPort[] = [];
     for (const s of view.Services) {
       for (const p of s.Ports ?? []) {
-        ports.push({ ...p, backends: s.Tasks.map((t) => t.Addr).sort(), keepSource: KEEP_SOURCE_READY && !!s.KeepSourceIP });
+        ports.push({ ...p, backends: s.Tasks.map((t) => t.Addr).sort(), keepSource: !!s.KeepSourceIP });
       }
     }
     const host = hostScript(hostTableName(this.nodeId), hostLinkName(this.nodeId), linkAddrs(this.nodeId).ns, ports);
@@ -229,18 +223,23 @@ export class IngressMesh {
    */
   private async keepSource(taskId: string, t: LocalTask, view: NetworkView): Promise<void> {
     const svc = view.Services.find((s) => s.ServiceID === t.serviceId);
-    if (!KEEP_SOURCE_READY || !svc?.KeepSourceIP || !t.ifname) return;
+    if (!svc?.KeepSourceIP || !t.ifname) return;
     const entries = view.Peers.flatMap((p) => (p.IngressAddr ? [p.IngressAddr] : [])).sort();
     const key = `${t.ifname} ${entries.join(' ')}`;
     if (t.keep === key) return;
-    await this.nft(t.netns, keepSourceTaskScript(t.ifname));
+    await this.nft(t.netns, keepSourceTaskScript(t.ifname, entries.map((e) => ({ mac: macFor(e), mark: replyTable(e) }))));
     await this.opts.runner.run('sysctl', ['-q', '-w', 'net.ipv4.tcp_fwmark_accept=1'], t.netns);
     const have = await this.opts.runner.ipJson<{ fwmark?: string; table?: string | number }>(['rule', 'show'], t.netns);
+    const want = new Set(entries.map((e) => replyTable(e)));
     const lines: string[] = [];
+    // Rules of entry hosts gone (their tables are ours: the replyTable range) go.
+    for (const r of have) {
+      const table = Number(r.table);
+      if (r.fwmark && isReplyTable(table) && !want.has(table)) lines.push(`rule del fwmark ${r.fwmark} lookup ${table}`);
+    }
     for (const e of entries) {
-      const mark = `0x${ipToInt(e).toString(16)}`;
-      const table = String(replyTable(e));
-      if (!have.some((r) => r.fwmark === mark && String(r.table) === table)) lines.push(`rule add fwmark ${mark} lookup ${table}`);
+      const table = replyTable(e);
+      if (!have.some((r) => r.fwmark !== undefined && Number(r.fwmark) === table && Number(r.table) === table)) lines.push(`rule add fwmark ${table} lookup ${table}`);
       lines.push(`route replace default via ${e} dev ${t.ifname} table ${table}`);
     }
     await this.opts.runner.ipBatch(lines, t.netns);

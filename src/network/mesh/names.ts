@@ -32,12 +32,14 @@ export function linkAddrs(nodeId: string): { host: string; ns: string } {
   return { host: a(1), ns: a(2) };
 }
 
-/** Routing table of replies to connections that came in from the entry host with ingress address `addr` (kept source). */
+/**
+ * Routing table, and connection mark, of replies to connections that came in
+ * from the entry host with ingress address `addr` (kept source): one per
+ * address of the ingress subnet (at most a /16).
+ */
 export function replyTable(addr: string): number {
   const [, , c, d] = addr.split('.').map(Number);
-  return 0x10000 + (c << 8) + d;
+  return REPLY_TABLE_BASE + (c << 8) + d;
 }
-
-export function ipToInt(addr: string): number {
-  return addr.split('.').reduce((acc, x) => (acc * 256 + Number(x)) >>> 0, 0);
-}
+const REPLY_TABLE_BASE = 0x10000;
+export const isReplyTable = (table: number) => table >= REPLY_TABLE_BASE && table < REPLY_TABLE_BASE + 0x10000;

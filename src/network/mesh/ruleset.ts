@@ -75,24 +75,34 @@ export function nsScript(bridge: string, ports: MeshPort[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** An entry host as a task of a kept-source service sees it: its ingress bridge's MAC, and the mark (and routing table) of its connections. */
+export interface KeepSourceEntry { mac: string; mark: number }
+
 /**
  * In the namespace of a task of a service that keeps the client's address:
- * a connection coming in on the ingress link is marked with the entry
- * host's ingress address (the last four bytes of the frame's source MAC,
- * 02:42 + the address, the bridge MAC every ingress namespace has), and its
- * replies carry that mark, which policy routing sends back to that host.
+ * a connection coming in on the ingress link is marked after the entry host
+ * it came through (the frame's source MAC is that host's ingress bridge, a
+ * MAC made from its ingress address), and its packets carry the mark, which
+ * policy routing sends back to that host. A map, not the MAC's bytes as the
+ * mark: nft loads payload in network order and a mark is a host-order number.
+ * The SYN's mark routes a listener's SYN-ACK (tcp_fwmark_accept); the output
+ * chain marks every later reply.
  */
-export function keepSourceTaskScript(ingressIf: string): string {
+export function keepSourceTaskScript(ingressIf: string, entries: KeepSourceEntry[]): string {
   const t = `ip ${TASK_TABLE}`;
-  return [
+  const lines = [
     `add table ${t}`, `delete table ${t}`, `add table ${t}`,
     `add chain ${t} pre { type filter hook prerouting priority -150; policy accept; }`,
     `add chain ${t} out { type route hook output priority -150; policy accept; }`,
-    `add rule ${t} pre iifname "${ingressIf}" ct state new ct mark set @ll,64,32`,
-    // On the incoming packets too: a TCP listener's SYN-ACK is routed with the SYN's mark (tcp_fwmark_accept), not re-routed at output.
+  ];
+  if (entries.length) {
+    lines.push(`add rule ${t} pre iifname "${ingressIf}" ct state new ct mark set ether saddr map { ${entries.map((e) => `${e.mac} : ${e.mark}`).join(', ')} }`);
+  }
+  lines.push(
     `add rule ${t} pre iifname "${ingressIf}" ct mark != 0 meta mark set ct mark`,
     `add rule ${t} out ct mark != 0 meta mark set ct mark`,
-  ].join('\n') + '\n';
+  );
+  return lines.join('\n') + '\n';
 }
 
 export const removeTableScript = (table: string) => `add table ip ${table}\ndelete table ip ${table}\n`;
