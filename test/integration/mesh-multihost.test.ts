@@ -216,7 +216,9 @@ test('one task: the two hosts without it forward to it, and a drained host still
   await eventually(async () => { const on = await runningOn('web'); return on.length === 1 && on[0] !== where; }, 30_000, 'the task moved off the drained host');
   const [moved] = await taskNames('web');
   const drained = hosts.find((h) => h.name === where)!;
-  await eventually(async () => (await get(drained.ip, 18080)) === moved, HEARTBEAT_MS, 'the drained host forwarding');
+  let last = '';
+  await eventually(async () => (last = await get(drained.ip, 18080)) === moved, HEARTBEAT_MS, 'the drained host forwarding')
+    .catch((e) => { throw new Error(`${(e as Error).message}: last answer ${last}, the task ${moved}`); });
   assert.equal((await cli('node', 'update', '--availability', 'active', where)).code, 0);
 });
 

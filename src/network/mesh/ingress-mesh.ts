@@ -195,7 +195,7 @@ export class IngressMesh {
         ports.push({ ...p, backends: s.Tasks.map((t) => t.Addr).sort(), keepSource: !!s.KeepSourceIP });
       }
     }
-    const host = hostScript(hostTableName(this.nodeId), hostLinkName(this.nodeId), linkAddrs(this.nodeId).ns, ports);
+    const host = hostScript(hostTableName(this.nodeId), hostLinkName(this.nodeId), linkAddrs(this.nodeId).ns, ports, (await sb.hasVxlan()) ? view.VNI : undefined);
     const ns = nsScript(sb.overlay.br, ports);
     if (ns !== this.lastNs) { await this.nft(sb.path, ns); this.lastNs = ns; }
     if (host !== this.lastHost) { await this.nft(undefined, host); this.lastHost = host; }

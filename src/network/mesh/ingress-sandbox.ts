@@ -65,6 +65,9 @@ export class IngressSandbox {
     await this.ip.ipBatch([`addr replace ${id.link.host}/30 dev ${id.hostLink}`, `link set ${id.hostLink} up`]);
     await this.ip.ipBatch([`addr replace ${id.link.ns}/30 dev ${NS_LINK}`, `link set ${NS_LINK} up`, `route replace default via ${id.link.host} dev ${NS_LINK}`], this.path);
     await this.sysctl(['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'], this.path);
+    // Frames bridged between the VXLAN and local tasks need no netfilter (nothing here NATs them): br_netfilter's
+    // per-frame pass (conntrack included) is off in this namespace. Absent where br_netfilter is not loaded.
+    await this.sysctl(['net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0', 'net.bridge.bridge-nf-call-arptables=0'], this.path).catch(() => undefined);
     // From the host: forwarded into the namespace; 127.0.0.1:<port> too (masqueraded, as Docker's docker_gwbridge).
     await this.sysctl(['net.ipv4.ip_forward=1', `net.ipv4.conf.${id.hostLink}.route_localnet=1`, `net.ipv4.conf.${id.hostLink}.rp_filter=0`]);
     await allowForward(this.ip, id.hostLink);

@@ -1,5 +1,9 @@
 import type { IngressPort } from '../../types/network-view.js';
+import { VXLAN_PORT } from '../overlay/names.js';
 import { HOST_TABLE_PREFIX, NS_LINK, NS_TABLE, TASK_TABLE } from './names.js';
+
+/** A VXLAN packet's VNI: the 24 bits after the UDP header and the VXLAN flags. */
+const VNI_MATCH = '@th,96,24';
 
 /**
  * The routing mesh's nftables scripts (no IPVS on this kernel; kube-proxy's
@@ -35,11 +39,19 @@ export const MARK_KEEP = 0x2;
 const chainOf = (p: IngressPort) => `p_${p.Protocol}_${p.PublishedPort}`;
 const portKey = (p: IngressPort) => `${p.Protocol} . ${p.PublishedPort}`;
 
-export function hostScript(table: string, hostLink: string, nsAddr: string, ports: IngressPort[]): string {
+export function hostScript(table: string, hostLink: string, nsAddr: string, ports: IngressPort[], vni?: number): string {
   const t = `ip ${table}`;
   const lines = [
     `add table ${t}`, `delete table ${t}`, `add table ${t}`,
     `add set ${t} ports { type inet_proto . inet_service; }`,
+    // The ingress network's VXLAN packets are not tracked on the hosts: each is one of a connection the
+    // ingress namespaces track already, and a conntrack lookup on the way out and in costs every packet.
+    ...(vni ? [
+      `add chain ${t} raw_pre { type filter hook prerouting priority raw; policy accept; }`,
+      `add chain ${t} raw_out { type filter hook output priority raw; policy accept; }`,
+      `add rule ${t} raw_pre udp dport ${VXLAN_PORT} ${VNI_MATCH} ${vni} notrack`,
+      `add rule ${t} raw_out udp dport ${VXLAN_PORT} ${VNI_MATCH} ${vni} notrack`,
+    ] : []),
     `add chain ${t} pre { type nat hook prerouting priority -100; policy accept; }`,
     `add chain ${t} out { type nat hook output priority -100; policy accept; }`,
     `add chain ${t} post { type nat hook postrouting priority 100; policy accept; }`,
