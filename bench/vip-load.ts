@@ -42,6 +42,7 @@ async function bulk(target: string, mb: number): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 if (mode === 'serve') {
@@ -74,6 +75,6 @@ if (mode === 'serve') {
   for (let w = 0; w < 8; w++) rates[w % 2].push(await rate(paths[w % 2], 8, windowMs));
   const bulks: number[][] = [[], []];
   for (let b = 0; b < 8; b++) bulks[b % 2].push(await bulk(paths[b % 2][0], mb));
-  const out = (p: number) => ({ p50: median(lat[p]), mean: mean(lat[p]), rate: median(rates[p]), bulk: median(bulks[p]) });
+  const out = (p: number) => ({ p50: median(lat[p]), p99: p99(lat[p]), mean: mean(lat[p]), rate: median(rates[p]), bulk: median(bulks[p]) });
   console.log(JSON.stringify({ vip: out(0), direct: out(1) }));
 }

@@ -22,6 +22,10 @@ export interface NamespaceService {
   update?(views: NetworkView[]): Promise<void>;
   stop(taskId: string): Promise<void>;
   close?(): void;
+  /** A task this service joins even when it is on no overlay network (the routing mesh: a task publishing ingress ports). */
+  wants?(task: Task): boolean;
+  /** Leaving the swarm: what the service made on the host goes. */
+  removeAll?(): Promise<void>;
 }
 
 /**
@@ -80,7 +84,8 @@ export class TaskNetworks {
    * Resolves true when the task is on its networks (or has none).
    */
   async attach(task: Task): Promise<boolean> {
-    if (overlayAttachments(task).length === 0) return true;
+    const extra = this.services.filter((s) => s.wants?.(task));
+    if (overlayAttachments(task).length === 0 && extra.length === 0) return true;
     if (this.joined.has(task.ID)) return true;
     const netns = await this.executor.networkNamespace?.(task);
     if (!netns) return false;
@@ -92,7 +97,8 @@ export class TaskNetworks {
   async join(task: Task, netns: string): Promise<JoinedNetwork[]> {
     const networks = await this.overlay.attach(task, netns);
     const views = networks.map((n) => this.overlay.view(n.networkId)!).filter(Boolean);
-    for (const s of this.services) await s.start(task, netns, networks, views);
+    // Without overlay networks, only the services that want the task anyway (the ingress mesh) start in it.
+    for (const s of networks.length ? this.services : this.services.filter((x) => x.wants?.(task))) await s.start(task, netns, networks, views);
     this.joined.set(task.ID, { netns, networks });
     return networks;
   }
@@ -104,7 +110,7 @@ export class TaskNetworks {
    * or the task leaves.
    */
   rejoin(task: Task): void {
-    if (overlayAttachments(task).length === 0) return;
+    if (overlayAttachments(task).length === 0 && !this.services.some((s) => s.wants?.(task))) return;
     this.rejoining.add(task.ID);
     const attempt = (delayMs: number) => {
       if (!this.rejoining.has(task.ID)) return;
@@ -132,5 +138,8 @@ export class TaskNetworks {
   /** After a restart: what belongs to tasks no longer here goes. */
   reconcile(taskIds: Iterable<string>): Promise<void> { return this.overlay.reconcile(taskIds); }
 
-  removeAll(): Promise<void> { return this.overlay.removeAll(); }
+  async removeAll(): Promise<void> {
+    for (const s of this.services) await s.removeAll?.();
+    await this.overlay.removeAll();
+  }
 }

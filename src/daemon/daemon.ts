@@ -24,6 +24,7 @@ import { ERR_SWARM_LOCKED, LockedError, NotLockedError } from '../manager/keys/u
 import { Manager } from '../manager/manager.js';
 import { IngressController } from '../network/ingress.js';
 import { PortProxy } from '../network/proxy.js';
+import { chooseMeshMode, useKernelMesh } from '../network/mesh/mesh-mode.js';
 import { setClusterSourceAddress } from '../raft/transport/source-address.js';
 import { ApiError, NOT_A_SWARM_MANAGER, WORKER_NOT_MANAGER, unavailable } from '../types/errors.js';
 import type { NodeDescription, Task } from '../types/objects.js';
@@ -72,6 +73,8 @@ export class Daemon implements DaemonBackend {
   private logPublisher?: LogPublisher;
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
+  /** The routing mesh this node runs (network/mesh/mesh-mode.ts), decided at its first start. */
+  private meshMode?: Promise<'kernel' | 'userspace'>;
   private clusterServer?: grpc.Server;
   private readonly renewer: CertRenewer;
   private readonly roles: RoleChanger;
@@ -359,6 +362,9 @@ export class Daemon implements DaemonBackend {
       onSession: (id) => this.logPublisher?.onSession(id),
       engineSocket: this.engine,
     });
+    if (this.agent.networks && (await this.mesh()) === 'kernel') {
+      await useKernelMesh(this.agent.networks, { dataRoot: this.opts.dataRoot, addr: state.advertiseAddr.split(':')[0], nodeId: () => this.agent?.nodeId });
+    }
     const remote = this.remote;
     this.logPublisher = new LogPublisher({
       broker: remoteLogBroker(() => remote.sessionChannel()),
@@ -398,9 +404,15 @@ export class Daemon implements DaemonBackend {
     this.keyManager.follow((fn) => manager.onClusterChange(fn));
   }
 
+  private mesh() { return (this.meshMode ??= chooseMeshMode(this.executor.name)); }
+
   private startIngress(manager: Manager) {
-    this.ingress = new IngressController(manager.store, new PortProxy());
-    this.ingress.start();
+    // The userspace proxy only where the kernel's mesh cannot run (it answers on every node then).
+    this.mesh().then((mode) => {
+      if (mode !== 'userspace' || this.manager !== manager || this.ingress) return;
+      this.ingress = new IngressController(manager.store, new PortProxy());
+      this.ingress.start();
+    }).catch((err) => log.warn({ err: String(err) }, 'starting the ingress proxy failed'));
   }
 
   private async stopManager() {

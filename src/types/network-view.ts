@@ -32,6 +32,8 @@ export interface NetworkPeer {
   Addr: string;
   /** Task addresses on this network behind that node, without prefix length. */
   Addresses: string[];
+  /** Ingress network only: the node's own address on it (the routing mesh's entry, Docker's ingress-sbox), also in Addresses. */
+  IngressAddr?: string;
 }
 
 export interface NetworkServiceView {
@@ -45,6 +47,16 @@ export interface NetworkServiceView {
   Aliases: string[];
   /** Tasks of the service with an address on this network that are running (and healthy when a health check exists). */
   Tasks: NetworkTaskView[];
+  /** Ingress network only: the service's ingress-published ports (the routing mesh answers them on every node). */
+  Ports?: IngressPort[];
+  /** Ingress network only: label com.tswarm.mesh.keep-source-ip=true, the tasks see the client's address (no SNAT). */
+  KeepSourceIP?: boolean;
+}
+
+export interface IngressPort {
+  Protocol: 'tcp' | 'udp' | 'sctp';
+  TargetPort: number;
+  PublishedPort: number;
 }
 
 export interface NetworkTaskView {

@@ -9,6 +9,8 @@ export interface NetnsHost { name: string; ip: string; dockerHost: string; netns
 
 /** The overlay tests' own set of hosts (tswh1…, 10.77.0.0/24), started if needed (the script is idempotent). */
 export const HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswh', TSWARM_HOSTS_NET: '10.77.0' };
+/** The routing mesh tests' and bench's own set (tswm1…, 10.81.0.0/24). */
+export const MESH_HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswm', TSWARM_HOSTS_NET: '10.81.0' };
 
 /** hostsEnv: another set's TSWARM_HOSTS_NAME/TSWARM_HOSTS_NET (a test file of its own that must not share hosts). */
 export function netnsHosts(n: number, hostsEnv: Record<string, string> = HOSTS_ENV): Promise<NetnsHost[]> {

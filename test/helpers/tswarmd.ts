@@ -59,7 +59,7 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
       // A daemon killed for good leaves its overlay namespaces mounted under its data root, and with them their
       // VXLAN IDs in this machine's namespace: a later test's swarm would collide on them.
       const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '');
-      for (const m of mounts.filter((m) => m.startsWith(`${dataRoot}/agent/netns/`))) await run('umount', ['-l', m]);
+      for (const m of mounts.filter((m) => m.startsWith(`${dataRoot}/agent/netns/`) || m.startsWith(`${dataRoot}/agent/ingress/`))) await run('umount', ['-l', m]);
     },
     async kill(signal = 'SIGKILL') {
       await halt(signal);

@@ -9,6 +9,7 @@ import { holdsAddresses } from '../controlapi/networks.js';
 import { NetworkPools } from './network-pools.js';
 import { serviceAttachments } from './service-networks.js';
 import { logger } from '../../log.js';
+import { applySboxChanges, sboxChanges } from './ingress-sbox.js';
 
 const log = logger('allocator');
 const DYNAMIC_PORTS = { first: 30000, last: 32767 };
@@ -30,6 +31,8 @@ export class Allocator extends Reconciler {
   private tasks = new Set<string>();
   /** Tasks left NEW for want of an address: tried again when addresses come back. */
   private waiting = new Set<string>();
+  /** Hosts or the ingress network changed: each host's ingress address is checked on the next pass. */
+  private sboxDirty = false;
   readonly pools = new NetworkPools();
   /** Passes and container attachments run one at a time: a pass rebuilds the pools from the store. */
   private lock: Promise<unknown> = Promise.resolve();
@@ -37,7 +40,7 @@ export class Allocator extends Reconciler {
   private markReady!: () => void;
 
   constructor(deps: ComponentDeps) {
-    super(deps.store, ['services', 'tasks', 'networks', 'netattachments'], { clock: deps.clock, fullEveryMs: FULL_PASS_MS, windowMs: 10 });
+    super(deps.store, ['services', 'tasks', 'networks', 'netattachments', 'nodes'], { clock: deps.clock, fullEveryMs: FULL_PASS_MS, windowMs: 10 });
   }
 
   override start(): void {
@@ -58,7 +61,9 @@ export class Allocator extends Reconciler {
   protected override onEvents(events: StoreEvent[]): void {
     let freed = false;
     for (const e of events) {
+      if (e.table === 'nodes') { this.sboxDirty = true; continue; }
       if (e.table === 'networks') {
+        if ((e.object as Network).Spec.Ingress) this.sboxDirty = true;
         if (e.action === 'remove') this.pools.removeNetwork(e.object.ID);
         else this.pools.addNetwork(e.object as Network);
         continue;
@@ -76,7 +81,7 @@ export class Allocator extends Reconciler {
       if (e.action === 'remove' || !holdsAddresses(t)) { freed = this.pools.release(t.ID) || freed; this.waiting.delete(t.ID); } else if (t.Status.State === 'new') this.tasks.add(t.ID);
     }
     if (freed && this.waiting.size) { for (const id of this.waiting) this.tasks.add(id); this.waiting.clear(); }
-    if (this.services.size + this.tasks.size > 0) this.kick();
+    if (this.services.size + this.tasks.size > 0 || this.sboxDirty) this.kick();
   }
 
   protected reconcile(full: boolean): Promise<void> {
@@ -92,6 +97,11 @@ export class Allocator extends Reconciler {
         for (const s of tx.services.all()) this.services.add(s.ID);
         for (const t of tx.tasks.by('state', 'new')) this.tasks.add(t.ID);
       });
+    }
+    if (full || this.sboxDirty) {
+      this.sboxDirty = false;
+      const ch = this.store.view((tx) => sboxChanges(tx));
+      if (ch.add.length || ch.remove.length) await this.store.update((tx) => applySboxChanges(tx, this.pools, sboxChanges(tx)));
     }
     const services = this.services;
     const tasks = this.tasks;

@@ -1,3 +1,4 @@
+import { isIngressSbox } from '../allocator/ingress-sbox.js';
 import { newId } from '../../ids.js';
 import type { ReadTx } from '../../store/store.js';
 import { ApiError, notFound, notImplemented } from '../../types/errors.js';
@@ -146,7 +147,8 @@ function usedBy(tx: ReadTx, n: Network): string | undefined {
   for (const t of tx.tasks.all()) {
     if (taskStateRank(t.DesiredState) <= running && taskStateRank(t.Status.State) <= running && addressOn(t, n.ID)) return `task ${t.ID}`;
   }
-  const att = tx.table('netattachments').by('network', n.ID)[0];
+  // Each host's own ingress address (the routing mesh's) is not a user of the network: it goes with it.
+  const att = tx.table('netattachments').by('network', n.ID).filter((a) => !isIngressSbox(a))[0];
   if (att) return `task ${att.ID}`;
   return undefined;
 }

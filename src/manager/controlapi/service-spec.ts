@@ -1,3 +1,4 @@
+import { checkPortKinds } from './port-conflicts.js';
 import type { ServiceSpec, UpdateConfig } from '../../types/objects.js';
 import { parseConstraint } from './constraints.js';
 import { rpcError } from './rpc-errors.js';
@@ -94,6 +95,7 @@ export function validateServiceSpec(s: ServiceSpec): void {
   if (mode === 'dnsrr' && (s.EndpointSpec?.Ports ?? []).some((p) => (p.PublishMode ?? 'ingress') === 'ingress')) {
     throw rpcError('InvalidArgument', "EndpointSpec: port published with ingress mode can't be used with dnsrr mode");
   }
+  checkPortKinds(s.EndpointSpec?.Ports ?? []);
   const seen = new Set<string>();
   for (const p of s.EndpointSpec?.Ports ?? []) {
     if (!p.TargetPort || p.TargetPort < 1 || p.TargetPort > 65535) throw rpcError('InvalidArgument', 'EndpointSpec: port number out of range');

@@ -1,3 +1,4 @@
+import { checkPortConflicts } from './port-conflicts.js';
 import { refuseImageOnlyOnProcessNodes } from './process-only.js';
 import { progressKey } from '../../store/tables.js';
 import { TASK_STATES } from '../../types/objects.js';
@@ -105,20 +106,6 @@ export class ServiceControl {
   async remove(ref: string): Promise<void> {
     const s = this.get(ref);
     await this.d.store.update((tx) => tx.remove('services', s.ID));
-  }
-}
-
-function checkPortConflicts(tx: ReadTx, spec: ServiceSpec, selfId: string | undefined) {
-  for (const p of spec.EndpointSpec?.Ports ?? []) {
-    if (!p.PublishedPort || p.PublishMode === 'host') continue;
-    for (const other of tx.services.all()) {
-      if (other.ID === selfId) continue;
-      const clash = (other.Endpoint?.Ports ?? other.Spec.EndpointSpec?.Ports ?? []).find((q) =>
-        q.PublishedPort === p.PublishedPort && (q.Protocol ?? 'tcp') === (p.Protocol ?? 'tcp') && (q.PublishMode ?? 'ingress') === 'ingress');
-      if (clash) {
-        throw rpcError('InvalidArgument', `port '${p.PublishedPort}' is already in use by service '${other.Spec.Name}' (${other.ID}) as an ingress port`);
-      }
-    }
   }
 }
 

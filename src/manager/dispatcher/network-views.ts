@@ -7,6 +7,7 @@ import { taskStateRank, type Node, type Service, type Task } from '../../types/o
 import { serviceNetworkTargets } from '../controlapi/networks.js';
 import { hostOf } from '../allocator/ipv4.js';
 import { subnetOf, vniOf } from '../allocator/network-state.js';
+import { ingressAddr, meshInfo, type MeshInfo } from './ingress-view.js';
 import { isEncrypted } from '../network-keys/key-manager.js';
 
 /** One holder of an address on a network: a task or a plain container, on a node. */
@@ -20,7 +21,7 @@ interface NetState {
   view?: NetworkView;
 }
 
-interface ServiceInfo { name: string; mode: 'vip' | 'dnsrr'; vips: Map<string, string>; aliases: Map<string, string[]>; targets: string[] }
+interface ServiceInfo { name: string; mode: 'vip' | 'dnsrr'; vips: Map<string, string>; aliases: Map<string, string[]>; targets: string[]; mesh: MeshInfo }
 
 const ASSIGNED = taskStateRank('assigned');
 const RUNNING = taskStateRank('running');
@@ -191,7 +192,7 @@ export class NetworkViews {
       if (a.Aliases?.length) aliases.set(id, a.Aliases);
     }
     for (const id of vips.keys()) if (!targets.includes(id)) targets.push(id);
-    this.services.set(s.ID, { name: s.Spec.Name ?? s.ID, mode: s.Spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip', vips, aliases, targets });
+    this.services.set(s.ID, { name: s.Spec.Name ?? s.ID, mode: s.Spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip', vips, aliases, targets, mesh: meshInfo(s) });
   }
 
   private serviceNets(serviceId: string): string[] { return this.services.get(serviceId)?.targets ?? []; }
@@ -270,6 +271,7 @@ export class NetworkViews {
     const s = subnetOf(n);
     const peers = [...st.byNode].map(([nodeId, ids]) => ({
       NodeID: nodeId, Addr: this.nodeAddr.get(nodeId) ?? '', Addresses: [...ids].map((id) => st.members.get(id)!.addr),
+      ...(n.Spec.Ingress ? ingressAddr([...ids].map((id) => st.members.get(id)!)) : {}),
     }));
     const tasksBySvc = new Map<string, NetworkTaskView[]>();
     for (const [id, m] of st.members) {
@@ -285,6 +287,7 @@ export class NetworkViews {
       services.push({
         ServiceID: sid, Name: info.name, EndpointMode: info.mode, ...(vip ? { VIP: vip } : {}),
         Aliases: info.aliases.get(netId) ?? [], Tasks: tasksBySvc.get(sid) ?? [],
+        ...(n.Spec.Ingress ? info.mesh : {}),
       });
     }
     st.view = {

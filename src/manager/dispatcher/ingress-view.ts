@@ -1,0 +1,27 @@
+import type { IngressPort, NetworkServiceView } from '../../types/network-view.js';
+import type { Service } from '../../types/objects.js';
+import { INGRESS_SBOX } from '../allocator/ingress-sbox.js';
+
+/** The label asking the routing mesh to keep the client's address (tswarm's, beyond Docker: moby#25526). */
+export const KEEP_SOURCE_IP_LABEL = 'com.tswarm.mesh.keep-source-ip';
+
+export type MeshInfo = Pick<NetworkServiceView, 'Ports' | 'KeepSourceIP'>;
+
+/** What the ingress network's view says of a service: its ingress-published ports (allocated), and whether the mesh keeps the source address. */
+export function meshInfo(s: Service): MeshInfo {
+  const ports: IngressPort[] = [];
+  for (const p of s.Endpoint?.Ports ?? []) {
+    if ((p.PublishMode ?? 'ingress') !== 'ingress' || !p.PublishedPort || !p.TargetPort) continue;
+    ports.push({ Protocol: p.Protocol ?? 'tcp', TargetPort: p.TargetPort, PublishedPort: p.PublishedPort });
+  }
+  return {
+    ...(ports.length ? { Ports: ports } : {}),
+    ...(s.Spec.Labels?.[KEEP_SOURCE_IP_LABEL] === 'true' ? { KeepSourceIP: true } : {}),
+  };
+}
+
+/** A node's own ingress address among its members on the ingress network. */
+export function ingressAddr(members: { name: string; serviceId?: string; addr: string }[]): { IngressAddr?: string } {
+  const m = members.find((x) => !x.serviceId && x.name === INGRESS_SBOX);
+  return m ? { IngressAddr: m.addr } : {};
+}
