@@ -13,7 +13,7 @@ const EVENTS_RETRY_MS = 1000;
 
 /** The node's session calls for plain containers (the managers allocate, as swarmkit's AttachNetwork). */
 export interface AttachRpc {
-  attach(network: string, containerId: string, aliases: string[]): Promise<AttachNetworkResponse>;
+  attach(network: string, containerId: string, aliases: string[], name?: string): Promise<AttachNetworkResponse>;
   detach(attachmentId: string): Promise<void>;
 }
 
@@ -25,6 +25,12 @@ export interface PlannedNetwork {
 }
 
 interface Inspect { Id: string; Name?: string; State: { Running: boolean; Pid: number } }
+
+/** The aliases a container has on a swarm network, as Docker 20.10 registers them: the user's, then its short ID. */
+export const endpointAliases = (containerId: string, aliases: readonly string[]): string[] => {
+  const short = containerId.slice(0, 12);
+  return aliases.includes(short) ? [...aliases] : [...aliases, short];
+};
 
 /** A refused attach as Docker words it ("Could not attach to network X: rpc error: code = … desc = …"). */
 export function attachRefusal(network: string, err: unknown): ApiError {
@@ -89,6 +95,13 @@ export class ContainerAttachments {
   has(containerId: string): boolean { return this.records.has(containerId); }
   networksOf(containerId: string): readonly PlannedNetwork[] { return this.records.get(containerId) ?? []; }
 
+  /** The containers with an address on a network now (network inspect's Containers). */
+  attachedTo(networkId: string): { containerId: string; network: PlannedNetwork }[] {
+    const out: { containerId: string; network: PlannedNetwork }[] = [];
+    for (const [containerId, nets] of this.records) for (const n of nets) if (n.att?.networkId === networkId) out.push({ containerId, network: n });
+    return out;
+  }
+
   /** A container created on swarm networks (or connected while not running): joined when it starts. */
   async plan(containerId: string, nets: { name: string; aliases: string[] }[]): Promise<void> {
     const have = this.records.get(containerId) ?? [];
@@ -121,7 +134,7 @@ export class ContainerAttachments {
       if (!c.State.Running) { await this.plan(c.Id, [{ name, aliases }]); return; }
       const next: PlannedNetwork = { name, aliases };
       try {
-        next.att = await this.o.rpc.attach(name, c.Id, aliases);
+        next.att = await this.rpcAttach(next, c);
       } catch (err) {
         throw attachRefusal(name, err);
       }
@@ -156,10 +169,12 @@ export class ContainerAttachments {
   private async allocate(containerId: string): Promise<void> {
     const nets = this.records.get(containerId) ?? [];
     const made: PlannedNetwork[] = [];
+    let c: Inspect | undefined;
     for (const n of nets) {
       if (n.att) continue;
       try {
-        n.att = await this.o.rpc.attach(n.name, containerId, n.aliases);
+        c ??= (await this.inspect(containerId)) ?? { Id: containerId, State: { Running: false, Pid: 0 } };
+        n.att = await this.rpcAttach(n, c);
         made.push(n);
       } catch (err) {
         for (const m of made) { await this.o.rpc.detach(m.att!.attachmentId).catch(() => undefined); m.att = undefined; }
@@ -167,6 +182,11 @@ export class ContainerAttachments {
       }
     }
     if (made.length) await this.save();
+  }
+
+  /** An address for the container on one network; its name and aliases go with it for the network's DNS. */
+  private rpcAttach(n: PlannedNetwork, c: Inspect): Promise<AttachNetworkResponse> {
+    return this.o.rpc.attach(n.name, c.Id, endpointAliases(c.Id, n.aliases), c.Name?.replace(/^\//, '') || undefined);
   }
 
   /** The container stopped: off its networks, addresses back to the managers (its plan stays for a next start). */

@@ -8,6 +8,7 @@ import { ApiError, badRequest, notFound } from '../types/errors.js';
 import { EngineClient } from '../executor/docker/engine-client.js';
 import { ensureGwBridge } from '../executor/docker/gwbridge.js';
 import { GWBRIDGE } from '../executor/docker/container-config.js';
+import { attachedContainersOn, rewriteContainerInspect } from './attached-inspect.js';
 
 /**
  * Plain containers on swarm networks through tswarm's socket (the docker CLI
@@ -83,7 +84,8 @@ async function containerId(socket: string, ref: string): Promise<string | undefi
   return a.status < 300 ? (a.json as { Id: string }).Id : undefined;
 }
 
-async function startKind(r: ApiRequest, b: DaemonBackend): Promise<RouteKind | 'engine'> {
+/** Calls about a container this node attached to swarm networks are tswarm's; others the engine's. */
+async function attachedKind(r: ApiRequest, b: DaemonBackend): Promise<RouteKind | 'engine'> {
   const socket = b.engineSocket();
   const att = attachments(b);
   if (!socket || !att?.hasAny()) return 'engine';
@@ -96,6 +98,14 @@ async function start(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
   const id = (await containerId(socket, r.params.id))!;
   const a = await attachments(b)!.startContainer(id, () => engineCall(socket, 'POST', `/containers/${id}/start?${r.query.toString()}`));
   return a.status === 204 || a.status === 304 ? empty(a.status) : json(a.json, a.status);
+}
+
+/** An inspect of a container this node attached to swarm networks is rewritten (attached-inspect.ts); others go to the engine. */
+async function inspect(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
+  const a = await engineCall(b.engineSocket()!, 'GET', `/containers/${encodeURIComponent(r.params.id)}/json?${r.query.toString()}`);
+  if (a.status >= 300 || !a.json) return json(a.json, a.status);
+  const c = a.json as { Id: string };
+  return json(rewriteContainerInspect(c, attachments(b)?.networksOf(c.Id) ?? []), a.status);
 }
 
 /** connect/disconnect: the engine's own networks stay the engine's; anything else is the swarm's when this node can attach. */
@@ -139,7 +149,8 @@ const route = (method: string, pattern: RegExp, kindOf: Route['kindOf'], run: Ro
 
 export const containerNetworkRoutes: Route[] = [
   route('POST', /^\/containers\/create$/, createKind, create),
-  route('POST', /^\/containers\/(?<id>[^/]+)\/start$/, startKind, start),
+  route('POST', /^\/containers\/(?<id>[^/]+)\/start$/, attachedKind, start),
+  route('GET', /^\/containers\/(?<id>[^/]+)\/json$/, attachedKind, inspect),
 ];
 
 /** The connect/disconnect routes; `fallback` decides where they go when this node cannot attach containers. */
@@ -149,4 +160,17 @@ export function connectRoutes(fallback: (r: ApiRequest, b: DaemonBackend) => Pro
     route('POST', /^\/networks\/(?<id>[^/]+)\/connect$/, connectKind(fallback), either(connect)),
     route('POST', /^\/networks\/(?<id>[^/]+)\/disconnect$/, connectKind(fallback), either(disconnect)),
   ];
+}
+
+/** `network inspect` of a swarm network on this node: its attached containers under Containers, as Docker lists its local endpoints. */
+export async function withAttachedContainers<T extends { Id: string; Containers?: unknown }>(n: T, b: DaemonBackend): Promise<T> {
+  const att = attachments(b);
+  const socket = b.engineSocket();
+  if (!att?.hasAny() || !socket) return n;
+  const nameOf = async (id: string) => {
+    const a = await engineCall(socket, 'GET', `/containers/${id}/json`);
+    return a.status < 300 ? (a.json as { Name?: string }).Name?.replace(/^\//, '') : undefined;
+  };
+  const found = await attachedContainersOn(att, n.Id, nameOf);
+  return Object.keys(found).length ? { ...n, Containers: { ...(n.Containers ?? {}), ...found } } : n;
 }
