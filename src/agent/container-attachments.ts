@@ -7,6 +7,7 @@ import { ApiError } from '../types/errors.js';
 import type { AttachNetworkResponse } from '../types/dispatcher.js';
 import type { Task } from '../types/objects.js';
 import type { TaskNetworks } from './task-networks.js';
+import { StartGate } from './start-gate.js';
 
 const log = logger('container-attachments');
 const EVENTS_RETRY_MS = 1000;
@@ -66,9 +67,12 @@ export class ContainerAttachments {
   private stopped = false;
   private saving: Promise<void> = Promise.resolve();
   private readonly file: string;
+  /** Holds a container's process until it is on its networks (start-gate.ts). */
+  readonly gate: StartGate;
 
   constructor(private o: { engine: EngineClient; networks: TaskNetworks; rpc: AttachRpc; stateDir: string }) {
     this.file = join(o.stateDir, 'container-networks.json');
+    this.gate = new StartGate(o.stateDir);
   }
 
   /** The containers this node put on swarm networks (their links survive the agent's reconcile). */
@@ -151,7 +155,8 @@ export class ContainerAttachments {
       const gone = nets.find((n) => sameNetwork(n, name));
       if (!gone) return false;
       const rest = nets.filter((n) => n !== gone);
-      if (rest.length) this.records.set(c.Id, rest); else this.records.delete(c.Id);
+      // Kept while empty: its start still opens its gate (start-gate.ts).
+      this.records.set(c.Id, rest);
       await this.save();
       if (gone.att) await this.o.rpc.detach(gone.att.attachmentId).catch((err) => log.warn({ err: String(err) }, 'releasing an address failed'));
       if (c.State.Running) await this.rejoin(c.Id);
@@ -192,6 +197,7 @@ export class ContainerAttachments {
   /** The container stopped: off its networks, addresses back to the managers (its plan stays for a next start). */
   private async release(containerId: string): Promise<void> {
     this.joined.delete(containerId);
+    await this.gate.close(containerId).catch(() => undefined);
     await this.o.networks.detach(containerId).catch((err) => log.warn({ err: String(err), container: containerId }, 'leaving networks failed'));
     const nets = this.records.get(containerId) ?? [];
     for (const n of nets) {
@@ -207,13 +213,15 @@ export class ContainerAttachments {
     const c = await this.inspect(containerId);
     if (!c?.State.Running || c.State.Pid <= 0) return;
     const nets = (this.records.get(containerId) ?? []).filter((n) => n.att);
-    if (!nets.length) return;
+    // On no swarm network any more (disconnected while stopped): nothing to wait for.
+    if (!nets.length) { await this.gate.open(containerId); return; }
     const task = {
       ID: containerId, Spec: { ContainerSpec: {} }, Status: { State: 'running' },
       NetworksAttachments: nets.map((n) => ({ Network: { ID: n.att!.networkId, Spec: { Name: n.name } }, Addresses: [n.att!.address], Aliases: n.aliases })),
     } as unknown as Task;
     await this.o.networks.join(task, `/proc/${c.State.Pid}/ns/net`);
     this.joined.add(containerId);
+    await this.gate.open(containerId);
   }
 
   /** Joins; a container that cannot be put on its networks is stopped, as Docker fails its start. */
@@ -252,7 +260,7 @@ export class ContainerAttachments {
     return this.locked(containerId, async () => {
       if (!this.records.has(containerId)) return;
       await this.release(containerId);
-      if (destroyed) { this.records.delete(containerId); await this.save(); }
+      if (destroyed) { this.records.delete(containerId); await this.save(); await this.gate.forget(containerId).catch(() => undefined); }
     });
   }
 

@@ -9,6 +9,7 @@ import { EngineClient } from '../executor/docker/engine-client.js';
 import { ensureGwBridge } from '../executor/docker/gwbridge.js';
 import { GWBRIDGE } from '../executor/docker/container-config.js';
 import { attachedContainersOn, rewriteContainerInspect } from './attached-inspect.js';
+import { ungatedInspect } from '../agent/start-gate.js';
 
 /**
  * Plain containers on swarm networks through tswarm's socket (the docker CLI
@@ -20,6 +21,7 @@ import { attachedContainersOn, rewriteContainerInspect } from './attached-inspec
  * the engine. Outside a swarm, or without an engine, all goes to the engine.
  */
 type Body = {
+  Image?: unknown;
   HostConfig?: { NetworkMode?: string };
   NetworkingConfig?: { EndpointsConfig?: Record<string, { Aliases?: string[] | null } | null> | null };
 };
@@ -73,9 +75,15 @@ async function create(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
   if (hostConfig.NetworkMode && swarm.includes(hostConfig.NetworkMode)) hostConfig.NetworkMode = GWBRIDGE;
   const rewritten = { ...body, HostConfig: hostConfig, NetworkingConfig: { ...(body.NetworkingConfig ?? {}), EndpointsConfig: eps } };
   await ensureGwBridge(new EngineClient(socket));
-  const a = await engineCall(socket, 'POST', `/containers/create?${r.query.toString()}`, Buffer.from(JSON.stringify(rewritten)));
+  // Its process waits for its swarm networks (start-gate.ts); an image the engine lacks: its own 404 (the CLI pulls).
+  const image = typeof body.Image === 'string' ? await engineCall(socket, 'GET', `/images/${encodeURIComponent(body.Image)}/json`) : undefined;
+  const gated = image && image.status < 300 ? await att.gate.wrap(rewritten, (image.json as { Config?: object } | null)?.Config ?? {}) : undefined;
+  const a = await engineCall(socket, 'POST', `/containers/create?${r.query.toString()}`, Buffer.from(JSON.stringify(gated?.body ?? rewritten)));
   const id = (a.json as { Id?: string } | null)?.Id;
-  if (a.status < 300 && id) await att.plan(id, planned);
+  if (a.status < 300 && id) {
+    if (gated) await att.gate.remember(id, gated.gate);
+    await att.plan(id, planned);
+  }
   return json(a.json, a.status);
 }
 
@@ -104,8 +112,10 @@ async function start(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
 async function inspect(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
   const a = await engineCall(b.engineSocket()!, 'GET', `/containers/${encodeURIComponent(r.params.id)}/json?${r.query.toString()}`);
   if (a.status >= 300 || !a.json) return json(a.json, a.status);
-  const c = a.json as { Id: string };
-  return json(rewriteContainerInspect(c, attachments(b)?.networksOf(c.Id) ?? []), a.status);
+  const c = a.json as { Id: string; Path?: string };
+  const att = attachments(b);
+  const gate = await att?.gate.gateOf(c.Id);
+  return json(ungatedInspect(rewriteContainerInspect(c, att?.networksOf(c.Id) ?? []), gate), a.status);
 }
 
 /** connect/disconnect: the engine's own networks stay the engine's; anything else is the swarm's when this node can attach. */

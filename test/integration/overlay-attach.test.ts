@@ -172,7 +172,7 @@ function endpointShape(ep: Record<string, unknown>, id: string, netId: string): 
   out.MacAddress = ep.MacAddress === `02:42:${ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join(':')}` ? '{02:42:ip}' : ep.MacAddress;
   return out;
 }
-type InspectJson = { Id: string; HostConfig: { NetworkMode: string }; NetworkSettings: { IPAddress: string; Gateway: string; Networks: Record<string, Record<string, unknown>> } };
+type InspectJson = { Id: string; Path: string; Args: string[]; Config: { Entrypoint: unknown; Cmd: unknown }; Mounts: unknown; HostConfig: { NetworkMode: string; Mounts?: unknown }; NetworkSettings: { IPAddress: string; Gateway: string; Networks: Record<string, Record<string, unknown>> } };
 const inspectOf = async (host: string, c: string) => (JSON.parse((await docker(host, 'inspect', c)).stdout) as InspectJson[])[0];
 
 test('docker inspect of an attached container shows the overlay (not docker_gwbridge) as Docker 20.10 does; network inspect lists it on its node', async () => {
@@ -194,6 +194,9 @@ test('docker inspect of an attached container shows the overlay (not docker_gwbr
   assert.equal(ep.NetworkID, netId);
   assert.equal(`${String(ep.IPAddress)}/${String(ep.IPPrefixLen)}`, `${await overlayAddr(1, c)}/24`, 'the address the container has');
   assert.deepEqual(endpointShape(ep, ours.Id, netId), endpointShape(theirs.NetworkSettings.Networks[ANET], theirs.Id, refNetId));
+  // The command and mounts as given (the start gate that holds the process until the network is there is not shown).
+  const cmdOf = (x: InspectJson) => ({ Path: x.Path, Args: x.Args, Entrypoint: x.Config.Entrypoint, Cmd: x.Config.Cmd, Mounts: x.Mounts, HostMounts: x.HostConfig.Mounts });
+  assert.deepEqual(cmdOf(ours), cmdOf(theirs));
   // The container's node lists it under the network's Containers (Docker lists its local endpoints; its load-balancer one aside).
   type NetInspect = { Containers: Record<string, { Name: string; IPv4Address: string; MacAddress: string; EndpointID: string }> }[];
   const listed = (JSON.parse((await cli(1, 'network', 'inspect', ANET)).stdout) as NetInspect)[0].Containers[ours.Id];
@@ -227,4 +230,21 @@ test('attached containers resolve by name, alias and short ID from service tasks
   await eventually(async () => (await resolveIn(2, b, `al-${sfx}`)).length === 0, 10_000, 'gone from the other container');
   assert.equal((await cli(1, 'rm', '-f', a)).code, 0);
   assert.equal((await cli(2, 'rm', '-f', b)).code, 0);
+});
+
+test('docker run --network: the container\'s process starts once it is on the overlay (interface, resolver, the service reached at once), every time', async () => {
+  const webTask = (await docker(hosts[0].dockerHost, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=web')).stdout.trim();
+  const webName = (await docker(hosts[0].dockerHost, 'exec', webTask, 'hostname')).stdout.trim();
+  for (let i = 0; i < 3; i++) {
+    // The first thing the process does: list its interfaces and ask the service across hosts by name.
+    const r = await cli(2, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'sh', '-c', 'ls /sys/class/net; printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 5 web 80');
+    assert.equal(r.code, 0, `run ${i}: ${r.stdout} ${r.stderr}`);
+    const lines = r.stdout.trim().split('\n').map((l) => l.trim());
+    assert.deepEqual([...lines.slice(0, 3), lines[3].replace(/^HTTP\/1\.\d/, 'HTTP'), lines.at(-1)], ['eth0', 'eth1', 'lo', 'HTTP 200 OK', webName], `run ${i}: ${r.stdout}`);
+  }
+  // A bare command name is the image's program (found in its PATH), its exit status the container's.
+  const ls = await cli(1, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'ls', '/sys/class/net');
+  assert.deepEqual([ls.code, ls.stdout.trim().split('\n')], [0, ['eth0', 'eth1', 'lo']]);
+  assert.equal((await cli(1, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'sh', '-c', 'exit 3')).code, 3);
+  assert.equal((await docker(ref, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'sh', '-c', 'exit 3')).code, 3);
 });
