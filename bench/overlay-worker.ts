@@ -5,6 +5,9 @@
  *   stream HOST PORT SECONDS  {bytesPerSec}: one connection writing 256 KiB chunks
  *   pingpong HOST PORT N      {us: [...]}: N 64-byte round trips on one connection
  *   connect HOST PORT N       {us: [...]}: N connections, each one 64-byte round trip
+ *   pairs A B PORT N          {a: [...], b: [...]}: N connections to A and N to B, in pairs
+ *                             (A B, B A, A B, …: drift falls on both alike); A and B are
+ *                             comma lists of hosts taken in turn
  */
 import { connect, createServer, type Socket } from 'node:net';
 
@@ -28,6 +31,16 @@ function roundTrip(s: Socket): Promise<void> {
   });
 }
 
+/** One connection, one 64-byte round trip: µs. */
+async function connectOnce(h: string, p: number): Promise<number> {
+  const t = performance.now();
+  const s = await open(h, p);
+  await roundTrip(s);
+  const us = (performance.now() - t) * 1000;
+  s.destroy();
+  return us;
+}
+
 async function main() {
   if (mode === 'serve') {
     createServer((c) => c.on('data', () => undefined).on('error', () => undefined)).listen(port, host);
@@ -47,6 +60,18 @@ async function main() {
     const secs = (performance.now() - t0) / 1000;
     s.destroy();
     console.log(JSON.stringify({ bytesPerSec: bytes / secs }));
+    return;
+  }
+  if (mode === 'pairs') {
+    const [b, p, count] = [portArg, Number(arg), Number(process.argv[6])];
+    const as = host.split(','), bs = b.split(',');
+    const a: number[] = [], bb: number[] = [];
+    for (let i = 0; i < count; i++) {
+      // Which goes first changes every pair: the second finds its server just woken by the first.
+      if (i % 2 === 0) { a.push(await connectOnce(as[i % as.length], p)); bb.push(await connectOnce(bs[i % bs.length], p)); }
+      else { bb.push(await connectOnce(bs[i % bs.length], p)); a.push(await connectOnce(as[i % as.length], p)); }
+    }
+    console.log(JSON.stringify({ a, b: bb }));
     return;
   }
   const n = Number(arg);

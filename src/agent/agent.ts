@@ -111,7 +111,8 @@ export class Agent {
       return this.sessionId;
     };
     return {
-      attach: async (network: string, containerId: string, aliases: string[]) => dispatcher.attachNetwork!({ sessionId: session(), network, containerId, aliases }),
+      attach: async (network: string, containerId: string, aliases: string[], name?: string) =>
+        dispatcher.attachNetwork!({ sessionId: session(), network, containerId, aliases, ...(name ? { name } : {}) }),
       detach: async (attachmentId: string) => dispatcher.detachNetwork?.({ sessionId: session(), attachmentId }),
     };
   }

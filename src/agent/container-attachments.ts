@@ -7,13 +7,14 @@ import { ApiError } from '../types/errors.js';
 import type { AttachNetworkResponse } from '../types/dispatcher.js';
 import type { Task } from '../types/objects.js';
 import type { TaskNetworks } from './task-networks.js';
+import { StartGate } from './start-gate.js';
 
 const log = logger('container-attachments');
 const EVENTS_RETRY_MS = 1000;
 
 /** The node's session calls for plain containers (the managers allocate, as swarmkit's AttachNetwork). */
 export interface AttachRpc {
-  attach(network: string, containerId: string, aliases: string[]): Promise<AttachNetworkResponse>;
+  attach(network: string, containerId: string, aliases: string[], name?: string): Promise<AttachNetworkResponse>;
   detach(attachmentId: string): Promise<void>;
 }
 
@@ -25,6 +26,12 @@ export interface PlannedNetwork {
 }
 
 interface Inspect { Id: string; Name?: string; State: { Running: boolean; Pid: number } }
+
+/** The aliases a container has on a swarm network, as Docker 20.10 registers them: the user's, then its short ID. */
+export const endpointAliases = (containerId: string, aliases: readonly string[]): string[] => {
+  const short = containerId.slice(0, 12);
+  return aliases.includes(short) ? [...aliases] : [...aliases, short];
+};
 
 /** A refused attach as Docker words it ("Could not attach to network X: rpc error: code = … desc = …"). */
 export function attachRefusal(network: string, err: unknown): ApiError {
@@ -60,9 +67,12 @@ export class ContainerAttachments {
   private stopped = false;
   private saving: Promise<void> = Promise.resolve();
   private readonly file: string;
+  /** Holds a container's process until it is on its networks (start-gate.ts). */
+  readonly gate: StartGate;
 
   constructor(private o: { engine: EngineClient; networks: TaskNetworks; rpc: AttachRpc; stateDir: string }) {
     this.file = join(o.stateDir, 'container-networks.json');
+    this.gate = new StartGate(o.stateDir);
   }
 
   /** The containers this node put on swarm networks (their links survive the agent's reconcile). */
@@ -88,6 +98,13 @@ export class ContainerAttachments {
   hasAny(): boolean { return this.records.size > 0; }
   has(containerId: string): boolean { return this.records.has(containerId); }
   networksOf(containerId: string): readonly PlannedNetwork[] { return this.records.get(containerId) ?? []; }
+
+  /** The containers with an address on a network now (network inspect's Containers). */
+  attachedTo(networkId: string): { containerId: string; network: PlannedNetwork }[] {
+    const out: { containerId: string; network: PlannedNetwork }[] = [];
+    for (const [containerId, nets] of this.records) for (const n of nets) if (n.att?.networkId === networkId) out.push({ containerId, network: n });
+    return out;
+  }
 
   /** A container created on swarm networks (or connected while not running): joined when it starts. */
   async plan(containerId: string, nets: { name: string; aliases: string[] }[]): Promise<void> {
@@ -121,7 +138,7 @@ export class ContainerAttachments {
       if (!c.State.Running) { await this.plan(c.Id, [{ name, aliases }]); return; }
       const next: PlannedNetwork = { name, aliases };
       try {
-        next.att = await this.o.rpc.attach(name, c.Id, aliases);
+        next.att = await this.rpcAttach(next, c);
       } catch (err) {
         throw attachRefusal(name, err);
       }
@@ -138,7 +155,8 @@ export class ContainerAttachments {
       const gone = nets.find((n) => sameNetwork(n, name));
       if (!gone) return false;
       const rest = nets.filter((n) => n !== gone);
-      if (rest.length) this.records.set(c.Id, rest); else this.records.delete(c.Id);
+      // Kept while empty: its start still opens its gate (start-gate.ts).
+      this.records.set(c.Id, rest);
       await this.save();
       if (gone.att) await this.o.rpc.detach(gone.att.attachmentId).catch((err) => log.warn({ err: String(err) }, 'releasing an address failed'));
       if (c.State.Running) await this.rejoin(c.Id);
@@ -156,10 +174,12 @@ export class ContainerAttachments {
   private async allocate(containerId: string): Promise<void> {
     const nets = this.records.get(containerId) ?? [];
     const made: PlannedNetwork[] = [];
+    let c: Inspect | undefined;
     for (const n of nets) {
       if (n.att) continue;
       try {
-        n.att = await this.o.rpc.attach(n.name, containerId, n.aliases);
+        c ??= (await this.inspect(containerId)) ?? { Id: containerId, State: { Running: false, Pid: 0 } };
+        n.att = await this.rpcAttach(n, c);
         made.push(n);
       } catch (err) {
         for (const m of made) { await this.o.rpc.detach(m.att!.attachmentId).catch(() => undefined); m.att = undefined; }
@@ -169,9 +189,15 @@ export class ContainerAttachments {
     if (made.length) await this.save();
   }
 
+  /** An address for the container on one network; its name and aliases go with it for the network's DNS. */
+  private rpcAttach(n: PlannedNetwork, c: Inspect): Promise<AttachNetworkResponse> {
+    return this.o.rpc.attach(n.name, c.Id, endpointAliases(c.Id, n.aliases), c.Name?.replace(/^\//, '') || undefined);
+  }
+
   /** The container stopped: off its networks, addresses back to the managers (its plan stays for a next start). */
   private async release(containerId: string): Promise<void> {
     this.joined.delete(containerId);
+    await this.gate.close(containerId).catch(() => undefined);
     await this.o.networks.detach(containerId).catch((err) => log.warn({ err: String(err), container: containerId }, 'leaving networks failed'));
     const nets = this.records.get(containerId) ?? [];
     for (const n of nets) {
@@ -187,13 +213,15 @@ export class ContainerAttachments {
     const c = await this.inspect(containerId);
     if (!c?.State.Running || c.State.Pid <= 0) return;
     const nets = (this.records.get(containerId) ?? []).filter((n) => n.att);
-    if (!nets.length) return;
+    // On no swarm network any more (disconnected while stopped): nothing to wait for.
+    if (!nets.length) { await this.gate.open(containerId); return; }
     const task = {
       ID: containerId, Spec: { ContainerSpec: {} }, Status: { State: 'running' },
       NetworksAttachments: nets.map((n) => ({ Network: { ID: n.att!.networkId, Spec: { Name: n.name } }, Addresses: [n.att!.address], Aliases: n.aliases })),
     } as unknown as Task;
     await this.o.networks.join(task, `/proc/${c.State.Pid}/ns/net`);
     this.joined.add(containerId);
+    await this.gate.open(containerId);
   }
 
   /** Joins; a container that cannot be put on its networks is stopped, as Docker fails its start. */
@@ -232,7 +260,7 @@ export class ContainerAttachments {
     return this.locked(containerId, async () => {
       if (!this.records.has(containerId)) return;
       await this.release(containerId);
-      if (destroyed) { this.records.delete(containerId); await this.save(); }
+      if (destroyed) { this.records.delete(containerId); await this.save(); await this.gate.forget(containerId).catch(() => undefined); }
     });
   }
 

@@ -8,6 +8,8 @@ import { ApiError, badRequest, notFound } from '../types/errors.js';
 import { EngineClient } from '../executor/docker/engine-client.js';
 import { ensureGwBridge } from '../executor/docker/gwbridge.js';
 import { GWBRIDGE } from '../executor/docker/container-config.js';
+import { attachedContainersOn, rewriteContainerInspect } from './attached-inspect.js';
+import { ungatedInspect } from '../agent/start-gate.js';
 
 /**
  * Plain containers on swarm networks through tswarm's socket (the docker CLI
@@ -19,6 +21,7 @@ import { GWBRIDGE } from '../executor/docker/container-config.js';
  * the engine. Outside a swarm, or without an engine, all goes to the engine.
  */
 type Body = {
+  Image?: unknown;
   HostConfig?: { NetworkMode?: string };
   NetworkingConfig?: { EndpointsConfig?: Record<string, { Aliases?: string[] | null } | null> | null };
 };
@@ -72,9 +75,15 @@ async function create(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
   if (hostConfig.NetworkMode && swarm.includes(hostConfig.NetworkMode)) hostConfig.NetworkMode = GWBRIDGE;
   const rewritten = { ...body, HostConfig: hostConfig, NetworkingConfig: { ...(body.NetworkingConfig ?? {}), EndpointsConfig: eps } };
   await ensureGwBridge(new EngineClient(socket));
-  const a = await engineCall(socket, 'POST', `/containers/create?${r.query.toString()}`, Buffer.from(JSON.stringify(rewritten)));
+  // Its process waits for its swarm networks (start-gate.ts); an image the engine lacks: its own 404 (the CLI pulls).
+  const image = typeof body.Image === 'string' ? await engineCall(socket, 'GET', `/images/${encodeURIComponent(body.Image)}/json`) : undefined;
+  const gated = image && image.status < 300 ? await att.gate.wrap(rewritten, (image.json as { Config?: object } | null)?.Config ?? {}) : undefined;
+  const a = await engineCall(socket, 'POST', `/containers/create?${r.query.toString()}`, Buffer.from(JSON.stringify(gated?.body ?? rewritten)));
   const id = (a.json as { Id?: string } | null)?.Id;
-  if (a.status < 300 && id) await att.plan(id, planned);
+  if (a.status < 300 && id) {
+    if (gated) await att.gate.remember(id, gated.gate);
+    await att.plan(id, planned);
+  }
   return json(a.json, a.status);
 }
 
@@ -83,7 +92,8 @@ async function containerId(socket: string, ref: string): Promise<string | undefi
   return a.status < 300 ? (a.json as { Id: string }).Id : undefined;
 }
 
-async function startKind(r: ApiRequest, b: DaemonBackend): Promise<RouteKind | 'engine'> {
+/** Calls about a container this node attached to swarm networks are tswarm's; others the engine's. */
+async function attachedKind(r: ApiRequest, b: DaemonBackend): Promise<RouteKind | 'engine'> {
   const socket = b.engineSocket();
   const att = attachments(b);
   if (!socket || !att?.hasAny()) return 'engine';
@@ -96,6 +106,16 @@ async function start(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
   const id = (await containerId(socket, r.params.id))!;
   const a = await attachments(b)!.startContainer(id, () => engineCall(socket, 'POST', `/containers/${id}/start?${r.query.toString()}`));
   return a.status === 204 || a.status === 304 ? empty(a.status) : json(a.json, a.status);
+}
+
+/** An inspect of a container this node attached to swarm networks is rewritten (attached-inspect.ts); others go to the engine. */
+async function inspect(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
+  const a = await engineCall(b.engineSocket()!, 'GET', `/containers/${encodeURIComponent(r.params.id)}/json?${r.query.toString()}`);
+  if (a.status >= 300 || !a.json) return json(a.json, a.status);
+  const c = a.json as { Id: string; Path?: string };
+  const att = attachments(b);
+  const gate = await att?.gate.gateOf(c.Id);
+  return json(ungatedInspect(rewriteContainerInspect(c, att?.networksOf(c.Id) ?? []), gate), a.status);
 }
 
 /** connect/disconnect: the engine's own networks stay the engine's; anything else is the swarm's when this node can attach. */
@@ -139,7 +159,8 @@ const route = (method: string, pattern: RegExp, kindOf: Route['kindOf'], run: Ro
 
 export const containerNetworkRoutes: Route[] = [
   route('POST', /^\/containers\/create$/, createKind, create),
-  route('POST', /^\/containers\/(?<id>[^/]+)\/start$/, startKind, start),
+  route('POST', /^\/containers\/(?<id>[^/]+)\/start$/, attachedKind, start),
+  route('GET', /^\/containers\/(?<id>[^/]+)\/json$/, attachedKind, inspect),
 ];
 
 /** The connect/disconnect routes; `fallback` decides where they go when this node cannot attach containers. */
@@ -149,4 +170,17 @@ export function connectRoutes(fallback: (r: ApiRequest, b: DaemonBackend) => Pro
     route('POST', /^\/networks\/(?<id>[^/]+)\/connect$/, connectKind(fallback), either(connect)),
     route('POST', /^\/networks\/(?<id>[^/]+)\/disconnect$/, connectKind(fallback), either(disconnect)),
   ];
+}
+
+/** `network inspect` of a swarm network on this node: its attached containers under Containers, as Docker lists its local endpoints. */
+export async function withAttachedContainers<T extends { Id: string; Containers?: unknown }>(n: T, b: DaemonBackend): Promise<T> {
+  const att = attachments(b);
+  const socket = b.engineSocket();
+  if (!att?.hasAny() || !socket) return n;
+  const nameOf = async (id: string) => {
+    const a = await engineCall(socket, 'GET', `/containers/${id}/json`);
+    return a.status < 300 ? (a.json as { Name?: string }).Name?.replace(/^\//, '') : undefined;
+  };
+  const found = await attachedContainersOn(att, n.Id, nameOf);
+  return Object.keys(found).length ? { ...n, Containers: { ...(n.Containers ?? {}), ...found } } : n;
 }

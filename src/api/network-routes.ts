@@ -7,7 +7,7 @@ import { ApiError, NOT_A_SWARM_MANAGER, notFound, unavailable } from '../types/e
 import type { NetworkCreateRequest, NetworkResource } from '../types/network.js';
 import { networkCreateRequest } from '../types/schema.js';
 import { isSwarmScoped, nameTaken } from '../manager/controlapi/network-spec.js';
-import { connectRoutes } from './container-network-routes.js';
+import { connectRoutes, withAttachedContainers } from './container-network-routes.js';
 import { workerInspect, workerList, workerOr } from './worker-networks.js';
 
 /**
@@ -64,7 +64,7 @@ async function list(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
 async function inspect(r: ApiRequest, b: DaemonBackend): Promise<Reply> {
   const scope = r.query.get('scope');
   const n = scope === 'local' ? undefined : b.control().findNetwork(r.params.id);
-  if (n) return json(b.control().inspectNetwork(n.ID, boolParam(r.query, 'verbose')));
+  if (n) return json(await withAttachedContainers(b.control().inspectNetwork(n.ID, boolParam(r.query, 'verbose')), b));
   const socket = b.engineSocket();
   if (!socket || scope === 'swarm') throw notFound(`network ${r.params.id} not found`);
   const a = await engineCall(socket, 'GET', `/networks/${encodeURIComponent(r.params.id)}?${r.query.toString()}`);

@@ -9,6 +9,7 @@ import { toResource } from '../manager/controlapi/networks.js';
 import { matchNetwork, NETWORK_FILTERS, validateNetworkFilterValues } from '../manager/controlapi/network-filters.js';
 import { validateFilters } from '../manager/controlapi/filters.js';
 import { VXLAN_OPTION } from '../types/network.js';
+import { withAttachedContainers } from './container-network-routes.js';
 
 /**
  * /networks on a worker, as Docker's: the engine's local networks and the
@@ -60,7 +61,7 @@ export async function workerInspect(r: ApiRequest, b: DaemonBackend): Promise<Re
   const vs = views(b);
   const v = scope === 'local' ? undefined
     : vs.find((x) => x.NetworkID === ref) ?? vs.find((x) => x.Name === ref) ?? (vs.filter((x) => x.NetworkID.startsWith(ref)).length === 1 ? vs.find((x) => x.NetworkID.startsWith(ref)) : undefined);
-  if (v) return json({ ...viewResource(v), Containers: {} });
+  if (v) return json(await withAttachedContainers({ ...viewResource(v), Containers: {} }, b));
   const socket = b.engineSocket();
   if (!socket || scope === 'swarm') throw new ApiError(404, `network ${ref} not found`);
   const a = await engineCall(socket, 'GET', `/networks/${encodeURIComponent(ref)}?${r.query.toString()}`);

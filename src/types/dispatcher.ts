@@ -45,6 +45,8 @@ export interface AttachNetworkRequest {
   network: string;
   containerId: string;
   aliases?: string[];
+  /** The container's name (no leading slash): resolvable by DNS on the network, as Docker's. */
+  name?: string;
 }
 
 export interface AttachNetworkResponse {

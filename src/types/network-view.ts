@@ -24,6 +24,19 @@ export interface NetworkView {
   Peers: NetworkPeer[];
   /** Every service attached to this network: for DNS answers and VIP backends. */
   Services: NetworkServiceView[];
+  /** Plain containers attached to this network (`docker run --network`), for DNS: by name and aliases, as Docker's. */
+  Containers?: NetworkContainerView[];
+}
+
+export interface NetworkContainerView {
+  ContainerID: string;
+  /** The container's name, no leading slash ('' when unknown). */
+  Name: string;
+  /** `--network-alias` aliases and the short container ID, as Docker registers them. */
+  Aliases: string[];
+  NodeID: string;
+  /** The container's address on this network, no prefix. */
+  Addr: string;
 }
 
 export interface NetworkPeer {

@@ -41,6 +41,8 @@ export interface NetworkAttachmentRecord extends Meta {
   ContainerID: string;
   NetworkID: string;
   Aliases?: string[];
+  /** The container's name, for DNS (absent from nodes of an older version). */
+  ContainerName?: string;
   /** CIDR form (10.0.9.5/24), once allocated. */
   Addresses: string[];
 }

@@ -80,7 +80,7 @@ after(async () => {
     await rm(n.dataRoot, { recursive: true, force: true });
   }
   if (ref) {
-    for (const c of ['att-ref-c', 'att-ref-d']) await docker(ref, 'rm', '-f', `${c}-${sfx}`);
+    for (const c of ['att-ref-c', 'att-ref-d', 'att-ref-i']) await docker(ref, 'rm', '-f', `${c}-${sfx}`);
     await docker(ref, 'network', 'rm', ANET, CNET);
   }
 });
@@ -162,4 +162,89 @@ test('docker network connect/disconnect of a running container on a worker; Dock
   await eventually(async () => (await overlaysListed(2)).length === 0, 10_000, 'the overlay gone from the worker');
   // The engine's own networks stay the engine's.
   assert.equal((await cli(2, 'network', 'disconnect', 'bridge', c)).code, 0);
+});
+
+/** An inspect's endpoint on a network, with what differs by run (IDs, the address) put as names. */
+function endpointShape(ep: Record<string, unknown>, id: string, netId: string): Record<string, unknown> {
+  const ip = String(ep.IPAddress);
+  const out = JSON.parse(JSON.stringify(ep).replaceAll(id.slice(0, 12), '{shortid}').replaceAll(netId, '{netid}').replaceAll(`"${ip}"`, '"{ip}"')) as Record<string, unknown>;
+  out.EndpointID = /^[0-9a-f]{64}$/.test(String(ep.EndpointID)) ? '{64 hex}' : ep.EndpointID;
+  out.MacAddress = ep.MacAddress === `02:42:${ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join(':')}` ? '{02:42:ip}' : ep.MacAddress;
+  return out;
+}
+type InspectJson = { Id: string; Path: string; Args: string[]; Config: { Entrypoint: unknown; Cmd: unknown }; Mounts: unknown; HostConfig: { NetworkMode: string; Mounts?: unknown }; NetworkSettings: { IPAddress: string; Gateway: string; Networks: Record<string, Record<string, unknown>> } };
+const inspectOf = async (host: string, c: string) => (JSON.parse((await docker(host, 'inspect', c)).stdout) as InspectJson[])[0];
+
+test('docker inspect of an attached container shows the overlay (not docker_gwbridge) as Docker 20.10 does; network inspect lists it on its node', async () => {
+  const c = `pci-${sfx}`;
+  const refC = `att-ref-i-${sfx}`;
+  const run = await cli(1, 'run', '-d', '--name', c, '--network', ANET, '--network-alias', 'foo', TEST_IMAGE, 'sleep', '600');
+  assert.equal(run.code, 0, run.stderr);
+  const refRun = await docker(ref, 'run', '-d', '--name', refC, '--network', ANET, '--network-alias', 'foo', TEST_IMAGE, 'sleep', '600');
+  assert.equal(refRun.code, 0, refRun.stderr);
+  const ours = await inspectOf(nodes[1].host, c);
+  const theirs = await inspectOf(ref, refC);
+  const netId = (await cli(1, 'network', 'inspect', '-f', '{{.Id}}', ANET)).stdout.trim();
+  const refNetId = (await docker(ref, 'network', 'inspect', '-f', '{{.Id}}', ANET)).stdout.trim();
+  assert.deepEqual(Object.keys(ours.NetworkSettings.Networks), [ANET]);
+  assert.deepEqual(Object.keys(ours.NetworkSettings.Networks), Object.keys(theirs.NetworkSettings.Networks));
+  assert.equal(ours.HostConfig.NetworkMode, theirs.HostConfig.NetworkMode);
+  assert.deepEqual([ours.NetworkSettings.IPAddress, ours.NetworkSettings.Gateway], [theirs.NetworkSettings.IPAddress, theirs.NetworkSettings.Gateway]);
+  const ep = ours.NetworkSettings.Networks[ANET];
+  assert.equal(ep.NetworkID, netId);
+  assert.equal(`${String(ep.IPAddress)}/${String(ep.IPPrefixLen)}`, `${await overlayAddr(1, c)}/24`, 'the address the container has');
+  assert.deepEqual(endpointShape(ep, ours.Id, netId), endpointShape(theirs.NetworkSettings.Networks[ANET], theirs.Id, refNetId));
+  // The command and mounts as given (the start gate that holds the process until the network is there is not shown).
+  const cmdOf = (x: InspectJson) => ({ Path: x.Path, Args: x.Args, Entrypoint: x.Config.Entrypoint, Cmd: x.Config.Cmd, Mounts: x.Mounts, HostMounts: x.HostConfig.Mounts });
+  assert.deepEqual(cmdOf(ours), cmdOf(theirs));
+  // The container's node lists it under the network's Containers (Docker lists its local endpoints; its load-balancer one aside).
+  type NetInspect = { Containers: Record<string, { Name: string; IPv4Address: string; MacAddress: string; EndpointID: string }> }[];
+  const listed = (JSON.parse((await cli(1, 'network', 'inspect', ANET)).stdout) as NetInspect)[0].Containers[ours.Id];
+  const refListed = (JSON.parse((await docker(ref, 'network', 'inspect', ANET)).stdout) as NetInspect)[0].Containers[theirs.Id];
+  assert.deepEqual(listed, { Name: c, IPv4Address: `${String(ep.IPAddress)}/24`, MacAddress: ep.MacAddress, EndpointID: ep.EndpointID, IPv6Address: '' });
+  assert.deepEqual(Object.keys(listed).sort(), Object.keys(refListed).sort());
+  assert.equal(refListed.Name, refC);
+  assert.equal((JSON.parse((await cli(2, 'network', 'inspect', ANET)).stdout || '[{}]') as NetInspect)[0]?.Containers?.[ours.Id], undefined, 'not on another node');
+  assert.equal((await cli(1, 'rm', '-f', c)).code, 0);
+});
+
+test('attached containers resolve by name, alias and short ID from service tasks and other attached containers, across hosts; not once stopped', async () => {
+  const a = `pcn-${sfx}`;
+  const b = `pcm-${sfx}`;
+  assert.equal((await cli(1, 'run', '-d', '--name', a, '--network', ANET, '--network-alias', `al-${sfx}`, TEST_IMAGE, ...WEB_CMD)).code, 0);
+  assert.equal((await cli(2, 'run', '-d', '--name', b, '--network', ANET, TEST_IMAGE, 'sleep', '600')).code, 0);
+  const addrA = (await overlayAddr(1, a))!;
+  const shortA = (await docker(hosts[1].dockerHost, 'inspect', '-f', '{{.Id}}', a)).stdout.trim().slice(0, 12);
+  const webTask = (await docker(hosts[0].dockerHost, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=web')).stdout.trim();
+  for (const name of [a, `al-${sfx}`, shortA, `${a}.${ANET}`]) {
+    await eventually(async () => (await resolveIn(0, webTask, name)).join() === addrA, 10_000, `${name} from the web task`);
+    await eventually(async () => (await resolveIn(2, b, name)).join() === addrA, 10_000, `${name} from the other container`);
+  }
+  // Reached by name from the other host's container (busybox's own resolver, through its resolv.conf).
+  const nameA = (await docker(hosts[1].dockerHost, 'exec', a, 'hostname')).stdout.trim();
+  assert.equal(await getIn(2, b, a), nameA);
+  assert.equal(await getIn(2, b, `al-${sfx}`), nameA);
+  // Stopped: gone from DNS everywhere.
+  assert.equal((await cli(1, 'stop', '-t', '0', a)).code, 0);
+  await eventually(async () => (await resolveIn(0, webTask, a)).length === 0, 10_000, 'gone from the web task');
+  await eventually(async () => (await resolveIn(2, b, `al-${sfx}`)).length === 0, 10_000, 'gone from the other container');
+  assert.equal((await cli(1, 'rm', '-f', a)).code, 0);
+  assert.equal((await cli(2, 'rm', '-f', b)).code, 0);
+});
+
+test('docker run --network: the container\'s process starts once it is on the overlay (interface, resolver, the service reached at once), every time', async () => {
+  const webTask = (await docker(hosts[0].dockerHost, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=web')).stdout.trim();
+  const webName = (await docker(hosts[0].dockerHost, 'exec', webTask, 'hostname')).stdout.trim();
+  for (let i = 0; i < 3; i++) {
+    // The first thing the process does: list its interfaces and ask the service across hosts by name.
+    const r = await cli(2, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'sh', '-c', 'ls /sys/class/net; printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 5 web 80');
+    assert.equal(r.code, 0, `run ${i}: ${r.stdout} ${r.stderr}`);
+    const lines = r.stdout.trim().split('\n').map((l) => l.trim());
+    assert.deepEqual([...lines.slice(0, 3), lines[3].replace(/^HTTP\/1\.\d/, 'HTTP'), lines.at(-1)], ['eth0', 'eth1', 'lo', 'HTTP 200 OK', webName], `run ${i}: ${r.stdout}`);
+  }
+  // A bare command name is the image's program (found in its PATH), its exit status the container's.
+  const ls = await cli(1, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'ls', '/sys/class/net');
+  assert.deepEqual([ls.code, ls.stdout.trim().split('\n')], [0, ['eth0', 'eth1', 'lo']]);
+  assert.equal((await cli(1, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'sh', '-c', 'exit 3')).code, 3);
+  assert.equal((await docker(ref, 'run', '--rm', '--network', ANET, TEST_IMAGE, 'sh', '-c', 'exit 3')).code, 3);
 });

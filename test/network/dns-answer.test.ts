@@ -128,3 +128,16 @@ test("a task's resolv.conf as Docker writes it: search kept, 127.0.0.11, ndots:0
   assert.deepEqual(taskDnsHostConfig('nameserver 10.0.0.1\nnameserver 2001:db8::1\n'),
     { Dns: ['127.0.0.11', '2001:db8::1'], DnsSearch: [], DnsOptions: ['ndots:0'] });
 });
+
+test('plain containers on the network (docker run --network): their name, aliases and short ID, name.<network>, PTR to <name>.<network>', () => {
+  const v = { ...view('anet', []), Containers: [{ ContainerID: '46e89b871322abcd', Name: 'pc1', Aliases: ['foo', '46e89b871322'], NodeID: 'n2', Addr: '10.0.9.20' }] };
+  const recs = networkRecords(v);
+  assert.deepEqual(lookupName('pc1', [recs]), ['10.0.9.20']);
+  assert.deepEqual(lookupName('FOO', [recs]), ['10.0.9.20']);
+  assert.deepEqual(lookupName('46e89b871322', [recs]), ['10.0.9.20']);
+  assert.deepEqual(lookupName('pc1.anet', [recs]), ['10.0.9.20']);
+  assert.equal(lookupName('pc1.other', [recs]), undefined);
+  assert.equal(recs.ptr.get('10.0.9.20'), 'pc1.anet');
+  // Gone from the view (stopped, disconnected): gone from DNS.
+  assert.equal(lookupName('pc1', [networkRecords(view('anet', []))]), undefined);
+});

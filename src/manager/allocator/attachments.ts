@@ -36,6 +36,7 @@ export class NetworkAttacher {
           tx.create('netattachments', {
             ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', NodeID: nodeId, ContainerID: req.containerId, NetworkID: n.ID,
             ...(aliases.length ? { Aliases: aliases } : {}), Addresses: [address],
+            ...(typeof req.name === 'string' && req.name ? { ContainerName: req.name } : {}),
           });
         });
       } catch (err) {

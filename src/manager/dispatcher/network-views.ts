@@ -2,7 +2,7 @@ import type { ReadTx } from '../../store/store.js';
 import type { StoreEvent } from '../../store/tables.js';
 import type { AssignmentChange } from '../../types/dispatcher.js';
 import type { Network, NetworkAttachmentRecord } from '../../types/network.js';
-import type { NetworkServiceView, NetworkTaskView, NetworkView } from '../../types/network-view.js';
+import type { NetworkContainerView, NetworkServiceView, NetworkTaskView, NetworkView } from '../../types/network-view.js';
 import { taskStateRank, type Node, type Service, type Task } from '../../types/objects.js';
 import { serviceNetworkTargets } from '../controlapi/networks.js';
 import { hostOf } from '../allocator/ipv4.js';
@@ -11,7 +11,7 @@ import { ingressAddr, meshInfo, type MeshInfo } from './ingress-view.js';
 import { isEncrypted } from '../network-keys/key-manager.js';
 
 /** One holder of an address on a network: a task or a plain container, on a node. */
-interface Member { nodeId: string; addr: string; serviceId?: string; running: boolean; name: string }
+interface Member { nodeId: string; addr: string; serviceId?: string; running: boolean; name: string; container?: { id: string; aliases: string[] } }
 
 interface NetState {
   net: Network;
@@ -210,7 +210,8 @@ export class NetworkViews {
 
   private setContainer(a: NetworkAttachmentRecord, touched: Touched) {
     const addr = a.Addresses[0];
-    this.setMember(a.ID, addr ? [[a.NetworkID, { nodeId: a.NodeID, addr: hostOf(addr), running: false, name: a.ContainerID }]] : [], touched);
+    const container = { id: a.ContainerID, aliases: a.Aliases ?? [] };
+    this.setMember(a.ID, addr ? [[a.NetworkID, { nodeId: a.NodeID, addr: hostOf(addr), running: false, name: a.ContainerName ?? '', container }]] : [], touched);
   }
 
   private setMember(id: string, entries: [string, Member][], touched: Touched) {
@@ -274,7 +275,9 @@ export class NetworkViews {
       ...(n.Spec.Ingress ? ingressAddr([...ids].map((id) => st.members.get(id)!)) : {}),
     }));
     const tasksBySvc = new Map<string, NetworkTaskView[]>();
+    const containers: NetworkContainerView[] = [];
     for (const [id, m] of st.members) {
+      if (m.container) containers.push({ ContainerID: m.container.id, Name: m.name, Aliases: m.container.aliases, NodeID: m.nodeId, Addr: m.addr });
       if (!m.serviceId || !m.running) continue;
       let a = tasksBySvc.get(m.serviceId);
       if (!a) tasksBySvc.set(m.serviceId, (a = []));
@@ -293,7 +296,7 @@ export class NetworkViews {
     st.view = {
       NetworkID: n.ID, Name: n.Spec.Name, VNI: vniOf(n) ?? 0, Subnet: s?.subnet ?? '', Gateway: s?.gateway ?? '',
       Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: isEncrypted(n),
-      Peers: peers, Services: services,
+      Peers: peers, Services: services, ...(containers.length ? { Containers: containers } : {}),
     };
     return st.view;
   }

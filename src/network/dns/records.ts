@@ -6,7 +6,8 @@ import type { NetworkView } from '../../types/network-view.js';
  * `tasks.<name>` and `tasks.<alias>` → the task addresses; `<name>` and each
  * alias → the VIP (endpoint mode vip) or the task addresses (dnsrr); each
  * task's full name `<service>.<slot>.<task id>` → its address, and that
- * address → `<task name>.<network name>` for PTR. A service without a
+ * address → `<task name>.<network name>` for PTR; a plain container's name
+ * and aliases → its address (PTR `<name>.<network>`). A service without a
  * running task has no records at all (Docker removes the service binding
  * with its last endpoint). The ingress network answers nothing: it is for
  * routing only.
@@ -44,6 +45,12 @@ export function networkRecords(view: NetworkView): NetworkRecords {
         add(t.Name, [t.Addr]);
         if (!ptr.has(t.Addr)) ptr.set(t.Addr, `${t.Name}.${view.Name}`);
       }
+    }
+    // Plain containers (docker run --network): their name and aliases (the short ID among them), as Docker's.
+    for (const c of view.Containers ?? []) {
+      if (c.Name) add(c.Name, [c.Addr]);
+      for (const a of c.Aliases) add(a, [c.Addr]);
+      if (c.Name && !ptr.has(c.Addr)) ptr.set(c.Addr, `${c.Name}.${view.Name}`);
     }
   }
   return { networkId: view.NetworkID, network: view.Name, names, ptr };

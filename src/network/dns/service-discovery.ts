@@ -201,6 +201,6 @@ function compile(v: NetworkView): Omit<NetworkEntry, 'tasks'> {
       vips.set(s.VIP, [...new Set(s.Tasks.map((t) => t.Addr))].sort());
     }
   }
-  const key = JSON.stringify([v.Name, v.Ingress, v.Services]);
+  const key = JSON.stringify([v.Name, v.Ingress, v.Services, v.Containers ?? []]);
   return { key, records: networkRecords(v), vips };
 }

@@ -36,7 +36,7 @@ test('a plain container on an attachable network gets an address from the leader
   const got: AssignmentsMessage[] = [];
   d.assignments(sessionId, { onMessage: (m) => got.push(m), onClose: () => undefined });
 
-  const a = await d.attachNetwork({ sessionId, network: 'att', containerId: 'c0ffee', aliases: ['db'] });
+  const a = await d.attachNetwork({ sessionId, network: 'att', containerId: 'c0ffee', aliases: ['db'], name: 'pc' });
   assert.equal(a.address, '10.0.9.2/24');
   assert.equal(a.networkId, control.findNetwork('att')!.ID);
   assert.deepEqual(await d.attachNetwork({ sessionId, network: 'att', containerId: 'c0ffee' }), a, 'the same container again: the same answer');
@@ -50,6 +50,8 @@ test('a plain container on an attachable network gets an address from the leader
   const view = got.flatMap((m) => m.changes).flatMap((c) => ('network' in c ? [c.network] : [])).at(-1)!;
   assert.deepEqual(view.Peers, [{ NodeID: 'n1', Addr: '192.168.1.1', Addresses: ['10.0.9.2'] }]);
   assert.equal(view.Attachable, true);
+  // Its name and aliases for the network's DNS.
+  assert.deepEqual(view.Containers, [{ ContainerID: 'c0ffee', Name: 'pc', Aliases: ['db'], NodeID: 'n1', Addr: '10.0.9.2' }]);
   // A service on the same network never gets the container's address.
   await control.createService({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'b' }, Networks: [{ Target: 'att' }] } });
   await until('VIP', () => !!control.getService('web').Endpoint?.VirtualIPs?.[0]?.Addr);
