@@ -151,6 +151,15 @@ test('stack deploy refuses bad compose files with the docker CLI\'s messages', {
     ['yaml-mapping-value', 'services:\n  web:\n    image: busybox\n    environment: a: b\n'],
     ['yaml-anchor', 'services:\n  web:\n    image: *nope\n'],
     ['yaml-reserved', 'services:\n  web:\n    image: busybox\n@foo: 1\n'],
+    // A line starting with ': ' (an entry with no key), at the top and in a service.
+    ['yaml-no-key-top', 'services:\n  web:\n    image: busybox\n: x\n'],
+    ['yaml-no-key-first', ': x\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-no-key', 'services:\n  web:\n    image: busybox\n    environment:\n      A: 1\n      : 2\n'],
+    // Unclosed flow collections on the first line, their fault on a later one.
+    ['yaml-flow-comment', 'x-a: [a\n# c\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-flow-two-lines', 'x-a: [a, b\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-flow-key-two-lines', 'x-a: {a: 1\n  b: 2}\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-flow-closed', 'x-a: [a,\n  b\n  # c\n  d]\nservices:\n  web:\n    image: busybox\n'],
   ];
   for (const [name, text] of cases) {
     const f = join(dir, `${name}.yml`);
