@@ -93,7 +93,10 @@ test('service logs gathers the lines of tasks on every node', { timeout: 240_000
       for (const l of ls) g.set(l.task, [...(g.get(l.task) ?? []), l]);
       return g;
     };
-    const before = stamped((await dk(m1, 'service', 'logs', '--timestamps', 'cnt')).stdout);
+    const before = await eventually(async () => {
+      const ls = stamped((await dk(m1, 'service', 'logs', '--timestamps', 'cnt')).stdout);
+      return [...group(ls).values()].filter((x) => x.length >= 15).length === 3 ? ls : undefined;
+    }, 30_000, 'fifteen lines of each task');
     for (const [task, ls] of group(before)) {
       for (let i = 1; i < ls.length; i++) assert.ok(ls[i].ns > ls[i - 1].ns, `${task}: times increase line by line`);
       // lines are written 0.2 s apart: ten lines span at least 1.5 s (a file's one write time would give 0)
