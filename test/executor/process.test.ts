@@ -35,3 +35,30 @@ test('a process killed by a signal reports 137', async () => {
   process.kill(st!.pid!, 'SIGKILL');
   assert.equal((await ex.wait(t)).exitCode, 137);
 });
+
+test('each log line keeps the time it was written: --since/--until by it, stdout and stderr merged by it, --tail first', async () => {
+  const ex = new ProcessExecutor(await mkdtemp(join(tmpdir(), 'tswarm-proc-')));
+  // Lines 0.3 s apart, alternating streams; a line without its newline at the end.
+  const t = task('logs', ['sh', '-c', 'echo o1; sleep 0.3; echo e2 >&2; sleep 0.3; echo o3; sleep 0.3; echo e4 >&2; sleep 0.3; printf o5']);
+  await ex.prepare(t);
+  await ex.start(t);
+  assert.equal((await ex.wait(t)).exitCode, 0);
+  const read = async (o: Parameters<ProcessExecutor['logs']>[1]) => {
+    const out = [];
+    for await (const l of ex.logs(t, o)) out.push(l);
+    return out;
+  };
+  const all = await read({});
+  assert.deepEqual(all.map((l) => `${l.stream}:${l.line}`), ['stdout:o1', 'stderr:e2', 'stdout:o3', 'stderr:e4', 'stdout:o5']);
+  const ms = all.map((l) => Date.parse(l.timestamp));
+  for (let i = 1; i < ms.length; i++) assert.ok(ms[i] - ms[i - 1] >= 250 && ms[i] - ms[i - 1] <= 3000, `0.3 s apart: ${all.map((l) => l.timestamp)}`);
+  for (const l of all) assert.match(l.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  // Bounds halfway between lines: exactly the lines inside.
+  const mid = (i: number) => (ms[i] + ms[i + 1]) / 2;
+  assert.deepEqual((await read({ since: mid(1) })).map((l) => l.line), ['o3', 'e4', 'o5']);
+  assert.deepEqual((await read({ since: mid(0), until: mid(2) })).map((l) => l.line), ['e2', 'o3']);
+  assert.deepEqual((await read({ since: mid(3), stderr: false })).map((l) => l.line), ['o5']);
+  // Docker's reader takes the last lines, then drops those before --since.
+  assert.deepEqual((await read({ tail: 2 })).map((l) => l.line), ['e4', 'o5']);
+  assert.deepEqual((await read({ tail: 3, since: mid(3) })).map((l) => l.line), ['o5']);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { docker, eventually, startTswarmd, tswarm } from '../helpers/tswarmd.js';
+import { docker, dockerWithInput, eventually, startTswarmd, tswarm } from '../helpers/tswarmd.js';
 import { ensureBusyboxImage } from '../helpers/image.js';
 import { execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -137,6 +137,63 @@ test('docker events: the swarm\'s events as Docker 20.10 shows them', { timeout:
     const both = await events(d.host, '--since', window.since, '--until', window.until, '--filter', `service=${cname}`);
     assert.deepEqual([...new Set(both.map((e) => e.Type))].sort(), ['container', 'service']);
     assert.deepEqual(both.map((e) => e.timeNano), [...both.map((e) => e.timeNano)].sort((a, b) => a - b));
+  });
+
+  await t.test('secret, config and network events as Docker 20.10 shows them; a window cut inside the story holds exactly its part', async () => {
+    const obj = `${name}o`;
+    const storyOf = async (host: string) => {
+      await pause(1100);
+      const since = nowSecs();
+      const run = async (input: string | undefined, ...a: string[]) => {
+        const r = input === undefined ? await docker(host, ...a) : await dockerWithInput(host, input, ...a);
+        assert.equal(r.code, 0, `${a.join(' ')}: ${r.stderr}`);
+      };
+      await run('s3cret', 'secret', 'create', '--label', 'a=b', obj, '-');
+      await run('x=1', 'config', 'create', obj, '-');
+      await run(undefined, 'network', 'create', '-d', 'overlay', '--label', 'n=1', obj);
+      await run(undefined, 'secret', 'rm', obj);
+      await run(undefined, 'config', 'rm', obj);
+      await run(undefined, 'network', 'rm', obj);
+      await pause(1100);
+      return { since: String(since), until: String(nowSecs()) };
+    };
+    const [w1, w2] = [await storyOf(d.host), await storyOf(ref)];
+    const q = (w: { since: string; until: string }) => ['--since', w.since, '--until', w.until, '--filter', 'type=secret', '--filter', 'type=config', '--filter', 'type=network', '--filter', 'scope=swarm'];
+    const mine = (await events(d.host, ...q(w1))).filter((e) => e.Actor.Attributes.name === obj);
+    const real = (await events(ref, ...q(w2))).filter((e) => e.Actor.Attributes.name === obj);
+    const objNames = { [obj]: 'OBJ' };
+    assert.deepEqual(shape(mine, objNames), shape(real, objNames));
+    // a network's allocation is an update right after its create, in Docker as here
+    assert.deepEqual(mine.map((e) => `${e.Type} ${e.Action}`), ['secret create', 'config create', 'network create', 'network update', 'secret remove', 'config remove', 'network remove']);
+    // since/until in nanoseconds between two events: only those inside, on the docker CLI and on tswarm's.
+    const at = (e: Ev) => BigInt(e.timeNano);
+    const fmt = (n: bigint) => `${n / 1_000_000_000n}.${(n % 1_000_000_000n).toString().padStart(9, '0')}`;
+    const window = [fmt((at(mine[0]) + at(mine[1])) / 2n), fmt((at(mine[5]) + at(mine[6])) / 2n)];
+    const args = ['--since', window[0], '--until', window[1], '--filter', `secret=${obj}`, '--filter', `config=${obj}`, '--filter', `network=${obj}`, '--filter', 'scope=swarm', '--format', '{{.Type}} {{.Action}}'];
+    const inside = await docker(d.host, 'events', ...args);
+    assert.equal(inside.stdout, 'config create\nnetwork create\nnetwork update\nsecret remove\nconfig remove\n');
+    assert.equal((await tswarm(d.host, 'events', ...args)).stdout, inside.stdout);
+  });
+
+  await t.test('--since 10m --until 1m (relative, as the CLIs turn them into times) replays exactly the events in that window', async () => {
+    const key = (e: Ev) => `${e.Type} ${e.Action} ${e.Actor.ID} ${e.time}`;
+    const all = await events(d.host, '--since', '1', '--until', String(nowSecs()), '--filter', 'scope=swarm');
+    assert.ok(all.length >= 12, 'the stories\' events');
+    for (const cli of [docker, tswarm]) {
+      const parsed = async (...a: string[]) => (await cli(d.host, 'events', ...a, '--filter', 'scope=swarm', '--format', '{{json .}}')).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+      const started = Date.now();
+      const got = await parsed('--since', '10m', '--until', '1m');
+      const ended = Date.now();
+      assert.ok(ended - started < 5000, 'ended at once');
+      // what the window must hold, of the events this daemon has (a second of slack for the CLI's own clock read)
+      const sure = all.filter((e) => e.time >= Math.floor(ended / 1000) - 600 && e.time < Math.floor(started / 1000) - 60);
+      const maybe = all.filter((e) => e.time >= Math.floor(started / 1000) - 600 - 1 && e.time <= Math.floor(ended / 1000) - 60);
+      for (const e of sure) assert.ok(got.some((g) => key(g) === key(e)), `${key(e)} in the window`);
+      for (const g of got) assert.ok(maybe.some((e) => key(e) === key(g)), `${key(g)} outside the window`);
+      // and the same window ending now holds them all
+      const toNow = (await parsed('--since', '10m', '--until', '0s')).map(key);
+      for (const e of all) assert.ok(toNow.includes(key(e)), `${key(e)} in --since 10m --until 0s`);
+    }
   });
 
   await t.test('the tswarm CLI prints what the docker CLI prints', async () => {

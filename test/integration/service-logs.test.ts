@@ -78,13 +78,45 @@ test('service logs gathers the lines of tasks on every node', { timeout: 240_000
     for (const l of ids) assert.match(l, /^[a-z0-9]{25}\.[123]\.[a-z0-9]{12}@[a-z0-9]{25} {4}\| n \d+$/);
     const rawLines = (await dk(m1, 'service', 'logs', '--tail', '1', '--raw', 'cnt')).stdout.trim().split('\n');
     for (const l of rawLines) assert.match(l, /^n \d+$/);
-    const sinceMs = Date.now() - 1000;
-    const since = new Date(sinceMs).toISOString();
-    const recent = (await dk(m1, 'service', 'logs', '--since', since, '--timestamps', 'cnt')).stdout.trim().split('\n');
-    // Three tasks print every 0.2 s; the CLI's own start adds to the second asked for (seconds under load).
-    const most = 3 * (Math.ceil((Date.now() - sinceMs) / 200) + 2);
-    assert.ok(recent.length >= 3 && recent.length <= most, `${recent.length} lines since ${since} (at most ${most})`);
-    for (const l of recent) assert.ok(l.slice(0, 30) >= since.replace('Z', ''), `${l} before ${since}`);
+  });
+
+  await t.test('--since by each line\'s own time: exactly the lines written at or after it', async () => {
+    // Every line carries the time it was written (as Docker's json-file keeps it), not the time of the file's last write.
+    const STAMPED = /^(\S+Z) (cnt\.\d\.[a-z0-9]{12})@lg\d {4}\| n (\d+)$/;
+    const stamped = (out: string) => out.trim().split('\n').map((l) => {
+      const m = STAMPED.exec(l);
+      assert.ok(m, `not a stamped line: ${JSON.stringify(l)}`);
+      return { ns: BigInt(Date.parse(`${m[1].slice(0, 19)}Z`) / 1000) * 1_000_000_000n + BigInt(m[1].slice(20, 29)), task: m[2], n: Number(m[3]) };
+    });
+    const group = <T extends { task: string }>(ls: T[]) => {
+      const g = new Map<string, T[]>();
+      for (const l of ls) g.set(l.task, [...(g.get(l.task) ?? []), l]);
+      return g;
+    };
+    const before = await eventually(async () => {
+      const ls = stamped((await dk(m1, 'service', 'logs', '--timestamps', 'cnt')).stdout);
+      return [...group(ls).values()].filter((x) => x.length >= 15).length === 3 ? ls : undefined;
+    }, 30_000, 'fifteen lines of each task');
+    for (const [task, ls] of group(before)) {
+      for (let i = 1; i < ls.length; i++) assert.ok(ls[i].ns > ls[i - 1].ns, `${task}: times increase line by line`);
+      // lines are written 0.2 s apart: ten lines span at least 1.5 s (a file's one write time would give 0)
+      assert.ok(ls[10].ns - ls[0].ns >= 1_500_000_000n, `${task}: ${ls[0].ns} .. ${ls[10].ns}`);
+    }
+    // A bound halfway between two lines of the first task, a second before the last line read.
+    const first = before.filter((l) => l.task === before[0].task);
+    const at = first.findIndex((l) => l.ns >= first.at(-1)!.ns - 1_000_000_000n);
+    const bound = (first[at - 1].ns + first[at].ns) / 2n;
+    const since = `${bound / 1_000_000_000n}.${(bound % 1_000_000_000n).toString().padStart(9, '0')}`;
+    const recent = stamped((await dk(m1, 'service', 'logs', '--since', since, '--timestamps', 'cnt')).stdout);
+    const after = stamped((await dk(m1, 'service', 'logs', '--timestamps', 'cnt')).stdout);
+    assert.equal(new Set(recent.map((l) => l.task)).size, 3);
+    for (const [task, got] of group(recent)) {
+      const last = got.at(-1)!.n;
+      const want = after.filter((l) => l.task === task && l.ns >= bound && l.n <= last).map((l) => l.n);
+      assert.deepEqual(got.map((l) => l.n), want, `${task} since ${since}`);
+      assert.ok(got.every((l) => l.ns >= bound), `${task}: nothing older than ${since}`);
+    }
+    assert.equal(recent.filter((l) => l.task === first[0].task)[0].n, first[at].n, 'the first task starts at the first line after the bound');
   });
 
   await t.test('task logs of a task on another node', async () => {

@@ -133,3 +133,40 @@ test('a rollback that fails pauses as rollback_paused; manual rollback swaps the
   assert.match(st?.Message ?? '', /^rollback paused due to failure or early termination of task \w+$/);
   await m.stop();
 });
+
+test('a rollback follows the rollback settings: --rollback-parallelism, --rollback-delay, --rollback-order start-first', async () => {
+  const m = await leaderHarness(['a', 'b']);
+  const { ID } = await m.control.createService({
+    Name: 'web', Mode: { Replicated: { Replicas: 4 } }, TaskTemplate: { ContainerSpec: { Image: 'v1' } },
+    UpdateConfig: { Parallelism: 4 }, RollbackConfig: { Parallelism: 2, Delay: 2 * SECOND, Order: 'start-first', Monitor: SECOND / 2 },
+  });
+  const settle = async (n: number) => { for (let i = 0; i < n; i++) { await m.clock.advance(100); await m.stopShutdown(); await m.runAssigned(); } };
+  await settle(1);
+  const s = m.control.getService(ID);
+  await m.control.updateService(ID, s.Version.Index, { ...s.Spec, TaskTemplate: { ...s.Spec.TaskTemplate, ContainerSpec: { Image: 'v2' } } });
+  for (let i = 0; i < 100 && m.control.getService(ID).UpdateStatus?.State !== 'completed'; i++) await settle(1);
+  assert.equal(m.control.getService(ID).UpdateStatus?.State, 'completed');
+  const cur = m.control.getService(ID);
+  await m.control.updateService(ID, cur.Version.Index, cur.Spec, { rollback: 'previous' });
+  // Each step: when each v1 task of the rollback first shows, and how many v2 tasks were still desired running then.
+  const seen = new Map<string, { at: number; v2Running: number }>();
+  let now = 0;
+  const old = new Set(m.tasks(ID).map((t) => t.ID));
+  for (let i = 0; i < 200 && m.control.getService(ID).UpdateStatus?.State !== 'rollback_completed'; i++) {
+    const v2Running = m.tasks(ID).filter((t) => t.Spec.ContainerSpec?.Image === 'v2' && t.DesiredState === 'running').length;
+    for (const t of m.tasks(ID)) if (!old.has(t.ID) && !seen.has(t.ID)) seen.set(t.ID, { at: now, v2Running });
+    await settle(1);
+    now += 100;
+  }
+  assert.equal(m.control.getService(ID).UpdateStatus?.State, 'rollback_completed');
+  const batches = [...new Set([...seen.values()].map((x) => x.at))].sort((a, b) => a - b);
+  assert.equal(batches.length, 2, `two batches of two: ${JSON.stringify([...seen.values()])}`);
+  for (const at of batches) assert.equal([...seen.values()].filter((x) => x.at === at).length, 2, 'two at a time');
+  // the second batch starts once the first runs, after the delay (2 s), not before
+  assert.ok(batches[1] - batches[0] >= 2000 && batches[1] - batches[0] <= 4000, `delay between batches: ${batches[1] - batches[0]} ms`);
+  // start-first: the v2 tasks of a batch are still desired running when its v1 tasks are made
+  assert.deepEqual([...seen.values()].map((x) => x.v2Running).sort(), [2, 2, 4, 4]);
+  const running = m.tasks(ID).filter((t) => t.DesiredState === 'running');
+  assert.deepEqual(running.map((t) => t.Spec.ContainerSpec?.Image), ['v1', 'v1', 'v1', 'v1']);
+  await m.stop();
+});

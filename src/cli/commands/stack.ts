@@ -50,8 +50,10 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
       if (!ns) throw new Error('"tswarm stack ps" requires exactly 1 argument.');
       const services = (await c.get<Service[]>(`/services?filters=${stackFilter(ns)}`)).sort((a, b) => (a.Spec.Name! < b.Spec.Name! ? -1 : 1));
       if (services.length === 0) throw new Error(`nothing found in stack: ${ns}`);
+      // The docker CLI's stack ps -q prints IDs truncated unless --no-trunc (its service ps -q does not truncate).
+      const format = one(p, 'format') ?? (has(p, 'quiet') ? '{{.ID}}' : undefined);
       return serviceCommand(c, ['ps', ...services.map((s) => s.ID), ...all(p, 'filter').flatMap((f) => ['--filter', f]),
-        ...['quiet', 'no-trunc', 'no-resolve'].filter((f) => has(p, f)).map((f) => `--${f}`), ...(one(p, 'format') ? ['--format', one(p, 'format')!] : [])], out);
+        ...['no-trunc', 'no-resolve'].filter((f) => has(p, f)).map((f) => `--${f}`), ...(format ? ['--format', format] : [])], out);
     }
     case 'rm': case 'remove': case 'down': {
       const p = parseArgs(rest, { detach: { short: 'd', value: false } });

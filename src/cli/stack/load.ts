@@ -5,7 +5,7 @@ import { validateCompose } from './compose-schema.js';
 import { interpolationEnv, type Env } from './dotenv.js';
 import { interpolate } from './interpolate.js';
 import { mergeConfigs } from './merge.js';
-import { duplicateKeys, goYamlMessage, unknownAnchor } from './yaml-errors.js';
+import { duplicateKeys, goYamlMessage, missingKey, unknownAnchor } from './yaml-errors.js';
 
 export type Dict = Record<string, any>;
 
@@ -44,6 +44,8 @@ function parseYaml(text: string): unknown {
   const dup = duplicateKeys(text);
   try {
     const doc = parse(text, { uniqueKeys: false, merge: true, maxAliasCount: 1000 });
+    const noKey = missingKey(text);
+    if (noKey) throw new Error(noKey);
     if (dup) throw new Error(dup);
     return doc;
   } catch (e) {

@@ -49,10 +49,10 @@ function enclosingCollection(lines: string[], errIdx: number, col: number): { st
 }
 
 /** The innermost flow collection still open at the end of the text: its bracket and position, and what precedes the end. */
-function openFlow(text: string): { close: string; line: number; afterOpenOrComma: boolean } | undefined {
-  const stack: { close: string; line: number }[] = [];
+function openFlow(text: string, end = text.length): { close: string; line: number; offset: number; afterOpenOrComma: boolean } | undefined {
+  const stack: { close: string; line: number; offset: number }[] = [];
   let line = 0; let last = '';
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < end; i++) {
     const c = text[i];
     if (c === '\n') { line++; continue; }
     if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) { while (i < text.length && text[i] !== '\n') i++; i--; continue; }
@@ -62,7 +62,7 @@ function openFlow(text: string): { close: string; line: number; afterOpenOrComma
       line += text.slice(i, end).split('\n').length - 1;
       i = end; last = c; continue;
     }
-    if (c === '[' || c === '{') stack.push({ close: c === '[' ? ']' : '}', line });
+    if (c === '[' || c === '{') stack.push({ close: c === '[' ? ']' : '}', line, offset: i });
     else if ((c === ']' || c === '}') && stack.length) stack.pop();
     if (!/\s/.test(c)) last = c;
   }
@@ -70,11 +70,73 @@ function openFlow(text: string): { close: string; line: number; afterOpenOrComma
   return top && { ...top, afterOpenOrComma: last === '[' || last === '{' || last === ',' };
 }
 
+/**
+ * The 0-based line of the token where libyaml, reading the flow collection
+ * opened at `open`, wanted a ',' or its end: the first thing after an entry
+ * that is neither (a plain scalar ends at a comment line), else the end.
+ */
+function flowProblemLine(text: string, open: number): number {
+  let line = text.slice(0, open).split('\n').length - 1;
+  let after = false;
+  let entryLine = line;
+  for (let i = open + 1; i < text.length;) {
+    const c = text[i];
+    if (c === '\n') { line++; i++; continue; }
+    if (c === ' ' || c === '\t') { i++; continue; }
+    if (c === '#') { while (i < text.length && text[i] !== '\n') i++; continue; }
+    if (after) {
+      // a ':' makes the entry a key only when it was on one line (libyaml's simple keys)
+      if (c !== ',' && !(c === ':' && entryLine === line)) return line;
+      after = false; i++; continue;
+    }
+    entryLine = line;
+    if (c === ',') { i++; continue; }
+    if (c === '"' || c === "'") {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) return eofLine(text);
+      line += text.slice(i, end).split('\n').length - 1;
+      i = end + 1; after = true; continue;
+    }
+    if (c === '[' || c === '{') {
+      let depth = 0;
+      for (; i < text.length; i++) {
+        if (text[i] === '\n') line++;
+        if (text[i] === '[' || text[i] === '{') depth++;
+        if ((text[i] === ']' || text[i] === '}') && --depth === 0) { i++; break; }
+      }
+      after = true; continue;
+    }
+    // A plain scalar: to a flow indicator, ': ' or ' #'; across a line break unless the next line is a comment.
+    for (; i < text.length; i++) {
+      const d = text[i];
+      if (',[]{}'.includes(d) || (d === ':' && /[\s,[\]{}]/.test(text[i + 1] ?? ' ')) || (d === '#' && /\s/.test(text[i - 1]))) break;
+      if (d === '\n') {
+        const next = text.slice(i + 1).split('\n').find((l) => l.trim() !== '');
+        if (next === undefined || next.trimStart().startsWith('#')) break;
+        line++;
+      }
+    }
+    after = true;
+  }
+  return eofLine(text);
+}
+
+/** An entry of a flow collection not followed by ',' or its end, at the error's place. */
+function flowError(text: string, e: YAMLParseError): string | undefined {
+  const f = openFlow(text, e.pos[0]);
+  return f && goError(f.line, flowProblemLine(text, f.offset), false, `did not find expected ',' or '${f.close}'`);
+}
+
 /** go-yaml's message for a parse error of the yaml library on `text`. */
 export function goYamlMessage(text: string, e: YAMLParseError): string {
   const lines = text.split('\n');
   const line = e.linePos?.[0]?.line ?? 0; // 1-based
   const fallback = `yaml: ${line ? `line ${line}: ` : ''}${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
+  // libyaml reads a key over two lines in a flow collection as an entry followed by neither ',' nor its end.
+  if (/^Implicit keys (of flow sequence pairs )?need to be on a single line/.test(e.message)) {
+    const f = flowError(text, e);
+    if (f) return f;
+  }
   switch (e.code) {
     case 'TAB_AS_INDENT':
     case 'BAD_SCALAR_START':
@@ -86,6 +148,7 @@ export function goYamlMessage(text: string, e: YAMLParseError): string {
         const q = Math.max(before.lastIndexOf('"'), before.lastIndexOf("'"));
         return goError(text.slice(0, q).split('\n').length - 1, eofLine(text), true, 'found unexpected end of stream');
       }
+      if (/between flow (sequence|map) items/.test(e.message)) return flowError(text, e) ?? fallback;
       return fallback;
     case 'BAD_INDENT':
     case 'BLOCK_AS_IMPLICIT_KEY': {
@@ -93,7 +156,7 @@ export function goYamlMessage(text: string, e: YAMLParseError): string {
         const f = openFlow(text);
         if (!f) return fallback;
         if (f.afterOpenOrComma) return goError(eofLine(text), eofLine(text), false, 'did not find expected node content');
-        return goError(f.line, eofLine(text), false, `did not find expected ',' or '${f.close}'`);
+        return goError(f.line, flowProblemLine(text, f.offset), false, `did not find expected ',' or '${f.close}'`);
       }
       if (/^Nested mappings/.test(e.message)) return goError(line - 1, line - 1, true, 'mapping values are not allowed in this context');
       const idx = line - 1;
@@ -134,4 +197,35 @@ export function duplicateKeys(text: string): string | undefined {
 export function unknownAnchor(e: unknown): string | undefined {
   const m = e instanceof ReferenceError ? /Unresolved alias[^:]*: (.+)$/.exec(e.message) : null;
   return m ? `yaml: unknown anchor '${m[1]}' referenced` : undefined;
+}
+
+/**
+ * A block mapping entry with no key (a line starting with `: `): the yaml
+ * library reads an empty key, libyaml stops with "did not find expected key"
+ * (the mapping's first line as context, or the line of the `:` when that is 0).
+ */
+export function missingKey(text: string): string | undefined {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: false, lineCounter: lc, merge: true });
+  const lines = text.split('\n');
+  let found: string | undefined;
+  const walk = (node: unknown): void => {
+    if (found) return;
+    if (isMap(node) && !node.flow) {
+      const start = node.range?.[0] ?? 0;
+      const { line, col } = lc.linePos(start); // 1-based
+      for (const it of node.items) {
+        if (it.key === null || (isScalar(it.key) && it.key.value === null && it.key.source === '')) {
+          const at = lines.findIndex((l, i) => i >= line - 1 && indentOf(l) === col - 1 && /^:(\s|$)/.test(l.trimStart()));
+          if (at >= 0) { found = goError(line - 1, at, false, 'did not find expected key'); return; }
+        }
+        walk(it.value);
+        if (found) return;
+      }
+    } else if (isSeq(node)) {
+      for (const it of node.items) walk(it);
+    }
+  };
+  walk(doc.contents);
+  return found;
 }

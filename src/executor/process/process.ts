@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, cpus, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,12 @@ import { alive, procStartTime, resolveUser } from './proc.js';
 import { makeTaskNetns, removeTaskNetns, taskNetnsExists } from './netns.js';
 import { onOverlay } from '../../network/overlay/attachments.js';
 import { inOwnMountNamespace } from './task-command.js';
+import { openLogSink, readStampedLine, releaseLogSink, sinkStdio } from './log-stamp.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const POLL_MS = 100;
+/** How long a task's end waits for its log stampers (a process it left that still holds its output keeps them open). */
+const STAMPER_DRAIN_MS = 1000;
 const EXITED_BEFORE_READ = 'exited';
 
 /** What survives a daemon restart about a task's process. */
@@ -26,6 +28,8 @@ interface Meta {
   endpoints: RuntimeStatus['endpoints'];
   hostPorts: RuntimeStatus['hostPorts'];
   env: string[];
+  /** The log stampers (pid and start time): a task's end waits for them to store its last lines. */
+  stampers?: [number, string][];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,8 +92,7 @@ export class ProcessExecutor implements Executor {
     const cwd = cs.Dir || dir;
     await mkdir(cwd, { recursive: true });
     await rm(join(dir, 'exit'), { force: true });
-    const out = openSync(join(dir, 'stdout.log'), 'a');
-    const err = openSync(join(dir, 'stderr.log'), 'a');
+    // Each line is stored with the time it was written (the stampers outlive the daemon like the task).
     const user = cs.User ? resolveUser(cs.User) : undefined;
     // The wrapper records the exit code where a restarted daemon can read it.
     const wrapper = ['/bin/sh', '-c', '"$@"; echo $? > "$TSWARM_EXIT_FILE"', 'sh', ...argv];
@@ -99,13 +102,21 @@ export class ProcessExecutor implements Executor {
     // dropping to the user after setns when no mount namespace does it.
     const netns = onOverlay(t) ? ['nsenter', `--net=${this.netnsPath(t)}`, ...(user && !ns ? ['-S', String(user.uid), '-G', String(user.gid)] : [])] : [];
     const cmd = [...netns, ...(ns ?? wrapper)];
-    const child = spawn(cmd[0], cmd.slice(1), {
-      cwd, detached: true, stdio: ['ignore', out, err],
-      env: { PATH, HOME: '/root', HOSTNAME: hostname(), ...envMap(m.env), ...envMap(cs.Env ?? []), TSWARM_EXIT_FILE: join(dir, 'exit') },
-      ...(user && !ns && !netns.length ? { uid: user.uid, gid: user.gid } : {}),
-    });
-    closeSync(out);
-    closeSync(err);
+    // Each line is stored with the time it was written (the stampers outlive the daemon like the task).
+    const out = await openLogSink(join(dir, 'stdout.log'));
+    const err = await openLogSink(join(dir, 'stderr.log')).catch((e: unknown) => { releaseLogSink(out); throw e; });
+    let child;
+    try {
+      child = spawn(cmd[0], cmd.slice(1), {
+        cwd, detached: true, stdio: ['ignore', sinkStdio(out), sinkStdio(err)],
+        env: { PATH, HOME: '/root', HOSTNAME: hostname(), ...envMap(m.env), ...envMap(cs.Env ?? []), TSWARM_EXIT_FILE: join(dir, 'exit') },
+        ...(user && !ns && !netns.length ? { uid: user.uid, gid: user.gid } : {}),
+      });
+    } finally {
+      // Only the task holds the write ends now: the stampers end with it.
+      releaseLogSink(out);
+      releaseLogSink(err);
+    }
     const spawned = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid!));
       child.once('error', reject);
@@ -115,7 +126,9 @@ export class ProcessExecutor implements Executor {
     // A command that already ended has no start time left to read; the
     // marker never matches a live process, so wait() goes to the exit file.
     const startTime = procStartTime(spawned) ?? EXITED_BEFORE_READ;
-    await this.saveMeta({ ...m, pid: spawned, startTime });
+    const stampers = [out, err].flatMap((x) => (x.kind === 'stamper' && x.child.pid ? [x.child.pid] : []))
+      .flatMap((pid) => { const st = procStartTime(pid); return st ? [[pid, st] as [number, string]] : []; });
+    await this.saveMeta({ ...m, pid: spawned, startTime, stampers });
     await writeFile(join(dir, 'started'), isoNano(Date.now()));
     this.startProbe(t, m);
   }
@@ -159,6 +172,9 @@ export class ProcessExecutor implements Executor {
     }
     // The task ends with its main process: what it left in its group goes too.
     try { process.kill(-m.pid, 'SIGKILL'); } catch { /* group already empty */ }
+    // Its last lines are stored before its end is told (a stamper ends once nothing holds the task's output open).
+    const end = Date.now() + STAMPER_DRAIN_MS;
+    while ((m.stampers ?? []).some(([pid, st]) => alive(pid, st)) && Date.now() < end) await sleep(10);
     this.stopProbe(t);
     return { exitCode: await this.exitCode(t) };
   }
@@ -203,25 +219,28 @@ export class ProcessExecutor implements Executor {
     const dir = this.dir(t);
     const streams = (['stdout', 'stderr'] as const).filter((s) => opts[s] !== false);
     const offsets = new Map<string, number>();
-    const lines: LogLine[] = [];
-    for (const s of streams) {
-      const { text, size, mtime } = await readLog(join(dir, `${s}.log`), 0);
-      offsets.set(s, size);
-      for (const line of splitLines(text)) lines.push({ stream: s, timestamp: mtime, line });
-    }
-    const tail = opts.tail === undefined ? lines : opts.tail <= 0 ? [] : lines.slice(-opts.tail);
-    yield* tail;
+    const sinceNs = opts.since === undefined ? undefined : BigInt(Math.round(opts.since * 1e6));
+    const untilNs = opts.until === undefined ? undefined : BigInt(Math.round(opts.until * 1e6));
+    // Docker's json-file reader: the last --tail lines, of which those within --since/--until by each line's own time.
+    const inWindow = (l: { nanos?: bigint }) => l.nanos === undefined || ((sinceNs === undefined || l.nanos >= sinceNs) && (untilNs === undefined || l.nanos <= untilNs));
+    const read = async (s: 'stdout' | 'stderr') => {
+      const { lines, next } = await readLog(join(dir, `${s}.log`), offsets.get(s) ?? 0);
+      offsets.set(s, next);
+      return lines.map((l) => ({ stream: s, timestamp: l.timestamp, line: l.line, nanos: l.nanos }));
+    };
+    const all = (await Promise.all(streams.map(read))).flat();
+    // The two files merged by time, as one json-file holds both streams.
+    all.sort((a, b) => (a.nanos === undefined || b.nanos === undefined ? 0 : a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0));
+    const tail = opts.tail === undefined ? all : opts.tail <= 0 ? [] : all.slice(-opts.tail);
+    for (const l of tail.filter(inWindow)) yield { stream: l.stream, timestamp: l.timestamp, line: l.line };
     if (!opts.follow) return;
     while (!opts.signal?.aborted) {
       await sleep(200);
-      for (const s of streams) {
-        const { text, size, mtime } = await readLog(join(dir, `${s}.log`), offsets.get(s)!);
-        if (size === offsets.get(s)) continue;
-        offsets.set(s, size);
-        for (const line of splitLines(text)) yield { stream: s, timestamp: mtime, line };
-      }
+      // Whether it still runs is read before the files, so the lines it wrote last are read once more after its end.
       const m = await this.meta(t);
-      if (!m?.pid || !m.startTime || !alive(m.pid, m.startTime)) return;
+      const running = !!(m?.pid && m.startTime && alive(m.pid, m.startTime));
+      for (const s of streams) for (const l of (await read(s)).filter(inWindow)) yield { stream: l.stream, timestamp: l.timestamp, line: l.line };
+      if (!running) return;
     }
   }
 
@@ -252,20 +271,22 @@ function envMap(env: string[]): Record<string, string> {
   return out;
 }
 
-function splitLines(text: string): string[] {
-  const l = text.split('\n');
-  if (l[l.length - 1] === '') l.pop();
-  return l;
-}
-
-/** The file's bytes from offset; the timestamp is the file's last write (lines carry none). */
-async function readLog(path: string, from: number): Promise<{ text: string; size: number; mtime: string }> {
+/**
+ * The whole lines of a log file from byte offset `from` (a line still being
+ * written waits for the next read), each with its own time; `next` is the
+ * offset after the last whole line.
+ */
+async function readLog(path: string, from: number): Promise<{ lines: { timestamp: string; nanos?: bigint; line: string }[]; next: number }> {
   try {
     const st = await stat(path);
-    if (st.size <= from) return { text: '', size: st.size, mtime: isoNano(st.mtimeMs) };
+    if (st.size <= from) return { lines: [], next: Math.min(from, st.size) };
     const buf = await readFile(path);
-    return { text: buf.subarray(from).toString('utf8'), size: buf.length, mtime: isoNano(st.mtimeMs) };
+    const end = buf.lastIndexOf(0x0a) + 1;
+    if (end <= from) return { lines: [], next: from };
+    const fallback = isoNano(st.mtimeMs);
+    const text = buf.subarray(from, end).toString('utf8');
+    return { lines: text.slice(0, -1).split('\n').map((raw) => readStampedLine(raw, fallback)), next: end };
   } catch {
-    return { text: '', size: from, mtime: isoNano(Date.now()) };
+    return { lines: [], next: from };
   }
 }

@@ -32,7 +32,8 @@ export class TaskControl {
         && anyOf(filters, 'id', (v) => t.ID.startsWith(v))
         && anyOf(filters, 'name', (v) => taskName(tx, t).startsWith(v))
         && anyOf(filters, 'desired-state', (v) => t.DesiredState === v)
-        && labelsMatch(filters, 'label', t.Labels)
+        // swarmkit matches a task's labels filter against its service's labels (ServiceAnnotations): `docker stack ps` needs it
+        && labelsMatch(filters, 'label', t.ServiceAnnotations?.Labels)
         && anyOf(filters, '_up-to-date', (v) => (v === 'true') === upToDate(tx, t)));
     });
   }

@@ -14,6 +14,12 @@ export interface SwarmEventTable {
   changes?(o: unknown, old: unknown): Record<string, string>;
   /** An update that is tswarm's bookkeeping, which Docker does within the create: no event. */
   quiet?(o: unknown, old: unknown): boolean;
+  /**
+   * swarmkit's allocator writes a new object's allocation as an update just
+   * after its create (Docker shows `create` then `update`); tswarm allocates
+   * within the create, and shows the same two events.
+   */
+  allocatedAfterCreate?: boolean;
 }
 
 type Spec = { Spec?: { Name?: string } };
@@ -89,7 +95,7 @@ export const SWARM_EVENT_TABLES: Record<string, SwarmEventTable> = {
   nodes: { type: 'node', name: nodeName, changes: nodeChanges },
   secrets: { type: 'secret' },
   configs: { type: 'config' },
-  networks: { type: 'network' },
+  networks: { type: 'network', allocatedAfterCreate: true },
 };
 
 export function actorName(t: SwarmEventTable, o: unknown): string {

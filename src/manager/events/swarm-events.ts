@@ -39,7 +39,11 @@ export class SwarmEvents {
       const now = this.clock.now();
       for (const e of events) {
         const m = swarmEvent(e, now);
-        if (m) this.ring.publish(m);
+        if (!m) continue;
+        this.ring.publish(m);
+        if (e.action === 'create' && SWARM_EVENT_TABLES[e.table]?.allocatedAfterCreate) {
+          this.ring.publish({ ...m, Action: 'update', Actor: { ID: m.Actor.ID, Attributes: { ...m.Actor.Attributes } }, timeNano: m.timeNano + 1n });
+        }
       }
     }, {
       tables,

@@ -137,7 +137,8 @@ test('multi-node: a secret is delivered only to the node running its task, and l
   assert.equal((await statfs(dir)).type, TMPFS_MAGIC);
   // The task saw them at the same paths as in a container; the host has neither path.
   const stdout = join(w1.dataRoot, 'executor', 'tasks', first.sec2[0], 'stdout.log');
-  await eventually(async () => /only-for-w1\nconf-body/.test(await readFile(stdout, 'utf8').catch(() => '')), 30_000, 'task output');
+  // Each stored line starts with the time it was written.
+  await eventually(async () => /^\d{19} only-for-w1\n\d{19} conf-body$/m.test(await readFile(stdout, 'utf8').catch(() => '')), 30_000, 'task output');
   await assert.rejects(stat('/etc/tswarm-test.conf'));
 
   // The task moves: the secret leaves sec2 and reaches sec3.

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, eventually, run, startTswarmd, tswarm, TSWARM_BIN, type RunResult } from '../../helpers/tswarmd.js';
+import { runDir } from '../../../src/agent/secrets/index.js';
 
 const V1 = `version: "3.8"
 x-common: &common
@@ -26,6 +27,9 @@ services:
       test: ["CMD", "true"]
       interval: 2s
       retries: 3
+    networks:
+      - front
+      - back
     deploy:
       replicas: 2
       labels:
@@ -53,6 +57,13 @@ secrets:
 configs:
   app_cfg:
     file: ./app.conf
+networks:
+  front:
+    driver: overlay
+  back:
+    driver: overlay
+    labels:
+      tier: data
 `;
 
 /** The same stack with the worker gone and web changed (replicas, env). */
@@ -82,11 +93,16 @@ test('stacks: a compose file deploys, updates with a changed file, and is remove
     for (const kind of ['service', 'secret', 'config']) assert.deepEqual(lines(await docker(d.host, kind, 'ls', '-q')), [], `${kind}s left`);
     const nets = await docker(d.host, 'network', 'ls', '--filter', 'label=com.docker.stack.namespace=shop', '-q');
     assert.deepEqual(lines(nets), [], 'networks left');
+    // nor anything of the tasks on the host: their directories (processes, logs) and secret files
+    await eventually(async () => (await readdir(join(d.dataRoot, 'executor', 'tasks')).catch(() => [])).length === 0
+      && (await readdir(join(runDir(d.dataRoot), 'task-files')).catch(() => [])).length === 0, 30_000, 'task directories removed');
   };
 
   const up = await cli('stack', 'deploy', '-c', join(dir, 'v1.yml'), '--resolve-image', 'never', 'shop');
   assert.equal(up.code, 0, up.stderr);
-  assert.equal(up.stdout, 'Creating network shop_default\nCreating secret shop_db_pass\nCreating config shop_app_cfg\nCreating service shop_web\nCreating service shop_worker\n');
+  assert.equal(up.stdout, 'Creating network shop_back\nCreating network shop_default\nCreating network shop_front\nCreating secret shop_db_pass\nCreating config shop_app_cfg\nCreating service shop_web\nCreating service shop_worker\n');
+  assert.equal((await docker(d.host, 'network', 'inspect', 'shop_back', '--format', '{{.Driver}} {{.Scope}} {{json .Labels}}')).stdout.trim(), 'overlay swarm {"com.docker.stack.namespace":"shop","tier":"data"}');
+  assert.equal((await docker(d.host, 'service', 'inspect', 'shop_web', '--format', '{{len .Spec.TaskTemplate.Networks}}')).stdout.trim(), '2');
   assert.match(up.stderr, /Since --detach=false was not specified/);
   assert.deepEqual(lines(await tswarm(d.host, 'stack', 'ls')), ['NAME      SERVICES', 'shop      2']);
   const svc = await docker(d.host, 'service', 'inspect', 'shop_web', '--format',
@@ -105,7 +121,7 @@ test('stacks: a compose file deploys, updates with a changed file, and is remove
 
   const down = await cli('stack', 'rm', 'shop');
   assert.equal(down.code, 0, down.stderr);
-  assert.equal(down.stdout, 'Removing service shop_web\nRemoving secret shop_db_pass\nRemoving config shop_app_cfg\nRemoving network shop_default\n');
+  assert.equal(down.stdout, 'Removing service shop_web\nRemoving secret shop_db_pass\nRemoving config shop_app_cfg\nRemoving network shop_back\nRemoving network shop_default\nRemoving network shop_front\n');
   await nothingLeft();
   const none = await cli('stack', 'rm', 'shop');
   assert.equal(none.stderr, 'Nothing found in stack: shop\n');
@@ -117,6 +133,12 @@ test('stacks: a compose file deploys, updates with a changed file, and is remove
     assert.match(r.stdout, /Creating service shop_web/);
     await eventually(async () => (await docker(d.host, 'stack', 'services', 'shop', '--format', '{{.Name}} {{.Replicas}}')).stdout === 'shop_web 2/2\nshop_worker 1/1\n', 60_000, 'converged');
     assert.deepEqual(lines(await docker(d.host, 'stack', 'ls', '--format', '{{.Name}} {{.Services}}')), ['shop 2']);
+    // tswarm's CLI prints what the docker CLI prints for the same stack
+    for (const args of [['stack', 'ls'], ['stack', 'services', 'shop'], ['stack', 'ps', 'shop', '--format', '{{.Name}} {{.Image}} {{.Node}} {{.DesiredState}}'],
+      ['stack', 'ps', '-q', 'shop'], ['stack', 'services', '-q', 'shop'], ['stack', 'ps', 'nosuch'], ['stack', 'services', 'nosuch']]) {
+      const [mine, theirs] = await Promise.all([tswarm(d.host, ...args), docker(d.host, ...args)]);
+      assert.deepEqual([mine.code, lines(mine).sort(), mine.stderr], [theirs.code, lines(theirs).sort(), theirs.stderr], args.join(' '));
+    }
     const rmr = await run('docker', ['stack', 'rm', 'shop'], { DOCKER_HOST: d.host });
     assert.equal(rmr.code, 0, rmr.stderr);
     await eventually(async () => { await nothingLeft(); return true; }, 30_000, 'nothing left');
@@ -151,6 +173,15 @@ test('stack deploy refuses bad compose files with the docker CLI\'s messages', {
     ['yaml-mapping-value', 'services:\n  web:\n    image: busybox\n    environment: a: b\n'],
     ['yaml-anchor', 'services:\n  web:\n    image: *nope\n'],
     ['yaml-reserved', 'services:\n  web:\n    image: busybox\n@foo: 1\n'],
+    // A line starting with ': ' (an entry with no key), at the top and in a service.
+    ['yaml-no-key-top', 'services:\n  web:\n    image: busybox\n: x\n'],
+    ['yaml-no-key-first', ': x\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-no-key', 'services:\n  web:\n    image: busybox\n    environment:\n      A: 1\n      : 2\n'],
+    // Unclosed flow collections on the first line, their fault on a later one.
+    ['yaml-flow-comment', 'x-a: [a\n# c\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-flow-two-lines', 'x-a: [a, b\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-flow-key-two-lines', 'x-a: {a: 1\n  b: 2}\nservices:\n  web:\n    image: busybox\n'],
+    ['yaml-flow-closed', 'x-a: [a,\n  b\n  # c\n  d]\nservices:\n  web:\n    image: busybox\n'],
   ];
   for (const [name, text] of cases) {
     const f = join(dir, `${name}.yml`);
@@ -162,4 +193,5 @@ test('stack deploy refuses bad compose files with the docker CLI\'s messages', {
     assert.equal(last(mine), last(theirs), name);
   }
   for (const kind of ['service', 'secret', 'config']) assert.deepEqual(lines(await docker(d.host, kind, 'ls', '-q')), [], `no ${kind}`);
+  assert.deepEqual(lines(await docker(d.host, 'network', 'ls', '-q', '--filter', 'label=com.docker.stack.namespace')), [], 'no network');
 });
