@@ -20,8 +20,11 @@ export function meshInfo(s: Service): MeshInfo {
   };
 }
 
+/** A member of a network that is a host's ingress endpoint (its record's container is the ingress sandbox). */
+export const isSboxMember = (m: { serviceId?: string; container?: { id: string } }) => !m.serviceId && m.container?.id === INGRESS_SBOX;
+
 /** A node's own ingress address among its members on the ingress network. */
-export function ingressAddr(members: { name: string; serviceId?: string; addr: string }[]): { IngressAddr?: string } {
-  const m = members.find((x) => !x.serviceId && x.name === INGRESS_SBOX);
+export function ingressAddr(members: { serviceId?: string; addr: string; container?: { id: string } }[]): { IngressAddr?: string } {
+  const m = members.find(isSboxMember);
   return m ? { IngressAddr: m.addr } : {};
 }

@@ -7,7 +7,7 @@ import { taskStateRank, type Node, type Service, type Task } from '../../types/o
 import { serviceNetworkTargets } from '../controlapi/networks.js';
 import { hostOf } from '../allocator/ipv4.js';
 import { subnetOf, vniOf } from '../allocator/network-state.js';
-import { ingressAddr, meshInfo, type MeshInfo } from './ingress-view.js';
+import { ingressAddr, isSboxMember, meshInfo, type MeshInfo } from './ingress-view.js';
 import { isEncrypted } from '../network-keys/key-manager.js';
 
 /** One holder of an address on a network: a task or a plain container, on a node. */
@@ -277,7 +277,8 @@ export class NetworkViews {
     const tasksBySvc = new Map<string, NetworkTaskView[]>();
     const containers: NetworkContainerView[] = [];
     for (const [id, m] of st.members) {
-      if (m.container) containers.push({ ContainerID: m.container.id, Name: m.name, Aliases: m.container.aliases, NodeID: m.nodeId, Addr: m.addr });
+      // A host's ingress endpoint is no container a name could resolve to.
+      if (m.container && !isSboxMember(m)) containers.push({ ContainerID: m.container.id, Name: m.name, Aliases: m.container.aliases, NodeID: m.nodeId, Addr: m.addr });
       if (!m.serviceId || !m.running) continue;
       let a = tasksBySvc.get(m.serviceId);
       if (!a) tasksBySvc.set(m.serviceId, (a = []));
