@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acquire } from '../helpers/process-lock.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
 
@@ -59,20 +60,6 @@ const ENGINES_LOCK = '/tmp/tswarm-test-engines.lock';
  * creates services there (node --test runs two files at once). Returns
  * the release; a lock whose holder died is taken over.
  */
-export async function lockEngines(): Promise<() => Promise<void>> {
-  const { mkdir, readFile, rm, writeFile } = await import('node:fs/promises');
-  for (;;) {
-    try {
-      await mkdir(ENGINES_LOCK);
-      await writeFile(`${ENGINES_LOCK}/pid`, String(process.pid));
-      return () => rm(ENGINES_LOCK, { recursive: true, force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(await readFile(`${ENGINES_LOCK}/pid`, 'utf8').catch(() => '0'));
-      let alive = pid > 0;
-      try { if (pid > 0) process.kill(pid, 0); } catch { alive = false; }
-      if (!alive && pid > 0) await rm(ENGINES_LOCK, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+export function lockEngines(): Promise<() => Promise<void>> {
+  return acquire(ENGINES_LOCK);
 }
