@@ -31,6 +31,26 @@ if curl -sf --unix-socket "${engine#unix://}" http://d/_ping >/dev/null 2>&1; th
   fi
 fi
 
+# What the daemon left in this host's kernel for its tasks goes with them: the namespaces under its data
+# root (the routing mesh's ingress one, overlays'), then the mesh's nftables table and FORWARD rules whose
+# host link (tsi-…) went with its namespace. Those of other daemons, whose links remain, stay.
+for ns in "$data"/agent/ingress/* "$data"/agent/netns/*; do
+  [ -e "$ns" ] || continue
+  umount "$ns" 2>/dev/null || true
+  rm -f "$ns"
+done
+if command -v nft >/dev/null; then
+  for t in $(nft list tables ip 2>/dev/null | awk '$3 ~ /^tswarm_mesh_/ {print $3}'); do
+    ip link show "tsi-${t#tswarm_mesh_}" >/dev/null 2>&1 || nft delete table ip "$t" 2>/dev/null || true
+  done
+fi
+if command -v iptables >/dev/null; then
+  for l in $(iptables -w -S FORWARD 2>/dev/null | awk '$3 == "-i" || $3 == "-o" {print $4}' | grep '^tsi-' | sort -u); do
+    ip link show "$l" >/dev/null 2>&1 && continue
+    for dir in -i -o; do while iptables -w -D FORWARD "$dir" "$l" -j ACCEPT 2>/dev/null; do :; done; done
+  done
+fi
+
 if [ -f "$data/private-engine" ]; then
   dir=$(sed -n 1p "$data/private-engine")
   bridge=$(sed -n 2p "$data/private-engine")
