@@ -126,7 +126,9 @@ test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 60
     const errs = await both(async (host) => {
       await ok(docker(host, 'service', 'create', '-d', '--name', name, '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1',
         '--stop-grace-period', '1s', '--restart-delay', '1s', image, 'sleep', '86400'));
-      const failed = await eventually(async () => (await tasksOf(host, name)).find((x) => x.Status.State === 'failed'), 60_000, 'failed task');
+      const first = await eventually(async () => (await tasksOf(host, name)).find((x) => x.Status.State === 'failed'), 60_000, 'failed task');
+      // the orchestrator marks it shut down a moment after it failed
+      const failed = await eventually(async () => (await tasksOf(host, name)).find((x) => x.ID === first.ID && x.DesiredState !== 'running'), 30_000, 'failed task shut down');
       await eventually(async () => (await tasksOf(host, name)).some((x) => x.ID !== failed.ID && x.DesiredState === 'running' || x.DesiredState === 'ready'), 60_000, 'replacement');
       return [failed.Status.Err, failed.DesiredState, failed.Status.ContainerStatus?.ExitCode];
     });
@@ -167,7 +169,8 @@ test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 60
   await t.test('an update to a bad command with --update-failure-action rollback rolls back by itself', async () => {
     const name = `${P}-rb`;
     const results = await both(async (host) => {
-      await ok(docker(host, 'service', 'create', '-d', '--name', name, '--replicas', '2', '--stop-grace-period', '1s', image, 'sleep', '86400'));
+      // rolled back one task at a time, 2 s apart: rollback_started lasts long enough to be seen
+      await ok(docker(host, 'service', 'create', '-d', '--name', name, '--replicas', '2', '--stop-grace-period', '1s', '--rollback-parallelism', '1', '--rollback-delay', '2s', image, 'sleep', '86400'));
       await eventually(async () => (await tasksOf(host, name)).filter((x) => x.Status.State === 'running').length === 2, 60_000, '2 running');
       await ok(docker(host, 'service', 'update', '-d', '--update-failure-action', 'rollback', '--update-monitor', '5s', '--update-parallelism', '2',
         '--restart-delay', '1s', '--args', 'false', name));

@@ -5,6 +5,7 @@ import { docker, eventually } from '../helpers/tswarmd.js';
 import { dk, findLeader, formSwarm, nodeList, runningByNode, startNodes } from '../helpers/cluster.js';
 import { ensureBusyboxImage } from '../helpers/image.js';
 import { killTaskProcesses } from '../helpers/processes.js';
+import { lockEngines } from './invalid-input-engine.js';
 
 const MARK = 'tswarm-logs-leader-marker';
 const COUNTER = 'i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.2; done';
@@ -78,7 +79,10 @@ test('service logs -f keeps following across a change of leader; without -f each
     assert.ok(reference, 'CI must provide TSWARM_REFERENCE_DOCKER_HOST');
     const image = await ensureBusyboxImage(reference);
     const name = `tswlogorder${process.pid}`;
+    // services on the shared reference engine: not beside a test that compares its whole store
+    const release = await lockEngines();
     st.after(() => docker(reference, 'service', 'rm', name));
+    st.after(release);
     // Three tasks print at the same moments: merged by time, their lines would interleave.
     const c = await docker(reference, 'service', 'create', '-d', '--name', name, '--replicas', '3', '--restart-condition', 'none',
       image, 'sh', '-c', 'for i in 1 2 3 4; do echo "n $i"; sleep 0.3; done');
