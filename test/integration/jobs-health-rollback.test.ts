@@ -169,19 +169,23 @@ test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 60
   await t.test('an update to a bad command with --update-failure-action rollback rolls back by itself', async () => {
     const name = `${P}-rb`;
     const results = await both(async (host) => {
-      // rolled back one task at a time, 2 s apart: rollback_started lasts long enough to be seen
-      await ok(docker(host, 'service', 'create', '-d', '--name', name, '--replicas', '2', '--stop-grace-period', '1s', '--rollback-parallelism', '1', '--rollback-delay', '2s', image, 'sleep', '86400'));
+      // No --rollback-* settings here: with --rollback-parallelism 1 --rollback-delay 2s Docker 20.10 goes from
+      // updating to rollback_completed with no rollback_started a 50 ms poll sees; by default both show it ~5 s.
+      await ok(docker(host, 'service', 'create', '-d', '--name', name, '--replicas', '2', '--stop-grace-period', '1s', image, 'sleep', '86400'));
       await eventually(async () => (await tasksOf(host, name)).filter((x) => x.Status.State === 'running').length === 2, 60_000, '2 running');
       await ok(docker(host, 'service', 'update', '-d', '--update-failure-action', 'rollback', '--update-monitor', '5s', '--update-parallelism', '2',
         '--restart-delay', '1s', '--args', 'false', name));
       const states: string[] = [];
       let message = '';
-      await eventually(async () => {
+      // Read every 50 ms (an HTTP GET on the socket, no CLI): no state of the update is missed.
+      for (const end = Date.now() + 120_000; ;) {
         const st = (await inspect(host, name)).UpdateStatus;
         if (st?.State && states[states.length - 1] !== st.State) states.push(st.State);
         if (st?.State === 'rollback_started') message = st.Message;
-        return st?.State === 'rollback_completed' ? st : undefined;
-      }, 120_000, `rollback completed on ${host}`);
+        if (st?.State === 'rollback_completed') break;
+        if (Date.now() > end) throw new Error(`rollback not completed on ${host}: ${states.join(' → ')}`);
+        await sleep(50);
+      }
       const s = await inspect(host, name);
       const running = await eventually(async () => {
         const n = (await tasksOf(host, name)).filter((x) => x.DesiredState === 'running' && x.Status.State === 'running').length;
@@ -193,12 +197,19 @@ test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 60
       });
       return { states, message, final: s.UpdateStatus.Message, args: s.Spec.TaskTemplate.ContainerSpec.Args, running };
     });
-    for (const r of results) {
-      assert.match(r.message, /^update rolled back due to failure or early termination of task \w{25}$/);
+    for (const [i, r] of results.entries()) {
+      // Docker 20.10 at times goes from updating to rollback_completed with no rollback_started to be read (seen with
+      // a 50 ms poll): its message is checked where it showed one; tswarm must always show it.
+      const states = r.states.filter((s) => s !== 'updating');
+      if (i === 0 || states.includes('rollback_started')) {
+        assert.match(r.message, /^update rolled back due to failure or early termination of task \w{25}$/, `${i ? 'Docker' : 'tswarm'}: states seen ${r.states.join(' → ')}`);
+        assert.deepEqual(states, ['rollback_started', 'rollback_completed']);
+      } else {
+        assert.deepEqual(states, ['rollback_completed']);
+      }
       assert.equal(r.final, 'rollback completed');
       assert.deepEqual(r.args, ['sleep', '86400']);
       assert.equal(r.running, 2);
-      assert.deepEqual(r.states.filter((s) => s !== 'updating'), ['rollback_started', 'rollback_completed']);
     }
   });
 
