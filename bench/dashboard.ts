@@ -6,27 +6,12 @@
 // (main thread busy > 50 ms) while it follows, filtering at full size, and
 // the daemon's time to RUNNING with and without a page (the hub's cost).
 // Usage: npm run bench:dashboard [-- TASKSxNODES]   (default 10000x1000)
-import { request } from 'node:http';
 import { chromium } from 'playwright-core';
 import { freePort, startTswarmd } from '../test/helpers/tswarmd.js';
+import { api } from './api-client.js';
 
 const [tasks, nodes] = (process.argv[2] ?? '10000x1000').split('x').map(Number);
 const CHROMIUM = process.env.TSWARM_CHROMIUM ?? '/usr/bin/chromium';
-
-function api<T>(socket: string, method: string, path: string, body?: unknown): Promise<T> {
-  return new Promise((res, rej) => {
-    const r = request({ socketPath: socket, method, path: `/v1.47${path}`, headers: { 'Content-Type': 'application/json' } }, (resp) => {
-      const chunks: Buffer[] = [];
-      resp.on('data', (c: Buffer) => chunks.push(c));
-      resp.on('end', () => {
-        const b = Buffer.concat(chunks).toString();
-        if (resp.statusCode! >= 400) rej(new Error(b)); else res(b ? JSON.parse(b) : undefined);
-      });
-    });
-    r.on('error', rej);
-    r.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,9 +6,9 @@
 // Usage: node dist/bench/schedule.js [TASKSxNODES ...] [--remote TASKSxNODES]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { startTswarmd, TSWARM_BIN } from '../test/helpers/tswarmd.js';
+import { api } from './api-client.js';
 
 /** swarmkit's scheduler benchmark: 100,000 tasks on 1,000 nodes in 22.6 s. */
 const SWARMKIT_TASKS_PER_S = 100_000 / 22.6;
@@ -19,21 +19,6 @@ const remoteArg = args.includes('--remote') ? args[args.indexOf('--remote') + 1]
 const local = args.filter((a, i) => /^\d+x\d+$/.test(a) && args[i - 1] !== '--remote');
 const runs = local.length ? local : ['10000x1000', '100000x5000'];
 const parse = (s: string) => s.split('x').map(Number) as [number, number];
-
-function api<T>(socket: string, method: string, path: string, body?: unknown, raw = false): Promise<T> {
-  return new Promise((res, rej) => {
-    const r = request({ socketPath: socket, method, path: `/v1.47${path}`, headers: { 'Content-Type': 'application/json' } }, (resp) => {
-      const chunks: Buffer[] = [];
-      resp.on('data', (c: Buffer) => chunks.push(c));
-      resp.on('end', () => {
-        const b = Buffer.concat(chunks).toString();
-        if (resp.statusCode! >= 400) rej(new Error(b)); else res(raw ? (b as T) : b ? JSON.parse(b) : undefined);
-      });
-    });
-    r.on('error', rej);
-    r.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 const peakMiB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
