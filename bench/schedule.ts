@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTswarmd, TSWARM_BIN } from '../test/helpers/tswarmd.js';
-import { api } from './api-client.js';
+import { api, getWhole } from './api-client.js';
 
 /** swarmkit's scheduler benchmark: 100,000 tasks on 1,000 nodes in 22.6 s. */
 const SWARMKIT_TASKS_PER_S = 100_000 / 22.6;
@@ -23,14 +23,14 @@ const parse = (s: string) => s.split('x').map(Number) as [number, number];
 const peakMiB = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 
-/** Times GET path back to back until stopped: request to last byte, as curl's time_total (the client's own parse of megabytes is not the server's latency). */
-function latencyProbe(socket: string, path: string) {
+/** Times GET path back to back until stopped: request to last byte (see getWhole; gzip: as the docker CLI asks). */
+function latencyProbe(socket: string, path: string, gzip = false) {
   const times: number[] = [];
   let stop = false;
   const done = (async () => {
     while (!stop) {
       const t0 = performance.now();
-      await api(socket, 'GET', path, undefined, true);
+      await getWhole(socket, path, gzip);
       times.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -38,7 +38,7 @@ function latencyProbe(socket: string, path: string) {
   return { async end() { stop = true; await done; return times; } };
 }
 
-interface Result { label: string; tasks: number; nodes: number; registerS: number; runS: number; rssMiB: number; services: number[]; nodesLat: number[]; remoteRssMiB?: number }
+interface Result { label: string; tasks: number; nodes: number; registerS: number; runS: number; rssMiB: number; services: number[]; nodesLat: number[]; nodesGzLat: number[]; remoteRssMiB?: number }
 
 async function run(tasks: number, nodes: number, remote: boolean): Promise<Result> {
   const d = await startTswarmd({ executor: 'sim', extra: remote ? [] : ['--sim-nodes', String(nodes)] });
@@ -56,7 +56,7 @@ async function run(tasks: number, nodes: number, remote: boolean): Promise<Resul
       await new Promise((r) => setTimeout(r, 200));
     }
     const registered = Date.now();
-    const probes = [latencyProbe(d.socket, '/services'), latencyProbe(d.socket, '/nodes')];
+    const probes = [latencyProbe(d.socket, '/services'), latencyProbe(d.socket, '/nodes'), latencyProbe(d.socket, '/nodes', true)];
     const created = Date.now();
     await api(d.socket, 'POST', '/services/create', {
       Name: 'bench', TaskTemplate: { ContainerSpec: { Image: 'sim', Args: ['run'] } }, Mode: { Replicated: { Replicas: tasks } },
@@ -67,12 +67,12 @@ async function run(tasks: number, nodes: number, remote: boolean): Promise<Resul
       if (s.ServiceStatus.RunningTasks >= tasks) break;
     }
     const done = Date.now();
-    const [services, nodesLat] = await Promise.all(probes.map((p) => p.end()));
+    const [services, nodesLat, nodesGzLat] = await Promise.all(probes.map((p) => p.end()));
     const down = (await api<{ Status: { State: string } }[]>(d.socket, 'GET', '/nodes')).filter((n) => n.Status.State !== 'ready').length;
     if (down > 0) throw new Error(`${down} nodes not ready at the end (expired heartbeats)`);
     return {
       label: `${tasks}/${nodes}${remote ? ' remote' : ''}`, tasks, nodes, registerS: (registered - t0) / 1000, runS: (done - created) / 1000,
-      rssMiB: peakMiB(d.proc.pid!), services, nodesLat, remoteRssMiB: sims ? peakMiB(sims.pid!) : undefined,
+      rssMiB: peakMiB(d.proc.pid!), services, nodesLat, nodesGzLat, remoteRssMiB: sims ? peakMiB(sims.pid!) : undefined,
     };
   } finally {
     sims?.kill('SIGKILL');
@@ -85,10 +85,10 @@ for (const r of runs) { const [t, n] = parse(r); results.push(await run(t, n, fa
 if (remoteArg !== 'none') { const [t, n] = parse(remoteArg); results.push(await run(t, n, true)); }
 
 const f = (x: number, d = 1) => x.toFixed(d);
-console.log('\nrun              register  to RUNNING  tasks/s  peak RSS  GET /services p50/p99   GET /nodes p50/p99');
+console.log('\nrun              register  to RUNNING  tasks/s  peak RSS  GET /services p50/p99   GET /nodes p50/p99   (gzip, as docker CLI)');
 for (const r of results) {
   console.log(`${r.label.padEnd(16)} ${f(r.registerS).padStart(6)} s ${f(r.runS).padStart(8)} s ${String(Math.round(r.tasks / r.runS)).padStart(8)} ${f(r.rssMiB, 0).padStart(5)} MiB${r.remoteRssMiB ? ` (+${f(r.remoteRssMiB, 0)})` : ''}`
-    + `   ${f(pct(r.services, 50))}/${f(pct(r.services, 99))} ms`.padEnd(20) + `   ${f(pct(r.nodesLat, 50))}/${f(pct(r.nodesLat, 99))} ms`);
+    + `   ${f(pct(r.services, 50))}/${f(pct(r.services, 99))} ms`.padEnd(20) + `   ${f(pct(r.nodesLat, 50))}/${f(pct(r.nodesLat, 99))} ms`.padEnd(20) + `   ${f(pct(r.nodesGzLat, 50))}/${f(pct(r.nodesGzLat, 99))} ms`);
 }
 console.log('\nratios');
 for (const r of results) console.log(`  ${r.label}: ${f(r.tasks / r.runS / SWARMKIT_TASKS_PER_S, 2)}x swarmkit's 4,425 tasks/s (100k on 1k nodes, 22.6 s)`);

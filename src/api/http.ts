@@ -1,4 +1,5 @@
 import { jsonBytes } from './json-text.js';
+import { GZIP_MIN_BYTES, acceptsGzip, sendGzippedJson } from './gzip-reply.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../types/errors.js';
 import type { Filters } from '../manager/controlapi/api.js';
@@ -64,6 +65,7 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const bytes = jsonBytes(body);
+  if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(res.req)) { sendGzippedJson(res, status, bytes); return; }
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
   res.end(bytes);
 }

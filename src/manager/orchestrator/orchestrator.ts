@@ -72,8 +72,8 @@ export class Orchestrator extends Reconciler {
     this.healChecks = [];
     if (full) await this.planAll(plan);
     else {
+      for (const id of services) await this.planServiceInSlices(id, plan);
       this.store.view((tx) => {
-        for (const id of services) this.planService(tx, id, plan);
         for (const id of nodes) this.planNode(tx, id, plan);
         for (const id of tasks) this.planTask(tx, id, plan);
       });
@@ -96,29 +96,40 @@ export class Orchestrator extends Reconciler {
 
   /** Everything, a service per read with a yield between (each read walks that service's tasks). */
   private async planAll(plan: Action[]) {
-    const serviceIds = this.store.view((tx) => {
-      for (const t of tx.tasks.all()) {
+    const all = this.store.view((tx) => tx.tasks.all());
+    await forEachSlice(all, GROUP_SLICE, (slice) => this.store.view((tx) => {
+      for (const t of slice) {
         if (t.DesiredState !== 'remove' && !tx.services.get(t.ServiceID)) plan.push(this.actions.stop(t.ID, 'remove'));
       }
+    }));
+    const serviceIds = this.store.view((tx) => {
       // Tasks left 'ready' by a previous leader still need their start.
       for (const t of tx.tasks.find({ desiredState: 'ready' })) if (!this.delayed.has(t.ID) && !t.JobIteration) this.startAfterDelay(t);
       return tx.services.all().map((s) => s.ID);
     });
     for (const id of serviceIds) {
       await new Promise<void>((r) => setImmediate(r));
-      // A replicated service's tasks are read at once and grouped in slices: the array is one consistent read.
-      const read = this.store.view((tx) => {
-        const s = tx.services.get(id);
-        return s?.Spec.Mode?.Replicated ? { s, tasks: tx.tasks.find({ serviceId: id }) } : undefined;
-      });
-      if (!read) {
-        this.store.view((tx) => this.planService(tx, id, plan));
-        continue;
-      }
-      const groups = new SlotGroups(read.s);
-      await forEachSlice(read.tasks, GROUP_SLICE, (slice) => groups.add(slice));
-      this.planReplicated(read.s, groups.done(), plan);
+      await this.planServiceInSlices(id, plan);
     }
+  }
+
+  /**
+   * One service. A replicated service's tasks are read at once (the array is
+   * one consistent read) and grouped into slots in slices with yields between:
+   * a 100,000-task service is planned without holding the event loop.
+   */
+  private async planServiceInSlices(id: string, plan: Action[]) {
+    const read = this.store.view((tx) => {
+      const s = tx.services.get(id);
+      return s?.Spec.Mode?.Replicated ? { s, tasks: tx.tasks.find({ serviceId: id }) } : undefined;
+    });
+    if (!read) {
+      this.store.view((tx) => this.planService(tx, id, plan));
+      return;
+    }
+    const groups = new SlotGroups(read.s);
+    await forEachSlice(read.tasks, GROUP_SLICE, (slice) => groups.add(slice));
+    this.planReplicated(read.s, groups.done(), plan);
   }
 
   private planService(tx: ReadTx, serviceId: string, plan: Action[]) {
