@@ -6,6 +6,9 @@ import type { ConfChange, Entry, Message, RaftId, RaftStorage, Ready } from '../
 const log = logger('raft');
 
 /** The application above Raft: applies committed data and snapshots its state. */
+
+/** Longest run of entry applications without a yield to the event loop. */
+const APPLY_SLICE_MS = 10;
 export interface StateMachine {
   /** Applies one committed entry; the result goes to whoever proposed it. */
   apply(data: string, index: number): unknown;
@@ -270,7 +273,7 @@ export class RaftNode {
     if (this.stopped) return;
     // Only now is what these messages promise on disk.
     if (rd.messages.length) this.o.send(rd.messages);
-    for (const e of rd.committed) this.apply(e);
+    await this.applyInSlices(rd.committed);
     const reads = rd.readStates;
     this.core.advance(rd);
     for (const rs of reads) {
@@ -280,6 +283,24 @@ export class RaftNode {
     this.answerReads();
     this.updateLeading();
     await this.maybeSnapshot();
+  }
+
+  /**
+   * Applies committed entries in order, yielding to the event loop when a
+   * slice has run APPLY_SLICE_MS: a Ready can carry dozens of 200-change
+   * entries, and the API and heartbeats share this loop. Each entry is applied
+   * whole, so a read between slices sees the state after some entry.
+   */
+  private async applyInSlices(committed: Entry[]) {
+    let sliceStart = performance.now();
+    for (const e of committed) {
+      if (performance.now() - sliceStart > APPLY_SLICE_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.stopped) return;
+        sliceStart = performance.now();
+      }
+      this.apply(e);
+    }
   }
 
   private restoreSnapshot(raw: string) {
