@@ -1,10 +1,11 @@
 import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
 import { all, has, one, parseArgs, type FlagSpec, type Parsed } from '../args.js';
 import { q, type Client } from '../client.js';
-import { formatInspect, formatRows } from '../format.js';
+import { formatRows } from '../format.js';
 import { stateAgo } from '../table.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
 import { serviceLogs } from './logs.js';
+import { inspectServices } from './service-inspect.js';
 
 const V = { value: true };
 const B = { value: false };
@@ -203,17 +204,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       return 0;
     }
     case 'inspect': {
-      const p = parseArgs(rest, { format: { short: 'f', value: true }, pretty: B });
-      const list: Service[] = [];
-      for (const ref of p.args) {
-        try { list.push(await c.get<Service>(`/services/${encodeURIComponent(ref)}`)); } catch (e) {
-          if ((e as { status?: number }).status === 404) throw new Error(`no such service: ${ref}`);
-          throw e;
-        }
-      }
-      const f = one(p, 'format');
-      formatInspect(list, f, 'swarm.Service', out);
-      return 0;
+      return inspectServices(c, rest, out);
     }
     case 'ps': {
       const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: V, 'no-trunc': B, 'no-resolve': B });
