@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker, eventually, startTswarmd, tswarm, type RunResult } from '../helpers/tswarmd.js';
+import { spawn } from 'node:child_process';
+import { TSWARM_BIN, docker, eventually, startTswarmd, tswarm, type RunResult } from '../helpers/tswarmd.js';
 
 /**
  * The progress a CLI prints while it waits, made comparable: the service's
@@ -37,6 +38,27 @@ test('tswarm service rollback prints what docker service rollback prints', { tim
       run(d.host, 'service', 'create', '--name', `c${k}`, '--replicas', '2', '--update-monitor', '1s', 'busybox', 'top')));
     assert.equal(progress(b, 'ct'), progress(a, 'cd'));
     assert.match(b.stdout, /^\w{25}\noverall progress: 0 out of 2 tasks\n1\/2:  \n2\/2:  \n[^]*verify: Waiting 1 seconds to verify that tasks are stable\.\.\.\nverify: Service \w{25} converged\n$/);
+  });
+
+  await t.test('^C while tasks cannot be placed: their error shown, the operation left to go on in the background', async () => {
+    const runs = [['docker', 'sd'], [process.execPath, 'st']].map(([cmd, name]) => {
+      const args = [...(cmd === 'docker' ? [] : [TSWARM_BIN]), 'service', 'create', '--name', name, '--constraint', 'node.labels.none==1', 'busybox', 'top'];
+      const p = spawn(cmd, args, { env: { ...process.env, DOCKER_HOST: d.host }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      p.stdout.on('data', (c) => (stdout += c));
+      const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+      return { p, out: () => stdout, exited };
+    });
+    await eventually(() => runs.every((r) => r.out().includes('1/1: no suitable node')), 20_000, 'the placement error shown');
+    for (const r of runs) r.p.kill('SIGINT');
+    const codes = await Promise.all(runs.map((r) => r.exited));
+    assert.deepEqual(codes, [0, 0]);
+    const [a, b] = runs.map((r) => r.out().replace(/\b[a-z0-9]{25}\b/g, 'X'));
+    const shape = /^X\noverall progress: 0 out of 1 tasks\n1\/1:  \n(overall progress: 0 out of 1 tasks\n(1\/1: no suitable node \(scheduling constraints not satisfied on 1 node\)\n)?)+Operation continuing in background\.\n/;
+    assert.match(a, shape);
+    assert.match(b, shape);
+    // docker's last line races with its exit; tswarm always prints it
+    assert.match(b, /Operation continuing in background\.\nUse `docker service ps X` to check progress\.\n$/);
   });
 
   for (const [mode, flags, n] of [['replicated', ['--replicas', '2'], '2/2'], ['global', ['--mode', 'global'], '1/1']] as const) {
