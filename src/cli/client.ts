@@ -41,8 +41,10 @@ export class Client {
    * A streamed GET (logs, events): onData gets each chunk as it comes; an
    * error status is thrown as call() would.
    */
-  stream(path: string, onData: (chunk: Buffer) => void): Promise<void> {
+  stream(path: string, onData: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      // an abort (the user's ^C) ends the stream as its end does
+      signal?.addEventListener('abort', () => { r.destroy(); resolve(); }, { once: true });
       const r = request({ ...this.target(), method: 'GET', path: `/v1.47${path}` }, (res) => {
         if ((res.statusCode ?? 0) >= 400) {
           const chunks: Buffer[] = [];
@@ -57,9 +59,9 @@ export class Client {
         }
         res.on('data', onData);
         res.on('end', () => resolve());
-        res.on('error', reject);
+        res.on('error', (e) => (signal?.aborted ? resolve() : reject(e)));
       });
-      r.on('error', (e) => reject(new ClientError(0, `Cannot connect to the tswarm daemon at ${this.host}. Is the daemon running? (${e.message})`)));
+      r.on('error', (e) => (signal?.aborted ? resolve() : reject(new ClientError(0, `Cannot connect to the tswarm daemon at ${this.host}. Is the daemon running? (${e.message})`))));
       r.end();
     });
   }

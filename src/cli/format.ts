@@ -6,7 +6,7 @@
  */
 import { contextType, contextValue, headerValue } from '../format/contexts.js';
 import { decode, untyped } from '../format/decode.js';
-import { NODE, SERVICE, TASK } from '../format/dockertypes.js';
+import { CONFIG, NODE, SECRET, SERVICE, TASK } from '../format/dockertypes.js';
 import { DOCKER_FUNCS, HEADER_FUNCS } from '../format/funcs.js';
 import { indent, marshal } from '../format/gojson.js';
 import { TabWriter } from '../format/tabwriter.js';
@@ -92,15 +92,18 @@ export function formatRows(rows: Record<string, unknown>[], format: string | und
   return new TabWriter().write(header).write('\n').write(body).flush();
 }
 
-const INSPECT_TYPES: Record<string, GoType> = { 'swarm.Service': SERVICE, 'swarm.Node': NODE, 'swarm.Task': TASK };
+const INSPECT_TYPES: Record<string, GoType> = { 'swarm.Service': SERVICE, 'swarm.Node': NODE, 'swarm.Task': TASK, 'swarm.Secret': SECRET, 'swarm.Config': CONFIG };
 
 /**
  * `docker <object> inspect [--format]`: objects decoded into docker's structs;
  * no format prints them as indented JSON, `json` as compact JSON, a template
  * once per object. Writes what docker writes to stdout, then throws the
- * joined errors (exit 1) if any object failed.
+ * joined errors (exit 1) if any object failed. rawFallback: a failing
+ * template runs again on the object's plain JSON, as docker does for the
+ * objects it inspects with their raw bytes.
  */
-export function formatInspect(list: unknown[], format: string | undefined, typeName: keyof typeof INSPECT_TYPES | string, out: (s: string) => void): void {
+export function formatInspect(list: unknown[], format: string | undefined, typeName: keyof typeof INSPECT_TYPES | string, out: (s: string) => void,
+  rawFallback = false): void {
   const type = INSPECT_TYPES[typeName];
   if (!type) throw new Error(`no Go type for ${typeName}`);
   const values = list.map((x) => decode(type, x));
@@ -113,12 +116,18 @@ export function formatInspect(list: unknown[], format: string | undefined, typeN
   const tpl = parseTemplate(format);
   let buffer = '';
   const errors: string[] = [];
-  for (const v of values) {
+  values.forEach((v, i) => {
     try { buffer += tpl.execute(v) + '\n'; } catch (e) {
       if (!(e instanceof ExecError)) throw e;
-      errors.push(`template parsing error: ${e.message}`);
+      if (!rawFallback) { errors.push(`template parsing error: ${e.message}`); return; }
+      // docker's raw fallback (objects inspected with their raw JSON: secrets, configs): the JSON as maps, missingkey=error
+      tpl.missingKey = 'error';
+      try { buffer += tpl.execute(untyped(list[i], 'int64') ?? undefined) + '\n'; } catch (e2) {
+        if (!(e2 instanceof ExecError)) throw e2;
+        errors.push(`template parsing error: ${e2.message}`);
+      } finally { tpl.missingKey = 'invalid'; }
     }
-  }
+  });
   out(buffer || '\n');
   if (errors.length) throw new FormatError(errors.join('\n'));
 }

@@ -503,3 +503,30 @@ function fileModeString(m: number): string {
 export const SERVICE: GoType = registry.get('swarm.Service');
 export const NODE: GoType = registry.get('swarm.Node');
 export const TASK: GoType = registry.get('swarm.Task');
+
+registry.declare(`
+package swarm
+type SecretSpec struct {
+  Annotations
+  Data []byte \`json:",omitempty"\`
+  Driver *Driver \`json:",omitempty"\`
+  Templating *Driver \`json:",omitempty"\`
+}
+type Secret struct {
+  ID string
+  Meta
+  Spec SecretSpec
+}
+type ConfigSpec struct {
+  Annotations
+  Data []byte \`json:",omitempty"\`
+  Templating *Driver \`json:",omitempty"\`
+}
+type Config struct {
+  ID string
+  Meta
+  Spec ConfigSpec
+}
+`);
+export const SECRET: GoType = registry.get('swarm.Secret');
+export const CONFIG: GoType = registry.get('swarm.Config');

@@ -57,6 +57,13 @@ const cases: Case[] = [
   { what: 'constraint without operator', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, Placement: { Constraints: ['node.labels.foo'] } } }) },
   { what: 'constraint with two operators', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, Placement: { Constraints: ['a==b!=c'] } } }) },
   { what: 'a name already taken', method: 'POST', path: create, body: spec({ Name: 'web' }) },
+  // swarmkit's resource checks (limits first), before the image is looked at
+  ...[['a cpu limit under 0.001', { Limits: { NanoCPUs: 1000 } }], ['a cpu reservation of 0.0005', { Reservations: { NanoCPUs: 500000 } }],
+    ['a negative cpu limit', { Limits: { NanoCPUs: -5 } }], ['a memory limit under 4 MiB', { Limits: { MemoryBytes: 100000 } }],
+    ['a memory reservation under 4 MiB, the limit fine', { Limits: { MemoryBytes: 8 << 20 }, Reservations: { MemoryBytes: 4194303 } }]].map(([what, r]) => ({
+    what: what as string, method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, Resources: r } }),
+  })),
+  { what: 'a small memory limit and no image', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: {}, Resources: { Limits: { MemoryBytes: 1 } } } }) },
   {
     what: 'a body over 4 MiB', method: 'POST', path: create, body: spec({ Labels: { a: 'x'.repeat(5_000_000) } }),
     differs: {

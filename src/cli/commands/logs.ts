@@ -82,6 +82,10 @@ export async function serviceLogs(c: Client, args: string[], out: (s: string) =>
     }).catch((e) => { failure = e as Error; });
   };
   let buf = Buffer.alloc(0);
+  // -f ends on ^C as docker's does: what came is printed, the exit status is 130
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
   await c.stream(`${path}?${query}`, (chunk) => {
     if (tty) { out(chunk.toString('utf8')); return; }
     buf = Buffer.concat([buf, chunk]);
@@ -91,8 +95,9 @@ export async function serviceLogs(c: Client, args: string[], out: (s: string) =>
       emit(buf[0], buf.subarray(8, 8 + len));
       buf = buf.subarray(8 + len);
     }
-  });
+  }, interrupt.signal).finally(() => process.off('SIGINT', onSigint));
   await chain;
+  if (interrupt.signal.aborted) return 130;
   if (failure) {
     process.stderr.write(`${failure.message}\n`);
     return 1;

@@ -1,13 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { Config, Secret } from '../../types/secrets.js';
-import { all, has, one, parseArgs } from '../args.js';
+import { all, has, one } from '../args.js';
 import { q, type Client } from '../client.js';
-import { formatRows } from '../format.js';
+import { FormatError, formatInspect, formatRows } from '../format.js';
 import { humanDuration } from '../../format/units.js';
+import { compact, indent } from '../../format/gojson.js';
+import { compareStrings } from '../../format/values.js';
+import { checkArgs, flagError, parseCommand, type Command } from '../usage.js';
+import { prettyPayload } from './payload-pretty.js';
 import { filtersOf } from './service.js';
 
 type Kind = 'secret' | 'config';
 const ago = (ts: string) => `${humanDuration(Date.now() - Date.parse(ts))} ago`;
+const upper = (k: Kind) => k.toUpperCase();
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -15,10 +20,111 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** docker's opts.ValidateLabel: a name, without white space. */
+function validateLabel(c: Command, value: string): void {
+  const key = value.split('=')[0].replace(/^[ \t\n\v\f\r]+/, '');
+  const why = key === '' ? `invalid label '${value}': empty name` : /[ \t\n\v\f\r]/.test(key) ? `label '${key}' contains whitespaces` : '';
+  if (why) throw flagError(c, `invalid argument "${value}" for "-l, --label" flag: ${why}`);
+}
+
+/** docker's ConvertKVStringsToMap, sent in key order as Go marshals a map (the daemon keeps the order it gets). */
 function labelsOf(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of list) { const i = l.indexOf('='); out[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1); }
-  return out;
+  const m = new Map<string, string>();
+  for (const l of list) { const i = l.indexOf('='); m.set(i < 0 ? l : l.slice(0, i), i < 0 ? '' : l.slice(i + 1)); }
+  return Object.fromEntries([...m].sort(([a], [b]) => compareStrings(a, b)));
+}
+
+/** Go's os error text for a file that cannot be read. */
+function osError(file: string, e: NodeJS.ErrnoException): string {
+  const why: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory' };
+  const text = why[e.code ?? ''] ?? e.message;
+  return e.code === 'EISDIR' ? `read ${file}: ${text}` : `open ${file}: ${text}`;
+}
+
+/** docker's readSecretData / readConfigData: STDIN for '-', never empty. */
+async function readData(file: string): Promise<Buffer> {
+  if (file === '-') {
+    const data = await readAll(process.stdin);
+    if (data.length === 0) throw new Error('error reading from STDIN: data is empty');
+    return data;
+  }
+  let data: Buffer;
+  try { data = await readFile(file); } catch (e) { throw new Error(`error reading from ${file}: ${osError(file, e as NodeJS.ErrnoException)}`); }
+  if (data.length === 0) throw new Error(`error reading from ${file}: data is empty`);
+  return data;
+}
+
+async function create(kind: Kind, c: Client, argv: string[], out: (s: string) => void): Promise<number> {
+  const cmd: Command = { path: `${kind} create`, use: kind === 'secret' ? '[OPTIONS] SECRET [file|-]' : '[OPTIONS] CONFIG file|-' };
+  const p = parseCommand(cmd, argv, { label: { short: 'l', value: true }, 'template-driver': { value: true },
+    ...(kind === 'secret' ? { driver: { short: 'd', value: true } } : {}) });
+  for (const l of all(p, 'label')) validateLabel(cmd, l);
+  if (kind === 'secret') checkArgs(cmd, p.args, 1, 2); else checkArgs(cmd, p.args, 2, 2);
+  const [name, file = ''] = p.args;
+  const driver = one(p, 'driver');
+  let data: Buffer | undefined;
+  if (kind === 'secret') {
+    if (driver) {
+      if (file) throw new FormatError('When using secret driver secret data must be empty');
+    } else {
+      if (!file) throw new FormatError('secret file is required');
+      try { data = await readData(file); } catch (e) { throw new FormatError((e as Error).message); }
+    }
+  } else {
+    try { data = await readData(file); } catch (e) { throw new FormatError(`Error reading content from ${JSON.stringify(file)}: ${(e as Error).message}`); }
+  }
+  const tpl = one(p, 'template-driver');
+  const spec = { Name: name, Labels: labelsOf(all(p, 'label')), ...(data ? { Data: data.toString('base64') } : {}),
+    ...(driver ? { Driver: { Name: driver } } : {}), ...(tpl ? { Templating: { Name: tpl } } : {}) };
+  const r = await c.post<{ ID: string }>(`/${kind}s/create`, spec);
+  out(`${r.ID}\n`);
+  return 0;
+}
+
+/** `inspect [--format F | --pretty] NAME...`: --pretty wins over a format; pretty prints nothing if one is missing. */
+async function inspect(kind: Kind, c: Client, argv: string[], out: (s: string) => void): Promise<number> {
+  const cmd: Command = { path: `${kind} inspect`, use: `[OPTIONS] ${upper(kind)} [${upper(kind)}...]` };
+  const p = parseCommand(cmd, argv, { format: { short: 'f', value: true }, pretty: { value: false } });
+  checkArgs(cmd, p.args, 1);
+  const f = has(p, 'pretty') ? 'pretty' : one(p, 'format') ?? '';
+  if (f.startsWith('pretty') && f !== 'pretty') throw new FormatError('cannot supply extra formatting options to the pretty template');
+  // the answer's own bytes: docker prints a secret's or config's JSON as the daemon sent it, only re-indented
+  const get = async (ref: string) => {
+    const r = await c.raw('GET', `/${kind}s/${encodeURIComponent(ref)}`);
+    const text = r.body.toString('utf8');
+    if (r.status >= 400) {
+      let msg = text;
+      try { msg = JSON.parse(text).message ?? text; } catch { /* plain text */ }
+      throw new Error(`Error response from daemon: ${msg}`);
+    }
+    return text;
+  };
+  if (f === 'pretty') {
+    let text = '';
+    for (const ref of p.args) {
+      try { text += `${prettyPayload(kind, JSON.parse(await get(ref)))}\n`; } catch (e) { throw new FormatError((e as Error).message); }
+    }
+    out(text);
+    return 0;
+  }
+  const found: string[] = [];
+  const errors: string[] = [];
+  for (const ref of p.args) {
+    try { found.push(await get(ref)); } catch (e) { errors.push((e as Error).message); }
+  }
+  if (f === '' || f === 'json') {
+    const all = `[${found.join(',')}]`;
+    out(found.length === 0 ? '[]\n' : `${f === 'json' ? compact(all, false) : indent(all, '    ')}\n`);
+  } else {
+    try {
+      formatInspect(found.map((t) => JSON.parse(t)), f, kind === 'secret' ? 'swarm.Secret' : 'swarm.Config', out, true);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      errors.push(e.message);
+    }
+  }
+  if (errors.length) throw new FormatError(errors.join('\n'));
+  return 0;
 }
 
 /** `tswarm secret|config create/ls/inspect/rm`, with docker's output. */
@@ -26,21 +132,10 @@ export async function payloadCommand(kind: Kind, c: Client, argv: string[], out:
   const [sub, ...rest] = argv;
   const path = kind === 'secret' ? '/secrets' : '/configs';
   switch (sub) {
-    case 'create': {
-      const p = parseArgs(rest, { label: { short: 'l', value: true }, 'template-driver': { value: true }, driver: { short: 'd', value: true } });
-      const [name, file] = p.args;
-      if (!name || !file || p.args.length !== 2) throw new Error(`"tswarm ${kind} create" requires exactly 2 arguments.`);
-      const data = file === '-' ? await readAll(process.stdin) : await readFile(file);
-      if (data.length === 0) throw new Error(`error reading from ${file}: data is empty`);
-      const tpl = one(p, 'template-driver');
-      const spec = { Name: name, Labels: labelsOf(all(p, 'label')), Data: data.toString('base64'),
-        ...(tpl ? { Templating: { Name: tpl } } : {}), ...(one(p, 'driver') ? { Driver: { Name: one(p, 'driver') } } : {}) };
-      const r = await c.post<{ ID: string }>(`${path}/create`, spec);
-      out(`${r.ID}\n`);
-      return 0;
-    }
+    case 'create': return create(kind, c, rest, out);
     case 'ls': case 'list': {
-      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true } });
+      const cmd: Command = { path: `${kind} ls`, use: '[OPTIONS]' };
+      const p = parseCommand(cmd, rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true } });
       const list = await c.get<(Secret | Config)[]>(`${path}?filters=${q(filtersOf(all(p, 'filter')))}`);
       list.sort((a, b) => ((a.Spec.Name ?? '') < (b.Spec.Name ?? '') ? -1 : 1));
       if (has(p, 'quiet')) { out(list.map((o) => `${o.ID}\n`).join('')); return 0; }
@@ -53,25 +148,21 @@ export async function payloadCommand(kind: Kind, c: Client, argv: string[], out:
       out(formatRows(rows, one(p, 'format'), table, { CreatedAt: 'CREATED', UpdatedAt: 'UPDATED' }));
       return 0;
     }
-    case 'inspect': {
-      const p = parseArgs(rest, { format: { short: 'f', value: true }, pretty: { value: false } });
-      const found: unknown[] = [];
-      let failed: Error | undefined;
-      for (const ref of p.args) {
-        try { found.push(await c.get(`${path}/${encodeURIComponent(ref)}`)); } catch (e) { failed ??= e as Error; }
-      }
-      // Go's encoding/json with four spaces, as docker prints an inspected object.
-      out(found.length ? `${JSON.stringify(found, null, 4)}\n` : '[]\n');
-      if (failed) throw failed;
-      return 0;
-    }
+    case 'inspect': return inspect(kind, c, rest, out);
     case 'rm': case 'remove': {
-      let failed: Error | undefined;
-      for (const ref of rest) {
-        try { await c.del(`${path}/${encodeURIComponent(ref)}`); out(`${ref}\n`); } catch (e) { failed ??= e as Error; process.stderr.write(`Error response from daemon: ${(e as Error).message}\n`); }
+      const cmd: Command = { path: `${kind} rm`, use: `${upper(kind)} [${upper(kind)}...]` };
+      const p = parseCommand(cmd, rest, {});
+      checkArgs(cmd, p.args, 1);
+      // each name in turn, as docker: the removed ones printed, every failure on stderr, exit 1 if any failed
+      let failed = false;
+      for (const ref of p.args) {
+        try { await c.del(`${path}/${encodeURIComponent(ref)}`); out(`${ref}\n`); } catch (e) {
+          failed = true;
+          const err = e as Error & { status?: number };
+          process.stderr.write(`${err.status ? 'Error response from daemon: ' : ''}${err.message}\n`);
+        }
       }
-      if (failed) return 1;
-      return 0;
+      return failed ? 1 : 0;
     }
     default:
       process.stderr.write(`tswarm ${kind}: unknown command ${sub ?? ''}\nUsage: tswarm ${kind} create|ls|inspect|rm\n`);

@@ -1,10 +1,13 @@
 import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
 import { all, has, one, parseArgs, type FlagSpec, type Parsed } from '../args.js';
 import { q, type Client } from '../client.js';
-import { formatInspect, formatRows } from '../format.js';
+import { formatRows } from '../format.js';
 import { stateAgo } from '../table.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
 import { serviceLogs } from './logs.js';
+import { inspectServices } from './service-inspect.js';
+import { waitOnService } from './progress.js';
+import { checkArgs, parseCommand } from '../usage.js';
 
 const V = { value: true };
 const B = { value: false };
@@ -138,29 +141,6 @@ export function replicasText(s: Service): string {
 /** A task's name as docker prints it: `<service>.<slot>`, or `<service>.<node ID>` when the slot is 0 (global, and a job's first slot). */
 const taskName = (service: string, t: Task) => `${service}.${t.Slot ? t.Slot : t.NodeID}`;
 
-/** Waits until the service's tasks converge, printing docker's summary lines. */
-async function converge(c: Client, id: string, out: (s: string) => void) {
-  for (let i = 0; i < 600; i++) {
-    const [s] = await c.get<Service[]>(`/services?status=true&filters=${q({ id: [id] })}`);
-    const st = s?.ServiceStatus;
-    if (s?.JobStatus) {
-      // A job converges when it completed (docker's job progress ends with "job complete").
-      const rj = s.Spec.Mode?.ReplicatedJob;
-      const done = rj ? (st?.CompletedTasks ?? 0) >= (rj.TotalCompletions ?? 0) : st?.DesiredTasks === 0 && (st?.CompletedTasks ?? 0) > 0;
-      if (done) { out('job complete\n'); return; }
-      await new Promise((r) => setTimeout(r, 500));
-      continue;
-    }
-    const updating = s?.UpdateStatus?.State === 'updating' || s?.UpdateStatus?.State === 'rollback_started';
-    if (st && st.RunningTasks === st.DesiredTasks && !updating) {
-      out(`overall progress: ${st.RunningTasks} out of ${st.DesiredTasks} tasks\nverify: Service ${s.Spec.Name} converged\n`);
-      return;
-    }
-    if (s?.UpdateStatus?.State === 'paused') throw new Error(s.UpdateStatus.Message);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 const shortId = (id: string) => id.slice(0, 12);
 
 function portsText(ports: PortConfig[] | undefined): string {
@@ -185,7 +165,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       applyFlags(spec, p);
       const r = await c.post<{ ID: string }>('/services/create', spec);
       out(`${r.ID}\n`);
-      if (!has(p, 'detach') && !has(p, 'quiet')) await converge(c, r.ID, out);
+      if (!has(p, 'detach')) await waitOnService(c, r.ID, has(p, 'quiet'), out);
       return 0;
     }
     case 'ls': case 'list': {
@@ -203,17 +183,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       return 0;
     }
     case 'inspect': {
-      const p = parseArgs(rest, { format: { short: 'f', value: true }, pretty: B });
-      const list: Service[] = [];
-      for (const ref of p.args) {
-        try { list.push(await c.get<Service>(`/services/${encodeURIComponent(ref)}`)); } catch (e) {
-          if ((e as { status?: number }).status === 404) throw new Error(`no such service: ${ref}`);
-          throw e;
-        }
-      }
-      const f = one(p, 'format');
-      formatInspect(list, f, 'swarm.Service', out);
-      return 0;
+      return inspectServices(c, rest, out);
     }
     case 'ps': {
       const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: V, 'no-trunc': B, 'no-resolve': B });
@@ -245,6 +215,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
     }
     case 'scale': {
       const p = parseArgs(rest, { detach: { short: 'd', value: false } });
+      const scaled: string[] = [];
       for (const a of p.args) {
         const [name, n] = a.split('=');
         if (n === undefined || !/^\d+$/.test(n)) throw new Error(`invalid scale specifier '${a}'.\nSee 'docker service scale --help'.`);
@@ -253,12 +224,19 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         const spec = { ...s.Spec, Mode: { Replicated: { Replicas: Number(n) } } };
         await c.post(`/services/${s.ID}/update?version=${s.Version.Index}`, spec);
         out(`${name} scaled to ${n}\n`);
-        if (!has(p, 'detach')) await converge(c, s.ID, out);
+        scaled.push(name);
       }
+      // as docker: every service scaled first, then each waited on
+      if (!has(p, 'detach')) for (const name of scaled) await waitOnService(c, name, false, out);
       return 0;
     }
     case 'update': case 'rollback': {
-      const p = parseArgs(rest, sub === 'rollback' ? { detach: { short: 'd', value: false }, quiet: { short: 'q', value: false } } : UPDATE_FLAGS);
+      let p: Parsed;
+      if (sub === 'rollback') {
+        const cmd = { path: 'service rollback', use: '[OPTIONS] SERVICE' };
+        p = parseCommand(cmd, rest, { detach: { short: 'd', value: false }, quiet: { short: 'q', value: false } });
+        checkArgs(cmd, p.args, 1, 1);
+      } else p = parseArgs(rest, UPDATE_FLAGS);
       const ref = p.args[0];
       const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`);
       const spec = structuredClone(s.Spec);
@@ -284,10 +262,11 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         for (const cn of all(p, 'constraint-rm')) pl.Constraints = (pl.Constraints ?? []).filter((x) => x !== cn);
         if (has(p, 'force')) spec.TaskTemplate!.ForceUpdate = (spec.TaskTemplate!.ForceUpdate ?? 0) + 1;
       }
-      await c.post(`/services/${s.ID}/update?version=${s.Version.Index}${rollback ? '&rollback=previous' : ''}`, rollback ? {} : spec);
+      // a rollback sends the service's current spec, as docker does; the daemon takes the previous one
+      const r = await c.post<{ Warnings?: string[] | null }>(`/services/${s.ID}/update?version=${s.Version.Index}${rollback ? '&rollback=previous' : ''}`, spec);
+      for (const w of r?.Warnings ?? []) process.stderr.write(`${w}\n`);
       out(`${ref}\n`);
-      if (rollback) out('rollback: manually requested rollback\n');
-      if (!has(p, 'detach') && !has(p, 'quiet')) await converge(c, s.ID, out);
+      if (!has(p, 'detach')) await waitOnService(c, ref, has(p, 'quiet'), out);
       return 0;
     }
     case 'rm': case 'remove': {

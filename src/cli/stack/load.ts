@@ -4,6 +4,7 @@ import { YAMLParseError, parse } from 'yaml';
 import { validateCompose } from './compose-schema.js';
 import { interpolationEnv, type Env } from './dotenv.js';
 import { interpolate } from './interpolate.js';
+import { nonStringKeyMaps, UNSUPPORTED_MAP } from './key-tags.js';
 import { mergeConfigs } from './merge.js';
 import { duplicateKeys, goYamlMessage, missingKey, unknownAnchor } from './yaml-errors.js';
 
@@ -43,7 +44,7 @@ async function readSource(file: string): Promise<string> {
 function parseYaml(text: string): unknown {
   const dup = duplicateKeys(text);
   try {
-    const doc = parse(text, { uniqueKeys: false, merge: true, maxAliasCount: 1000 });
+    const doc = parse(text, { uniqueKeys: false, merge: true, maxAliasCount: 1000, logLevel: 'error' });
     const noKey = missingKey(text);
     if (noKey) throw new Error(noKey);
     if (dup) throw new Error(dup);
@@ -72,21 +73,31 @@ export async function loadCompose(files: string[], environment: Env = process.en
   const workingDir = files[0] === '-' ? process.cwd() : dirname(resolve(files[0]));
   const env = await interpolationEnv(workingDir, environment);
   const dicts: Dict[] = [];
+  // per file, the paths of mappings go-yaml would decode with non-string keys
+  const generalMaps: string[][][] = [];
   for (const f of files) {
-    const doc = parseYaml(await readSource(f));
-    if (!isDict(doc)) throw new Error('top-level object must be a mapping');
+    const text = await readSource(f);
+    const doc = parseYaml(text);
+    const keys = nonStringKeyMaps(text);
+    if (!isDict(doc) || keys.top) throw new Error('top-level object must be a mapping');
     dicts.push(doc);
+    generalMaps.push(keys.paths);
   }
   const version = String(dicts[0].version ?? '');
   if (!(version === '' || version === '3' || /^3\.([0-9]|1[0-3])$/.test(version))) throw new Error(`unsupported Compose file version: ${version}`);
   const checked: Dict[] = [];
-  for (const d of dicts) {
+  for (const [i, d] of dicts.entries()) {
+    const general = (path: string[]) => generalMaps[i].some((p) => p.length === path.length && p.every((k, j) => k === path[j]));
     const doc = interpolate(d, env);
-    const forbidden = Object.values(doc.services ?? {}).flatMap((s) => Object.keys(isDict(s) ? s : {}).filter((k) => k in FORBIDDEN));
+    // docker's forbidden-keys check reads only string-keyed mappings (services, then each service)
+    const services = general(['services']) ? {} : doc.services ?? {};
+    const forbidden = Object.entries(services).filter(([name]) => !general(['services', name]))
+      .flatMap(([, s]) => Object.keys(isDict(s) ? s : {}).filter((k) => k in FORBIDDEN));
     if (forbidden.length) {
       const msgs = [...new Set(forbidden)].map((k) => `${k}: ${FORBIDDEN[k]}`).sort();
       throw new Error(`Compose file contains unsupported options:\n\n${msgs.join('\n\n')}\n`);
     }
+    if (generalMaps[i].length) throw new Error(UNSUPPORTED_MAP);
     validateCompose(doc);
     checked.push(doc);
   }

@@ -6,6 +6,7 @@ import { badRequest } from '../../types/errors.js';
 import { serviceSpec as serviceSpecSchema } from '../../types/schema.js';
 import { refuseUnsupported } from './unsupported.js';
 import { isJobSpec } from '../orchestrator/job.js';
+import { validateResources } from './resources.js';
 
 const SECOND_NS = 1e9;
 
@@ -72,6 +73,7 @@ export function validateServiceSpec(s: ServiceSpec): void {
   if (!s.TaskTemplate?.ContainerSpec) throw badRequest('mismatched Runtime and *Spec fields');
   refuseUnsupported(serviceSpecSchema, s);
   validateName(s.Name);
+  validateResources(s);
   const cs = s.TaskTemplate.ContainerSpec;
   if (!cs.Image) throw rpcError('InvalidArgument', 'ContainerSpec: image reference must be provided');
   if (isJobSpec(s)) {

@@ -182,6 +182,16 @@ test('stack deploy refuses bad compose files with the docker CLI\'s messages', {
     ['yaml-flow-two-lines', 'x-a: [a, b\nservices:\n  web:\n    image: busybox\n'],
     ['yaml-flow-key-two-lines', 'x-a: {a: 1\n  b: 2}\nservices:\n  web:\n    image: busybox\n'],
     ['yaml-flow-closed', 'x-a: [a,\n  b\n  # c\n  d]\nservices:\n  web:\n    image: busybox\n'],
+    // Keys that are not strings (`~:` is a null key): go-yaml makes a map[interface{}]interface{} of their mapping.
+    ['null-key', 'services:\n  web:\n    image: busybox\n    ~: 1\n'],
+    ['null-key-top', 'version: "3.8"\n~: 1\nservices:\n  web:\n    image: busybox\n'],
+    ['null-key-service', 'services:\n  ~:\n    image: busybox\n    mem_limit: 1g\n'],
+    ['null-word-key', 'services:\n  web:\n    image: busybox\n    deploy:\n      null: x\n'],
+    ['int-bool-date-keys', 'services:\n  web:\n    image: busybox\n    labels:\n      1: a\n      true: b\n      2001-01-01: c\n'],
+    ['null-key-anchor', 'x-a: &a {~: 1}\nservices:\n  web:\n    image: busybox\n'],
+    ['null-key-forbidden-beside', 'services:\n  web:\n    image: busybox\n    mem_limit: 1g\n    labels: {~: x}\n'],
+    ['null-key-interpolation-first', 'services:\n  web:\n    image: ${TSWARM_UNSET_IMG:?need an image}\n    labels: {~: x}\n'],
+    ['quoted-tilde-key', 'services:\n  web:\n    image: busybox\n    "~": 1\n'],
   ];
   for (const [name, text] of cases) {
     const f = join(dir, `${name}.yml`);
