@@ -3,9 +3,14 @@
  * the dispatcher with the assignments (no gossip): the manager side
  * (manager/allocator, manager/dispatcher) produces it, the agent side
  * (agent/, network/) programs the host from it. A node receives the view of
- * every network that one of its assigned tasks is attached to (and the
- * ingress network when it carries published ports), again whenever the view
- * changes, and a removal when it no longer needs the network.
+ * every network that one of its assigned tasks (or attached containers) is
+ * on, the ingress network only where it runs the kernel routing mesh (it
+ * holds an ingress-sbox address), again whenever what the view says
+ * changes (not on updates of a service or network that change none of it),
+ * and a removal when it no longer needs the network. Within a network a node
+ * gets all of it: every peer (FDB/neighbour entries: its tasks may reach any
+ * address there) and every service (a task resolves every name on the
+ * networks it shares, as Docker's resolver); never another network's.
  */
 export interface NetworkView {
   NetworkID: string;
