@@ -17,6 +17,8 @@ const T = Number(process.argv[3] ?? 10000);
 const B = Number(process.argv[4] ?? 200);
 const U = Number(process.argv[5] ?? 20);
 const meta = { Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '' };
+/** IDs as long as swarm's (25 characters), so the views weigh what they would. */
+const id25 = (prefix: string, i: number) => `${prefix}${i}`.padEnd(25, 'x');
 
 async function once(withNetwork: boolean) {
   const store = new MemoryStore();
@@ -38,7 +40,7 @@ async function once(withNetwork: boolean) {
   let messages = 0;
   // A view is built once per change and shared by every node it goes to: its JSON size, counted after the run, times its receivers.
   const distinct = new Map<object, number>();
-  const regs = await Promise.all(Array.from({ length: N }, (_, i) => d.register({ nodeId: `n${i}`, description: { Hostname: `n${i}` }, addr: `192.168.${i >> 8}.${i & 255}` })));
+  const regs = await Promise.all(Array.from({ length: N }, (_, i) => d.register({ nodeId: id25('n', i), description: { Hostname: `n${i}` }, addr: `192.168.${i >> 8}.${i & 255}` })));
   for (const { sessionId } of regs) {
     d.assignments(sessionId, {
       onMessage: (m: AssignmentsMessage) => {
@@ -49,7 +51,7 @@ async function once(withNetwork: boolean) {
     });
   }
   const task = (i: number, state: 'assigned' | 'running'): Task => ({
-    ID: `t${i}`, ...meta, ServiceID: 's1', Slot: i + 1, NodeID: `n${i % N}`, Spec: {}, DesiredState: 'running', ServiceAnnotations: { Name: 'web' },
+    ID: id25('t', i), ...meta, ServiceID: 's1', Slot: i + 1, NodeID: id25('n', i % N), Spec: {}, DesiredState: 'running', ServiceAnnotations: { Name: 'web' },
     Status: { State: state },
     ...(withNetwork ? { NetworksAttachments: [{ Network: { ID: 'net1', Spec: { Name: 'front' } }, Addresses: [`10.1.${(i + 3) >> 8}.${(i + 3) & 255}/16`] }] } : {}),
   });
@@ -58,9 +60,9 @@ async function once(withNetwork: boolean) {
   const t0 = performance.now();
   for (let i = 0; i < T; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) tx.create('tasks', task(j, 'assigned')); }).then(turn);
   for (let i = 0; i < T; i += B) {
-    await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) { const t = tx.tasks.get(`t${j}`)!; tx.update('tasks', { ...task(j, 'running'), Version: t.Version }); } }).then(turn);
+    await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) { const t = tx.tasks.get(id25('t', j))!; tx.update('tasks', { ...task(j, 'running'), Version: t.Version }); } }).then(turn);
   }
-  for (let i = 0; i < T / 2; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T / 2, i + B); j++) tx.remove('tasks', `t${j}`); }).then(turn);
+  for (let i = 0; i < T / 2; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T / 2, i + B); j++) tx.remove('tasks', id25('t', j)); }).then(turn);
   await new Promise((r) => setTimeout(r, 150)); // the last collected views go out
   const ms = performance.now() - t0;
   for (const [v, n] of distinct) viewBytes += JSON.stringify(v).length * n;

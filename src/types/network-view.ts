@@ -78,10 +78,15 @@ export interface IngressPort {
 }
 
 export interface NetworkTaskView {
-  TaskID: string;
-  /** `<service>.<slot>.<task id>` (global: `<service>.<node id>.<task id>`): resolvable by name as in Docker. */
-  Name: string;
-  NodeID: string;
+  /** Not sent by the managers: no agent reads it (the ID ends the task's Name); views made by hand may carry it. */
+  TaskID?: string;
+  /**
+   * `<service>.<slot>.<task id>` (global: `<service>.<node id>.<task id>`): resolvable by name as in Docker.
+   * Absent in the ingress network's view: no name resolves there, the routing mesh needs the address alone.
+   */
+  Name?: string;
+  /** Not sent by the managers, as TaskID (the peers say which node carries which address). */
+  NodeID?: string;
   /** The task's address on this network, no prefix. */
   Addr: string;
 }

@@ -313,7 +313,8 @@ export class NetworkViews {
       if (!m.serviceId || !m.running) continue;
       let a = tasksBySvc.get(m.serviceId);
       if (!a) tasksBySvc.set(m.serviceId, (a = []));
-      a.push({ TaskID: id, Name: m.name, NodeID: m.nodeId, Addr: m.addr });
+      // What the agent reads: the name for DNS (none resolves on ingress) and the address.
+      a.push(n.Spec.Ingress ? { Addr: m.addr } : { Name: m.name, Addr: m.addr });
     }
     const services: NetworkServiceView[] = [];
     for (const [sid, info] of this.services) {

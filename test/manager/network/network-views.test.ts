@@ -107,7 +107,7 @@ test('a node gets the view of a network when a task on it is assigned there, the
   await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   const [v2] = views(sent.get('n2'));
-  assert.deepEqual(v2.Services[0].Tasks, [{ TaskID: 't1', Name: 'web.1.t1', NodeID: 'n1', Addr: '10.0.9.3' }]);
+  assert.deepEqual(v2.Services[0].Tasks, [{ Name: 'web.1.t1', Addr: '10.0.9.3' }], 'a task is sent as the agent reads it: name and address');
   await d.stop();
 });
 
@@ -193,7 +193,7 @@ test('a node with tasks on two networks gets both; a change on one network sends
   await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   assert.deepEqual(views(sent.get('n1')).map((v) => v.NetworkID), ['net2'], 'only the changed network');
-  assert.deepEqual(views(sent.get('n1'))[0].Services.find((s) => s.Name === 'db')!.Tasks.map((t) => t.TaskID), ['t2']);
+  assert.deepEqual(views(sent.get('n1'))[0].Services.find((s) => s.Name === 'db')!.Tasks.map((t) => t.Name), ['db.1.t2']);
   assert.deepEqual(removals(sent.get('n3')), ['net2'], 'n3 lets net2 go once its task failed');
   assert.deepEqual(sent.get('n2'), []);
   await d.stop();
@@ -271,8 +271,9 @@ test('the ingress view goes to the hosts running the kernel mesh (an ingress-sbo
   for (const n of ['n1', 'n2']) {
     const v = views(sent.get(n));
     assert.deepEqual(v.map((x) => x.NetworkID), ['ing'], n);
-    // Still every backend, on every host (the mesh balances over all of them), and each mesh host's own entry address.
-    assert.deepEqual(v[0].Services[0].Tasks.map((t) => t.Addr).sort(), ['10.0.0.3', '10.0.0.4'], n);
+    // Still every backend, on every host (the mesh balances over all of them), and each mesh host's own entry address;
+    // a backend is its address alone (no name resolves on ingress).
+    assert.deepEqual(v[0].Services[0].Tasks, [{ Addr: '10.0.0.3' }, { Addr: '10.0.0.4' }], n);
     assert.deepEqual(v[0].Services[0].Ports, [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080 }], n);
     assert.equal(v[0].Peers.find((p) => p.NodeID === n)!.IngressAddr, n === 'n1' ? '10.0.0.11' : '10.0.0.12');
   }
