@@ -3,7 +3,9 @@
 // assigned → running in batches of B, then half of them are removed. Printed: wall time of the
 // whole run with the tasks on the network vs the same tasks without a network (the ratio is the
 // views' overhead), the network views sent, and what they would weigh as JSON to remote nodes.
-// Usage: node dist/bench/network-views.js [N=1000] [T=10000] [B=200]
+// Then U updates of the service that change nothing a view says (image and labels, as
+// `service update --image`): the views they send are pure excess (each node already has them).
+// Usage: node dist/bench/network-views.js [N=1000] [T=10000] [B=200] [U=20]
 import { Dispatcher } from '../src/manager/dispatcher/dispatcher.js';
 import { MemoryStore } from '../src/store/store.js';
 import { systemClock } from '../src/clock.js';
@@ -13,7 +15,10 @@ import type { Task } from '../src/types/objects.js';
 const N = Number(process.argv[2] ?? 1000);
 const T = Number(process.argv[3] ?? 10000);
 const B = Number(process.argv[4] ?? 200);
+const U = Number(process.argv[5] ?? 20);
 const meta = { Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '' };
+/** IDs as long as swarm's (25 characters), so the views weigh what they would. */
+const id25 = (prefix: string, i: number) => `${prefix}${i}`.padEnd(25, 'x');
 
 async function once(withNetwork: boolean) {
   const store = new MemoryStore();
@@ -35,7 +40,7 @@ async function once(withNetwork: boolean) {
   let messages = 0;
   // A view is built once per change and shared by every node it goes to: its JSON size, counted after the run, times its receivers.
   const distinct = new Map<object, number>();
-  const regs = await Promise.all(Array.from({ length: N }, (_, i) => d.register({ nodeId: `n${i}`, description: { Hostname: `n${i}` }, addr: `192.168.${i >> 8}.${i & 255}` })));
+  const regs = await Promise.all(Array.from({ length: N }, (_, i) => d.register({ nodeId: id25('n', i), description: { Hostname: `n${i}` }, addr: `192.168.${i >> 8}.${i & 255}` })));
   for (const { sessionId } of regs) {
     d.assignments(sessionId, {
       onMessage: (m: AssignmentsMessage) => {
@@ -46,7 +51,7 @@ async function once(withNetwork: boolean) {
     });
   }
   const task = (i: number, state: 'assigned' | 'running'): Task => ({
-    ID: `t${i}`, ...meta, ServiceID: 's1', Slot: i + 1, NodeID: `n${i % N}`, Spec: {}, DesiredState: 'running', ServiceAnnotations: { Name: 'web' },
+    ID: id25('t', i), ...meta, ServiceID: 's1', Slot: i + 1, NodeID: id25('n', i % N), Spec: {}, DesiredState: 'running', ServiceAnnotations: { Name: 'web' },
     Status: { State: state },
     ...(withNetwork ? { NetworksAttachments: [{ Network: { ID: 'net1', Spec: { Name: 'front' } }, Addresses: [`10.1.${(i + 3) >> 8}.${(i + 3) & 255}/16`] }] } : {}),
   });
@@ -55,14 +60,22 @@ async function once(withNetwork: boolean) {
   const t0 = performance.now();
   for (let i = 0; i < T; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) tx.create('tasks', task(j, 'assigned')); }).then(turn);
   for (let i = 0; i < T; i += B) {
-    await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) { const t = tx.tasks.get(`t${j}`)!; tx.update('tasks', { ...task(j, 'running'), Version: t.Version }); } }).then(turn);
+    await store.update((tx) => { for (let j = i; j < Math.min(T, i + B); j++) { const t = tx.tasks.get(id25('t', j))!; tx.update('tasks', { ...task(j, 'running'), Version: t.Version }); } }).then(turn);
   }
-  for (let i = 0; i < T / 2; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T / 2, i + B); j++) tx.remove('tasks', `t${j}`); }).then(turn);
+  for (let i = 0; i < T / 2; i += B) await store.update((tx) => { for (let j = i; j < Math.min(T / 2, i + B); j++) tx.remove('tasks', id25('t', j)); }).then(turn);
   await new Promise((r) => setTimeout(r, 150)); // the last collected views go out
   const ms = performance.now() - t0;
-  await d.stop();
   for (const [v, n] of distinct) viewBytes += JSON.stringify(v).length * n;
-  return { ms, views, viewBytes, messages };
+  // Service updates that change no name, VIP, alias, mode or network.
+  const before = { views, messages, distinct: new Map(distinct) };
+  for (let u = 0; u < U; u++) {
+    await store.update((tx) => { const s = tx.services.get('s1')!; tx.update('services', { ...s, Spec: { ...s.Spec, Labels: { rev: String(u) }, TaskTemplate: { ...s.Spec.TaskTemplate, ContainerSpec: { Image: `web:${u}` } } } }); });
+    await new Promise((r) => setTimeout(r, 120)); // each update's views (if any) go out before the next
+  }
+  let updateBytes = 0;
+  for (const [v, n] of distinct) updateBytes += JSON.stringify(v).length * (n - (before.distinct.get(v) ?? 0));
+  await d.stop();
+  return { ms, views: before.views, viewBytes, messages: before.messages, updateViews: views - before.views, updateBytes };
 }
 
 // Alternating rounds, the fastest of each kind (the machine is shared).
@@ -74,3 +87,4 @@ console.log(`network-views: ${N} nodes, ${T} tasks on one network, batches of ${
 console.log(`  without a network: ${base.ms.toFixed(0)} ms, ${base.messages} messages`);
 console.log(`  with the network:  ${net.ms.toFixed(0)} ms, ${net.messages} messages, ${net.views} views sent (~${(net.viewBytes / 1e6).toFixed(0)} MB as JSON)`);
 console.log(`  ratio (with / without): ${(net.ms / base.ms).toFixed(2)}`);
+console.log(`  ${U} service updates changing no view: ${net.updateViews} views sent (~${(net.updateBytes / 1e6).toFixed(1)} MB as JSON)`);

@@ -3,50 +3,52 @@
  *   throughput  one TCP stream, task on host 1 → task on host 2 over the overlay
  *               (veth, bridge, VXLAN, underlay, VXLAN, bridge, veth) vs directly
  *               between the two hosts' own addresses (the underlay alone);
- *   latency     64-byte round trips on one connection, overlay vs direct;
+ *   latency     64-byte round trips on one kept connection, overlay vs direct;
  *   VIP         a new connection per request to the service's VIP (nftables DNAT in
  *               the client's namespace, balanced over tasks on hosts 2 and 3) vs
- *               to a task's IP.
+ *               to the same two task IPs taken in turn.
  * Hosts: scripts/netns-hosts.sh (network namespaces on one bridge, as the
  * multi-host tests); the data plane is tswarm's own (network/overlay,
- * network/vip) driven by hand-made NetworkViews; the client and servers are
- * Node processes (bench/overlay-worker) started in the namespaces.
+ * network/vip) driven by hand-made NetworkViews; the clients and servers are
+ * Node processes (bench/overlay-worker) in the namespaces, the same code on
+ * both paths.
+ * The machine is shared: both paths are measured in short windows taken in
+ * turn (direct/overlay, then overlay/direct, …) by two clients that stay up
+ * (one in host 1's namespace, one in the task's), each pair of windows gives
+ * a ratio, and the median ratio is printed with its spread (quartiles, range)
+ * and the load average before and after.
  * Goals: overlay ≥ 0.8× direct throughput; VIP within 5 % of a task IP.
  * Prints figures and ratios; asserts nothing.
- * Usage: node dist/bench/overlay.js [seconds per stream=3] [round trips=2000] [trials=3]
+ * Usage: node dist/bench/overlay.js [windows=16] [seconds per stream window=1] [round trips per window=500] [VIP pairs per window=300]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ServiceDiscovery } from '../src/network/dns/service-discovery.js';
 import { IpRunner } from '../src/network/overlay/ip-runner.js';
 import { OverlayHost } from '../src/network/overlay/overlay-host.js';
-import { sandboxPath } from '../src/network/overlay/names.js';
 import type { NetworkView } from '../src/types/network-view.js';
 import type { Task } from '../src/types/objects.js';
 import { inNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
 
-const SECONDS = Number(process.argv[2] ?? 3);
-const ROUNDS = Number(process.argv[3] ?? 2000);
-const TRIALS = Number(process.argv[4] ?? 3);
+const WINDOWS = Number(process.argv[2] ?? 16);
+const SECONDS = Number(process.argv[3] ?? 1);
+const ROUNDS = Number(process.argv[4] ?? 500);
+const PAIRS = Number(process.argv[5] ?? 300);
 const WORKER = fileURLToPath(new URL('./overlay-worker.js', import.meta.url));
 const NET = 'benchoverlay0000000000000';
 const PORT = 5201;
 const ADDR = { a: '10.98.7.2', b: '10.98.7.3', c: '10.98.7.4', vip: '10.98.7.100' };
 
-/** br_netfilter's switches (on in every new namespace while Docker has the module loaded). */
-const BRNF_KEYS = ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.bridge.bridge-nf-call-arptables'];
-
-const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
-
-async function measure(netns: string, args: string[]): Promise<{ bytesPerSec?: number; us?: number[] }> {
-  const r = await inNetns(netns, [process.execPath, WORKER, ...args], 120_000);
-  if (r.code !== 0) throw new Error(`worker ${args.join(' ')} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as { bytesPerSec?: number; us?: number[] };
-}
+const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
+const pct = (xs: number[], p: number) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+const median = (xs: number[]) => pct(xs, 0.5);
+/** median [p25–p75, min–max] of per-window ratios. */
+const spread = (xs: number[], d = 2) => `${median(xs).toFixed(d)} [quartiles ${pct(xs, 0.25).toFixed(d)}–${pct(xs, 0.75).toFixed(d)}, range ${sorted(xs)[0].toFixed(d)}–${sorted(xs)[xs.length - 1].toFixed(d)}]`;
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 function serve(netns: string, addr: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -54,6 +56,30 @@ function serve(netns: string, addr: string): Promise<ChildProcess> {
     p.stdout!.once('data', () => resolve(p));
     p.once('exit', (code) => reject(new Error(`server in ${netns} exited (${code})`)));
   });
+}
+
+/** A worker that stays up in a namespace and runs one command at a time (overlay-worker.ts `client`). */
+function client(netns: string) {
+  const p = spawn('nsenter', [`--net=${netns}`, process.execPath, WORKER, 'client'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: p.stdout! })[Symbol.asyncIterator]();
+  return {
+    async run<T>(cmd: object): Promise<T> {
+      p.stdin!.write(`${JSON.stringify(cmd)}\n`);
+      const r = await lines.next();
+      if (r.done) throw new Error(`client in ${netns} ended`);
+      return JSON.parse(r.value as string) as T;
+    },
+    close() { p.stdin!.end(); p.kill(); },
+  };
+}
+
+/** Runs a and b in turn W times (a b, b a, a b, …): each pair's results, so drift of the machine's load falls on both alike. */
+async function interleaved<T>(w: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T; b: T }[]> {
+  const out: { a: T; b: T }[] = [];
+  for (let i = 0; i < w; i++) {
+    if (i % 2 === 0) { const x = await a(); out.push({ a: x, b: await b() }); } else { const y = await b(); out.push({ a: await a(), b: y }); }
+  }
+  return out;
 }
 
 async function main() {
@@ -70,6 +96,7 @@ async function main() {
   const task = (id: string, addr: string) => ({ ID: id, NetworksAttachments: [{ Network: { ID: NET, Spec: { Name: 'bench' } }, Addresses: [`${addr}/24`] }] }) as unknown as Task;
   const ns: string[] = [];
   const servers: ChildProcess[] = [];
+  const clients: { close(): void }[] = [];
   const discovery = new ServiceDiscovery({ upstreams: [{ host: '127.0.0.1', port: 53 }] });
   try {
     for (const [i, [id, addr]] of ([['benchtaskaaaaaaaaaaaaaaaa', ADDR.a], ['benchtaskbbbbbbbbbbbbbbbb', ADDR.b], ['benchtaskcccccccccccccccc', ADDR.c]] as const).entries()) {
@@ -86,53 +113,45 @@ async function main() {
 
     // The overlay as tswarm makes it (br_netfilter on in the networks' namespaces, the kernel's default) and, as an
     // experiment, with it off (tswarm does not: turning it off made overlay-multihost's scale-down and restart tests fail).
-    const sandboxes = overlays.map((_, i) => sandboxPath(join(dir, `h${i}`), NET));
-    const brnf = async (on: boolean) => {
-      for (const sb of sandboxes) await inNetns(sb, ['sysctl', '-q', '-w', ...BRNF_KEYS.map((k) => `${k}=${on ? 1 : 0}`)]);
-    };
-    const direct: number[] = [];
-    const over: number[] = [];
-    const overNoBrnf: number[] = [];
-    for (let t = 0; t < TRIALS; t++) {
-      direct.push((await measure(hosts[0].netns, ['stream', hosts[1].ip, String(PORT), String(SECONDS)])).bytesPerSec!);
-      over.push((await measure(ns[0], ['stream', ADDR.b, String(PORT), String(SECONDS)])).bytesPerSec!);
-      await brnf(false);
-      overNoBrnf.push((await measure(ns[0], ['stream', ADDR.b, String(PORT), String(SECONDS)])).bytesPerSec!);
-      await brnf(true);
-    }
-    const rttDirect = (await measure(hosts[0].netns, ['pingpong', hosts[1].ip, String(PORT + 1), String(ROUNDS)])).us!;
-    const rttOver = (await measure(ns[0], ['pingpong', ADDR.b, String(PORT + 1), String(ROUNDS)])).us!;
-    const per = Math.max(1, Math.floor(ROUNDS / 4 / TRIALS));
-    // As before: the VIP (balanced over b and c) against b's address alone, in alternating runs.
-    const connOne: number[] = [];
-    const connVipOld: number[] = [];
-    // Now: the VIP against the same two task addresses taken in turn by the client, one connection each by turns.
-    const connTasks: number[] = [];
-    const connVip: number[] = [];
-    for (let t = 0; t < TRIALS; t++) {
-      connOne.push(...(await measure(ns[0], ['connect', ADDR.b, String(PORT + 1), String(per)])).us!);
-      connVipOld.push(...(await measure(ns[0], ['connect', ADDR.vip, String(PORT + 1), String(per)])).us!);
-      const pr = await measure(ns[0], ['pairs', ADDR.vip, `${ADDR.b},${ADDR.c}`, String(PORT + 1), String(per)]) as { a: number[]; b: number[] };
-      connVip.push(...pr.a);
-      connTasks.push(...pr.b);
-    }
+    const direct = client(hosts[0].netns);
+    const fromTask = client(ns[0]);
+    clients.push(direct, fromTask);
+    const loadBefore = load();
+    type Bps = { bytesPerSec: number };
+    const ms = SECONDS * 1000;
+    // A first window each, not counted: connections, JIT and caches warm.
+    await direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms: 300 });
+    await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms: 300 });
+    const tput = await interleaved(WINDOWS,
+      () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
+      () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec));
+    type Us = { us: number[] };
+    const rtt = await interleaved(WINDOWS,
+      () => direct.run<Us>({ op: 'rtt', host: hosts[1].ip, port: PORT + 1, n: ROUNDS }).then((r) => r.us),
+      () => fromTask.run<Us>({ op: 'rtt', host: ADDR.b, port: PORT + 1, n: ROUNDS }).then((r) => r.us));
+    // The VIP against the same two task addresses, one connection each by turns inside every window.
+    const vip: { a: number[]; b: number[] }[] = [];
+    for (let i = 0; i < WINDOWS; i++) vip.push(await fromTask.run<{ a: number[]; b: number[] }>({ op: 'pairs', a: [ADDR.vip], b: [ADDR.b, ADDR.c], port: PORT + 1, n: PAIRS }));
+    const loadAfter = load();
+
     const gbit = (b: number) => (b * 8 / 1e9).toFixed(2);
-    const ratio = (xs: number[]) => median(xs.map((o, i) => o / direct[i])).toFixed(2);
-    console.log(`throughput, one TCP stream, median of ${TRIALS} × ${SECONDS}s:`);
-    console.log(`  direct (host ${hosts[0].ip} → ${hosts[1].ip})  ${gbit(median(direct))} Gbit/s`);
-    console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(over))} Gbit/s   (experiment, br_netfilter off in the network namespaces: ${gbit(median(overNoBrnf))})`);
-    // Each trial's streams ran back to back: the median of the trials' ratios is the least touched by other load.
-    console.log(`  overlay / direct = ${ratio(over)} (experiment, br_netfilter off: ${ratio(overNoBrnf)}) (median of per-trial ratios; goal ≥ 0.80)`);
-    console.log(`latency, 64-byte round trips on one connection (${ROUNDS}), µs p50 / p99:`);
-    console.log(`  direct   ${median(rttDirect).toFixed(0)} / ${pct(rttDirect, 0.99).toFixed(0)}`);
-    console.log(`  overlay  ${median(rttOver).toFixed(0)} / ${pct(rttOver, 0.99).toFixed(0)}`);
-    console.log(`  overlay / direct p50 = ${(median(rttOver) / median(rttDirect)).toFixed(2)}`);
-    console.log(`request latency, a new connection per request (${connTasks.length} each), µs p50 / p99:`);
-    console.log(`  task IPs (b, c in turn)  ${median(connTasks).toFixed(0)} / ${pct(connTasks, 0.99).toFixed(0)}`);
-    console.log(`  VIP (over b, c)          ${median(connVip).toFixed(0)} / ${pct(connVip, 0.99).toFixed(0)}`);
-    console.log(`  VIP / task IPs p50 = ${(median(connVip) / median(connTasks)).toFixed(3)}  (goal ≤ 1.05; interleaved per connection)`);
-    console.log(`  as measured before (VIP over b, c vs b alone, in alternating runs): ${median(connVipOld).toFixed(0)} vs ${median(connOne).toFixed(0)} µs = ${(median(connVipOld) / median(connOne)).toFixed(3)}`);
+    console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${loadAfter}; ${WINDOWS} windows of each path, taken in turn`);
+    console.log(`throughput, one TCP stream, ${SECONDS}s windows, Gbit/s median [range]:`);
+    const d = tput.map((x) => x.a), o = tput.map((x) => x.b);
+    console.log(`  direct (host ${hosts[0].ip} → ${hosts[1].ip})  ${gbit(median(d))} [${gbit(sorted(d)[0])}–${gbit(sorted(d)[d.length - 1])}]`);
+    console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(o))} [${gbit(sorted(o)[0])}–${gbit(sorted(o)[o.length - 1])}]`);
+    console.log(`  overlay / direct, per pair of windows: ${spread(tput.map((x) => x.b / x.a))}   (goal ≥ 0.80)`);
+    console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
+    console.log(`  direct   ${median(rtt.map((x) => median(x.a))).toFixed(0)} / ${median(rtt.map((x) => pct(x.a, 0.99))).toFixed(0)}`);
+    console.log(`  overlay  ${median(rtt.map((x) => median(x.b))).toFixed(0)} / ${median(rtt.map((x) => pct(x.b, 0.99))).toFixed(0)}`);
+    console.log(`  overlay / direct p50, per pair of windows: ${spread(rtt.map((x) => median(x.b) / median(x.a)))}`);
+    console.log(`request latency, a new connection per request (${PAIRS} VIP + ${PAIRS} task-IP connections per window, interleaved), µs p50 / p99 over all:`);
+    const va = vip.flatMap((x) => x.a), vb = vip.flatMap((x) => x.b);
+    console.log(`  task IPs (b, c in turn)  ${median(vb).toFixed(0)} / ${pct(vb, 0.99).toFixed(0)}`);
+    console.log(`  VIP (over b, c)          ${median(va).toFixed(0)} / ${pct(va, 0.99).toFixed(0)}`);
+    console.log(`  VIP / task IPs p50, per window: ${spread(vip.map((x) => median(x.a) / median(x.b)), 3)}; over all: ${(median(va) / median(vb)).toFixed(3)}   (goal ≤ 1.05)`);
   } finally {
+    for (const c of clients) c.close();
     for (const s of servers) s.kill();
     await discovery.detach('benchtaskaaaaaaaaaaaaaaaa').catch(() => undefined);
     discovery.close();

@@ -3,9 +3,14 @@
  * the dispatcher with the assignments (no gossip): the manager side
  * (manager/allocator, manager/dispatcher) produces it, the agent side
  * (agent/, network/) programs the host from it. A node receives the view of
- * every network that one of its assigned tasks is attached to (and the
- * ingress network when it carries published ports), again whenever the view
- * changes, and a removal when it no longer needs the network.
+ * every network that one of its assigned tasks (or attached containers) is
+ * on, the ingress network only where it runs the kernel routing mesh (it
+ * holds an ingress-sbox address), again whenever what the view says
+ * changes (not on updates of a service or network that change none of it),
+ * and a removal when it no longer needs the network. Within a network a node
+ * gets all of it: every peer (FDB/neighbour entries: its tasks may reach any
+ * address there) and every service (a task resolves every name on the
+ * networks it shares, as Docker's resolver); never another network's.
  */
 export interface NetworkView {
   NetworkID: string;
@@ -73,10 +78,15 @@ export interface IngressPort {
 }
 
 export interface NetworkTaskView {
-  TaskID: string;
-  /** `<service>.<slot>.<task id>` (global: `<service>.<node id>.<task id>`): resolvable by name as in Docker. */
-  Name: string;
-  NodeID: string;
+  /** Not sent by the managers: no agent reads it (the ID ends the task's Name); views made by hand may carry it. */
+  TaskID?: string;
+  /**
+   * `<service>.<slot>.<task id>` (global: `<service>.<node id>.<task id>`): resolvable by name as in Docker.
+   * Absent in the ingress network's view: no name resolves there, the routing mesh needs the address alone.
+   */
+  Name?: string;
+  /** Not sent by the managers, as TaskID (the peers say which node carries which address). */
+  NodeID?: string;
   /** The task's address on this network, no prefix. */
   Addr: string;
 }

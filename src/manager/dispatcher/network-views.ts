@@ -21,7 +21,14 @@ interface NetState {
   view?: NetworkView;
 }
 
-interface ServiceInfo { name: string; mode: 'vip' | 'dnsrr'; vips: Map<string, string>; aliases: Map<string, string[]>; targets: string[]; mesh: MeshInfo }
+interface ServiceInfo {
+  name: string; mode: 'vip' | 'dnsrr'; vips: Map<string, string>; aliases: Map<string, string[]>; targets: string[]; mesh: MeshInfo;
+  /** All of the above in one string: a service update that changes none of it (image, replicas, update status…) changes no view. */
+  key: string;
+}
+
+/** What a view says of a network itself: an update of the network that changes none of it changes no view. */
+const networkKey = (n: Network) => { const s = subnetOf(n); return JSON.stringify([n.Spec.Name, vniOf(n), s?.subnet, s?.gateway, !!n.Spec.Ingress, !!n.Spec.Attachable, isEncrypted(n)]); };
 
 const ASSIGNED = taskStateRank('assigned');
 const RUNNING = taskStateRank('running');
@@ -96,7 +103,9 @@ export class NetworkViews {
           break;
         case 'services': {
           const before = this.serviceNets(e.object.ID);
+          const key = this.services.get(e.object.ID)?.key;
           if (e.action === 'remove') this.services.delete(e.object.ID); else this.setService(e.object as Service);
+          if (key === this.services.get(e.object.ID)?.key) break;
           for (const id of [...before, ...this.serviceNets(e.object.ID)]) touched.dirty.add(id);
           break;
         }
@@ -106,7 +115,10 @@ export class NetworkViews {
           if (e.action === 'remove') {
             if (st) for (const nodeId of st.byNode.keys()) { this.snapshot(nodeId, touched); this.nodeNets.get(nodeId)?.delete(n.ID); }
             this.nets.delete(n.ID);
-          } else if (st) { st.net = n; touched.dirty.add(n.ID); } else this.nets.set(n.ID, { net: n, members: new Map(), byNode: new Map() });
+          } else if (st) {
+            if (networkKey(st.net) !== networkKey(n)) touched.dirty.add(n.ID);
+            st.net = n;
+          } else this.nets.set(n.ID, { net: n, members: new Map(), byNode: new Map() });
           break;
         }
         case 'nodes': {
@@ -150,7 +162,7 @@ export class NetworkViews {
       if (!st || st.byNode.size === 0) continue;
       const view = this.view(id);
       for (const nodeId of st.byNode.keys()) {
-        if (this.sent.get(nodeId)?.get(id) === view) continue;
+        if (!this.nodeNets.get(nodeId)?.has(id) || this.sent.get(nodeId)?.get(id) === view) continue;
         this.sentTo(nodeId, id);
         const a = out.get(nodeId);
         if (a) a.push({ action: 'update', network: view }); else out.set(nodeId, [{ action: 'update', network: view }]);
@@ -169,12 +181,12 @@ export class NetworkViews {
   /** The nodes on any encrypted network. */
   nodesNeedingKeys(): Set<string> {
     const out = new Set<string>();
-    for (const st of this.nets.values()) if (isEncrypted(st.net)) for (const nodeId of st.byNode.keys()) out.add(nodeId);
+    for (const st of this.nets.values()) if (isEncrypted(st.net)) for (const nodeId of st.byNode.keys()) if (this.nodeNets.get(nodeId)?.has(st.net.ID)) out.add(nodeId);
     return out;
   }
 
-  /** The networks tracked, with how many nodes need each (for tests and metrics). */
-  nodesOf(networkId: string): string[] { return [...this.nets.get(networkId)?.byNode.keys() ?? []]; }
+  /** The nodes that are sent a network's view (for tests and metrics). */
+  nodesOf(networkId: string): string[] { return [...this.nets.get(networkId)?.byNode.keys() ?? []].filter((n) => this.nodeNets.get(n)?.has(networkId)); }
 
   private setNode(n: Node) {
     this.nodeAddr.set(n.ID, (n.Status.Addr ?? '').replace(/:\d+$/, ''));
@@ -192,7 +204,9 @@ export class NetworkViews {
       if (a.Aliases?.length) aliases.set(id, a.Aliases);
     }
     for (const id of vips.keys()) if (!targets.includes(id)) targets.push(id);
-    this.services.set(s.ID, { name: s.Spec.Name ?? s.ID, mode: s.Spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip', vips, aliases, targets, mesh: meshInfo(s) });
+    const info = { name: s.Spec.Name ?? s.ID, mode: s.Spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' as const : 'vip' as const, vips, aliases, targets, mesh: meshInfo(s) };
+    const key = JSON.stringify([info.name, info.mode, [...vips], [...aliases], targets, info.mesh]);
+    this.services.set(s.ID, { ...info, key });
   }
 
   private serviceNets(serviceId: string): string[] { return this.services.get(serviceId)?.targets ?? []; }
@@ -226,14 +240,9 @@ export class NetworkViews {
       if (old && old.nodeId !== m.nodeId) this.leave(id, netId, touched);
       st.members.set(id, m);
       let ids = st.byNode.get(m.nodeId);
-      if (!ids) {
-        this.snapshot(m.nodeId, touched);
-        st.byNode.set(m.nodeId, (ids = new Set()));
-        let nets = this.nodeNets.get(m.nodeId);
-        if (!nets) this.nodeNets.set(m.nodeId, (nets = new Set()));
-        nets.add(netId);
-      }
+      if (!ids) st.byNode.set(m.nodeId, (ids = new Set()));
       ids.add(id);
+      this.syncNeed(st, m.nodeId, touched);
       touched.dirty.add(netId);
     }
     const kept = entries.map(([n]) => n).filter((n) => this.nets.has(n));
@@ -253,11 +262,33 @@ export class NetworkViews {
     touched.dirty.add(netId);
     const ids = st.byNode.get(m.nodeId);
     ids?.delete(id);
-    if (ids && ids.size === 0) {
-      this.snapshot(m.nodeId, touched);
-      st.byNode.delete(m.nodeId);
-      this.nodeNets.get(m.nodeId)?.delete(netId);
-    }
+    if (ids && ids.size === 0) st.byNode.delete(m.nodeId);
+    this.syncNeed(st, m.nodeId, touched);
+  }
+
+  /**
+   * Whether a node is sent a network's view: it holds a task or container on
+   * it. The ingress network's only where the node runs the kernel routing
+   * mesh (it holds an ingress-sbox address): a task publishing ports on a
+   * process or simulated host makes that host a peer (others reach its
+   * address) but that host has no use for the view.
+   */
+  private needs(st: NetState, nodeId: string): boolean {
+    const ids = st.byNode.get(nodeId);
+    if (!ids?.size) return false;
+    if (!st.net.Spec.Ingress) return true;
+    for (const id of ids) if (isSboxMember(st.members.get(id)!)) return true;
+    return false;
+  }
+
+  /** Adds or drops the network among the node's own after a change of its members there. */
+  private syncNeed(st: NetState, nodeId: string, touched: Touched) {
+    const want = this.needs(st, nodeId);
+    let nets = this.nodeNets.get(nodeId);
+    if (want === !!nets?.has(st.net.ID)) return;
+    this.snapshot(nodeId, touched);
+    if (!nets) this.nodeNets.set(nodeId, (nets = new Set()));
+    if (want) nets.add(st.net.ID); else nets.delete(st.net.ID);
   }
 
   /** Remembers a node's networks before this batch changed them (the first time it is touched). */
@@ -282,7 +313,8 @@ export class NetworkViews {
       if (!m.serviceId || !m.running) continue;
       let a = tasksBySvc.get(m.serviceId);
       if (!a) tasksBySvc.set(m.serviceId, (a = []));
-      a.push({ TaskID: id, Name: m.name, NodeID: m.nodeId, Addr: m.addr });
+      // What the agent reads: the name for DNS (none resolves on ingress) and the address.
+      a.push(n.Spec.Ingress ? { Addr: m.addr } : { Name: m.name, Addr: m.addr });
     }
     const services: NetworkServiceView[] = [];
     for (const [sid, info] of this.services) {

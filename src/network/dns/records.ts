@@ -42,6 +42,7 @@ export function networkRecords(view: NetworkView): NetworkRecords {
       add(svc.Name, front);
       for (const a of aliases) add(a, front);
       for (const t of svc.Tasks) {
+        if (!t.Name) continue;
         add(t.Name, [t.Addr]);
         if (!ptr.has(t.Addr)) ptr.set(t.Addr, `${t.Name}.${view.Name}`);
       }

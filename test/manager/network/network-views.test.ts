@@ -8,6 +8,7 @@ import type { NetworkView } from '../../../src/types/network-view.js';
 import type { Service, Task, TaskState } from '../../../src/types/objects.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { VIEW_WINDOW_MS } from '../../../src/manager/dispatcher/network-views.js';
+import { INGRESS_SBOX } from '../../../src/manager/allocator/ingress-sbox.js';
 
 const meta = { Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '' };
 
@@ -106,7 +107,7 @@ test('a node gets the view of a network when a task on it is assigned there, the
   await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   const [v2] = views(sent.get('n2'));
-  assert.deepEqual(v2.Services[0].Tasks, [{ TaskID: 't1', Name: 'web.1.t1', NodeID: 'n1', Addr: '10.0.9.3' }]);
+  assert.deepEqual(v2.Services[0].Tasks, [{ Name: 'web.1.t1', Addr: '10.0.9.3' }], 'a task is sent as the agent reads it: name and address');
   await d.stop();
 });
 
@@ -192,8 +193,101 @@ test('a node with tasks on two networks gets both; a change on one network sends
   await clock.advance(VIEW_WINDOW_MS);
   sent = take();
   assert.deepEqual(views(sent.get('n1')).map((v) => v.NetworkID), ['net2'], 'only the changed network');
-  assert.deepEqual(views(sent.get('n1'))[0].Services.find((s) => s.Name === 'db')!.Tasks.map((t) => t.TaskID), ['t2']);
+  assert.deepEqual(views(sent.get('n1'))[0].Services.find((s) => s.Name === 'db')!.Tasks.map((t) => t.Name), ['db.1.t2']);
   assert.deepEqual(removals(sent.get('n3')), ['net2'], 'n3 lets net2 go once its task failed');
   assert.deepEqual(sent.get('n2'), []);
+  await d.stop();
+});
+
+test('a node gets only what it carries: no view of another network, none of its services; a service update that changes nothing a view says sends no view', async () => {
+  const { clock, store, d, take } = await setup();
+  const web = service('s1', 'web', 'net1', '10.0.9.2');
+  const db = service('s2', 'db', 'net2', '10.0.10.2');
+  await store.update((tx) => {
+    tx.create('services', web);
+    tx.create('services', db);
+    tx.create('tasks', task('t1', web, 'n1', 1, 'net1', '10.0.9.3', 'running'));
+    tx.create('tasks', task('t2', web, 'n2', 2, 'net1', '10.0.9.4', 'running'));
+    tx.create('tasks', task('t3', db, 'n2', 1, 'net2', '10.0.10.3', 'running'));
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  let sent = take();
+  // n1 carries net1 alone: its view has every peer and service of net1 (what its tasks resolve and reach), nothing of net2.
+  const v1 = views(sent.get('n1'));
+  assert.deepEqual(v1.map((v) => v.NetworkID), ['net1']);
+  assert.deepEqual(v1[0].Peers.map((p) => p.NodeID).sort(), ['n1', 'n2']);
+  assert.deepEqual(v1[0].Services.map((s) => s.Name), ['web']);
+  assert.deepEqual(v1[0].Services[0].Tasks.map((t) => t.Addr).sort(), ['10.0.9.3', '10.0.9.4']);
+  assert.ok(!JSON.stringify(v1).includes('10.0.10.'), 'nothing of net2 reaches n1');
+  assert.deepEqual(views(sent.get('n2')).map((v) => v.NetworkID).sort(), ['net1', 'net2']);
+  assert.deepEqual(sent.get('n3'), []);
+  // Updates of the services that change no name, mode, VIP, alias or network (image, labels, replicas) reach no node.
+  for (let i = 0; i < 3; i++) {
+    await store.update((tx) => {
+      for (const id of ['s1', 's2']) {
+        const s = tx.services.get(id)!;
+        tx.update('services', { ...s, Spec: { ...s.Spec, Labels: { rev: String(i) }, TaskTemplate: { ...s.Spec.TaskTemplate!, ContainerSpec: { Image: `x:${i}` } } } });
+      }
+    });
+    await clock.advance(VIEW_WINDOW_MS);
+  }
+  // Nor does an update of a network that changes nothing its view says (its labels).
+  await store.update((tx) => { const n = tx.table('networks').get('net1')!; tx.update('networks', { ...n, Spec: { ...n.Spec, Labels: { a: 'b' } } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  for (const n of ['n1', 'n2', 'n3']) assert.deepEqual(sent.get(n), [], n);
+  // An alias is something a view says: the nodes on that network (only) get it.
+  await store.update((tx) => {
+    const s = tx.services.get('s2')!;
+    tx.update('services', { ...s, Spec: { ...s.Spec, TaskTemplate: { ...s.Spec.TaskTemplate!, Networks: [{ Target: 'net2', Aliases: ['database'] }] } } });
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  assert.deepEqual(sent.get('n1'), []);
+  assert.deepEqual(views(sent.get('n2'))[0].Services[0].Aliases, ['database']);
+  await d.stop();
+});
+
+test('the ingress view goes to the hosts running the kernel mesh (an ingress-sbox address), not to a host whose only ingress member is a task', async () => {
+  const { clock, store, d, take } = await setup();
+  const ingress: Network = { ...network('ing', 'ingress', '10.0.0.0/24', 4096), Spec: { ...network('ing', 'ingress', '10.0.0.0/24', 4096).Spec, Ingress: true } };
+  const pub: Service = {
+    ...service('s1', 'pub', 'ing', '10.0.0.2'),
+    Endpoint: { Spec: { Mode: 'vip' }, Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' }], VirtualIPs: [{ NetworkID: 'ing', Addr: '10.0.0.2/24' }] },
+  };
+  const sbox = (node: string, addr: string) => ({ ID: `sbox-${node}`, ...meta, NodeID: node, ContainerID: INGRESS_SBOX, NetworkID: 'ing', Addresses: [`${addr}/24`] });
+  await store.update((tx) => {
+    tx.create('networks', ingress);
+    tx.create('services', pub);
+    // n1 and n2 are container hosts (the allocator gave them an ingress-sbox address); n3 is not (process executor).
+    tx.create('netattachments', sbox('n1', '10.0.0.11'));
+    tx.create('netattachments', sbox('n2', '10.0.0.12'));
+    tx.create('tasks', task('t1', pub, 'n2', 1, 'ing', '10.0.0.3', 'running'));
+    tx.create('tasks', task('t2', pub, 'n3', 2, 'ing', '10.0.0.4', 'running'));
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  let sent = take();
+  assert.deepEqual(sent.get('n3'), [], 'a host without the kernel mesh is sent no ingress view');
+  for (const n of ['n1', 'n2']) {
+    const v = views(sent.get(n));
+    assert.deepEqual(v.map((x) => x.NetworkID), ['ing'], n);
+    // Still every backend, on every host (the mesh balances over all of them), and each mesh host's own entry address;
+    // a backend is its address alone (no name resolves on ingress).
+    assert.deepEqual(v[0].Services[0].Tasks, [{ Addr: '10.0.0.3' }, { Addr: '10.0.0.4' }], n);
+    assert.deepEqual(v[0].Services[0].Ports, [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080 }], n);
+    assert.equal(v[0].Peers.find((p) => p.NodeID === n)!.IngressAddr, n === 'n1' ? '10.0.0.11' : '10.0.0.12');
+  }
+  // n3's task goes: the mesh hosts drop the backend, n3 is told nothing (it never had the view).
+  await store.update((tx) => tx.remove('tasks', 't2'));
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  assert.deepEqual(sent.get('n3'), []);
+  assert.deepEqual(views(sent.get('n1'))[0].Services[0].Tasks.map((t) => t.Addr), ['10.0.0.3']);
+  // n2 loses its sbox (no longer a mesh host) but keeps its task: it lets the view go, the others keep its task as a backend.
+  await store.update((tx) => tx.remove('netattachments', 'sbox-n2'));
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = take();
+  assert.deepEqual(removals(sent.get('n2')), ['ing']);
+  assert.deepEqual(views(sent.get('n1'))[0].Services[0].Tasks.map((t) => t.Addr), ['10.0.0.3']);
   await d.stop();
 });
