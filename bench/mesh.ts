@@ -42,7 +42,7 @@ const ING = { entry: '10.99.0.2', taskHost: '10.99.0.3', task: '10.99.0.10' };
 const DIRECT = { host: '172.31.250.1', task: '172.31.250.2' };
 const TASK_ID = 'benchmeshtask000000000000';
 
-interface Figures { target: string; p50: number; p99: number; mean: number; rate: number; ratio: number; bulk: number }
+interface Figures { target: string; p50: number; p99: number; mean: number; rate: number; ratio: number; bulk: number; cpuPerReq: number; clientBusy: number; machineBusy: number }
 type Path = 'direct' | 'mesh' | 'proxy' | 'local';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -117,6 +117,11 @@ async function main() {
     row('mesh (nftables, over VXLAN)', 'mesh');
     row('userspace proxy (fallback)', 'proxy');
     row('mesh entered on the task\'s host', 'local');
+    // Bound by what: the client's own CPU (one thread, which on one machine also pays the kernel's forwarding of its packets through every namespace), or latency at 8 connections.
+    console.log('  where the time goes (rate windows; client CPU per request includes the forwarding done in its system calls):');
+    for (const [label, who] of [['direct', 'direct'], ['mesh', 'mesh'], ['userspace', 'proxy'], ['mesh on task host', 'local']] as [string, Path][]) {
+      console.log(`    ${label.padEnd(18)} client ${med(who, 'cpuPerReq').toFixed(0).padStart(4)} µs CPU/request, client ${(100 * med(who, 'clientBusy')).toFixed(0).padStart(3)}% of a core, machine ${(100 * med(who, 'machineBusy')).toFixed(0).padStart(3)}% busy`);
+    }
     console.log(`  mesh / direct requests/s      = ${med('mesh', 'ratio').toFixed(3)}  (goal ≥ 0.9; median over rounds of the median paired-window ratio)`);
     console.log(`  userspace / direct requests/s = ${med('proxy', 'ratio').toFixed(3)}`);
     console.log(`  bulk mesh / direct = ${(med('mesh', 'bulk') / med('direct', 'bulk')).toFixed(3)}, userspace / direct = ${(med('proxy', 'bulk') / med('direct', 'bulk')).toFixed(3)}`);

@@ -10,40 +10,10 @@
  *       one-connection transfers of BULK_MB, alternating, four each.
  * VIA_VIP / DIRECT: comma-separated host:port, taken in turn. Prints one JSON line.
  */
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
+import { bulk, latency, mean, median, percentile, rate } from './load-client.js';
 
 const [mode, ...args] = process.argv.slice(2);
-
-function once(target: string, first = 'x', onData?: (n: number) => void): Promise<void> {
-  const [host, port] = target.split(':');
-  return new Promise((resolve, reject) => {
-    const c = connect(Number(port), host, () => c.write(first));
-    c.on('data', (d: Buffer) => onData?.(d.length));
-    c.on('end', () => resolve());
-    c.on('error', reject);
-  });
-}
-
-async function rate(targets: string[], conc: number, ms: number): Promise<number> {
-  const end = performance.now() + ms;
-  let done = 0;
-  let next = 0;
-  await Promise.all(Array.from({ length: conc }, async () => {
-    while (performance.now() < end) { await once(targets[next++ % targets.length]); done++; }
-  }));
-  return done / (ms / 1000);
-}
-
-async function bulk(target: string, mb: number): Promise<number> {
-  let bytes = 0;
-  const t0 = performance.now();
-  await once(target, `B${mb}`, (n) => { bytes += n; });
-  return bytes / (1 << 20) / ((performance.now() - t0) / 1000);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 if (mode === 'serve') {
   const [name, port] = args;
@@ -67,14 +37,12 @@ if (mode === 'serve') {
   for (let i = 0; i < 2 * n; i++) {
     const p = i % 2;
     const targets = paths[p];
-    const t0 = process.hrtime.bigint();
-    await once(targets[(i >> 1) % targets.length]);
-    lat[p].push(Number(process.hrtime.bigint() - t0) / 1000);
+    lat[p].push(await latency(targets[(i >> 1) % targets.length]));
   }
   const rates: number[][] = [[], []];
   for (let w = 0; w < 8; w++) rates[w % 2].push(await rate(paths[w % 2], 8, windowMs));
   const bulks: number[][] = [[], []];
   for (let b = 0; b < 8; b++) bulks[b % 2].push(await bulk(paths[b % 2][0], mb));
-  const out = (p: number) => ({ p50: median(lat[p]), p99: p99(lat[p]), mean: mean(lat[p]), rate: median(rates[p]), bulk: median(bulks[p]) });
+  const out = (p: number) => ({ p50: median(lat[p]), p99: percentile(lat[p], 0.99), mean: mean(lat[p]), rate: median(rates[p]), bulk: median(bulks[p]) });
   console.log(JSON.stringify({ vip: out(0), direct: out(1) }));
 }

@@ -1,4 +1,5 @@
 import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
+import { applyKeepSource, KEEP_SOURCE_FLAGS } from './keep-source.js';
 import { all, has, one, parseArgs, type FlagSpec, type Parsed } from '../args.js';
 import { q, type Client } from '../client.js';
 import { formatRows } from '../format.js';
@@ -18,6 +19,7 @@ const SPEC_FLAGS: FlagSpec = {
   'limit-cpu': V, 'limit-memory': V, 'reserve-cpu': V, 'reserve-memory': V, workdir: { short: 'w', value: true },
   user: { short: 'u', value: true }, hostname: V, 'stop-signal': V, 'stop-grace-period': V, entrypoint: V, 'endpoint-mode': V,
   'replicas-max-per-node': V, 'placement-pref': V, detach: { short: 'd', value: false }, quiet: { short: 'q', value: false },
+  ...KEEP_SOURCE_FLAGS,
   'max-concurrent': V, 'update-max-failure-ratio': V, 'rollback-parallelism': V, 'rollback-delay': V, 'rollback-order': V,
   'rollback-failure-action': V, 'rollback-monitor': V, 'rollback-max-failure-ratio': V,
 };
@@ -163,6 +165,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       if (!image) throw new Error('"docker service create" requires at least 1 argument.');
       const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: image, ...(args.length ? { Args: args } : {}) } } };
       applyFlags(spec, p);
+      applyKeepSource(spec, p);
       const r = await c.post<{ ID: string }>('/services/create', spec);
       out(`${r.ID}\n`);
       if (!has(p, 'detach')) await waitOnService(c, r.ID, has(p, 'quiet'), out);
@@ -257,6 +260,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
           const target = parsePublish(pub);
           if (spec.EndpointSpec?.Ports) spec.EndpointSpec.Ports = spec.EndpointSpec.Ports.filter((x) => x.PublishedPort !== (target.PublishedPort ?? target.TargetPort));
         }
+        applyKeepSource(spec, p);
         const pl = (spec.TaskTemplate!.Placement ??= {});
         for (const cn of all(p, 'constraint-add')) (pl.Constraints ??= []).push(cn);
         for (const cn of all(p, 'constraint-rm')) pl.Constraints = (pl.Constraints ?? []).filter((x) => x !== cn);
