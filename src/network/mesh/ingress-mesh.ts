@@ -4,7 +4,7 @@ import type { NetworkAttachment, NetworkView } from '../../types/network-view.js
 import type { Task } from '../../types/objects.js';
 import type { IpRunner } from '../overlay/ip-runner.js';
 import { nftInNamespace } from '../vip/nft.js';
-import { dropForward, ingressMtu, IngressSandbox } from './ingress-sandbox.js';
+import { dropForward, IngressSandbox } from './ingress-sandbox.js';
 import { macFor } from '../overlay/names.js';
 import { hostLinkName, hostTableName, isReplyTable, linkAddrs, replyTable, HOST_LINK_PREFIX, HOST_TABLE_PREFIX, TASK_TABLE } from './names.js';
 import { hostScript, keepSourceTaskScript, nsScript, removeTableScript, type MeshPort } from './ruleset.js';
@@ -54,8 +54,6 @@ export class IngressMesh {
   private retry?: NodeJS.Timeout;
   private closed = false;
   private readonly nft: MeshNft;
-  /** The ingress overlay's MTU (ingressMtu), read at each ensure. */
-  private mtu?: number;
 
   constructor(private opts: IngressMeshOptions) {
     const hostNs = opts.runner.hostNetns;
@@ -82,7 +80,7 @@ export class IngressMesh {
       const view = this.view && this.own(this.view) ? this.view : await this.waitView();
       await this.ensure(view);
       const sb = this.sandbox(view.NetworkID);
-      const made = await sb.overlay.attach(task.ID, netns, att.Addresses[0], this.mtu);
+      const made = await sb.overlay.attach(task.ID, netns, att.Addresses[0]);
       const t: LocalTask = { netns, cidr: att.Addresses[0], serviceId: task.ServiceID, ifname: made ?? (await this.ifnameOf(netns, att.Addresses[0])) };
       this.tasks.set(task.ID, t);
       await this.keepSource(task.ID, t, view);
@@ -173,11 +171,10 @@ export class IngressMesh {
     // An ingress network made anew (removed and created again) has another ID: the old namespace goes.
     for (const id of await this.sandboxIds()) if (id !== view.NetworkID) { await this.sandbox(id).destroy(hostLinkName(this.nodeId)); this.ensured = undefined; }
     const sb = this.sandbox(view.NetworkID);
-    this.mtu = await ingressMtu(this.opts.runner, this.opts.localAddr);
-    const key = JSON.stringify([view.NetworkID, addr, bits, view.VNI, [...remote], this.mtu]);
+    const key = JSON.stringify([view.NetworkID, addr, bits, view.VNI, [...remote]]);
     if (key === this.ensured && (await sb.exists())) return sb;
     const id = { cidr: `${addr}/${bits}`, hostLink: hostLinkName(this.nodeId), link: linkAddrs(this.nodeId) };
-    await sb.ensure(id, view.VNI, this.opts.localAddr, remote.size > 0, this.mtu);
+    await sb.ensure(id, view.VNI, this.opts.localAddr, remote.size > 0);
     if (await sb.hasVxlan()) await sb.overlay.setPeers(remote);
     this.ensured = key;
     return sb;

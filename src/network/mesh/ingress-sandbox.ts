@@ -23,21 +23,6 @@ export interface IngressIdentity {
  * never meet on VXLAN ID 4096), the local tasks' veths, and a veth pair to
  * the host through which published ports come in.
  */
-/** VXLAN's outer headers (IPv4 20 + UDP 8 + VXLAN 8 + Ethernet 14), as Docker's vxlanEncap. */
-export const VXLAN_OVERHEAD = 50;
-
-/**
- * The ingress overlay's MTU: the MTU of the host's link holding the
- * underlay address, less VXLAN's 50 bytes (1500 → 1450, 9000 → 8950). Where
- * that link is not found or is loopback (a one-machine swarm), 1450.
- */
-export async function ingressMtu(ip: IpRunner, localAddr: string): Promise<number> {
-  const links = await ip.ipJson<{ ifname: string; mtu?: number; link_type?: string; addr_info?: { local?: string }[] }>(['addr', 'show']).catch(() => []);
-  const l = links.find((x) => x.addr_info?.some((a) => a.local === localAddr));
-  if (!l?.mtu || l.link_type === 'loopback' || l.mtu - VXLAN_OVERHEAD < 1280) return OVERLAY_MTU;
-  return Math.min(l.mtu, 65535) - VXLAN_OVERHEAD;
-}
-
 export class IngressSandbox {
   readonly overlay: NetworkSandbox;
 
@@ -47,11 +32,11 @@ export class IngressSandbox {
 
   exists(): Promise<boolean> { return isMounted(this.path); }
 
-  /** Makes (idempotently) the namespace, its bridge with the node's address, the host link, and the VXLAN when wanted, all at `mtu`. */
-  async ensure(id: IngressIdentity, vni: number, localAddr: string, withVxlan: boolean, mtu = OVERLAY_MTU): Promise<void> {
+  /** Makes (idempotently) the namespace, its bridge with the node's address, the host link, and the VXLAN when wanted. */
+  async ensure(id: IngressIdentity, vni: number, localAddr: string, withVxlan: boolean): Promise<void> {
     const br = this.overlay.br;
     if (withVxlan) {
-      await this.overlay.create(vni, localAddr, mtu);
+      await this.overlay.create(vni, localAddr);
     } else {
       if (!(await isMounted(this.path))) {
         await mkdir(dirname(this.path), { recursive: true });
@@ -59,14 +44,11 @@ export class IngressSandbox {
         await this.ip.run('unshare', [`--net=${this.path}`, 'true']);
       }
       if (!(await this.overlay.links()).has(br)) {
-        await this.ip.ipBatch(['link set lo up', `link add ${br} mtu ${mtu} type bridge`, `link set ${br} up`], this.path);
+        await this.ip.ipBatch(['link set lo up', `link add ${br} mtu ${OVERLAY_MTU} type bridge`, `link set ${br} up`], this.path);
       }
     }
     const addr = id.cidr.split('/')[0];
-    const links = await this.ip.ipJson<{ ifname: string; address?: string; mtu?: number }>(['link', 'show'], this.path);
-    // Made before with another MTU (the host link's changed): the VXLAN and the bridge follow; task links made from now on get it.
-    const remtu = links.filter((l) => (l.ifname === br || l.ifname === this.overlay.vx) && l.mtu !== mtu).map((l) => `link set ${l.ifname} mtu ${mtu}`);
-    if (remtu.length) await this.ip.ipBatch(remtu, this.path);
+    const links = await this.ip.ipJson<{ ifname: string; address?: string }>(['link', 'show'], this.path);
     if (links.find((l) => l.ifname === br)?.address !== macFor(addr)) await this.ip.ip(['link', 'set', br, 'address', macFor(addr)], this.path);
     const addrs = await this.ip.ipJson<{ ifname: string; addr_info: { local: string; prefixlen: number }[] }>(['addr', 'show'], this.path);
     const has = (dev: string, a: string) => addrs.some((l) => l.ifname === dev && l.addr_info.some((x) => `${x.local}/${x.prefixlen}` === a));
