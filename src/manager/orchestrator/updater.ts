@@ -125,6 +125,26 @@ export class Updater extends Reconciler {
     }
     const cfg: UpdateConfig = (rollback ? s.Spec.RollbackConfig : s.Spec.UpdateConfig) ?? defaultUpdateConfig();
     const monitor = new FailureMonitor(this.clock, cfg, total, (id) => this.task(id));
+    // A task of the service that ends is looked at at once, as swarmkit's failedTaskWatch: a rollback that waits for
+    // the next poll lets the restart policy replace the failed task from the failed spec first.
+    const unwatch = cfg.FailureAction === 'continue' ? undefined : this.wakeOnEnd(serviceId);
+    try {
+      await this.run(serviceId, cfg, rollback, monitor);
+    } finally {
+      unwatch?.();
+    }
+  }
+
+  /** Wakes this run's waits when a task of the service reaches a terminal state. */
+  private wakeOnEnd(serviceId: string): () => void {
+    const wakeAll = () => { for (const wake of [...this.sleepers]) wake(); };
+    return this.store.watch((events) => {
+      if (events.some((e) => e.table === 'tasks' && (e.object as Task).ServiceID === serviceId && isTerminal((e.object as Task).Status.State))) wakeAll();
+    }, { tables: ['tasks'], onResync: wakeAll });
+  }
+
+  private async run(serviceId: string, cfg: UpdateConfig, rollback: boolean, monitor: FailureMonitor): Promise<void> {
+    let s: Service | undefined;
     const acted = async () => {
       const failed = monitor.check();
       if (!failed) return false;
@@ -186,7 +206,9 @@ export class Updater extends Reconciler {
         } });
         return;
       }
-      const what = rollback ? 'rollback' : 'update';
+      // swarmkit's words: a rollback whose FailureAction is pause says "update paused" (its pauseUpdate only turns the state
+      // into rollback_paused); "rollback paused" is the message of a rollback whose own FailureAction is rollback.
+      const what = rollback && cfg.FailureAction === 'rollback' ? 'rollback' : 'update';
       tx.update('services', { ...cur, UpdateStatus: {
         ...cur.UpdateStatus, State: rollback ? 'rollback_paused' : 'paused', Message: `${what} paused due to failure or early termination of task ${failedTask}`,
       } });
