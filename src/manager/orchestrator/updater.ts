@@ -221,13 +221,18 @@ export class Updater extends Reconciler {
 
   /** Replaces old tasks with new ones in the same slots; returns the new tasks' IDs. */
   private async replace(s: Service, old: Task[], order: 'stop-first' | 'start-first'): Promise<string[]> {
-    const created: Task[] = old.map((t) => newTask(this.clock, s, s.Spec.Mode?.Global ? { nodeId: t.NodeID } : { slot: t.Slot }));
+    const created: Task[] = [];
     await this.store.update((tx) => {
       for (const t of old) {
+        // The slot got a new task since it was read (the restart policy replaced a failed one): that one stays, none
+        // is added (swarmkit's "task was already shut down when reached by updater"); the next pass looks at it again.
+        if (currentOf(tx.tasks.by('slot', slotKey(t)))?.ID !== t.ID) continue;
         const cur = tx.tasks.get(t.ID);
         if (cur && order === 'stop-first') tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
+        const next = newTask(this.clock, s, s.Spec.Mode?.Global ? { nodeId: t.NodeID } : { slot: t.Slot });
+        tx.create('tasks', next);
+        created.push(next);
       }
-      for (const t of created) tx.create('tasks', t);
     });
     if (order === 'start-first') {
       await this.until(() => created.every((t) => { const c = this.task(t.ID); return !c || c.Status.State === 'running' || isTerminal(c.Status.State); }));
