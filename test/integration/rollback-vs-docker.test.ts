@@ -64,6 +64,10 @@ test('update failures on the docker executor as Docker 20.10 handles them', { ti
   t.after(async () => {
     await cleanup();
     await d.stop('SIGKILL');
+    // tswarm's task containers stay on the engine when its daemon is killed: removed here, so no later test counts them.
+    const left = (await docker(engine, 'ps', '-a', '--format', '{{.ID}} {{.Label "com.docker.swarm.service.name"}}')).stdout.split('\n')
+      .filter((l) => l.split(' ')[1]?.startsWith(`${P}-`)).map((l) => l.split(' ')[0]);
+    if (left.length) await docker(engine, 'rm', '-f', ...left);
     await rm(dir, { recursive: true, force: true });
     await release();
   });
