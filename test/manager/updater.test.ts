@@ -130,7 +130,8 @@ test('a rollback that fails pauses as rollback_paused; manual rollback swaps the
   }
   const st = m.control.getService(ID).UpdateStatus;
   assert.equal(st?.State, 'rollback_paused');
-  assert.match(st?.Message ?? '', /^rollback paused due to failure or early termination of task \w+$/);
+  // swarmkit's words for a rollback whose FailureAction is pause: "update paused …" (only the state says rollback).
+  assert.match(st?.Message ?? '', /^update paused due to failure or early termination of task \w+$/);
   await m.stop();
 });
 

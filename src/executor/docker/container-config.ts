@@ -34,6 +34,7 @@ export function containerConfig(t: Task): Record<string, unknown> {
     ExposedPorts: exposed,
     Labels: {
       ...(cs.Labels ?? {}),
+      'com.docker.swarm.task': '', // marks a swarm task's container, as Docker's executor does
       [LABEL_TASK]: t.ID,
       'com.docker.swarm.task.name': containerName(t).replace(/\.[^.]+$/, `.${t.ID}`),
       'com.docker.swarm.service.id': t.ServiceID,

@@ -125,6 +125,26 @@ export class Updater extends Reconciler {
     }
     const cfg: UpdateConfig = (rollback ? s.Spec.RollbackConfig : s.Spec.UpdateConfig) ?? defaultUpdateConfig();
     const monitor = new FailureMonitor(this.clock, cfg, total, (id) => this.task(id));
+    // A task of the service that ends is looked at at once, as swarmkit's failedTaskWatch: a rollback that waits for
+    // the next poll lets the restart policy replace the failed task from the failed spec first.
+    const unwatch = cfg.FailureAction === 'continue' ? undefined : this.wakeOnEnd(serviceId);
+    try {
+      await this.run(serviceId, cfg, rollback, monitor);
+    } finally {
+      unwatch?.();
+    }
+  }
+
+  /** Wakes this run's waits when a task of the service reaches a terminal state. */
+  private wakeOnEnd(serviceId: string): () => void {
+    const wakeAll = () => { for (const wake of [...this.sleepers]) wake(); };
+    return this.store.watch((events) => {
+      if (events.some((e) => e.table === 'tasks' && (e.object as Task).ServiceID === serviceId && isTerminal((e.object as Task).Status.State))) wakeAll();
+    }, { tables: ['tasks'], onResync: wakeAll });
+  }
+
+  private async run(serviceId: string, cfg: UpdateConfig, rollback: boolean, monitor: FailureMonitor): Promise<void> {
+    let s: Service | undefined;
     const acted = async () => {
       const failed = monitor.check();
       if (!failed) return false;
@@ -186,7 +206,9 @@ export class Updater extends Reconciler {
         } });
         return;
       }
-      const what = rollback ? 'rollback' : 'update';
+      // swarmkit's words: a rollback whose FailureAction is pause says "update paused" (its pauseUpdate only turns the state
+      // into rollback_paused); "rollback paused" is the message of a rollback whose own FailureAction is rollback.
+      const what = rollback && cfg.FailureAction === 'rollback' ? 'rollback' : 'update';
       tx.update('services', { ...cur, UpdateStatus: {
         ...cur.UpdateStatus, State: rollback ? 'rollback_paused' : 'paused', Message: `${what} paused due to failure or early termination of task ${failedTask}`,
       } });
@@ -199,13 +221,18 @@ export class Updater extends Reconciler {
 
   /** Replaces old tasks with new ones in the same slots; returns the new tasks' IDs. */
   private async replace(s: Service, old: Task[], order: 'stop-first' | 'start-first'): Promise<string[]> {
-    const created: Task[] = old.map((t) => newTask(this.clock, s, s.Spec.Mode?.Global ? { nodeId: t.NodeID } : { slot: t.Slot }));
+    const created: Task[] = [];
     await this.store.update((tx) => {
       for (const t of old) {
+        // The slot got a new task since it was read (the restart policy replaced a failed one): that one stays, none
+        // is added (swarmkit's "task was already shut down when reached by updater"); the next pass looks at it again.
+        if (currentOf(tx.tasks.by('slot', slotKey(t)))?.ID !== t.ID) continue;
         const cur = tx.tasks.get(t.ID);
         if (cur && order === 'stop-first') tx.update('tasks', { ...cur, DesiredState: 'shutdown' });
+        const next = newTask(this.clock, s, s.Spec.Mode?.Global ? { nodeId: t.NodeID } : { slot: t.Slot });
+        tx.create('tasks', next);
+        created.push(next);
       }
-      for (const t of created) tx.create('tasks', t);
     });
     if (order === 'start-first') {
       await this.until(() => created.every((t) => { const c = this.task(t.ID); return !c || c.Status.State === 'running' || isTerminal(c.Status.State); }));
