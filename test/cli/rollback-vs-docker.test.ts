@@ -54,7 +54,8 @@ test('tswarm service rollback prints what docker service rollback prints', { tim
     const codes = await Promise.all(runs.map((r) => r.exited));
     assert.deepEqual(codes, [0, 0]);
     const [a, b] = runs.map((r) => r.out().replace(/\b[a-z0-9]{25}\b/g, 'X'));
-    const shape = /^X\noverall progress: 0 out of 1 tasks\n1\/1:  \n(overall progress: 0 out of 1 tasks\n(1\/1: no suitable node \(scheduling constraints not satisfied on 1 node\)\n)?)+Operation continuing in background\.\n/;
+    // How many renders come before the ^C, and whether the slot's error comes in the first one's, is timing.
+    const shape = /^X\noverall progress: 0 out of 1 tasks\n1\/1:  \n((overall progress: 0 out of 1 tasks|1\/1: no suitable node \(scheduling constraints not satisfied on 1 node\))\n)+Operation continuing in background\.\n/;
     assert.match(a, shape);
     assert.match(b, shape);
     // docker's last line races with its exit; tswarm always prints it
