@@ -1,4 +1,5 @@
 import { parseFilters, readBody, sendJson } from '../../api/http.js';
+import { acceptsGzip } from '../../api/gzip-reply.js';
 import { ApiError } from '../../types/errors.js';
 import { EngineError, EngineUnreachable } from '../engine/engine-api.js';
 import { statusTextUntil } from '../pool/container.js';
@@ -122,8 +123,8 @@ export const listContainers: Handler = async (f, r) => {
     if (byQuery.size >= 8) byQuery.delete(byQuery.keys().next().value!);
     byQuery.set(key, answer);
   }
-  // The docker CLI (Go's HTTP client) asks for gzip and unpacks it: 30,000 containers are 24 MB of JSON, a few in gzip.
-  if (/\bgzip\b/.test(String(r.req.headers['accept-encoding'] ?? ''))) {
+  // The docker CLI over TCP (Go's HTTP client) asks for gzip and unpacks it: 30,000 containers are 24 MB of JSON, a few in gzip.
+  if (acceptsGzip(r.req)) {
     const gz = await answer.list.gzipped();
     r.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': gz.length, Vary: 'Accept-Encoding' });
     r.res.end(gz);
