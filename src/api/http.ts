@@ -1,5 +1,6 @@
 import { jsonBytes } from './json-text.js';
 import { GZIP_MIN_BYTES, acceptsGzip, sendGzippedJson } from './gzip-reply.js';
+import { canBulkWrite, sendBulk } from './bulk-writer.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../types/errors.js';
 import type { Filters } from '../manager/controlapi/api.js';
@@ -66,6 +67,7 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const bytes = jsonBytes(body);
   if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(res.req)) { sendGzippedJson(res, status, bytes); return; }
+  if (canBulkWrite(res, bytes)) { sendBulk(res, status, { 'Content-Type': 'application/json' }, bytes); return; }
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
   res.end(bytes);
 }

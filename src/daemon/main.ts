@@ -11,6 +11,7 @@ import { startDashboardServer, type DashboardServer } from '../dashboard/server.
 import { Daemon } from './daemon.js';
 import { INSECURE_TCP_WARNING, parseDaemonArgs, type ApiTls } from './options.js';
 import type { ApiServerOptions } from '../api/server.js';
+import { bulkWritesDone } from '../api/bulk-writer.js';
 
 const log = logger('daemon');
 
@@ -92,7 +93,10 @@ export async function runDaemon(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
-  for (const s of servers) { s.closeAllConnections?.(); s.close(); }
+  // A reply being written by the bulk writer holds its socket's descriptor: close sockets after it.
+  for (const s of servers) s.close();
+  await bulkWritesDone();
+  for (const s of servers) s.closeAllConnections?.();
   await dashboard?.close();
   await daemon.stop();
   await metrics?.close();

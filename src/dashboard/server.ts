@@ -12,6 +12,7 @@ import { scaleService, setAvailability } from './actions.js';
 import { LiveHub } from './live-hub.js';
 import type { DashboardInfo } from './live-types.js';
 import { PAGE_CSS, PAGE_HTML } from './page.js';
+import { bulkWritesDone } from '../api/bulk-writer.js';
 
 const log = logger('dashboard');
 
@@ -148,12 +149,13 @@ export async function startDashboardServer(addr: string, opts: DashboardOptions)
       api = createApiServer(b);
       hub = new LiveHub({ store, control: () => b.control(), info: () => infoOf(b) }, opts.actions);
     },
-    close: () => new Promise((r) => {
+    close: async () => {
       hub?.close();
       for (const s of streams) s.destroy();
+      await bulkWritesDone(); // a reply in the bulk writer holds its socket's descriptor
       server.closeAllConnections();
-      server.close(() => r());
-    }),
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
