@@ -2,7 +2,7 @@ import type { HostFacts } from '../executor/host-facts.js';
 import type { ControlAPI } from '../manager/controlapi/api.js';
 import type { LogLine, LogOptions } from '../executor/executor.js';
 import type { SwarmSpec, Task } from '../types/objects.js';
-import type { ForwardedReply, ForwardedWrite } from './forwarded.js';
+import type { ForwardedReply, ForwardedWrite } from '../types/forwarded.js';
 import type { EventRing } from '../manager/events/event-ring.js';
 import type { LogSelector } from '../types/logbroker.js';
 import type { ContainerAttachments } from '../agent/container-attachments.js';

@@ -3,7 +3,7 @@ import { engineCall } from './engine-call.js';
 import { empty, json, type ApiRequest, type Reply } from './http.js';
 import { decodeBody } from './json/decode.js';
 import { networkConnectRequest } from '../types/schema.js';
-import type { Route, RouteKind } from './routes.js';
+import type { Route, RouteKind } from './route.js';
 import { ApiError, badRequest, notFound } from '../types/errors.js';
 import { EngineClient } from '../executor/docker/engine-client.js';
 import { ensureGwBridge } from '../executor/docker/gwbridge.js';

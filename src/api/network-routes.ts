@@ -2,7 +2,7 @@ import type { DaemonBackend } from './backend.js';
 import { engineCall } from './engine-call.js';
 import { boolParam, empty, json, parseFilters, type ApiRequest, type Reply } from './http.js';
 import { decodeBody } from './json/decode.js';
-import type { Route, RouteKind } from './routes.js';
+import type { Route, RouteKind } from './route.js';
 import { ApiError, NOT_A_SWARM_MANAGER, notFound, unavailable } from '../types/errors.js';
 import type { NetworkCreateRequest, NetworkResource } from '../types/network.js';
 import { networkCreateRequest } from '../types/schema.js';

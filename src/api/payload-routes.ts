@@ -1,6 +1,6 @@
 import { decodeBody } from './json/decode.js';
 import { empty, json, parseFilters, type ApiRequest } from './http.js';
-import type { Route, RouteKind } from './routes.js';
+import type { Route, RouteKind } from './route.js';
 import { configSpec, secretSpec } from '../types/schema.js';
 import { refuseUnsupported } from '../manager/controlapi/unsupported.js';
 import { payloadVersion } from '../manager/controlapi/payload-objects.js';

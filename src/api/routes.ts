@@ -16,30 +16,9 @@ import { validateAddrPools } from '../manager/allocator/ingress-network.js';
 import { networkRoutes } from './network-routes.js';
 import { containerNetworkRoutes } from './container-network-routes.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
+import type { Route, RouteKind } from './route.js';
 
 export const VERSION = '0.1.0';
-
-/**
- * What a route is, which decides where it runs:
- * - `cluster-write`: changes cluster state; a follower forwards it to the leader (a typed RPC);
- * - `cluster-read`: reads cluster state after a ReadIndex barrier (linearizable on any manager);
- * - `node`: this node's own business (membership, version, info), never forwarded.
- * Paths in no route go to the local engine (containers, images, …), see server.ts.
- */
-export type RouteKind = 'cluster-write' | 'cluster-read' | 'node';
-
-export interface Route {
-  method: string;
-  pattern: RegExp;
-  kind: RouteKind;
-  /**
-   * When the request decides where it runs (/networks: swarm-scoped ones are
-   * the cluster's, local ones the engine's): its kind, or 'engine' to forward
-   * it to the local engine as a path of no route.
-   */
-  kindOf?(req: ApiRequest, b: DaemonBackend): Promise<RouteKind | 'engine'>;
-  run(req: ApiRequest, b: DaemonBackend): Promise<Reply> | Reply;
-}
 
 /** Go's GOARCH for this machine, as Docker's /version reports it. */
 export function goArch(a: string = arch()): string {

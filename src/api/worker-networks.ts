@@ -1,7 +1,7 @@
 import type { DaemonBackend } from './backend.js';
 import { engineCall } from './engine-call.js';
 import { json, parseFilters, type ApiRequest, type Reply } from './http.js';
-import type { RouteKind } from './routes.js';
+import type { RouteKind } from './route.js';
 import { ApiError } from '../types/errors.js';
 import type { Network, NetworkResource } from '../types/network.js';
 import type { NetworkView } from '../types/network-view.js';

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
+import type { ForwardedReply, ForwardedWrite } from '../types/forwarded.js';
 import type { ClusterAuthState } from '../manager/ca/cluster-auth.js';
 import { dispatcherRules, dispatcherServiceDefinition, dispatcherServiceHandlers } from '../manager/dispatcher/dispatcher-service.js';
 import type { Manager } from '../manager/manager.js';

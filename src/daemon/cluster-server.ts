@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
+import type { ForwardedReply, ForwardedWrite } from '../types/forwarded.js';
 import { logger } from '../log.js';
 import type { NodeIdentity } from '../pki/identity.js';
 import type { IssueRequest, IssueResponse } from '../pki/issue-messages.js';

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
+import type { ForwardedReply, ForwardedWrite } from '../types/forwarded.js';
 import { noLeader } from '../manager/controlapi/rpc-errors.js';
 import type { Manager } from '../manager/manager.js';
 import { FORWARD_WRITE, clusterCall, grpcMessage } from './cluster-server.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ForwardedReply, ForwardedWrite } from '../api/forwarded.js';
+import type { ForwardedReply, ForwardedWrite } from '../types/forwarded.js';
 import type * as grpc from '@grpc/grpc-js';
 import type { NodeIdentity } from '../pki/identity.js';
 import type { IssueRequest } from '../pki/issue-messages.js';

@@ -1,5 +1,6 @@
 import type { DaemonBackend } from '../api/backend.js';
-import { runForwarded, type ForwardedReply, type ForwardedWrite } from '../api/forwarded.js';
+import { runForwarded } from '../api/forwarded.js';
+import type { ForwardedReply, ForwardedWrite } from '../types/forwarded.js';
 import { badRequest } from '../types/errors.js';
 import type { AvailabilityAction, ScaleAction } from './live-types.js';
 

@@ -1,5 +1,12 @@
 /** Go's time.Time.Format: the reference-time layout ("2006-01-02 15:04:05.999999999 -0700 MST"). */
-import type { GoTime } from './gotime.js';
+
+/** What a layout reads of a time (gotime.ts's GoTime): its wall clock fields, nanoseconds and zone. */
+export interface LayoutTime {
+  wall(): { year: number; month: number; day: number; hour: number; min: number; sec: number; yday: number; wday: number };
+  nsec: number;
+  offset: number;
+  zone: string;
+}
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -14,7 +21,7 @@ const CHUNKS = [
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 const lowerNext = (s: string) => /^[a-z]/.test(s);
 
-export function formatGoLayout(t: GoTime, layout: string): string {
+export function formatGoLayout(t: LayoutTime, layout: string): string {
   const w = t.wall();
   let out = '';
   let i = 0;
@@ -38,7 +45,7 @@ export function formatGoLayout(t: GoTime, layout: string): string {
   return out;
 }
 
-function chunkValue(c: string, t: GoTime, w: ReturnType<GoTime['wall']>): string {
+function chunkValue(c: string, t: LayoutTime, w: ReturnType<LayoutTime['wall']>): string {
   switch (c) {
     case 'January': return MONTHS[w.month - 1];
     case 'Jan': return MONTHS[w.month - 1].slice(0, 3);

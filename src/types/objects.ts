@@ -1,7 +1,12 @@
 // The Engine API's swarm object shapes: one model from the wire to the store.
 // Field names follow docker-engine-api-v1.47.yaml exactly (PascalCase).
-import type { ConfigReference, SecretReference } from './secrets.js';
 import type { EncryptionKey } from './network-keys.js';
+
+/** Where a referenced secret or config appears in the task: a file with owner and mode. */
+export interface FileTarget { Name?: string; UID?: string; GID?: string; Mode?: number }
+
+export interface SecretReference { File?: FileTarget; SecretID?: string; SecretName?: string }
+export interface ConfigReference { File?: FileTarget; Runtime?: Record<string, never>; ConfigID?: string; ConfigName?: string }
 
 export interface ObjectVersion { Index: number }
 

@@ -24,12 +24,6 @@ export interface ConfigSpec {
 }
 export interface Config extends Meta { Spec: ConfigSpec }
 
-/** Where a referenced secret or config appears in the task: a file with owner and mode. */
-export interface FileTarget { Name?: string; UID?: string; GID?: string; Mode?: number }
-
-export interface SecretReference { File?: FileTarget; SecretID?: string; SecretName?: string }
-export interface ConfigReference { File?: FileTarget; Runtime?: Record<string, never>; ConfigID?: string; ConfigName?: string }
-
 /** Docker's limits on a payload, exclusive (swarmkit's MaxSecretSize: 500 KiB; MaxConfigSize: 1000 KiB). */
 export const MAX_SECRET_BYTES = 500 * 1024;
 export const MAX_CONFIG_BYTES = 1000 * 1024;

@@ -3,7 +3,7 @@ import { chmod, chown, mkdir, readdir, rm, stat, statfs, writeFile } from 'node:
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { Mount, NodeDescription, Task } from '../../types/objects.js';
-import type { FileTarget } from '../../types/secrets.js';
+import type { FileTarget } from '../../types/objects.js';
 import type { DependencyStore } from '../dependencies.js';
 import { expandPayload } from './payload-template.js';
 
