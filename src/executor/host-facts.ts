@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
-import type { RuntimeTask } from './executor.js';
 
 /** What `docker info` says about the node's containers and machine, from whatever runs the tasks. */
 export interface HostFacts {
@@ -27,7 +26,7 @@ export async function osRelease(): Promise<{ name: string; version: string }> {
 }
 
 /** Facts of this machine with the tasks an executor without images runs counted as its containers. */
-export async function machineFacts(tasks: RuntimeTask[]): Promise<HostFacts> {
+export async function machineFacts(tasks: readonly { running: boolean }[]): Promise<HostFacts> {
   const os = await osRelease();
   const running = tasks.filter((t) => t.running).length;
   return {
