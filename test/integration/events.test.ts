@@ -7,9 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { raw, socketOf } from './invalid-input-engine.js';
-
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
-const skip = !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false;
+import { skipWithoutTestEngine as skip, testEngine as engine } from '../helpers/docker-executor-setup.js';
 
 interface Ev { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; scope: string; time: number; timeNano: number }
 
