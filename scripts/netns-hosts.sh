@@ -45,7 +45,8 @@ host_up() {
     for l in ${!labels:-}; do extra+=(--label "$l"); done
     # Own UTS namespace too: each engine reports its own name (tswhN).
     engine_log "$dir" "starting dockerd in $ns"
-    nohup nsenter --net=/var/run/netns/$ns unshare --uts sh -c 'hostname "$0"; exec "$@"' $ns \
+    # A session of its own, as scripts/private-engine.sh: not ended with the caller's job.
+    nohup setsid nsenter --net=/var/run/netns/$ns unshare --uts sh -c 'hostname "$0"; exec "$@"' $ns \
       dockerd --host "unix://$sock" "${extra[@]}" \
       --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
       >>"$dir/dockerd.log" 2>&1 9>&- &

@@ -62,7 +62,9 @@ start_private_engine() {
     ip link set "$bridge" up
   fi
   engine_log "$dir" "starting dockerd"
-  nohup dockerd --host "unix://$dir/docker.sock" --data-root "$dir/data" --exec-root "$dir/exec" \
+  # A session of its own: the engine outlives its caller's job. In the caller's process group, a job control
+  # that ends that job's group (kill -- -PGID, SIGKILL at a time limit) killed the engine every test was using.
+  nohup setsid dockerd --host "unix://$dir/docker.sock" --data-root "$dir/data" --exec-root "$dir/exec" \
     --pidfile "$dir/docker.pid" --bridge "$bridge" "$@" >>"$dir/dockerd.log" 2>&1 9>&- &
   for _ in $(seq 1 60); do engine_answers "$dir" && { exec 9>&-; return 0; }; sleep 0.5; done
   exec 9>&-
