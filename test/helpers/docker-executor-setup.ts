@@ -10,6 +10,12 @@ export const testEngine = process.env.TSWARM_TEST_DOCKER_HOST;
 /** The `skip` of a test on the test engine: skipped without it outside CI; in CI it must be there (the test then fails). */
 export const skipWithoutTestEngine: string | false = !testEngine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false;
 
+/** Removes the task containers of a tswarm node from an engine (a killed daemon leaves them: no later test must count them). */
+export async function removeNodeContainers(engine: string, nodeId: string): Promise<void> {
+  const left = (await docker(engine, 'ps', '-aq', '--filter', `label=com.docker.swarm.node.id=${nodeId}`)).stdout.split('\n').filter(Boolean);
+  if (left.length) await docker(engine, 'rm', '-f', ...left);
+}
+
 export interface OnTestEngine {
   engine: string;
   /** The busybox test image, on the test engine. */
@@ -70,8 +76,7 @@ export async function dockerExecutorBesideDocker(t: TestContext): Promise<Beside
       try {
         await d.stop('SIGKILL');
       } finally {
-        const left = nodeId ? (await docker(engine, 'ps', '-aq', '--filter', `label=com.docker.swarm.node.id=${nodeId}`)).stdout.split('\n').filter(Boolean) : [];
-        if (left.length) await docker(engine, 'rm', '-f', ...left);
+        if (nodeId) await removeNodeContainers(engine, nodeId);
       }
     }
   });
