@@ -83,7 +83,7 @@ async function main() {
     }
   } finally {
     for (const d of ds) await d.stop('SIGKILL').catch(() => undefined);
-    await killTaskProcesses(MARK);
+    await killTaskProcesses(MARK, ds.map((d) => d.dataRoot));
   }
 }
 

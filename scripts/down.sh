@@ -12,11 +12,15 @@ purge=${1:-}
 engine=unix:///var/run/docker.sock
 [ -f "$data/private-engine" ] && engine=unix://$(sed -n 1p "$data/private-engine")/docker.sock
 
+# Signals go only to the processes up.sh started: a pid file of one that is gone may name any process now.
 if [ -f "$data/daemon.pid" ]; then
   pid=$(cat "$data/daemon.pid")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -9 "$pid" 2>/dev/null || true
+  ours() { { tr "\\0" " " <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "--data-root $data "; }
+  if ours; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do ours || break; sleep 0.25; done
+    ours && { kill -9 "$pid" 2>/dev/null || true; }
+  fi
   rm -f "$data/daemon.pid"
   echo "tswarm daemon stopped"
 fi
@@ -54,8 +58,7 @@ fi
 if [ -f "$data/private-engine" ]; then
   dir=$(sed -n 1p "$data/private-engine")
   bridge=$(sed -n 2p "$data/private-engine")
-  if [ -f "$dir/docker.pid" ]; then
-    pid=$(cat "$dir/docker.pid")
+  if pid=$(our_engine_pid "$dir" "$dir/docker.pid"); then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   fi

@@ -36,8 +36,7 @@ host_up() {
     ip -n $ns route add default via $net.254
   fi
   local sock=$dir/docker.sock
-  if ! engine_answers "$dir"; then
-    clear_stale_engine "$dir"
+  if ! engine_answers "$dir" && ! clear_stale_engine "$dir"; then
     mkdir -p "$dir"
     local extra=()
     [ "$tcp" = --tcp ] && extra=(--host "tcp://$net.$i:2375")
@@ -45,10 +44,12 @@ host_up() {
     local labels="TSWARM_HOSTS_LABELS_$i"
     for l in ${!labels:-}; do extra+=(--label "$l"); done
     # Own UTS namespace too: each engine reports its own name (tswhN).
-    nohup nsenter --net=/var/run/netns/$ns unshare --uts sh -c 'hostname "$0"; exec "$@"' $ns \
+    engine_log "$dir" "starting dockerd in $ns"
+    # A session of its own, as scripts/private-engine.sh: not ended with the caller's job.
+    nohup setsid nsenter --net=/var/run/netns/$ns unshare --uts sh -c 'hostname "$0"; exec "$@"' $ns \
       dockerd --host "unix://$sock" "${extra[@]}" \
       --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
-      >"$dir/dockerd.log" 2>&1 &
+      >>"$dir/dockerd.log" 2>&1 9>&- &
   fi
 }
 
@@ -61,8 +62,9 @@ host_wait() {
 
 host_down() {
   local ns=$name$1 dir=$root/$name$1
-  if [ -f "$dir/docker.pid" ]; then
-    local pid; pid=$(cat "$dir/docker.pid")
+  # Only our engine: a pid file left by an engine that died may name any process now.
+  local pid
+  if pid=$(our_engine_pid "$dir" "$dir/docker.pid"); then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   fi
@@ -70,6 +72,10 @@ host_down() {
   ip link del "${ns}v" 2>/dev/null || true
 }
 
+# One caller at a time per set of hosts (fd 9 is closed for the engines, which must not hold the lock).
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.lock"
+flock 9
 case $cmd in
   up)
     bridge_up

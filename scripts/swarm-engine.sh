@@ -13,6 +13,7 @@ init_flags=${TSWARM_SWARM_ENGINE_INIT_FLAGS:-}
 start_private_engine "$dir" "$bridge" "$cidr" --iptables=false
 swarm_state() { curl -sf --unix-socket "$sock" http://d/info | grep -o '"LocalNodeState":"[a-z]*"' | cut -d'"' -f4; }
 if [ "$(swarm_state)" != active ]; then
-  DOCKER_HOST="unix://$sock" docker swarm init --advertise-addr 127.0.0.1 $init_flags >/dev/null
+  # Another caller may have just done it.
+  DOCKER_HOST="unix://$sock" docker swarm init --advertise-addr 127.0.0.1 $init_flags >/dev/null || [ "$(swarm_state)" = active ]
 fi
 echo "unix://$sock"

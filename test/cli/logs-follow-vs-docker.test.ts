@@ -37,7 +37,7 @@ function byTask(lines: string[], re: RegExp): Map<string, { n: number; line: str
 // same tasks at the same time: lines keep coming, in the same form, until ^C.
 test('tswarm service logs -f follows as docker service logs -f does, and ends on SIGINT', { timeout: 180_000 }, async (t) => {
   const d = await startTswarmd({ executor: 'process' });
-  t.after(async () => { await d.stop('SIGKILL'); await killTaskProcesses(MARK); });
+  t.after(async () => { await d.stop('SIGKILL'); await killTaskProcesses(MARK, [d.dataRoot]); });
   assert.equal((await docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
   const created = await docker(d.host, 'service', 'create', '-d', '--name', 'cnt', '--replicas', '2', 'busybox', 'sh', '-c', COUNTER, MARK);
   assert.equal(created.code, 0, created.stderr);

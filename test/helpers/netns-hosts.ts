@@ -14,15 +14,18 @@ export const HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswh', TSWARM_HOSTS_NET: '10.77.0
 export const MESH_HOSTS_ENV = { TSWARM_HOSTS_NAME: 'tswm', TSWARM_HOSTS_NET: '10.81.0' };
 
 /**
- * Swarms of daemons on simulated hosts, one test file at a time: two files'
- * swarms side by side (even on separate host sets) broke DNS and VIP updates
- * of overlay-multihost (seen with overlay-encrypted beside it; not found why).
+ * A set of simulated hosts belongs to one test file at a time (its engines,
+ * namespaces and what its swarm leaves there are the file's: its after()
+ * removes every task container on them). Sets of their own run side by side:
+ * two swarms on two sets share nothing (overlay-multihost failing beside
+ * overlay-encrypted was that test's own assumption about which host a
+ * scale-down leaves a task on; fixed in the test).
  */
-const NETNS_SWARMS_LOCK = '/tmp/tswarm-test-netns-swarms.lock';
+const setLock = (hostsEnv: Record<string, string>) => `/tmp/tswarm-test-netns-${hostsEnv.TSWARM_HOSTS_NAME ?? 'tswh'}.lock`;
 
 /** hostsEnv: another set's TSWARM_HOSTS_NAME/TSWARM_HOSTS_NET (a test file of its own that must not share hosts). */
 export async function netnsHosts(n: number, hostsEnv: Record<string, string> = HOSTS_ENV): Promise<NetnsHost[]> {
-  await holdUntilExit(NETNS_SWARMS_LOCK);
+  await holdUntilExit(setLock(hostsEnv));
   return new Promise((resolve, reject) => {
     execFile('bash', [join(repo, 'scripts', 'netns-hosts.sh'), 'up', String(n)], { env: { ...process.env, ...hostsEnv }, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) { reject(new Error(`netns-hosts.sh up ${n} failed: ${stderr}`)); return; }

@@ -27,9 +27,13 @@ export async function countByDataRoot(marker: string): Promise<Map<string, numbe
   return m;
 }
 
-/** Kills every task with marker, wrapper and command together (each wrapper leads its own process group). */
-export async function killTaskProcesses(marker: string): Promise<void> {
-  for (const p of await taskProcesses(marker)) {
+/**
+ * Kills the tasks with marker of the daemons with these data roots, wrapper and command together (each wrapper
+ * leads its own process group); the same test file run elsewhere on the machine at the same time keeps its own.
+ */
+export async function killTaskProcesses(marker: string, dataRoots: Iterable<string>): Promise<void> {
+  const roots = new Set(dataRoots);
+  for (const p of (await taskProcesses(marker)).filter((x) => roots.has(x.dataRoot))) {
     try { process.kill(-p.pid, 'SIGKILL'); } catch { /* gone */ }
   }
 }

@@ -1,19 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { docker, eventually, startTswarmd, run } from '../helpers/tswarmd.js';
-import { ensureBusyboxImage } from '../helpers/image.js';
+import { onTestEngine, skipWithoutTestEngine } from '../helpers/docker-executor-setup.js';
 import { runningTasks, swarmScenario } from './scenario.js';
-import { lockEngines } from './invalid-input-engine.js';
-
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
 
 // The README's walk-through with the real docker CLI, tasks as containers of a private engine.
-test('docker CLI drives a single-node swarm on the docker executor', { timeout: 600_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
-  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
-  const release = await lockEngines();
-  const image = await ensureBusyboxImage(engine);
+test('docker CLI drives a single-node swarm on the docker executor', { timeout: 600_000, skip: skipWithoutTestEngine }, async (t) => {
+  const { engine, image, atEnd } = await onTestEngine(t);
   const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
-  t.after(async () => { await d.stop('SIGKILL'); await release(); });
+  atEnd(() => d.stop('SIGKILL'));
   // Other tests may run tasks on the same engine at the same time: count this daemon's node only.
   let nodeId = '';
   const ours = async () => (await run('docker', ['ps', '-q', '--filter', `label=com.docker.swarm.node.id=${nodeId}`], { DOCKER_HOST: engine })).stdout.trim().split('\n').filter(Boolean);

@@ -7,9 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { raw, socketOf } from './invalid-input-engine.js';
-
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
-const skip = !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false;
+import { removeNodeContainers, skipWithoutTestEngine as skip, testEngine as engine } from '../helpers/docker-executor-setup.js';
 
 interface Ev { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; scope: string; time: number; timeNano: number }
 
@@ -65,6 +63,7 @@ test('docker events: the swarm\'s events as Docker 20.10 shows them', { timeout:
   assert.equal((await docker(d.host, 'swarm', 'init')).code, 0);
   const refNode = (await docker(ref, 'info', '--format', '{{.Swarm.NodeID}}')).stdout.trim();
   const ourNode = (await docker(d.host, 'info', '--format', '{{.Swarm.NodeID}}')).stdout.trim();
+  t.after(() => removeNodeContainers(engine!, ourNode));
   const name = `ev${randomBytes(4).toString('hex')}`;
 
   // The same story on both: create, scale, a new image, remove; a node drained and made active again.

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker, eventually, run, startTswarmd, tswarm } from '../helpers/tswarmd.js';
-import { ensureBusyboxImage } from '../helpers/image.js';
-import { lockEngines, raw, referenceEngine, socketOf } from './invalid-input-engine.js';
+import { docker, eventually, run, tswarm } from '../helpers/tswarmd.js';
+import { dockerExecutorBesideDocker, skipWithoutTestEngine } from '../helpers/docker-executor-setup.js';
+import { raw, socketOf } from './invalid-input-engine.js';
 
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Names on the shared reference engine carry this prefix, so runs of other tests are left alone. */
 const P = 'jhr';
@@ -19,21 +18,16 @@ async function inspect(host: string, service: string): Promise<any> {
 const ok = async (p: Promise<{ code: number; stderr: string }>) => { const r = await p; assert.equal(r.code, 0, r.stderr); };
 
 // Jobs, health checks and automatic rollback, on the docker executor, each compared with real Docker 20.10 running the same commands.
-test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 600_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
-  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
-  const release = await lockEngines(); // services on both engines: not beside the tests that count or compare all of them
-  const ref = await referenceEngine();
-  const image = await ensureBusyboxImage(engine);
-  await ensureBusyboxImage(ref);
-  const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
+test('jobs, health checks and rollback as Docker 20.10 runs them', { timeout: 600_000, skip: skipWithoutTestEngine }, async (t) => {
+  // The engines to this test alone: services on both, not beside the tests that count or compare all of them.
+  const { engine, ref, image, d, atEnd } = await dockerExecutorBesideDocker(t);
   const hosts = [d.host, ref];
   const cleanup = async () => {
     const names = (await docker(ref, 'service', 'ls', '--format', '{{.Name}}')).stdout.split('\n').filter((n) => n.startsWith(`${P}-`));
     if (names.length) await docker(ref, 'service', 'rm', ...names);
   };
   await cleanup();
-  t.after(async () => { await cleanup(); await d.stop('SIGKILL'); await release(); });
-  await ok(docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1'));
+  atEnd(cleanup);
   const both = <T>(fn: (host: string) => Promise<T>) => Promise.all(hosts.map(fn));
 
   await t.test('a replicated job: 5 completions, never more than 2 at once; service ls shows 0/2 (5/5 completed)', async () => {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { docker, eventually, startTswarmd, type RunResult } from '../helpers/tswarmd.js';
 import { raw, referenceEngine, socketOf } from './invalid-input-engine.js';
-
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
+import { skipWithoutTestEngine, testEngine as engine } from '../helpers/docker-executor-setup.js';
 
 /**
  * The real docker CLI against tswarm and against a real Docker 20.10 swarm
@@ -13,7 +12,7 @@ const engine = process.env.TSWARM_TEST_DOCKER_HOST;
  * the same errors. Names and subnets are fresh per run so the reference's
  * other networks never collide.
  */
-test('network create/ls/inspect/rm and their refusals: as Docker 20.10', { timeout: 300_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
+test('network create/ls/inspect/rm and their refusals: as Docker 20.10', { timeout: 300_000, skip: skipWithoutTestEngine }, async (t) => {
   assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
   const refHost = await referenceEngine();
   const d = await startTswarmd({ executor: 'docker', dockerHost: engine });

@@ -20,7 +20,7 @@ test('joining nodes: spread, heal after a worker dies, drain, promote/demote, le
   const all = [...managers, ...workers];
   t.after(async () => {
     for (const d of all) await d.stop('SIGKILL');
-    await killTaskProcesses(MARKER);
+    await killTaskProcesses(MARKER, all.map((d) => d.dataRoot));
   });
   await formSwarm(managers, workers);
   const [m1, m2, m3] = managers;

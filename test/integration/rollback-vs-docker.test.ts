@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, eventually, startTswarmd } from '../helpers/tswarmd.js';
-import { ensureBusyboxImage } from '../helpers/image.js';
-import { lockEngines, raw, referenceEngine, socketOf } from './invalid-input-engine.js';
+import { docker, eventually } from '../helpers/tswarmd.js';
+import { dockerExecutorBesideDocker, skipWithoutTestEngine } from '../helpers/docker-executor-setup.js';
+import { raw, socketOf } from './invalid-input-engine.js';
 
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Names on the shared reference engine carry this prefix. */
 const P = 'rvd';
@@ -47,13 +46,8 @@ async function follow(host: string, name: string): Promise<Seen> {
 
 // Automatic rollback on an image that is not there, and the failure ratios and rollback failure actions as
 // behaviour, on the docker executor, each compared with real Docker 20.10 running the same commands at once.
-test('update failures on the docker executor as Docker 20.10 handles them', { timeout: 300_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
-  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
-  const release = await lockEngines();
-  const ref = await referenceEngine();
-  const image = await ensureBusyboxImage(engine);
-  await ensureBusyboxImage(ref);
-  const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
+test('update failures on the docker executor as Docker 20.10 handles them', { timeout: 300_000, skip: skipWithoutTestEngine }, async (t) => {
+  const { ref, image, d, atEnd } = await dockerExecutorBesideDocker(t);
   const hosts = [d.host, ref];
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-rvd-'));
   const cleanup = async () => {
@@ -61,17 +55,10 @@ test('update failures on the docker executor as Docker 20.10 handles them', { ti
     if (names.length) await docker(ref, 'service', 'rm', ...names);
   };
   await cleanup();
-  t.after(async () => {
+  atEnd(async () => {
     await cleanup();
-    await d.stop('SIGKILL');
-    // tswarm's task containers stay on the engine when its daemon is killed: removed here, so no later test counts them.
-    const left = (await docker(engine, 'ps', '-a', '--format', '{{.ID}} {{.Label "com.docker.swarm.service.name"}}')).stdout.split('\n')
-      .filter((l) => l.split(' ')[1]?.startsWith(`${P}-`)).map((l) => l.split(' ')[0]);
-    if (left.length) await docker(engine, 'rm', '-f', ...left);
     await rm(dir, { recursive: true, force: true });
-    await release();
   });
-  await ok(docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1'));
   const both = <T>(fn: (host: string, i: number) => Promise<T>) => Promise.all(hosts.map(fn));
   /** The service's directory on the host (one per engine), bound at /s. */
   const sdir = (i: number, name: string) => join(dir, String(i), name);

@@ -3,10 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { docker, eventually, freePort, startTswarmd } from '../helpers/tswarmd.js';
 import { dk, formSwarm, nodeList, runningByNode, type Daemon } from '../helpers/cluster.js';
-import { ensureBusyboxImage } from '../helpers/image.js';
-import { lockEngines } from './invalid-input-engine.js';
-
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
+import { onTestEngine, skipWithoutTestEngine } from '../helpers/docker-executor-setup.js';
 // Each task prints numbered lines, 5 a second.
 const COUNTER = 'i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.2; done';
 const LINE = /^(dlg\.\d\.[a-z0-9]{12})@(ldk\d)\s+\| n (\d+)$/;
@@ -30,16 +27,13 @@ const consecutive = (ns: number[], what: string) => { for (let i = 1; i < ns.len
  * each its own address and node name) drive one Docker engine, the service's three tasks one per node; the
  * lines of every node's task come through the leader's log broker, read from the engine's container logs.
  */
-test('service logs on the docker executor: lines of tasks on three nodes', { timeout: 180_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
-  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
-  const release = await lockEngines();
-  const image = await ensureBusyboxImage(engine);
+test('service logs on the docker executor: lines of tasks on three nodes', { timeout: 180_000, skip: skipWithoutTestEngine }, async (t) => {
+  const { engine, image, atEnd } = await onTestEngine(t);
   const ds: Daemon[] = [];
-  t.after(async () => {
+  atEnd(async () => {
     for (const d of ds) await d.stop('SIGKILL').catch(() => undefined);
     const left = (await docker(engine, 'ps', '-aq', '--filter', 'label=com.docker.swarm.service.name=dlg')).stdout.split('\n').filter(Boolean);
     if (left.length) await docker(engine, 'rm', '-f', ...left);
-    await release();
   });
   for (let i = 1; i <= 3; i++) {
     const ip = `127.0.0.${190 + i}`;

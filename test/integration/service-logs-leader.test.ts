@@ -34,7 +34,7 @@ test('service logs -f keeps following across a change of leader; without -f each
   const ds = await startNodes(3, { first: 101, prefix: 'll', executor: 'process' });
   t.after(async () => {
     for (const d of ds) await d.stop('SIGKILL').catch(() => undefined);
-    await killTaskProcesses(MARK);
+    await killTaskProcesses(MARK, ds.map((d) => d.dataRoot));
   });
   await formSwarm(ds);
   await eventually(async () => (await nodeList(ds[0])).filter((l) => / Ready\b/.test(l)).length === 3, 30_000, 'three managers ready');

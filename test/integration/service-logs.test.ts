@@ -40,7 +40,7 @@ test('service logs gathers the lines of tasks on every node', { timeout: 240_000
   const ds = await startNodes(3, { first: 81, prefix: 'lg', executor: 'process' });
   t.after(async () => {
     for (const d of ds) await d.stop('SIGKILL').catch(() => undefined);
-    await killTaskProcesses(MARK);
+    await killTaskProcesses(MARK, ds.map((d) => d.dataRoot));
   });
   const [m1, m2, w] = ds;
   await formSwarm([m1, m2], [w]);

@@ -170,8 +170,12 @@ export class ProcessExecutor implements Executor {
       if (signal?.aborted) throw new Error('aborted');
       await sleep(POLL_MS);
     }
-    // The task ends with its main process: what it left in its group goes too.
-    try { process.kill(-m.pid, 'SIGKILL'); } catch { /* group already empty */ }
+    // The task ends with its main process: what it left in its group goes too. Unless its PID is another
+    // process's now: then its group is empty (a group's ID is not reused while it has members) and -PID
+    // could be that process's group (after a daemon restart the task may have ended long ago).
+    if (procStartTime(m.pid) === undefined) {
+      try { process.kill(-m.pid, 'SIGKILL'); } catch { /* group already empty */ }
+    }
     // Its last lines are stored before its end is told (a stamper ends once nothing holds the task's output open).
     const end = Date.now() + STAMPER_DRAIN_MS;
     while ((m.stampers ?? []).some(([pid, st]) => alive(pid, st)) && Date.now() < end) await sleep(10);

@@ -4,11 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, dockerWithInput, eventually, startTswarmd, type RunResult } from '../../helpers/tswarmd.js';
-import { ensureBusyboxImage } from '../../helpers/image.js';
-import { lockEngines, referenceEngine } from '../invalid-input-engine.js';
-
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
+import { docker, dockerWithInput, eventually, type RunResult } from '../../helpers/tswarmd.js';
+import { dockerExecutorBesideDocker, skipWithoutTestEngine } from '../../helpers/docker-executor-setup.js';
 
 /** What differs between two engines and is not behaviour: IDs and the run's prefix. */
 const norm = (s: string, p: string) => s.replaceAll(p, 'P').replace(/\b[a-z0-9]{25}\b/g, '<id>');
@@ -19,32 +16,22 @@ const outcome = (r: RunResult, p: string) => `${r.code}\n${norm(r.stdout, p)}\n$
  * files the engine shows the task (content, owner, mode, memory-backed, read-only), and a secret rotated as
  * Docker documents it (`--secret-rm old --secret-add source=new,target=old`).
  */
-test('secrets and configs in the containers of the docker executor, and their rotation, as Docker 20.10', { timeout: 240_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
-  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
-  const release = await lockEngines();
-  const ref = await referenceEngine();
-  const image = await ensureBusyboxImage(engine);
-  await ensureBusyboxImage(ref);
-  const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
+test('secrets and configs in the containers of the docker executor, and their rotation, as Docker 20.10', { timeout: 240_000, skip: skipWithoutTestEngine }, async (t) => {
+  const { engine, ref, image, d, atEnd } = await dockerExecutorBesideDocker(t);
   const p = `s${randomBytes(3).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-sde-'));
   await writeFile(join(dir, 'app.conf'), 'listen 80\nname app\n');
   /** The API each runs the commands on, and the engine its task containers are on. */
   const sides = [{ api: d.host, engine }, { api: ref, engine: ref }];
-  t.after(async () => {
+  atEnd(async () => {
     await docker(ref, 'service', 'rm', `${p}_svc`);
     await eventually(async () => (await docker(ref, 'ps', '-aq', '--filter', `label=com.docker.swarm.service.name=${p}_svc`)).stdout.trim() === '', 30_000, 'reference task gone').catch(() => undefined);
     for (const kind of ['secret', 'config']) {
       const ids = (await docker(ref, kind, 'ls', '-q', '--filter', `name=${p}_`)).stdout.trim().split('\n').filter(Boolean);
       if (ids.length) await docker(ref, kind, 'rm', ...ids);
     }
-    await d.stop('SIGKILL');
-    const left = (await docker(engine, 'ps', '-aq', '--filter', `label=com.docker.swarm.service.name=${p}_svc`)).stdout.trim().split('\n').filter(Boolean);
-    if (left.length) await docker(engine, 'rm', '-f', ...left);
     await rm(dir, { recursive: true, force: true });
-    await release();
   });
-  assert.equal((await docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
   const both = (fn: (s: typeof sides[number]) => Promise<RunResult>) => Promise.all(sides.map(fn));
   const same = async (what: string, fn: (s: typeof sides[number]) => Promise<RunResult>) => {
     const [mine, theirs] = await both(fn);

@@ -4,11 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, eventually, startTswarmd, type RunResult } from '../../helpers/tswarmd.js';
-import { ensureBusyboxImage, TEST_IMAGE } from '../../helpers/image.js';
-import { lockEngines, referenceEngine } from '../invalid-input-engine.js';
-
-const engine = process.env.TSWARM_TEST_DOCKER_HOST;
+import { docker, eventually, type RunResult } from '../../helpers/tswarmd.js';
+import { TEST_IMAGE } from '../../helpers/image.js';
+import { dockerExecutorBesideDocker, skipWithoutTestEngine } from '../../helpers/docker-executor-setup.js';
 
 /** Several services, two overlay networks, a secret, a config, deploy settings and a health check. */
 const COMPOSE = `version: "3.8"
@@ -80,13 +78,8 @@ const lines = (s: string) => s.split('\n').filter(Boolean);
  * mode, with the docker CLI: the same output, listings, stored specs and labels, task containers' labels, and
  * `stack rm` leaves nothing on either.
  */
-test('docker stack deploy / ls / services / ps / rm on the docker executor, as Docker 20.10', { timeout: 240_000, skip: !engine && process.env.CI !== 'true' ? 'no TSWARM_TEST_DOCKER_HOST (run scripts/test-engine.sh)' : false }, async (t) => {
-  assert.ok(engine, 'CI must provide TSWARM_TEST_DOCKER_HOST');
-  const release = await lockEngines();
-  const ref = await referenceEngine();
-  await ensureBusyboxImage(engine);
-  await ensureBusyboxImage(ref);
-  const d = await startTswarmd({ executor: 'docker', dockerHost: engine });
+test('docker stack deploy / ls / services / ps / rm on the docker executor, as Docker 20.10', { timeout: 240_000, skip: skipWithoutTestEngine }, async (t) => {
+  const { engine, ref, d, atEnd } = await dockerExecutorBesideDocker(t);
   // The stack's name: this run's own (the reference engine is shared).
   const p = `st${randomBytes(3).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-stack-docker-'));
@@ -95,15 +88,10 @@ test('docker stack deploy / ls / services / ps / rm on the docker executor, as D
   await writeFile(join(dir, 'compose.yml'), COMPOSE);
   const sides = [{ api: d.host, engine }, { api: ref, engine: ref }];
   const containersOf = async (eng: string) => lines((await docker(eng, 'ps', '-aq', '--filter', `label=com.docker.stack.namespace=${p}`)).stdout);
-  t.after(async () => {
+  atEnd(async () => {
     await docker(ref, 'stack', 'rm', p);
-    await d.stop('SIGKILL');
-    const left = await containersOf(engine);
-    if (left.length) await docker(engine, 'rm', '-f', ...left);
     await rm(dir, { recursive: true, force: true });
-    await release();
   });
-  assert.equal((await docker(d.host, 'swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
   const norm = (s: string) => s.replaceAll(p, 'P').replace(/\b[a-z0-9]{25}\b/g, '<id>')
     .replace(/(Running|Starting|Preparing|Assigned|Pending|New|Shutdown|Complete|Rejected|Failed) (less than a second|about a minute|\d+ (seconds?|minutes?)) ago/gi, '$1 <ago>');
   const same = async (what: string, fn: (s: typeof sides[number]) => Promise<RunResult>, sort = false) => {
