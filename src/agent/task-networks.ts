@@ -4,7 +4,8 @@ import { logger } from '../log.js';
 import type { IpRunner } from '../network/overlay/ip-runner.js';
 import { overlayAttachments } from '../network/overlay/attachments.js';
 import { OverlayHost, type JoinedNetwork } from '../network/overlay/overlay-host.js';
-import type { NetworkView } from '../types/network-view.js';
+import type { NetworkView, NetworkViewDelta } from '../types/network-view.js';
+import { applyViewDelta } from '../network/overlay/view-delta.js';
 import type { EncryptionKey } from '../types/network-keys.js';
 import type { Task } from '../types/objects.js';
 import { DiscoveryService } from './discovery-service.js';
@@ -56,6 +57,18 @@ export class TaskNetworks {
   setView(view: NetworkView) {
     this.overlay.setView(view).catch((err) => log.warn({ err: String(err), network: view.NetworkID }, 'programming a network failed'));
     this.notify();
+  }
+
+  /**
+   * What changed in a view since the version this node holds; false when it
+   * holds another version or none (a missed message: the caller asks for
+   * whole views again).
+   */
+  applyDelta(delta: NetworkViewDelta): boolean {
+    const view = applyViewDelta(this.overlay.view(delta.NetworkID), delta);
+    if (!view) return false;
+    this.setView(view);
+    return true;
   }
 
   removeView(networkId: string) {
