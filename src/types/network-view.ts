@@ -26,6 +26,13 @@ export interface NetworkView {
   Attachable: boolean;
   /** `--opt encrypted`: VXLAN between hosts carried in IPsec ESP (routing-mesh issue). */
   Encrypted: boolean;
+  /**
+   * `--opt com.docker.network.driver.mtu=N` as given: the underlay MTU the
+   * overlay's devices and task interfaces are sized from (N minus VXLAN's 50
+   * bytes, as Docker). Parsed on the node, as Docker's driver does there: a
+   * bad value rejects the task with Docker's message.
+   */
+  MTU?: string;
   /** Every node carrying this network, the receiving node included: its underlay address and the addresses of its tasks there. */
   Peers: NetworkPeer[];
   /** Every service attached to this network: for DNS answers and VIP backends. */

@@ -5,6 +5,7 @@ import type { Network, NetworkAttachmentRecord } from '../../types/network.js';
 import type { NetworkContainerView, NetworkServiceView, NetworkTaskView, NetworkView } from '../../types/network-view.js';
 import { taskStateRank, type Node, type Service, type Task } from '../../types/objects.js';
 import { serviceNetworkTargets } from '../controlapi/networks.js';
+import { MTU_OPTION } from '../controlapi/network-spec.js';
 import { hostOf } from '../allocator/ipv4.js';
 import { subnetOf, vniOf } from '../allocator/network-state.js';
 import { ingressAddr, isSboxMember, meshInfo, type MeshInfo } from './ingress-view.js';
@@ -30,7 +31,9 @@ interface ServiceInfo {
 }
 
 /** What a view says of a network itself: an update of the network that changes none of it changes no view. */
-const networkKey = (n: Network) => { const s = subnetOf(n); return JSON.stringify([n.Spec.Name, vniOf(n), s?.subnet, s?.gateway, !!n.Spec.Ingress, !!n.Spec.Attachable, isEncrypted(n)]); };
+const networkKey = (n: Network) => { const s = subnetOf(n); return JSON.stringify([n.Spec.Name, vniOf(n), s?.subnet, s?.gateway, !!n.Spec.Ingress, !!n.Spec.Attachable, isEncrypted(n), mtuOption(n)]); };
+/** The network's MTU option as given (the node parses it: network-view.ts). */
+const mtuOption = (n: Network): string | undefined => n.Spec.DriverConfiguration?.Options?.[MTU_OPTION];
 
 const ASSIGNED = taskStateRank('assigned');
 const RUNNING = taskStateRank('running');
@@ -359,7 +362,7 @@ export class NetworkViews {
     }
     st.view = {
       NetworkID: n.ID, Name: n.Spec.Name, VNI: vniOf(n) ?? 0, Subnet: s?.subnet ?? '', Gateway: s?.gateway ?? '',
-      Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: isEncrypted(n),
+      Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: isEncrypted(n), ...(mtuOption(n) !== undefined ? { MTU: mtuOption(n) } : {}),
       Peers: peers, Services: services, ...(containers.length ? { Containers: containers } : {}), Version: this.nextVersion++,
     };
     return st.view;
