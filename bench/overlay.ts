@@ -12,6 +12,9 @@
  * network/vip) driven by hand-made NetworkViews; the clients and servers are
  * Node processes (bench/overlay-worker) in the namespaces, the same code on
  * both paths.
+ * Throughput is measured again with br_netfilter on in the networks'
+ * namespaces (as tswarm made them before; its windows in turn with direct
+ * ones too), so one run shows what turning it off gives.
  * The machine is shared: both paths are measured in short windows taken in
  * turn (direct/overlay, then overlay/direct, …) by two clients that stay up
  * (one in host 1's namespace, one in the task's), each pair of windows gives
@@ -30,6 +33,8 @@ import { fileURLToPath } from 'node:url';
 import { ServiceDiscovery } from '../src/network/dns/service-discovery.js';
 import { IpRunner } from '../src/network/overlay/ip-runner.js';
 import { OverlayHost } from '../src/network/overlay/overlay-host.js';
+import { sandboxPath } from '../src/network/overlay/names.js';
+import { BRNF_KEYS } from '../src/network/overlay/sandbox.js';
 import type { NetworkView } from '../src/types/network-view.js';
 import type { Task } from '../src/types/objects.js';
 import { inNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
@@ -111,8 +116,10 @@ async function main() {
     await discovery.attach('benchtaskaaaaaaaaaaaaaaaa', ns[0], [view]);
     servers.push(await serve(ns[1], ADDR.b), await serve(ns[2], ADDR.c), await serve(hosts[1].netns, hosts[1].ip));
 
-    // The overlay as tswarm makes it (br_netfilter on in the networks' namespaces, the kernel's default) and, as an
-    // experiment, with it off (tswarm does not: turning it off made overlay-multihost's scale-down and restart tests fail).
+    // The overlay as tswarm makes it (br_netfilter off in the networks' namespaces) and, in the same windows' turns,
+    // as it was made before (br_netfilter on there, the kernel's default while the module is loaded).
+    const sandboxes = [0, 1].map((i) => sandboxPath(join(dir, `h${i}`), NET));
+    const brnf = async (on: boolean) => { for (const sb of sandboxes) await inNetns(sb, ['sysctl', '-q', '-w', ...BRNF_KEYS.map((k) => `${k}=${on ? 1 : 0}`)]); };
     const direct = client(hosts[0].netns);
     const fromTask = client(ns[0]);
     clients.push(direct, fromTask);
@@ -125,6 +132,9 @@ async function main() {
     const tput = await interleaved(WINDOWS,
       () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
       () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec));
+    const before = await interleaved(WINDOWS,
+      () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
+      async () => { await brnf(true); try { return (await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms })).bytesPerSec; } finally { await brnf(false); } });
     type Us = { us: number[] };
     const rtt = await interleaved(WINDOWS,
       () => direct.run<Us>({ op: 'rtt', host: hosts[1].ip, port: PORT + 1, n: ROUNDS }).then((r) => r.us),
@@ -141,6 +151,7 @@ async function main() {
     console.log(`  direct (host ${hosts[0].ip} → ${hosts[1].ip})  ${gbit(median(d))} [${gbit(sorted(d)[0])}–${gbit(sorted(d)[d.length - 1])}]`);
     console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(o))} [${gbit(sorted(o)[0])}–${gbit(sorted(o)[o.length - 1])}]`);
     console.log(`  overlay / direct, per pair of windows: ${spread(tput.map((x) => x.b / x.a))}   (goal ≥ 0.80)`);
+    console.log(`  as made before (br_netfilter on in the network's namespaces), overlay / direct: ${spread(before.map((x) => x.b / x.a))}`);
     console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
     console.log(`  direct   ${median(rtt.map((x) => median(x.a))).toFixed(0)} / ${median(rtt.map((x) => pct(x.a, 0.99))).toFixed(0)}`);
     console.log(`  overlay  ${median(rtt.map((x) => median(x.b))).toFixed(0)} / ${median(rtt.map((x) => pct(x.b, 0.99))).toFixed(0)}`);
