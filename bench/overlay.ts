@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { ServiceDiscovery } from '../src/network/dns/service-discovery.js';
 import { IpRunner } from '../src/network/overlay/ip-runner.js';
 import { OverlayHost } from '../src/network/overlay/overlay-host.js';
-import { sandboxPath } from '../src/network/overlay/names.js';
+import { sandboxPath, taskLinkName } from '../src/network/overlay/names.js';
 import { BRNF_KEYS } from '../src/network/overlay/sandbox.js';
 import type { NetworkView } from '../src/types/network-view.js';
 import type { Task } from '../src/types/objects.js';
@@ -132,6 +132,19 @@ async function main() {
     const tput = await interleaved(WINDOWS,
       () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
       () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec));
+    // Experiment (BENCH_OVERLAY_NAPI=1): GRO and threaded NAPI on both ends of the two tasks' veths, so the rest of
+    // the path after each veth runs in a kernel thread the scheduler may put on the other core.
+    const ends = [[ns[0], 'eth0'], [sandboxes[0], taskLinkName('benchtaskaaaaaaaaaaaaaaaa')], [sandboxes[1], taskLinkName('benchtaskbbbbbbbbbbbbbbbb')], [ns[1], 'eth0']];
+    const napi = async (on: boolean) => {
+      for (const [n, dev] of ends) {
+        await inNetns(n, ['ethtool', '-K', dev, 'gro', on ? 'on' : 'off']);
+        // sysfs shows the devices of the namespace that mounts it: mounted in a private mount namespace.
+        await inNetns(n, ['unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && echo ${on ? 1 : 0} > /sys/class/net/${dev}/threaded`]);
+      }
+    };
+    const threaded = process.env.BENCH_OVERLAY_NAPI ? await interleaved(WINDOWS,
+      () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
+      async () => { await napi(true); try { return (await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms })).bytesPerSec; } finally { await napi(false); } }) : [];
     const before = await interleaved(WINDOWS,
       () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
       async () => { await brnf(true); try { return (await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms })).bytesPerSec; } finally { await brnf(false); } });
@@ -152,6 +165,7 @@ async function main() {
     console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(o))} [${gbit(sorted(o)[0])}–${gbit(sorted(o)[o.length - 1])}]`);
     console.log(`  overlay / direct, per pair of windows: ${spread(tput.map((x) => x.b / x.a))}   (goal ≥ 0.80)`);
     console.log(`  as made before (br_netfilter on in the network's namespaces), overlay / direct: ${spread(before.map((x) => x.b / x.a))}`);
+    if (threaded.length) console.log(`  experiment, GRO and threaded NAPI on the tasks' veths, overlay / direct: ${spread(threaded.map((x) => x.b / x.a))}`);
     console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
     console.log(`  direct   ${median(rtt.map((x) => median(x.a))).toFixed(0)} / ${median(rtt.map((x) => pct(x.a, 0.99))).toFixed(0)}`);
     console.log(`  overlay  ${median(rtt.map((x) => median(x.b))).toFixed(0)} / ${median(rtt.map((x) => pct(x.b, 0.99))).toFixed(0)}`);

@@ -100,6 +100,8 @@ export class TaskNetworks {
     const extra = this.services.filter((s) => s.wants?.(task));
     if (overlayAttachments(task).length === 0 && extra.length === 0) return true;
     if (this.joined.has(task.ID)) return true;
+    // Refused networks reject the task at prepare, before its container starts (docker: no namespace yet).
+    this.overlay.check(task);
     const netns = await this.executor.networkNamespace?.(task);
     if (!netns) return false;
     await this.join(task, netns);

@@ -130,6 +130,18 @@ export class OverlayHost {
   }
 
   /**
+   * Throws what Docker's driver refuses a task's networks with on this node
+   * before anything is made (a bad MTU option), for the networks whose view
+   * is here: the task is rejected before it starts, as Docker's.
+   */
+  check(task: Task): void {
+    for (const att of overlayAttachments(task)) {
+      const v = this.views.get(att.Network.ID);
+      if (v) overlayMtu(v);
+    }
+  }
+
+  /**
    * Joins the task's namespace (a path) to each of its overlay networks,
    * creating a network's namespace here when it is the first local task.
    */
