@@ -79,6 +79,17 @@ function client(netns: string) {
 }
 
 /** Runs a and b in turn W times (a b, b a, a b, …): each pair's results, so drift of the machine's load falls on both alike. */
+/** Runs each of fns once per window, the order turned by one each window: per window, each one's result (in fns' order). */
+async function rotated<T>(w: number, fns: (() => Promise<T>)[]): Promise<T[][]> {
+  const out: T[][] = [];
+  for (let i = 0; i < w; i++) {
+    const r: T[] = new Array<T>(fns.length);
+    for (let k = 0; k < fns.length; k++) { const j = (i + k) % fns.length; r[j] = await fns[j](); }
+    out.push(r);
+  }
+  return out;
+}
+
 async function interleaved<T>(w: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T; b: T }[]> {
   const out: { a: T; b: T }[] = [];
   for (let i = 0; i < w; i++) {
@@ -129,9 +140,6 @@ async function main() {
     // A first window each, not counted: connections, JIT and caches warm.
     await direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms: 300 });
     await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms: 300 });
-    const tput = await interleaved(WINDOWS,
-      () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
-      () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec));
     // Experiment (BENCH_OVERLAY_NAPI=1): GRO and threaded NAPI on both ends of the two tasks' veths, so the rest of
     // the path after each veth runs in a kernel thread the scheduler may put on the other core.
     const ends = [[ns[0], 'eth0'], [sandboxes[0], taskLinkName('benchtaskaaaaaaaaaaaaaaaa')], [sandboxes[1], taskLinkName('benchtaskbbbbbbbbbbbbbbbb')], [ns[1], 'eth0']];
@@ -142,12 +150,15 @@ async function main() {
         await inNetns(n, ['unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && echo ${on ? 1 : 0} > /sys/class/net/${dev}/threaded`]);
       }
     };
-    const threaded = process.env.BENCH_OVERLAY_NAPI ? await interleaved(WINDOWS,
+    const overlay = () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec);
+    const withSetting = (set: (on: boolean) => Promise<void>) => async () => { await set(true); try { return await overlay(); } finally { await set(false); } };
+    // Per window: direct, the overlay as made, as made before (and the experiment), in an order turned each window.
+    const tput = await rotated(WINDOWS, [
       () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
-      async () => { await napi(true); try { return (await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms })).bytesPerSec; } finally { await napi(false); } }) : [];
-    const before = await interleaved(WINDOWS,
-      () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
-      async () => { await brnf(true); try { return (await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms })).bytesPerSec; } finally { await brnf(false); } });
+      overlay,
+      withSetting(brnf),
+      ...(process.env.BENCH_OVERLAY_NAPI ? [withSetting(napi)] : []),
+    ]);
     type Us = { us: number[] };
     const rtt = await interleaved(WINDOWS,
       () => direct.run<Us>({ op: 'rtt', host: hosts[1].ip, port: PORT + 1, n: ROUNDS }).then((r) => r.us),
@@ -160,12 +171,12 @@ async function main() {
     const gbit = (b: number) => (b * 8 / 1e9).toFixed(2);
     console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${loadAfter}; ${WINDOWS} windows of each path, taken in turn`);
     console.log(`throughput, one TCP stream, ${SECONDS}s windows, Gbit/s median [range]:`);
-    const d = tput.map((x) => x.a), o = tput.map((x) => x.b);
+    const d = tput.map((x) => x[0]), o = tput.map((x) => x[1]);
     console.log(`  direct (host ${hosts[0].ip} → ${hosts[1].ip})  ${gbit(median(d))} [${gbit(sorted(d)[0])}–${gbit(sorted(d)[d.length - 1])}]`);
     console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(o))} [${gbit(sorted(o)[0])}–${gbit(sorted(o)[o.length - 1])}]`);
-    console.log(`  overlay / direct, per pair of windows: ${spread(tput.map((x) => x.b / x.a))}   (goal ≥ 0.80)`);
-    console.log(`  as made before (br_netfilter on in the network's namespaces), overlay / direct: ${spread(before.map((x) => x.b / x.a))}`);
-    if (threaded.length) console.log(`  experiment, GRO and threaded NAPI on the tasks' veths, overlay / direct: ${spread(threaded.map((x) => x.b / x.a))}`);
+    console.log(`  overlay / direct, per window: ${spread(tput.map((x) => x[1] / x[0]))}   (goal ≥ 0.80)`);
+    console.log(`  as made before (br_netfilter on in the network's namespaces), overlay / direct: ${spread(tput.map((x) => x[2] / x[0]))}`);
+    if (tput[0].length > 3) console.log(`  experiment, GRO and threaded NAPI on the tasks' veths, overlay / direct: ${spread(tput.map((x) => x[3] / x[0]))}`);
     console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
     console.log(`  direct   ${median(rtt.map((x) => median(x.a))).toFixed(0)} / ${median(rtt.map((x) => pct(x.a, 0.99))).toFixed(0)}`);
     console.log(`  overlay  ${median(rtt.map((x) => median(x.b))).toFixed(0)} / ${median(rtt.map((x) => pct(x.b, 0.99))).toFixed(0)}`);
