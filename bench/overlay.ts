@@ -140,7 +140,8 @@ async function main() {
     // A first window each, not counted: connections, JIT and caches warm.
     await direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms: 300 });
     await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms: 300 });
-    // Experiment (BENCH_OVERLAY_NAPI=1): GRO and threaded NAPI on both ends of the two tasks' veths, so the rest of
+    // Experiments, each its own turn in every window when asked.
+    // BENCH_OVERLAY_NAPI=1: GRO and threaded NAPI on both ends of the two tasks' veths, so the rest of
     // the path after each veth runs in a kernel thread the scheduler may put on the other core.
     const ends = [[ns[0], 'eth0'], [sandboxes[0], taskLinkName('benchtaskaaaaaaaaaaaaaaaa')], [sandboxes[1], taskLinkName('benchtaskbbbbbbbbbbbbbbbb')], [ns[1], 'eth0']];
     const napi = async (on: boolean) => {
@@ -148,6 +149,15 @@ async function main() {
         await inNetns(n, ['ethtool', '-K', dev, 'gro', on ? 'on' : 'off']);
         // sysfs shows the devices of the namespace that mounts it: mounted in a private mount namespace.
         await inNetns(n, ['unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && echo ${on ? 1 : 0} > /sys/class/net/${dev}/threaded`]);
+      }
+    };
+    // Experiment (BENCH_OVERLAY_NOTRACK=1): the hosts' conntrack skips VXLAN's UDP packets (a raw-priority notrack).
+    const notrack = async (on: boolean) => {
+      for (const h of hosts.slice(0, 2)) {
+        await inNetns(h.netns, ['nft', on
+          ? 'add table ip tswbenchvx; add chain ip tswbenchvx pre { type filter hook prerouting priority raw ; } ; add rule ip tswbenchvx pre udp dport 4789 notrack ; '
+            + 'add chain ip tswbenchvx out { type filter hook output priority raw ; } ; add rule ip tswbenchvx out udp dport 4789 notrack'
+          : 'delete table ip tswbenchvx']);
       }
     };
     const overlay = () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec);
@@ -158,7 +168,9 @@ async function main() {
       overlay,
       withSetting(brnf),
       ...(process.env.BENCH_OVERLAY_NAPI ? [withSetting(napi)] : []),
+      ...(process.env.BENCH_OVERLAY_NOTRACK ? [withSetting(notrack)] : []),
     ]);
+    const experiments = [...(process.env.BENCH_OVERLAY_NAPI ? ['GRO and threaded NAPI on the tasks\' veths'] : []), ...(process.env.BENCH_OVERLAY_NOTRACK ? ['no conntrack of VXLAN packets on the hosts'] : [])];
     type Us = { us: number[] };
     const rtt = await interleaved(WINDOWS,
       () => direct.run<Us>({ op: 'rtt', host: hosts[1].ip, port: PORT + 1, n: ROUNDS }).then((r) => r.us),
@@ -176,7 +188,7 @@ async function main() {
     console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(o))} [${gbit(sorted(o)[0])}–${gbit(sorted(o)[o.length - 1])}]`);
     console.log(`  overlay / direct, per window: ${spread(tput.map((x) => x[1] / x[0]))}   (goal ≥ 0.80)`);
     console.log(`  as made before (br_netfilter on in the network's namespaces), overlay / direct: ${spread(tput.map((x) => x[2] / x[0]))}`);
-    if (tput[0].length > 3) console.log(`  experiment, GRO and threaded NAPI on the tasks' veths, overlay / direct: ${spread(tput.map((x) => x[3] / x[0]))}`);
+    experiments.forEach((what, i) => console.log(`  experiment, ${what}, overlay / direct: ${spread(tput.map((x) => x[3 + i] / x[0]))}`));
     console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
     console.log(`  direct   ${median(rtt.map((x) => median(x.a))).toFixed(0)} / ${median(rtt.map((x) => pct(x.a, 0.99))).toFixed(0)}`);
     console.log(`  overlay  ${median(rtt.map((x) => median(x.b))).toFixed(0)} / ${median(rtt.map((x) => pct(x.b, 0.99))).toFixed(0)}`);
