@@ -5,6 +5,8 @@
 // views' overhead), the network views sent, and what they would weigh as JSON to remote nodes.
 // Then U updates of the service that change nothing a view says (image and labels, as
 // `service update --image`): the views they send are pure excess (each node already has them).
+// Last, one task is assigned, runs and goes on the network of T/2 tasks: the bytes every node is sent per change
+// (a delta of that task since the views went by delta; the whole view of T/2 tasks before).
 // Usage: node dist/bench/network-views.js [N=1000] [T=10000] [B=200] [U=20]
 import { Dispatcher } from '../src/manager/dispatcher/dispatcher.js';
 import { MemoryStore } from '../src/store/store.js';
@@ -36,6 +38,7 @@ async function once(withNetwork: boolean) {
   const d = new Dispatcher(store, systemClock);
   d.start();
   let views = 0;
+  let deltas = 0;
   let viewBytes = 0;
   let messages = 0;
   // A view is built once per change and shared by every node it goes to: its JSON size, counted after the run, times its receivers.
@@ -45,7 +48,13 @@ async function once(withNetwork: boolean) {
     d.assignments(sessionId, {
       onMessage: (m: AssignmentsMessage) => {
         messages++;
-        for (const c of m.changes) if ('network' in c) { views++; distinct.set(c.network, (distinct.get(c.network) ?? 0) + 1); }
+        for (const c of m.changes) {
+          const v = 'network' in c ? c.network : 'networkDelta' in c ? c.networkDelta : undefined;
+          if (!v) continue;
+          views++;
+          if ('networkDelta' in c) deltas++;
+          distinct.set(v, (distinct.get(v) ?? 0) + 1);
+        }
       },
       onClose: () => undefined,
     });
@@ -67,15 +76,32 @@ async function once(withNetwork: boolean) {
   const ms = performance.now() - t0;
   for (const [v, n] of distinct) viewBytes += JSON.stringify(v).length * n;
   // Service updates that change no name, VIP, alias, mode or network.
-  const before = { views, messages, distinct: new Map(distinct) };
+  const before = { views, deltas, messages, distinct: new Map(distinct) };
   for (let u = 0; u < U; u++) {
     await store.update((tx) => { const s = tx.services.get('s1')!; tx.update('services', { ...s, Spec: { ...s.Spec, Labels: { rev: String(u) }, TaskTemplate: { ...s.Spec.TaskTemplate, ContainerSpec: { Image: `web:${u}` } } } }); });
     await new Promise((r) => setTimeout(r, 120)); // each update's views (if any) go out before the next
   }
   let updateBytes = 0;
   for (const [v, n] of distinct) updateBytes += JSON.stringify(v).length * (n - (before.distinct.get(v) ?? 0));
+  const updateViews = views - before.views;
+  // One task more on the network of T/2 tasks, then running, then gone: what every node on it is sent for each change.
+  const sizes: number[] = [];
+  const seen = new Map(distinct);
+  const one = T + 1;
+  for (const step of ['assigned', 'running', 'removed'] as const) {
+    await store.update((tx) => {
+      if (step === 'assigned') tx.create('tasks', task(one, 'assigned'));
+      else if (step === 'running') tx.update('tasks', { ...task(one, 'running'), Version: tx.tasks.get(id25('t', one))!.Version });
+      else tx.remove('tasks', id25('t', one));
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    let bytes = 0;
+    for (const [v, n] of distinct) bytes += JSON.stringify(v).length * (n - (seen.get(v) ?? 0));
+    sizes.push(bytes);
+    for (const [v, n] of distinct) seen.set(v, n);
+  }
   await d.stop();
-  return { ms, views: before.views, viewBytes, messages: before.messages, updateViews: views - before.views, updateBytes };
+  return { ms, views: before.views, deltas: before.deltas, viewBytes, messages: before.messages, updateViews, updateBytes, oneTask: sizes };
 }
 
 // Alternating rounds, the fastest of each kind (the machine is shared).
@@ -85,6 +111,8 @@ const base = runs.map((x) => x.base).sort((a, b) => a.ms - b.ms)[0];
 const net = runs.map((x) => x.net).sort((a, b) => a.ms - b.ms)[0];
 console.log(`network-views: ${N} nodes, ${T} tasks on one network, batches of ${B}`);
 console.log(`  without a network: ${base.ms.toFixed(0)} ms, ${base.messages} messages`);
-console.log(`  with the network:  ${net.ms.toFixed(0)} ms, ${net.messages} messages, ${net.views} views sent (~${(net.viewBytes / 1e6).toFixed(0)} MB as JSON)`);
+console.log(`  with the network:  ${net.ms.toFixed(0)} ms, ${net.messages} messages, ${net.views} views sent (${net.deltas} of them deltas; ~${(net.viewBytes / 1e6).toFixed(1)} MB as JSON)`);
 console.log(`  ratio (with / without): ${(net.ms / base.ms).toFixed(2)}`);
 console.log(`  ${U} service updates changing no view: ${net.updateViews} views sent (~${(net.updateBytes / 1e6).toFixed(1)} MB as JSON)`);
+const [a, r, g] = net.oneTask;
+console.log(`  one task on the network of ${T / 2}, to the ${Math.min(N, T / 2)} nodes on it: assigned ${(a / 1e3).toFixed(1)} kB, running ${(r / 1e3).toFixed(1)} kB, removed ${(g / 1e3).toFixed(1)} kB in all (${(a / Math.min(N, T / 2)).toFixed(0)} B per node per change)`);

@@ -12,6 +12,9 @@
  * network/vip) driven by hand-made NetworkViews; the clients and servers are
  * Node processes (bench/overlay-worker) in the namespaces, the same code on
  * both paths.
+ * Throughput is measured again with br_netfilter on in the networks'
+ * namespaces (as tswarm made them before; its windows in turn with direct
+ * ones too), so one run shows what turning it off gives.
  * The machine is shared: both paths are measured in short windows taken in
  * turn (direct/overlay, then overlay/direct, …) by two clients that stay up
  * (one in host 1's namespace, one in the task's), each pair of windows gives
@@ -30,6 +33,8 @@ import { fileURLToPath } from 'node:url';
 import { ServiceDiscovery } from '../src/network/dns/service-discovery.js';
 import { IpRunner } from '../src/network/overlay/ip-runner.js';
 import { OverlayHost } from '../src/network/overlay/overlay-host.js';
+import { sandboxPath, taskLinkName } from '../src/network/overlay/names.js';
+import { BRNF_KEYS } from '../src/network/overlay/sandbox.js';
 import type { NetworkView } from '../src/types/network-view.js';
 import type { Task } from '../src/types/objects.js';
 import { inNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
@@ -74,6 +79,17 @@ function client(netns: string) {
 }
 
 /** Runs a and b in turn W times (a b, b a, a b, …): each pair's results, so drift of the machine's load falls on both alike. */
+/** Runs each of fns once per window, the order turned by one each window: per window, each one's result (in fns' order). */
+async function rotated<T>(w: number, fns: (() => Promise<T>)[]): Promise<T[][]> {
+  const out: T[][] = [];
+  for (let i = 0; i < w; i++) {
+    const r: T[] = new Array<T>(fns.length);
+    for (let k = 0; k < fns.length; k++) { const j = (i + k) % fns.length; r[j] = await fns[j](); }
+    out.push(r);
+  }
+  return out;
+}
+
 async function interleaved<T>(w: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T; b: T }[]> {
   const out: { a: T; b: T }[] = [];
   for (let i = 0; i < w; i++) {
@@ -111,8 +127,10 @@ async function main() {
     await discovery.attach('benchtaskaaaaaaaaaaaaaaaa', ns[0], [view]);
     servers.push(await serve(ns[1], ADDR.b), await serve(ns[2], ADDR.c), await serve(hosts[1].netns, hosts[1].ip));
 
-    // The overlay as tswarm makes it (br_netfilter on in the networks' namespaces, the kernel's default) and, as an
-    // experiment, with it off (tswarm does not: turning it off made overlay-multihost's scale-down and restart tests fail).
+    // The overlay as tswarm makes it (br_netfilter off in the networks' namespaces) and, in the same windows' turns,
+    // as it was made before (br_netfilter on there, the kernel's default while the module is loaded).
+    const sandboxes = [0, 1].map((i) => sandboxPath(join(dir, `h${i}`), NET));
+    const brnf = async (on: boolean) => { for (const sb of sandboxes) await inNetns(sb, ['sysctl', '-q', '-w', ...BRNF_KEYS.map((k) => `${k}=${on ? 1 : 0}`)]); };
     const direct = client(hosts[0].netns);
     const fromTask = client(ns[0]);
     clients.push(direct, fromTask);
@@ -122,9 +140,37 @@ async function main() {
     // A first window each, not counted: connections, JIT and caches warm.
     await direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms: 300 });
     await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms: 300 });
-    const tput = await interleaved(WINDOWS,
+    // Experiments, each its own turn in every window when asked.
+    // BENCH_OVERLAY_NAPI=1: GRO and threaded NAPI on both ends of the two tasks' veths, so the rest of
+    // the path after each veth runs in a kernel thread the scheduler may put on the other core.
+    const ends = [[ns[0], 'eth0'], [sandboxes[0], taskLinkName('benchtaskaaaaaaaaaaaaaaaa')], [sandboxes[1], taskLinkName('benchtaskbbbbbbbbbbbbbbbb')], [ns[1], 'eth0']];
+    const napi = async (on: boolean) => {
+      for (const [n, dev] of ends) {
+        await inNetns(n, ['ethtool', '-K', dev, 'gro', on ? 'on' : 'off']);
+        // sysfs shows the devices of the namespace that mounts it: mounted in a private mount namespace.
+        await inNetns(n, ['unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && echo ${on ? 1 : 0} > /sys/class/net/${dev}/threaded`]);
+      }
+    };
+    // Experiment (BENCH_OVERLAY_NOTRACK=1): the hosts' conntrack skips VXLAN's UDP packets (a raw-priority notrack).
+    const notrack = async (on: boolean) => {
+      for (const h of hosts.slice(0, 2)) {
+        await inNetns(h.netns, ['nft', on
+          ? 'add table ip tswbenchvx; add chain ip tswbenchvx pre { type filter hook prerouting priority raw ; } ; add rule ip tswbenchvx pre udp dport 4789 notrack ; '
+            + 'add chain ip tswbenchvx out { type filter hook output priority raw ; } ; add rule ip tswbenchvx out udp dport 4789 notrack'
+          : 'delete table ip tswbenchvx']);
+      }
+    };
+    const overlay = () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec);
+    const withSetting = (set: (on: boolean) => Promise<void>) => async () => { await set(true); try { return await overlay(); } finally { await set(false); } };
+    // Per window: direct, the overlay as made, as made before (and the experiment), in an order turned each window.
+    const tput = await rotated(WINDOWS, [
       () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
-      () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec));
+      overlay,
+      withSetting(brnf),
+      ...(process.env.BENCH_OVERLAY_NAPI ? [withSetting(napi)] : []),
+      ...(process.env.BENCH_OVERLAY_NOTRACK ? [withSetting(notrack)] : []),
+    ]);
+    const experiments = [...(process.env.BENCH_OVERLAY_NAPI ? ['GRO and threaded NAPI on the tasks\' veths'] : []), ...(process.env.BENCH_OVERLAY_NOTRACK ? ['no conntrack of VXLAN packets on the hosts'] : [])];
     type Us = { us: number[] };
     const rtt = await interleaved(WINDOWS,
       () => direct.run<Us>({ op: 'rtt', host: hosts[1].ip, port: PORT + 1, n: ROUNDS }).then((r) => r.us),
@@ -137,10 +183,12 @@ async function main() {
     const gbit = (b: number) => (b * 8 / 1e9).toFixed(2);
     console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${loadAfter}; ${WINDOWS} windows of each path, taken in turn`);
     console.log(`throughput, one TCP stream, ${SECONDS}s windows, Gbit/s median [range]:`);
-    const d = tput.map((x) => x.a), o = tput.map((x) => x.b);
+    const d = tput.map((x) => x[0]), o = tput.map((x) => x[1]);
     console.log(`  direct (host ${hosts[0].ip} → ${hosts[1].ip})  ${gbit(median(d))} [${gbit(sorted(d)[0])}–${gbit(sorted(d)[d.length - 1])}]`);
     console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(o))} [${gbit(sorted(o)[0])}–${gbit(sorted(o)[o.length - 1])}]`);
-    console.log(`  overlay / direct, per pair of windows: ${spread(tput.map((x) => x.b / x.a))}   (goal ≥ 0.80)`);
+    console.log(`  overlay / direct, per window: ${spread(tput.map((x) => x[1] / x[0]))}   (goal ≥ 0.80)`);
+    console.log(`  as made before (br_netfilter on in the network's namespaces), overlay / direct: ${spread(tput.map((x) => x[2] / x[0]))}`);
+    experiments.forEach((what, i) => console.log(`  experiment, ${what}, overlay / direct: ${spread(tput.map((x) => x[3 + i] / x[0]))}`));
     console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
     console.log(`  direct   ${median(rtt.map((x) => median(x.a))).toFixed(0)} / ${median(rtt.map((x) => pct(x.a, 0.99))).toFixed(0)}`);
     console.log(`  overlay  ${median(rtt.map((x) => median(x.b))).toFixed(0)} / ${median(rtt.map((x) => pct(x.b, 0.99))).toFixed(0)}`);

@@ -47,6 +47,8 @@ export class Agent {
   private runners = new Map<string, TaskRunner>();
   private sessionId?: string;
   private stream?: { close(): void };
+  /** Which assignments stream is current (openAssignments). */
+  private streamGen = 0;
   private heartbeatTimer?: { cancel(): void };
   private reportTimer?: { cancel(): void };
   private pendingReports = new Map<string, TaskStatus>();
@@ -133,10 +135,7 @@ export class Agent {
         const res = await this.opts.dispatcher.register({ nodeId: this.nodeId, description, addr: this.opts.addr });
         this.nodeId = res.nodeId;
         this.sessionId = res.sessionId;
-        this.stream = this.opts.dispatcher.assignments(res.sessionId, {
-          onMessage: (m) => this.onAssignments(m),
-          onClose: (err) => this.onSessionLost(err),
-        });
+        this.openAssignments(res.sessionId);
         this.scheduleHeartbeat(res.heartbeatPeriodMs);
         this.opts.onSession?.(res.sessionId);
         // Anything reported while disconnected goes now.
@@ -149,6 +148,24 @@ export class Agent {
         await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), RETRY_MS));
       }
     }
+  }
+
+  /** The assignments stream of a session; a stream replaced by a newer one is not heard any more. */
+  private openAssignments(sessionId: string) {
+    const gen = ++this.streamGen;
+    const old = this.stream;
+    this.stream = this.opts.dispatcher.assignments(sessionId, {
+      onMessage: (m) => { if (gen === this.streamGen) this.onAssignments(m); },
+      onClose: (err) => { if (gen === this.streamGen) this.onSessionLost(err); },
+    });
+    old?.close();
+  }
+
+  /** A network view change did not apply to the view held here (a missed message): the complete set again, on a new stream. */
+  private resyncAssignments() {
+    if (!this.sessionId || this.stopped) return;
+    log.warn('a network view change did not apply here; asking for the complete assignments again');
+    this.openAssignments(this.sessionId);
   }
 
   private onSessionLost(err?: Error) {
@@ -191,11 +208,13 @@ export class Agent {
       this.networks?.keepOnly(new Set(m.changes.flatMap((c) => ('network' in c ? [c.network.NetworkID] : []))));
       this.opts.dependencies?.reset(m.changes);
     }
+    let resync = false;
     for (const c of m.changes) {
       if (isDependencyChange(c)) { if (m.type === 'incremental') this.opts.dependencies?.apply(c); continue; }
       if ('networkKeys' in c) { if (m.type === 'incremental') this.networks?.setKeys(c.networkKeys ?? []); continue; }
       if ('network' in c) { this.networks?.setView(c.network); continue; }
       if ('networkId' in c) { this.networks?.removeView(c.networkId); continue; }
+      if ('networkDelta' in c) { if (this.networks && !this.networks.applyDelta(c.networkDelta)) resync = true; continue; }
       if (c.action === 'remove') {
         const r = this.runners.get(c.taskId);
         if (r) this.dropRunner(c.taskId, r);
@@ -206,6 +225,7 @@ export class Agent {
       }
     }
     this.persist();
+    if (resync) this.resyncAssignments();
   }
 
   private runnerFor(task: Task): TaskRunner {

@@ -4,7 +4,8 @@ import { logger } from '../log.js';
 import type { IpRunner } from '../network/overlay/ip-runner.js';
 import { overlayAttachments } from '../network/overlay/attachments.js';
 import { OverlayHost, type JoinedNetwork } from '../network/overlay/overlay-host.js';
-import type { NetworkView } from '../types/network-view.js';
+import type { NetworkView, NetworkViewDelta } from '../types/network-view.js';
+import { applyViewDelta } from '../network/overlay/view-delta.js';
 import type { EncryptionKey } from '../types/network-keys.js';
 import type { Task } from '../types/objects.js';
 import { DiscoveryService } from './discovery-service.js';
@@ -58,6 +59,18 @@ export class TaskNetworks {
     this.notify();
   }
 
+  /**
+   * What changed in a view since the version this node holds; false when it
+   * holds another version or none (a missed message: the caller asks for
+   * whole views again).
+   */
+  applyDelta(delta: NetworkViewDelta): boolean {
+    const view = applyViewDelta(this.overlay.view(delta.NetworkID), delta);
+    if (!view) return false;
+    this.setView(view);
+    return true;
+  }
+
   removeView(networkId: string) {
     this.overlay.removeView(networkId).catch((err) => log.warn({ err: String(err), network: networkId }, 'removing a network failed'));
     this.notify();
@@ -87,6 +100,8 @@ export class TaskNetworks {
     const extra = this.services.filter((s) => s.wants?.(task));
     if (overlayAttachments(task).length === 0 && extra.length === 0) return true;
     if (this.joined.has(task.ID)) return true;
+    // Refused networks reject the task at prepare, before its container starts (docker: no namespace yet).
+    this.overlay.check(task);
     const netns = await this.executor.networkNamespace?.(task);
     if (!netns) return false;
     await this.join(task, netns);

@@ -1,5 +1,5 @@
 import type { NodeDescription, Task, TaskStatus } from './objects.js';
-import type { NetworkView } from './network-view.js';
+import type { NetworkView, NetworkViewDelta } from './network-view.js';
 import type { EncryptionKey } from './network-keys.js';
 import type { Config, Secret } from './secrets.js';
 
@@ -67,6 +67,8 @@ export type AssignmentChange =
   /** The data plane of a network this node needs (see network-view.ts). */
   | { action: 'update'; network: NetworkView }
   | { action: 'remove'; networkId: string }
+  /** What changed in a network's view since the version this node holds (network-view.ts; never in a complete set). */
+  | { action: 'update'; networkDelta: NetworkViewDelta }
   /**
    * A secret or config a task on this node references (swarmkit's
    * dependencies): sent before the first such task, removed after the last

@@ -5,8 +5,9 @@
  * (agent/, network/) programs the host from it. A node receives the view of
  * every network that one of its assigned tasks (or attached containers) is
  * on, the ingress network only where it runs the kernel routing mesh (it
- * holds an ingress-sbox address), again whenever what the view says
- * changes (not on updates of a service or network that change none of it),
+ * holds an ingress-sbox address), and what changed (a NetworkViewDelta)
+ * whenever what the view says changes (not on updates of a service or
+ * network that change none of it),
  * and a removal when it no longer needs the network. Within a network a node
  * gets all of it: every peer (FDB/neighbour entries: its tasks may reach any
  * address there) and every service (a task resolves every name on the
@@ -25,13 +26,67 @@ export interface NetworkView {
   Attachable: boolean;
   /** `--opt encrypted`: VXLAN between hosts carried in IPsec ESP (routing-mesh issue). */
   Encrypted: boolean;
+  /**
+   * `--opt com.docker.network.driver.mtu=N` as given: the underlay MTU the
+   * overlay's devices and task interfaces are sized from (N minus VXLAN's 50
+   * bytes, as Docker). Parsed on the node, as Docker's driver does there: a
+   * bad value rejects the task with Docker's message.
+   */
+  MTU?: string;
   /** Every node carrying this network, the receiving node included: its underlay address and the addresses of its tasks there. */
   Peers: NetworkPeer[];
   /** Every service attached to this network: for DNS answers and VIP backends. */
   Services: NetworkServiceView[];
   /** Plain containers attached to this network (`docker run --network`), for DNS: by name and aliases, as Docker's. */
   Containers?: NetworkContainerView[];
+  /**
+   * Which state of the network this is, as the dispatcher numbers them: a
+   * NetworkViewDelta applies to exactly this version (absent in views made by hand).
+   */
+  Version?: number;
 }
+
+/**
+ * What changed in a network's view since the version the node holds (the
+ * dispatcher sends this instead of the whole view when it is smaller: one
+ * task coming or going is one entry, not every task of the network again).
+ * A node that holds another version (or none) applies nothing and asks for
+ * whole views again (it reopens its assignments stream). Every list is
+ * optional: absent means no change of that kind.
+ */
+export interface NetworkViewDelta {
+  NetworkID: string;
+  /** The version the receiver must hold. */
+  BaseVersion: number;
+  /** The version it holds after applying this. */
+  Version: number;
+  /** Peers new or changed: each with its underlay (and ingress) address as now and the task addresses added and removed behind it. */
+  Peers?: NetworkPeerDelta[];
+  /** NodeIDs of peers gone (with every address behind them). */
+  RemovedPeers?: string[];
+  /** Services new or changed: each with what it says besides its tasks as now, and the task entries added and removed. */
+  Services?: NetworkServiceDelta[];
+  RemovedServices?: string[];
+  /** Containers new or changed (whole entries). */
+  Containers?: NetworkContainerView[];
+  /** ContainerIDs of containers gone. */
+  RemovedContainers?: string[];
+}
+
+export interface NetworkPeerDelta {
+  NodeID: string;
+  Addr: string;
+  /** As NetworkPeer.IngressAddr (absent: the peer has none now). */
+  IngressAddr?: string;
+  Added?: string[];
+  Removed?: string[];
+}
+
+export type NetworkServiceDelta = Omit<NetworkServiceView, 'Tasks'> & {
+  AddedTasks?: NetworkTaskView[];
+  /** Entries gone, as they were (name and address). */
+  RemovedTasks?: NetworkTaskView[];
+};
 
 export interface NetworkContainerView {
   ContainerID: string;

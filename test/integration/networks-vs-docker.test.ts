@@ -63,6 +63,16 @@ test('network create/ls/inspect/rm and their refusals: as Docker 20.10', { timeo
     // The merged list: the engine's local networks with the swarm's.
     const all = (await docker(d.host, 'network', 'ls', '--format', '{{.Name}} {{.Scope}}')).stdout.split('\n');
     for (const x of ['bridge local', 'host local', 'none local', 'ingress swarm', `${net('front')} swarm`]) assert.ok(all.includes(x), `${x} in\n${all.join('\n')}`);
+    // Driver options: encrypted, and the overlay's MTU, stored and shown as Docker's; any MTU value is taken at
+    // create, as Docker's managers do (its driver parses it on each node and rejects the task there:
+    // overlay-multihost.test.ts).
+    for (const [i, opt] of [[5, 'com.docker.network.driver.mtu=1400'], [6, 'com.docker.network.driver.mtu=abc'], [7, 'encrypted']] as const) {
+      const r = await both('network', 'create', '-d', 'overlay', '--subnet', subnet(i), '--opt', opt, net(`opt${i}`));
+      cleanup.push(['network', 'rm', net(`opt${i}`)]);
+      const optIds = r.map((x) => x.stdout.trim());
+      same(`create --opt ${opt}`, r, optIds);
+      same(`inspect --opt ${opt}`, await both('network', 'inspect', net(`opt${i}`)), optIds);
+    }
     same('bad filter', await both('network', 'ls', '--filter', 'bogus=1'));
     same('bad type', await both('network', 'ls', '--filter', 'type=x'));
   });

@@ -206,6 +206,44 @@ test('a daemon SIGKILLed and restarted reuses the network it had made and remove
   }, 15_000, 'the restarted host\'s task answering through the VIP');
 });
 
+test('an overlay made with --opt com.docker.network.driver.mtu=1400: devices and task interfaces of 1350 on each host (as Docker 20.10), full frames cross hosts; a bad value rejects the task with Docker\'s message', async () => {
+  const c = await cli('network', 'create', '-d', 'overlay', '--subnet', '10.0.78.0/24', '--opt', 'com.docker.network.driver.mtu=1400', 'mtunet');
+  assert.equal(c.code, 0, c.stderr);
+  const mtuNet = c.stdout.trim();
+  assert.equal((await cli('network', 'create', '-d', 'overlay', '--opt', 'com.docker.network.driver.mtu=abc', 'mtubad')).code, 0, 'any value is taken, as Docker\'s managers do');
+  const big = ['sh', '-c', 'mkdir -p /www; busybox dd if=/dev/zero of=/www/big bs=1024 count=200 2>/dev/null; exec httpd -f -p 80 -h /www'];
+  try {
+    assert.equal((await cli('service', 'create', '-d', '--name', 'big', '--replicas', '2', '--network', 'mtunet', '--stop-grace-period', '1s', TEST_IMAGE, ...big)).code, 0);
+    assert.equal((await cli('service', 'create', '-d', '--name', 'bad', '--network', 'mtubad', TEST_IMAGE, 'sleep', '1d')).code, 0);
+    await eventually(async () => (await runningOn('big')).length === 2, 60_000, 'two running big tasks');
+    const tasks: { h: NetnsHost; c: string; addr: string }[] = [];
+    for (const h of hosts) {
+      for (const cid of await containers(h, 'big')) {
+        const ns = `/proc/${await pidOf(h, cid)}/ns/net`;
+        const line = (await inNetns(ns, ['ip', '-o', '-4', 'addr', 'show'])).stdout.split('\n').find((l) => l.includes(' 10.0.78.'))!;
+        const [, ifname, addr] = /^\d+: (\S+)\s+inet (\S+)\//.exec(line)!;
+        assert.equal((await docker(h.dockerHost, 'exec', cid, 'cat', `/sys/class/net/${ifname}/mtu`)).stdout.trim(), '1350', `the task's ${ifname} on ${h.name}`);
+        const links = (await inNetns(join(sandboxDir(nodes.find((n) => n.h === h)!), mtuNet), ['ip', '-o', 'link'])).stdout;
+        for (const dev of ['vx-', 'br-', 've-']) assert.match(links, new RegExp(`: ${dev}\\S+: .* mtu 1350 `), `${dev} on ${h.name}`);
+        tasks.push({ h, c: cid, addr });
+      }
+    }
+    assert.equal(tasks.length, 2);
+    assert.notEqual(tasks[0].h, tasks[1].h, 'one task per host');
+    // 200 kB from the task on the other host: full 1350-byte frames (1400 with VXLAN's headers) cross the underlay.
+    const got = await docker(tasks[0].h.dockerHost, 'exec', tasks[0].c, 'sh', '-c', `printf 'GET /big HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${tasks[1].addr} 80 | busybox wc -c`);
+    assert.ok(Number(got.stdout.trim()) > 200 * 1024, `fetched ${got.stdout.trim()} bytes ${got.stderr}`);
+    // Docker 20.10 rejects such a task on its node with these words (seen on the reference engine).
+    await eventually(async () => (await cli('service', 'ps', '--no-trunc', '--format', '{{.CurrentState}}|{{.Error}}', 'bad')).stdout.includes('Rejected'), 30_000, 'the bad task rejected');
+    const ps = (await cli('service', 'ps', '--no-trunc', '--format', '{{.CurrentState}}|{{.Error}}', 'bad')).stdout.split('\n').find((l) => l.startsWith('Rejected'))!;
+    assert.equal(ps.split('|')[1], '"failed to parse abc: strconv.Atoi: parsing "abc": invalid syntax"');
+  } finally {
+    // Gone even when a check failed: the next test wants no overlay left.
+    await cli('service', 'rm', 'big', 'bad');
+    for (const n of ['mtunet', 'mtubad']) await eventually(async () => (await cli('network', 'rm', n)).code === 0, 20_000, `network rm ${n}`);
+  }
+});
+
 test('removing the service and the network leaves no overlay namespace on any host', async () => {
   assert.equal((await cli('service', 'rm', 'web')).code, 0);
   for (const n of nodes) await eventually(async () => (await readdir(sandboxDir(n)).catch(() => [])).length === 0, 20_000, `no network left on ${n.h.name}`);

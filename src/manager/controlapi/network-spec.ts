@@ -5,8 +5,10 @@ import { rpcError } from './rpc-errors.js';
 
 const NOT_YET = (what: string) => notImplemented(`${what}: not supported by tswarm yet`);
 
-/** The driver options tswarm acts on (`--opt encrypted`: VXLAN in IPsec ESP, see the routing-mesh issue). */
-const KNOWN_OPTIONS = new Set(['encrypted']);
+/** The overlay's MTU option: the underlay MTU its devices are sized from (network/overlay/mtu.ts). */
+export const MTU_OPTION = 'com.docker.network.driver.mtu';
+/** The driver options tswarm acts on (`--opt encrypted`: VXLAN in IPsec ESP, see the routing-mesh issue; the MTU). */
+const KNOWN_OPTIONS = new Set(['encrypted', MTU_OPTION]);
 
 /** swarmkit's isValidDNSName (network names, as service names). */
 const NAME_RE = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
@@ -60,6 +62,9 @@ export function networkSpecOf(req: NetworkCreateRequest): NetworkSpec {
   if (configs.some((c) => c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length)) throw NOT_YET('auxiliary addresses (--aux-address)');
   if (ipam.Options && Object.keys(ipam.Options).length) throw NOT_YET('IPAM driver options (--ipam-opt)');
   for (const k of Object.keys(req.Options ?? {})) if (!KNOWN_OPTIONS.has(k)) throw NOT_YET(`the overlay driver option ${k}`);
+  // Docker stores any value (its driver parses it on each node, where a bad one rejects the task); the routing
+  // mesh's devices are sized apart from the overlay's (network/mesh), so the ingress network keeps the default.
+  if (req.Ingress && req.Options && MTU_OPTION in req.Options) throw NOT_YET(`the ${MTU_OPTION} option on the ingress network`);
   const options = req.Options && Object.keys(req.Options).length ? { ...req.Options } : undefined;
   const c = configs[0];
   return {

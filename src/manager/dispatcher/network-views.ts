@@ -5,10 +5,13 @@ import type { Network, NetworkAttachmentRecord } from '../../types/network.js';
 import type { NetworkContainerView, NetworkServiceView, NetworkTaskView, NetworkView } from '../../types/network-view.js';
 import { taskStateRank, type Node, type Service, type Task } from '../../types/objects.js';
 import { serviceNetworkTargets } from '../controlapi/networks.js';
+import { MTU_OPTION } from '../controlapi/network-spec.js';
 import { hostOf } from '../allocator/ipv4.js';
 import { subnetOf, vniOf } from '../allocator/network-state.js';
 import { ingressAddr, isSboxMember, meshInfo, type MeshInfo } from './ingress-view.js';
 import { isEncrypted } from '../network-keys/key-manager.js';
+import { randomInt } from 'node:crypto';
+import { diffViews, deltaEntries } from './view-delta.js';
 
 /** One holder of an address on a network: a task or a plain container, on a node. */
 interface Member { nodeId: string; addr: string; serviceId?: string; running: boolean; name: string; container?: { id: string; aliases: string[] } }
@@ -28,7 +31,9 @@ interface ServiceInfo {
 }
 
 /** What a view says of a network itself: an update of the network that changes none of it changes no view. */
-const networkKey = (n: Network) => { const s = subnetOf(n); return JSON.stringify([n.Spec.Name, vniOf(n), s?.subnet, s?.gateway, !!n.Spec.Ingress, !!n.Spec.Attachable, isEncrypted(n)]); };
+const networkKey = (n: Network) => { const s = subnetOf(n); return JSON.stringify([n.Spec.Name, vniOf(n), s?.subnet, s?.gateway, !!n.Spec.Ingress, !!n.Spec.Attachable, isEncrypted(n), mtuOption(n)]); };
+/** The network's MTU option as given (the node parses it: network-view.ts). */
+const mtuOption = (n: Network): string | undefined => n.Spec.DriverConfiguration?.Options?.[MTU_OPTION];
 
 const ASSIGNED = taskStateRank('assigned');
 const RUNNING = taskStateRank('running');
@@ -48,7 +53,10 @@ export const VIEW_WINDOW_MS = 100;
  * no longer needs. Changes to a view the nodes already have are collected and
  * sent by `flush` (the dispatcher calls it VIEW_WINDOW_MS after the first):
  * under churn a node gets a view of a busy network a few times a second, not
- * once per store commit, which bounds what remote nodes receive.
+ * once per store commit, which bounds what remote nodes receive; and it gets
+ * what changed since the version it holds (view-delta.ts), not the whole
+ * view again. Whole views go in complete sets (a new stream: reconnect, new
+ * leader), to a node newly needing the network, and when smaller.
  */
 export class NetworkViews {
   private nets = new Map<string, NetState>();
@@ -59,8 +67,18 @@ export class NetworkViews {
   private nodeAddr = new Map<string, string>();
   /** Networks whose view changed since the last flush. */
   private pending = new Set<string>();
-  /** The view object each node was last given of each network: a flush skips nodes that have the current one. */
+  /**
+   * The view object each node was last given of each network: a flush skips
+   * nodes that have the current one and sends the others what changed since
+   * theirs (a delta), or the whole view when that is smaller.
+   */
   private sent = new Map<string, Map<string, NetworkView>>();
+  /**
+   * The version the next view built gets: one counter for every network,
+   * starting anywhere, so a delta from this dispatcher never matches a view
+   * an agent kept from another (a former leader's).
+   */
+  private nextVersion = randomInt(1, 2 ** 47);
 
   load(tx: ReadTx): void {
     this.nets.clear(); this.nodeNets.clear(); this.memberNets.clear(); this.services.clear(); this.nodeAddr.clear();
@@ -154,18 +172,34 @@ export class NetworkViews {
   /** Whether views changed that the nodes having them were not sent yet. */
   hasPending(): boolean { return this.pending.size > 0; }
 
-  /** The changed views, one message's worth per node that has the network. */
+  /**
+   * The changed views, one message's worth per node that has the network:
+   * what changed since the view the node holds (computed once per distinct
+   * version held), or the whole view when that is the smaller message.
+   */
   flush(): Map<string, AssignmentChange[]> {
     const out = new Map<string, AssignmentChange[]>();
     for (const id of this.pending) {
       const st = this.nets.get(id);
       if (!st || st.byNode.size === 0) continue;
       const view = this.view(id);
+      const deltas = new Map<NetworkView, AssignmentChange | null>();
       for (const nodeId of st.byNode.keys()) {
-        if (!this.nodeNets.get(nodeId)?.has(id) || this.sent.get(nodeId)?.get(id) === view) continue;
+        const held = this.sent.get(nodeId)?.get(id);
+        if (!this.nodeNets.get(nodeId)?.has(id) || held === view) continue;
+        let change: AssignmentChange | null = { action: 'update', network: view };
+        if (held) {
+          if (!deltas.has(held)) {
+            const d = diffViews(held, view);
+            deltas.set(held, d ? (deltaEntries(d) ? { action: 'update', networkDelta: d } : null) : change);
+          }
+          change = deltas.get(held)!;
+        }
+        // The same content again (changed and changed back within the window): nothing to send; the node keeps its version.
+        if (!change) continue;
         this.sentTo(nodeId, id);
         const a = out.get(nodeId);
-        if (a) a.push({ action: 'update', network: view }); else out.set(nodeId, [{ action: 'update', network: view }]);
+        if (a) a.push(change); else out.set(nodeId, [change]);
       }
     }
     this.pending.clear();
@@ -328,8 +362,8 @@ export class NetworkViews {
     }
     st.view = {
       NetworkID: n.ID, Name: n.Spec.Name, VNI: vniOf(n) ?? 0, Subnet: s?.subnet ?? '', Gateway: s?.gateway ?? '',
-      Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: isEncrypted(n),
-      Peers: peers, Services: services, ...(containers.length ? { Containers: containers } : {}),
+      Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: isEncrypted(n), ...(mtuOption(n) !== undefined ? { MTU: mtuOption(n) } : {}),
+      Peers: peers, Services: services, ...(containers.length ? { Containers: containers } : {}), Version: this.nextVersion++,
     };
     return st.view;
   }

@@ -4,11 +4,12 @@ import type { Task } from '../../types/objects.js';
 import type { NetworkView } from '../../types/network-view.js';
 import { overlayAttachments } from './attachments.js';
 import { IpRunner } from './ip-runner.js';
-import { OVERLAY_MTU, sandboxPath, taskLinkName } from './names.js';
+import { sandboxPath, taskLinkName } from './names.js';
+import { overlayMtu } from './mtu.js';
 import { NetworkSandbox } from './sandbox.js';
 import { dirname, join } from 'node:path';
 import type { EncryptionKey } from '../../types/network-keys.js';
-import { ENCRYPTED_MTU, OverlayEncryption } from '../encryption/overlay-encryption.js';
+import { OverlayEncryption } from '../encryption/overlay-encryption.js';
 import { createNetworkSandbox, type VniNeighbours } from './vni-conflicts.js';
 
 const log = logger('overlay');
@@ -129,6 +130,18 @@ export class OverlayHost {
   }
 
   /**
+   * Throws what Docker's driver refuses a task's networks with on this node
+   * before anything is made (a bad MTU option), for the networks whose view
+   * is here: the task is rejected before it starts, as Docker's.
+   */
+  check(task: Task): void {
+    for (const att of overlayAttachments(task)) {
+      const v = this.views.get(att.Network.ID);
+      if (v) overlayMtu(v);
+    }
+  }
+
+  /**
    * Joins the task's namespace (a path) to each of its overlay networks,
    * creating a network's namespace here when it is the first local task.
    */
@@ -140,9 +153,10 @@ export class OverlayHost {
       const ifname = await this.locked(id, async () => {
         const sb = this.sandbox(id);
         const now = this.views.get(id) ?? view;
+        // A bad MTU option rejects the task before anything is made (Docker's driver refuses it there).
+        const mtu = overlayMtu(now);
         // An encrypted network's rules are in before its VXLAN device exists.
         if (now.Encrypted) await this.encryption.setNetwork(now, this.remotePeers(now));
-        const mtu = now.Encrypted ? ENCRYPTED_MTU : OVERLAY_MTU;
         await createNetworkSandbox(sb, view.VNI, this.opts.localAddr, this.neighbours, this.runner, mtu);
         await sb.setPeers(this.remotePeers(now));
         return sb.attach(task.ID, taskNs, att.Addresses[0], mtu);

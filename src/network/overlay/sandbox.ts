@@ -4,6 +4,15 @@ import type { IpRunner } from './ip-runner.js';
 import { isMissing } from './ip-runner.js';
 import { OVERLAY_MTU, TASK_LINK_PREFIX, VXLAN_PORT, bridgeName, macFor, taskLinkName, vxlanName } from './names.js';
 
+/**
+ * br_netfilter's switches, on in every new namespace while the module is
+ * loaded (Docker loads it): every frame bridged between the VXLAN device and
+ * the tasks would pass the namespace's netfilter hooks, empty here (nothing
+ * in a network's namespace filters or NATs; the VIP rules are in the tasks'
+ * namespaces). Off, as in the ingress namespaces (network/mesh).
+ */
+export const BRNF_KEYS = ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.bridge.bridge-nf-call-arptables'];
+
 /** Is `path` a mount point (a namespace bound to a file)? */
 export async function isMounted(path: string): Promise<boolean> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
@@ -47,6 +56,8 @@ export class NetworkSandbox {
         `link add ${this.br} mtu ${mtu} type bridge`,
         `link set ${this.br} up`,
       ], this.path);
+      // Absent where br_netfilter is not loaded: nothing to turn off.
+      await this.ip.run('sysctl', ['-q', '-w', ...BRNF_KEYS.map((k) => `${k}=0`)], this.path).catch(() => undefined);
     }
     if (!links.has(this.vx) && opts.isolated) {
       await this.ip.ip(['link', 'add', this.vx, 'mtu', String(mtu), 'type', 'vxlan', 'id', String(vni),

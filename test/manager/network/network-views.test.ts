@@ -9,6 +9,8 @@ import type { Service, Task, TaskState } from '../../../src/types/objects.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { VIEW_WINDOW_MS } from '../../../src/manager/dispatcher/network-views.js';
 import { INGRESS_SBOX } from '../../../src/manager/allocator/ingress-sbox.js';
+import { applyViewDelta } from '../../../src/network/overlay/view-delta.js';
+import { deltaEntries } from '../../../src/manager/dispatcher/view-delta.js';
 
 const meta = { Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '' };
 
@@ -63,11 +65,32 @@ async function setup() {
   });
   await clock.advance(VIEW_WINDOW_MS);
   for (const m of got.values()) m.length = 0;
-  /** The network changes each node was sent since the last call. */
+  /** The view each node holds of each network, as its agent makes them from whole views and deltas. */
+  const held = new Map<string, Map<string, NetworkView>>();
+  /**
+   * The network changes each node was sent since the last call, a delta as
+   * the whole view it makes of the one the node holds (it must apply).
+   */
   const take = () => {
     const out = new Map<string, AssignmentChange[]>();
     for (const [n, ms] of got) {
-      out.set(n, ms.flatMap((m) => m.changes.filter((c) => 'network' in c || 'networkId' in c)));
+      const h = held.get(n) ?? new Map<string, NetworkView>();
+      held.set(n, h);
+      const changes: AssignmentChange[] = [];
+      for (const m of ms) {
+        if (m.type === 'complete') h.clear();
+        for (const c of m.changes) {
+          if ('network' in c) { h.set(c.network.NetworkID, c.network); changes.push(c); }
+          if ('networkId' in c) { h.delete(c.networkId); changes.push(c); }
+          if ('networkDelta' in c) {
+            const v = applyViewDelta(h.get(c.networkDelta.NetworkID), c.networkDelta);
+            assert.ok(v, `${n}: a delta applies to the version it holds`);
+            h.set(v.NetworkID, v);
+            changes.push({ action: 'update', network: v });
+          }
+        }
+      }
+      out.set(n, changes);
       ms.length = 0;
     }
     return out;
@@ -289,5 +312,97 @@ test('the ingress view goes to the hosts running the kernel mesh (an ingress-sbo
   sent = take();
   assert.deepEqual(removals(sent.get('n2')), ['ing']);
   assert.deepEqual(views(sent.get('n1'))[0].Services[0].Tasks.map((t) => t.Addr), ['10.0.0.3']);
+  await d.stop();
+});
+
+/** The raw network changes (deltas as sent) each node got since the last call. */
+function takeRaw(got: Map<string, AssignmentsMessage[]>) {
+  const out = new Map<string, AssignmentChange[]>();
+  for (const [n, ms] of got) { out.set(n, ms.flatMap((m) => m.changes.filter((c) => 'network' in c || 'networkDelta' in c || 'networkId' in c))); ms.length = 0; }
+  return out;
+}
+
+test('one task coming, running or going on a network of many sends each node a delta of that task alone, each on the version the last one made', async () => {
+  const { clock, store, d, got } = await setup();
+  const web = service('s1', 'web', 'net1', '10.0.9.2');
+  await store.update((tx) => {
+    tx.create('services', web);
+    for (let i = 1; i <= 90; i++) tx.create('tasks', task(`t${i}`, web, `n${(i % 3) + 1}`, i, 'net1', `10.0.9.${i + 10}`, 'running'));
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  const first = takeRaw(got);
+  const whole = views(first.get('n1'))[0];
+  assert.equal(whole.Services[0].Tasks.length, 90);
+  let version = whole.Version!;
+  assert.ok(Number.isInteger(version), 'a whole view says its version');
+  const wholeBytes = JSON.stringify(whole).length;
+  const deltaOf = (changes: AssignmentChange[] | undefined) => {
+    assert.equal(changes?.length, 1);
+    const c = changes![0];
+    assert.ok('networkDelta' in c, 'a delta, not the view again');
+    return c.networkDelta;
+  };
+  // t91 is assigned to n2: its address is one new entry behind n2, for every node on the network.
+  await store.update((tx) => tx.create('tasks', task('t91', web, 'n2', 91, 'net1', '10.0.9.200', 'assigned')));
+  await clock.advance(VIEW_WINDOW_MS);
+  let sent = takeRaw(got);
+  const added = deltaOf(sent.get('n1'));
+  assert.deepEqual({ ...added, Version: 0 }, { NetworkID: 'net1', BaseVersion: version, Version: 0, Peers: [{ NodeID: 'n2', Addr: '192.168.1.2', Added: ['10.0.9.200'] }] });
+  assert.equal(deltaEntries(added), 1);
+  for (const n of ['n2', 'n3']) assert.deepEqual(deltaOf(sent.get(n)), added, `${n} gets the same delta`);
+  version = added.Version;
+  // It runs: one new backend of web.
+  await store.update((tx) => { const t = tx.tasks.get('t91')!; tx.update('tasks', { ...t, Status: { State: 'running' } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = takeRaw(got);
+  const running = deltaOf(sent.get('n3'));
+  assert.equal(running.BaseVersion, version);
+  assert.deepEqual(running.Services, [{ ServiceID: 's1', Name: 'web', EndpointMode: 'vip', VIP: '10.0.9.2', Aliases: ['al'], AddedTasks: [{ Name: 'web.91.t91', Addr: '10.0.9.200' }] }]);
+  assert.equal(running.Peers, undefined);
+  assert.equal(deltaEntries(running), 1);
+  version = running.Version;
+  // It goes: its address and its backend entry, nothing else.
+  await store.update((tx) => tx.remove('tasks', 't91'));
+  await clock.advance(VIEW_WINDOW_MS);
+  sent = takeRaw(got);
+  const gone = deltaOf(sent.get('n1'));
+  assert.equal(gone.BaseVersion, version);
+  assert.deepEqual(gone.Peers, [{ NodeID: 'n2', Addr: '192.168.1.2', Removed: ['10.0.9.200'] }]);
+  assert.deepEqual(gone.Services?.[0].RemovedTasks, [{ Name: 'web.91.t91', Addr: '10.0.9.200' }]);
+  assert.equal(deltaEntries(gone), 2);
+  assert.ok(JSON.stringify(gone).length * 10 < wholeBytes, `a delta (${JSON.stringify(gone).length} B) is a small part of the view (${wholeBytes} B)`);
+  await d.stop();
+});
+
+test('a reconnecting node gets whole views again, and the next change as a delta on the version they carried; a network change goes whole', async () => {
+  const { clock, store, d, got, sessions } = await setup();
+  const web = service('s1', 'web', 'net1', '10.0.9.2');
+  await store.update((tx) => {
+    tx.create('services', web);
+    for (let i = 1; i <= 6; i++) tx.create('tasks', task(`t${i}`, web, `n${(i % 2) + 1}`, i, 'net1', `10.0.9.${i + 10}`, 'running'));
+  });
+  await clock.advance(VIEW_WINDOW_MS);
+  takeRaw(got);
+  // n1 misses a change (no stream: as while it reconnects to a new leader)...
+  d.assignments(sessions.get('n1')!, { onMessage: () => undefined, onClose: () => undefined });
+  await clock.advance(1);
+  got.get('n1')!.length = 0;
+  await store.update((tx) => { const t = tx.tasks.get('t1')!; tx.update('tasks', { ...t, Status: { State: 'failed' } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  // ...and opens a stream again: the complete set carries the whole view.
+  d.assignments(sessions.get('n1')!, { onMessage: (m) => got.get('n1')!.push(m), onClose: () => undefined });
+  await clock.advance(1);
+  const complete = got.get('n1')!.find((m) => m.type === 'complete')!;
+  const [whole] = views(complete.changes);
+  assert.deepEqual(whole.Services[0].Tasks.map((t) => t.Name).sort(), ['web.2.t2', 'web.3.t3', 'web.4.t4', 'web.5.t5', 'web.6.t6']);
+  got.get('n1')!.length = 0;
+  await store.update((tx) => { const t = tx.tasks.get('t2')!; tx.update('tasks', { ...t, Status: { State: 'failed' } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  const [c] = takeRaw(got).get('n1')!;
+  assert.ok('networkDelta' in c && c.networkDelta.BaseVersion === whole.Version, 'the delta applies to the complete set\'s view');
+  // The network's own fields change (its subnet): the whole view, never a delta.
+  await store.update((tx) => { const n = tx.table('networks').get('net1')!; tx.update('networks', { ...n, IPAMOptions: { Configs: [{ Subnet: '10.0.99.0/24', Gateway: '10.0.99.1' }] } }); });
+  await clock.advance(VIEW_WINDOW_MS);
+  for (const [n, cs] of takeRaw(got)) if (n !== 'n3') assert.deepEqual(cs.map((x) => ('network' in x ? x.network.Subnet : '?')), ['10.0.99.0/24'], n);
   await d.stop();
 });
