@@ -2,7 +2,7 @@ import { ServiceDiscovery } from '../network/dns/service-discovery.js';
 import type { IpRunner } from '../network/overlay/ip-runner.js';
 import type { NetworkView } from '../types/network-view.js';
 import type { Task } from '../types/objects.js';
-import type { NamespaceService } from './task-networks.js';
+import type { NamespaceService } from './namespace-service.js';
 
 /**
  * The embedded resolver (127.0.0.11) and the VIP balancer (network/dns,

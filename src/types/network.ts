@@ -47,6 +47,20 @@ export interface NetworkAttachmentRecord extends Meta {
   Addresses: string[];
 }
 
+/**
+ * Each host's own address on the ingress network (Docker's "ingress-sbox"):
+ * the routing mesh's entry point on that host, from which connections to a
+ * published port go to the tasks (local ones over the host's ingress bridge,
+ * remote ones over the VXLAN) with this address as their source. Kept as a
+ * record of the netattachments table under this container name, so the
+ * address is in the store (a new leader never hands it out twice), the
+ * ingress network's view reaches every host, and its peers carry it.
+ */
+export const INGRESS_SBOX = 'ingress-sbox';
+
+/** Whether a netattachments record is a host's ingress-sbox (not a container's attachment). */
+export const isIngressSbox = (a: Pick<NetworkAttachmentRecord, 'ContainerID'>) => a.ContainerID === INGRESS_SBOX;
+
 /** POST /networks/create, as Docker's NetworkCreateRequest. */
 export interface NetworkCreateRequest {
   Name?: string;

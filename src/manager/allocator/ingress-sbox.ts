@@ -1,23 +1,11 @@
 import { newId } from '../../ids.js';
 import type { ReadTx, WriteTx } from '../../store/store.js';
-import type { NetworkAttachmentRecord } from '../../types/network.js';
+import { INGRESS_SBOX, isIngressSbox, type NetworkAttachmentRecord } from '../../types/network.js';
 import type { Node } from '../../types/objects.js';
 import { PROCESS_ENGINE } from '../../types/executors.js';
 import type { NetworkPools } from './network-pools.js';
 import { ingressNetwork } from './service-networks.js';
 
-/**
- * Each host's own address on the ingress network (Docker's "ingress-sbox"):
- * the routing mesh's entry point on that host, from which connections to a
- * published port go to the tasks (local ones over the host's ingress bridge,
- * remote ones over the VXLAN) with this address as their source. Kept as a
- * record of the netattachments table under this container name, so the
- * address is in the store (a new leader never hands it out twice), the
- * ingress network's view reaches every host, and its peers carry it.
- */
-export const INGRESS_SBOX = 'ingress-sbox';
-
-export const isIngressSbox = (a: Pick<NetworkAttachmentRecord, 'ContainerID'>) => a.ContainerID === INGRESS_SBOX;
 
 /** Hosts whose tasks are containers get one; process and simulated hosts serve published ports in user space. */
 function wantsSbox(n: Node): boolean {

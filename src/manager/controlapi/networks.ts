@@ -1,4 +1,4 @@
-import { isIngressSbox } from '../allocator/ingress-sbox.js';
+import { isIngressSbox } from '../../types/network.js';
 import { newId } from '../../ids.js';
 import type { ReadTx } from '../../store/store.js';
 import { ApiError, notFound, notImplemented } from '../../types/errors.js';

@@ -1,6 +1,6 @@
 import type { IngressPort, NetworkServiceView } from '../../types/network-view.js';
 import type { Service } from '../../types/objects.js';
-import { INGRESS_SBOX } from '../allocator/ingress-sbox.js';
+import { INGRESS_SBOX } from '../../types/network.js';
 
 /** The label asking the routing mesh to keep the client's address (tswarm's, beyond Docker: moby#25526). */
 export const KEEP_SOURCE_IP_LABEL = 'com.tswarm.mesh.keep-source-ip';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { systemClock } from '../../../src/clock.js';
 import { Allocator } from '../../../src/manager/allocator/allocator.js';
 import { createIngressNetwork } from '../../../src/manager/allocator/ingress-network.js';
-import { INGRESS_SBOX } from '../../../src/manager/allocator/ingress-sbox.js';
+import { INGRESS_SBOX } from '../../../src/types/network.js';
 import { newCluster } from '../../../src/manager/cluster.js';
 import { createRootCA } from '../../../src/manager/ca/root-ca.js';
 import { Control } from '../../../src/manager/controlapi/control.js';

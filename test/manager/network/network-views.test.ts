@@ -8,7 +8,7 @@ import type { NetworkView } from '../../../src/types/network-view.js';
 import type { Service, Task, TaskState } from '../../../src/types/objects.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { VIEW_WINDOW_MS } from '../../../src/manager/dispatcher/network-views.js';
-import { INGRESS_SBOX } from '../../../src/manager/allocator/ingress-sbox.js';
+import { INGRESS_SBOX } from '../../../src/types/network.js';
 import { applyViewDelta } from '../../../src/network/overlay/view-delta.js';
 import { deltaEntries } from '../../../src/manager/dispatcher/view-delta.js';
 
