@@ -1,3 +1,4 @@
+import { goMapOrder } from '../../types/go-map.js';
 import { isIngressSbox } from '../allocator/ingress-sbox.js';
 import { newId } from '../../ids.js';
 import type { ReadTx } from '../../store/store.js';
@@ -105,7 +106,7 @@ export function toResource(n: Network): NetworkResource {
     ...(c.Subnet ? { Subnet: c.Subnet } : {}), ...(c.Range ? { IPRange: c.Range } : {}), ...(c.Gateway ? { Gateway: c.Gateway } : {}),
   }));
   const labels = n.Spec.Labels ?? {};
-  const options = { ...n.Spec.DriverConfiguration?.Options, ...n.DriverState?.Options };
+  const options = goMapOrder({ ...n.Spec.DriverConfiguration?.Options, ...n.DriverState?.Options });
   return {
     Name: n.Spec.Name, Id: n.ID, Created: n.CreatedAt, Scope: 'swarm', Driver: n.DriverState?.Name ?? n.Spec.DriverConfiguration?.Name ?? 'overlay',
     EnableIPv6: !!n.Spec.IPv6Enabled,

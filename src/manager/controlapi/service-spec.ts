@@ -7,6 +7,7 @@ import { serviceSpec as serviceSpecSchema } from '../../types/schema.js';
 import { refuseUnsupported } from './unsupported.js';
 import { isJobSpec } from '../orchestrator/job.js';
 import { validateResources } from './resources.js';
+import { withIsolation } from './container-spec-echo.js';
 
 const SECOND_NS = 1e9;
 
@@ -29,6 +30,7 @@ export function withServiceDefaults(spec: ServiceSpec): ServiceSpec {
   const tt = (s.TaskTemplate ??= {});
   tt.ContainerSpec ??= {};
   tt.ContainerSpec.StopGracePeriod ??= 10 * SECOND_NS;
+  tt.ContainerSpec = withIsolation(tt.ContainerSpec);
   tt.Resources ??= { Limits: {}, Reservations: {} };
   tt.RestartPolicy = { Condition: 'any', Delay: 5 * SECOND_NS, MaxAttempts: 0, ...tt.RestartPolicy };
   tt.Placement ??= {};
