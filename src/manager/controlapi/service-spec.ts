@@ -8,6 +8,7 @@ import { refuseUnsupported } from './unsupported.js';
 import { isJobSpec } from '../orchestrator/job.js';
 import { validateResources } from './resources.js';
 import { withIsolation } from './container-spec-echo.js';
+import { containerSpecTemplateError } from '../../agent/task-template.js';
 
 const SECOND_NS = 1e9;
 
@@ -77,6 +78,9 @@ export function validateServiceSpec(s: ServiceSpec): void {
   validateName(s.Name);
   validateResources(s);
   const cs = s.TaskTemplate.ContainerSpec;
+  // swarmkit expands the container spec's templates for a placeholder task first: a bad one is refused.
+  const templateError = containerSpecTemplateError(s);
+  if (templateError) throw rpcError('InvalidArgument', templateError);
   if (!cs.Image) throw rpcError('InvalidArgument', 'ContainerSpec: image reference must be provided');
   if (isJobSpec(s)) {
     // swarmkit's validateJob: update settings are refused for jobs (rollback settings are not checked).
