@@ -2,6 +2,7 @@ import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '
 import { logger } from '../../log.js';
 import type { Mount, NodeDescription, Task } from '../../types/objects.js';
 import type { TaskFiles } from './task-files.js';
+import { expandTask } from '../task-template.js';
 
 const log = logger('task-files');
 
@@ -12,7 +13,9 @@ function withMounts(t: Task, mounts: Mount[]): Task {
 }
 
 /**
- * An executor that gives each task its secrets and configs: written to the
+ * An executor that gives each task its container spec's templates expanded
+ * for this node (Env, Hostname, mounts: src/agent/task-template.ts) and its
+ * secrets and configs: written to the
  * task's memory-backed directory before the runtime object is made, shown
  * to the task as read-only bind mounts (the docker engine's Mounts; the
  * process executor's own mount namespace), and removed when the task ends.
@@ -26,7 +29,7 @@ export class FilesExecutor implements Executor {
   private swept = false;
   private readonly startedAt = Date.now();
 
-  constructor(private inner: Executor, private files: TaskFiles) {
+  constructor(private inner: Executor, private files: TaskFiles, private node: () => NodeDescription | undefined = () => undefined) {
     if (inner.health) this.health = (t) => inner.health!(t);
     if (inner.networkNamespace) this.networkNamespace = (t) => inner.networkNamespace!(t);
     if (inner.hostFacts) this.hostFacts = () => inner.hostFacts!();
@@ -36,11 +39,12 @@ export class FilesExecutor implements Executor {
   describe(): Promise<NodeDescription> { return this.inner.describe(); }
 
   async prepare(t: Task): Promise<void> {
+    // Payload templates read the spec as sent ({{env "X"}} sees the unexpanded value, as swarmkit's).
     const mounts = await this.files.materialize(t);
-    await this.inner.prepare(withMounts(t, mounts));
+    await this.inner.prepare(withMounts(expandTask(t, this.node()), mounts));
   }
 
-  start(t: Task): Promise<void> { return this.inner.start(withMounts(t, this.files.mountsOf(t))); }
+  start(t: Task): Promise<void> { return this.inner.start(withMounts(expandTask(t, this.node()), this.files.mountsOf(t))); }
 
   async wait(t: Task, signal?: AbortSignal): Promise<{ exitCode: number; error?: string }> {
     const r = await this.inner.wait(t, signal);

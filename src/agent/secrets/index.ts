@@ -20,5 +20,5 @@ export function runDir(dataRoot: string): string {
 /** What an agent needs to hand its tasks their secrets and configs: where they are kept, and an executor that mounts them. */
 export function withTaskFiles(executor: Executor, dataRoot: string, node: () => NodeDescription | undefined): { executor: Executor; dependencies: DependencyStore } {
   const dependencies = new DependencyStore();
-  return { executor: new FilesExecutor(executor, new TaskFiles(runDir(dataRoot), dependencies, node)), dependencies };
+  return { executor: new FilesExecutor(executor, new TaskFiles(runDir(dataRoot), dependencies, node, { bindEachFile: executor.name === 'docker' }), node), dependencies };
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { Mount, NodeDescription, Task } from '../../types/objects.js';
@@ -13,49 +13,75 @@ export const TMPFS_MAGIC = 0x01021994;
 /** Where a task finds its secrets, as in a Docker container. */
 export const SECRETS_DIR = '/run/secrets';
 
-interface FileEntry { kind: 'secret' | 'config'; id: string; name: string; file: FileTarget; hostPath: string }
+/** One reference of the task's spec: which secret or config, and where the task sees it. */
+interface Ref { kind: 'secret' | 'config'; id: string; target: string }
+/** One file on this node: a secret or config the task references (once or more), with the last reference's owner and mode. */
+interface FileEntry { kind: 'secret' | 'config'; id: string; file: FileTarget; hostPath: string }
 
 /**
  * The files of a task's secrets and configs on this node: one memory-backed
  * directory per task (a tmpfs of its own, under the daemon's run
  * directory), written when the task is prepared and gone when it ends.
- * Secrets with a relative target sit in `secrets/` (bound at /run/secrets);
- * configs and absolute targets are single files bound at their target.
+ * As Docker 20.10, a secret or config is one file however many times the
+ * task refers to it (its owner and mode the last reference's), shown at each
+ * reference's target: a secret's relative target under /run/secrets, a
+ * config's at the root. `bindEachFile` (the docker executor): each target is
+ * a read-only bind of its own and /run/secrets an ordinary directory of the
+ * container, as Docker shows it; otherwise (the process executor, whose
+ * tasks share the host's file system) a directory of links to those files
+ * is bound read-only at /run/secrets.
  */
 export class TaskFiles {
   private mounted = new Set<string>();
 
-  constructor(private runDir: string, private deps: DependencyStore, private node: () => NodeDescription | undefined) {}
+  constructor(private runDir: string, private deps: DependencyStore, private node: () => NodeDescription | undefined,
+    private opts: { bindEachFile?: boolean } = {}) {}
 
   dir(taskId: string) { return join(this.runDir, 'task-files', taskId); }
 
+  private refs(t: Task): Ref[] {
+    const cs = t.Spec.ContainerSpec ?? {};
+    return [
+      ...(cs.Secrets ?? []).map((r) => ({ kind: 'secret' as const, id: r.SecretID ?? '', target: r.File?.Name ?? '' })),
+      ...(cs.Configs ?? []).map((r) => ({ kind: 'config' as const, id: r.ConfigID ?? '', target: r.File?.Name ?? '' })),
+    ];
+  }
+
+  /** Where the task sees a reference. */
+  private static targetOf(r: Ref): string {
+    if (posix.isAbsolute(r.target)) return r.target;
+    return r.kind === 'secret' ? posix.join(SECRETS_DIR, r.target) : `/${r.target}`;
+  }
+
+  private hostPath(taskId: string, kind: string, id: string) { return join(this.dir(taskId), 'files', `${kind}-${id}`); }
+
+  /** The task's files, one per secret or config, with the owner and mode of its last reference. */
   private entries(t: Task): FileEntry[] {
     const cs = t.Spec.ContainerSpec ?? {};
-    const dir = this.dir(t.ID);
-    const out: FileEntry[] = [];
-    (cs.Secrets ?? []).forEach((r, i) => {
-      const name = r.File?.Name ?? '';
-      out.push({ kind: 'secret', id: r.SecretID ?? '', name: r.SecretName ?? '', file: r.File ?? {},
-        hostPath: posix.isAbsolute(name) ? join(dir, 'files', `secret-${i}`) : join(dir, 'secrets', name) });
-    });
-    (cs.Configs ?? []).forEach((r, i) => {
-      out.push({ kind: 'config', id: r.ConfigID ?? '', name: r.ConfigName ?? '', file: r.File ?? {}, hostPath: join(dir, 'files', `config-${i}`) });
-    });
-    return out;
+    const byKey = new Map<string, FileEntry>();
+    const add = (kind: 'secret' | 'config', id: string, file: FileTarget) => {
+      const key = `${kind}-${id}`;
+      byKey.delete(key);
+      byKey.set(key, { kind, id, file, hostPath: this.hostPath(t.ID, kind, id) });
+    };
+    for (const r of cs.Secrets ?? []) add('secret', r.SecretID ?? '', r.File ?? {});
+    for (const r of cs.Configs ?? []) add('config', r.ConfigID ?? '', r.File ?? {});
+    return [...byKey.values()];
   }
+
+  /** A secret's relative target in the directory bound at /run/secrets (process executor). */
+  private linkPath(taskId: string, r: Ref) { return join(this.dir(taskId), 'secrets', r.target); }
+  private static inSecretsDir(r: Ref) { return r.kind === 'secret' && !posix.isAbsolute(r.target); }
 
   /** The bind mounts that show the task its files (paths only: known again after a restart). */
   mountsOf(t: Task): Mount[] {
-    const entries = this.entries(t);
+    const refs = this.refs(t);
     const mounts: Mount[] = [];
-    if (entries.some((e) => e.kind === 'secret' && !posix.isAbsolute(e.file.Name ?? ''))) {
-      mounts.push({ Type: 'bind', Source: join(this.dir(t.ID), 'secrets'), Target: SECRETS_DIR, ReadOnly: true });
-    }
-    for (const e of entries) {
-      const target = e.file.Name ?? '';
-      if (e.kind === 'secret' && !posix.isAbsolute(target)) continue;
-      // Docker puts a config with a relative target at the root.
-      mounts.push({ Type: 'bind', Source: e.hostPath, Target: posix.isAbsolute(target) ? target : `/${target}`, ReadOnly: true });
+    const bindDir = !this.opts.bindEachFile && refs.some(TaskFiles.inSecretsDir);
+    if (bindDir) mounts.push({ Type: 'bind', Source: join(this.dir(t.ID), 'secrets'), Target: SECRETS_DIR, ReadOnly: true });
+    for (const r of refs) {
+      if (bindDir && TaskFiles.inSecretsDir(r)) continue;
+      mounts.push({ Type: 'bind', Source: this.hostPath(t.ID, r.kind, r.id), Target: TaskFiles.targetOf(r), ReadOnly: true });
     }
     return mounts;
   }
@@ -89,10 +115,18 @@ export class TaskFiles {
     await mkdir(join(dir, 'secrets'), { mode: 0o755 });
     await mkdir(join(dir, 'files'), { mode: 0o755 });
     for (const [i, e] of entries.entries()) {
-      await mkdir(posix.dirname(e.hostPath), { recursive: true, mode: 0o755 });
       await writeFile(e.hostPath, payloads[i], { mode: 0o600 });
       if (process.getuid?.() === 0) await chown(e.hostPath, Number(e.file.UID ?? 0) || 0, Number(e.file.GID ?? 0) || 0);
       await chmod(e.hostPath, e.file.Mode ?? 0o444);
+    }
+    if (!this.opts.bindEachFile) {
+      // The names under /run/secrets: hard links, so every name of a secret is the same file (owner, mode).
+      for (const r of this.refs(t).filter(TaskFiles.inSecretsDir)) {
+        const at = this.linkPath(t.ID, r);
+        await mkdir(posix.dirname(at), { recursive: true, mode: 0o755 });
+        await rm(at, { force: true });
+        await link(this.hostPath(t.ID, r.kind, r.id), at);
+      }
     }
     return this.mountsOf(t);
   }

@@ -1,5 +1,6 @@
 import { badRequest } from '../../types/errors.js';
 import type { Field } from '../../types/schema.js';
+import { goMapOrder } from '../../types/go-map.js';
 import { JsonSyntaxError, parseJson, type JsonNode } from './parse.js';
 
 /**
@@ -109,7 +110,8 @@ function convert(n: JsonNode, f: Field, at: Where, prev: unknown): unknown {
         const val = convert(v, f.of, at, Object.hasOwn(out, k) ? out[k] : undefined);
         if (val === undefined) delete out[k]; else setOwn(out, k, val);
       }
-      return out;
+      // Sorted where a request's maps are decoded: every reply of what was written has Go's order.
+      return goMapOrder(out);
     }
     case 'struct': {
       if (n.t !== 'object') throw typeError(describe(n), at, f.go);

@@ -1,3 +1,4 @@
+import { imageWithDefaultTag } from '../stack/image-ref.js';
 import type { Service } from '../../types/objects.js';
 import type { Config, Secret } from '../../types/secrets.js';
 import { all, has, one, parseArgs } from '../args.js';
@@ -140,12 +141,14 @@ async function deploy(c: Client, argv: string[], out: (s: string) => void): Prom
       // An image the file did not change keeps the one the service runs (as the CLI does without resolving).
       if (spec.TaskTemplate!.ContainerSpec!.Image === cur.Spec.Labels?.[LABEL_IMAGE]) spec.TaskTemplate!.ContainerSpec!.Image = cur.Spec.TaskTemplate?.ContainerSpec?.Image;
       spec.TaskTemplate!.ForceUpdate = cur.Spec.TaskTemplate?.ForceUpdate;
+      spec.TaskTemplate!.ContainerSpec!.Image = imageWithDefaultTag(spec.TaskTemplate!.ContainerSpec!.Image ?? '');
       try {
         const r = await c.post<{ Warnings?: string[] | null }>(`/services/${cur.ID}/update?version=${cur.Version.Index}`, spec);
         for (const w of r?.Warnings ?? []) err(`${w}\n`);
       } catch (e) { throw new Error(`failed to update service ${spec.Name}: ${(e as Error).message}`); }
     } else {
       out(`Creating service ${spec.Name}\n`);
+      spec.TaskTemplate!.ContainerSpec!.Image = imageWithDefaultTag(spec.TaskTemplate!.ContainerSpec!.Image ?? '');
       try { await c.post('/services/create', spec); } catch (e) { throw new Error(`failed to create service ${spec.Name}: ${(e as Error).message}`); }
     }
   }

@@ -172,6 +172,8 @@ export function networkPlan(ns: string, config: Dict): { create: { Name: string;
   return { create, external };
 }
 
+const envList = (env: Record<string, unknown>) => Object.entries(env).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).sort();
+
 /** One service of the stack as the API takes it. */
 export function serviceSpec(ns: string, name: string, s: Dict, config: Dict, known: Lookups, workingDir: string, envFiles: Record<string, string>): ServiceSpec {
   const d = (s.deploy ?? {}) as Dict;
@@ -192,7 +194,8 @@ export function serviceSpec(ns: string, name: string, s: Dict, config: Dict, kno
         ...(s.extra_hosts ? { Hosts: extraHosts(s.extra_hosts) } : {}),
         ...(s.dns ? { DNSConfig: { Nameservers: ([] as string[]).concat(s.dns) } } : {}),
         ...(healthcheck(s.healthcheck) ? { HealthCheck: healthcheck(s.healthcheck) } : {}),
-        Env: Object.entries(env).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).sort(),
+        // As docker: no Env at all when there is none.
+        ...(envList(env).length ? { Env: envList(env) } : {}),
         Labels: withStack(ns, s.labels),
         ...(s.working_dir ? { Dir: s.working_dir } : {}),
         ...(s.user ? { User: s.user } : {}),

@@ -5,6 +5,7 @@ import { validateCompose } from './compose-schema.js';
 import { interpolationEnv, type Env } from './dotenv.js';
 import { interpolate } from './interpolate.js';
 import { nonStringKeyMaps, UNSUPPORTED_MAP } from './key-tags.js';
+import { invalidMapKey } from './map-keys.js';
 import { mergeConfigs } from './merge.js';
 import { duplicateKeys, goYamlMessage, missingKey, unknownAnchor } from './yaml-errors.js';
 
@@ -43,13 +44,17 @@ async function readSource(file: string): Promise<string> {
 
 function parseYaml(text: string): unknown {
   const dup = duplicateKeys(text);
+  const badKey = invalidMapKey(text);
   try {
     const doc = parse(text, { uniqueKeys: false, merge: true, maxAliasCount: 1000, logLevel: 'error' });
     const noKey = missingKey(text);
     if (noKey) throw new Error(noKey);
+    if (badKey) throw new Error(badKey);
     if (dup) throw new Error(dup);
     return doc;
   } catch (e) {
+    // The `yaml` library's own "IMPOSSIBLE" on a flow collection as a key: libyaml reads it, go-yaml refuses the key.
+    if (e instanceof YAMLParseError && e.code === 'IMPOSSIBLE' && badKey) throw new Error(badKey);
     if (e instanceof YAMLParseError) throw new Error(goYamlMessage(text, e));
     const anchor = unknownAnchor(e);
     if (anchor) throw new Error(anchor);

@@ -1,3 +1,4 @@
+import { goMapOrder } from '../../types/go-map.js';
 import { isIngressSbox } from '../../types/network.js';
 import { newId } from '../../ids.js';
 import type { ReadTx } from '../../store/store.js';
@@ -99,16 +100,13 @@ export class NetworkControl {
   }
 }
 
-/** A map's entries in key order: Go writes a map's JSON so (`encrypted` comes after `com.docker.network.…`). */
-const byKey = (m: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-
 /** Docker's NetworkResource of a swarm network (moby's BasicNetworkFromGRPC). */
 export function toResource(n: Network): NetworkResource {
   const configs = (n.IPAMOptions?.Configs ?? n.Spec.IPAMOptions?.Configs ?? []).map((c) => ({
     ...(c.Subnet ? { Subnet: c.Subnet } : {}), ...(c.Range ? { IPRange: c.Range } : {}), ...(c.Gateway ? { Gateway: c.Gateway } : {}),
   }));
-  const labels = byKey(n.Spec.Labels ?? {});
-  const options = byKey({ ...n.Spec.DriverConfiguration?.Options, ...n.DriverState?.Options });
+  const labels = goMapOrder(n.Spec.Labels ?? {});
+  const options = goMapOrder({ ...n.Spec.DriverConfiguration?.Options, ...n.DriverState?.Options });
   return {
     Name: n.Spec.Name, Id: n.ID, Created: n.CreatedAt, Scope: 'swarm', Driver: n.DriverState?.Name ?? n.Spec.DriverConfiguration?.Name ?? 'overlay',
     EnableIPv6: !!n.Spec.IPv6Enabled,

@@ -7,6 +7,8 @@ import { serviceSpec as serviceSpecSchema } from '../../types/schema.js';
 import { refuseUnsupported } from './unsupported.js';
 import { isJobSpec } from '../orchestrator/job.js';
 import { validateResources } from './resources.js';
+import { withIsolation } from './container-spec-echo.js';
+import { containerSpecTemplateError } from '../../agent/task-template.js';
 
 const SECOND_NS = 1e9;
 
@@ -29,6 +31,7 @@ export function withServiceDefaults(spec: ServiceSpec): ServiceSpec {
   const tt = (s.TaskTemplate ??= {});
   tt.ContainerSpec ??= {};
   tt.ContainerSpec.StopGracePeriod ??= 10 * SECOND_NS;
+  tt.ContainerSpec = withIsolation(tt.ContainerSpec);
   tt.Resources ??= { Limits: {}, Reservations: {} };
   tt.RestartPolicy = { Condition: 'any', Delay: 5 * SECOND_NS, MaxAttempts: 0, ...tt.RestartPolicy };
   tt.Placement ??= {};
@@ -75,6 +78,9 @@ export function validateServiceSpec(s: ServiceSpec): void {
   validateName(s.Name);
   validateResources(s);
   const cs = s.TaskTemplate.ContainerSpec;
+  // swarmkit expands the container spec's templates for a placeholder task first: a bad one is refused.
+  const templateError = containerSpecTemplateError(s);
+  if (templateError) throw rpcError('InvalidArgument', templateError);
   if (!cs.Image) throw rpcError('InvalidArgument', 'ContainerSpec: image reference must be provided');
   if (isJobSpec(s)) {
     // swarmkit's validateJob: update settings are refused for jobs (rollback settings are not checked).

@@ -15,6 +15,7 @@ import { resolveServiceNetworks } from './networks.js';
 import { outOfSequence, rpcError } from './rpc-errors.js';
 import { defaultUpdateConfig, serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
 import { checkRefsExist, validateServiceRefs } from './service-refs.js';
+import { withDnsDefault } from './container-spec-echo.js';
 import { inIteration, isJob, isJobSpec, iterationVersion, jobIteration } from '../orchestrator/job.js';
 
 const serviceName = (s: Service) => s.Spec.Name;
@@ -46,10 +47,14 @@ export class ServiceControl {
   get(ref: string, opts: { insertDefaults?: boolean } = {}): Service {
     const s = this.d.store.view((tx) => lookup(tx.services.all(), ref, 'service', serviceName));
     // Jobs store no update settings (a job refuses them); Docker shows the defaults when asked.
-    if (opts.insertDefaults && isJob(s) && (!s.Spec.UpdateConfig || !s.Spec.RollbackConfig)) {
-      return { ...s, Spec: { ...s.Spec, UpdateConfig: s.Spec.UpdateConfig ?? defaultUpdateConfig(), RollbackConfig: s.Spec.RollbackConfig ?? defaultUpdateConfig() } };
+    if (!opts.insertDefaults) return s;
+    let spec = s.Spec;
+    if (isJob(s) && (!spec.UpdateConfig || !spec.RollbackConfig)) {
+      spec = { ...spec, UpdateConfig: spec.UpdateConfig ?? defaultUpdateConfig(), RollbackConfig: spec.RollbackConfig ?? defaultUpdateConfig() };
     }
-    return s;
+    const cs = spec.TaskTemplate?.ContainerSpec;
+    if (cs && !cs.DNSConfig) spec = { ...spec, TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: withDnsDefault(cs) } };
+    return spec === s.Spec ? s : { ...s, Spec: spec };
   }
 
   list(filters: Filters, opts: { status?: boolean } = {}): Service[] {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, dockerWithInput, eventually, type RunResult } from '../../helpers/tswarmd.js';
 import { dockerExecutorBesideDocker, skipWithoutTestEngine } from '../../helpers/docker-executor-setup.js';
+import { raw, socketOf } from '../invalid-input-engine.js';
 
 /** What differs between two engines and is not behaviour: IDs and the run's prefix. */
 const norm = (s: string, p: string) => s.replaceAll(p, 'P').replace(/\b[a-z0-9]{25}\b/g, '<id>');
@@ -13,7 +14,8 @@ const outcome = (r: RunResult, p: string) => `${r.code}\n${norm(r.stdout, p)}\n$
 
 /**
  * Secrets and configs inside the task's container on the docker executor, side by side with Docker 20.10: the
- * files the engine shows the task (content, owner, mode, memory-backed, read-only), and a secret rotated as
+ * files the engine shows the task (content, owner, mode, memory-backed, read-only, a secret or config referenced
+ * twice, /run/secrets an ordinary directory with a mount per file), and a secret rotated as
  * Docker documents it (`--secret-rm old --secret-add source=new,target=old`).
  */
 test('secrets and configs in the containers of the docker executor, and their rotation, as Docker 20.10', { timeout: 240_000, skip: skipWithoutTestEngine }, async (t) => {
@@ -24,7 +26,7 @@ test('secrets and configs in the containers of the docker executor, and their ro
   /** The API each runs the commands on, and the engine its task containers are on. */
   const sides = [{ api: d.host, engine }, { api: ref, engine: ref }];
   atEnd(async () => {
-    await docker(ref, 'service', 'rm', `${p}_svc`);
+    await docker(ref, 'service', 'rm', `${p}_svc`, `${p}_dup`);
     await eventually(async () => (await docker(ref, 'ps', '-aq', '--filter', `label=com.docker.swarm.service.name=${p}_svc`)).stdout.trim() === '', 30_000, 'reference task gone').catch(() => undefined);
     for (const kind of ['secret', 'config']) {
       const ids = (await docker(ref, kind, 'ls', '-q', '--filter', `name=${p}_`)).stdout.trim().split('\n').filter(Boolean);
@@ -52,20 +54,52 @@ test('secrets and configs in the containers of the docker executor, and their ro
     await same('service create', (s) => docker(s.api, 'service', 'create', '-d', '-q', '--name', `${p}_svc`, '--stop-grace-period', '1s',
       '--secret', `${p}_db`, '--secret', `source=${p}_key,target=alt,uid=100,gid=100,mode=0400`, '--config', `source=${p}_cfg,target=/etc/app.conf,mode=0440`, image, 'sleep', '86400'));
     ids.push(...await Promise.all(sides.map((s) => container(s))));
+    const all = `/run/secrets/${p}_db /run/secrets/alt /etc/app.conf`;
     const script = [
-      `cat /run/secrets/${p}_db /run/secrets/alt /etc/app.conf`,
-      `busybox stat -c '%n %u %g %a %s %F' /run/secrets/${p}_db /run/secrets/alt /etc/app.conf`,
+      `cat ${all}`,
+      `busybox stat -c '%n %u %g %a %s %F' ${all}`,
       // memory-backed: never on the engine's disk
-      `busybox stat -f -c '%n %T' /run/secrets/${p}_db /run/secrets/alt /etc/app.conf`,
+      `busybox stat -f -c '%n %T' ${all}`,
       `echo x > /run/secrets/${p}_db; echo x > /etc/app.conf; echo end`,
+      // Each file is a read-only mount of its own; /run/secrets itself is an ordinary directory of the container.
+      'grep -c " /run/secrets/" /proc/self/mountinfo; busybox stat -c \'%n %u %g %a %F\' /run/secrets',
+      'touch /run/secrets/new && mkdir /run/secrets/dir && ls /run/secrets; rm /run/secrets/alt; echo end',
     ].join('; ');
     const files = await same('what the task sees', (s) => docker(s.engine, 'exec', ids[sides.indexOf(s)], 'sh', '-c', script));
     assert.equal(norm(files.stdout, p), 's3cretk3ylisten 80\nname app\n'
       + '/run/secrets/P_db 0 0 444 6 regular file\n/run/secrets/alt 100 100 400 3 regular file\n/etc/app.conf 0 0 440 19 regular file\n'
-      + '/run/secrets/P_db tmpfs\n/run/secrets/alt tmpfs\n/etc/app.conf tmpfs\nend\n');
-    assert.equal(norm(files.stderr, p), 'sh: can\'t create /run/secrets/P_db: Read-only file system\nsh: can\'t create /etc/app.conf: Read-only file system\n');
+      + '/run/secrets/P_db tmpfs\n/run/secrets/alt tmpfs\n/etc/app.conf tmpfs\nend\n'
+      + '2\n/run/secrets 0 0 755 directory\nalt\ndir\nnew\nP_db\nend\n');
+    assert.equal(norm(files.stderr, p), 'sh: can\'t create /run/secrets/P_db: Read-only file system\nsh: can\'t create /etc/app.conf: Read-only file system\n'
+      + 'rm: can\'t remove \'/run/secrets/alt\': Device or resource busy\n');
     // In use: refused, with Docker's message.
     await same('secret rm while in use', (s) => docker(s.api, 'secret', 'rm', `${p}_db`));
+  });
+
+  await t.test('a secret and a config referenced twice: one file at both targets, the last reference\'s owner and mode', async () => {
+    // Through the API: the docker CLI sends a service's references in Go's map order (random), and which one is
+    // last decides (Docker writes the file once per reference, in order).
+    const refs = await both(async (s) => {
+      const id = async (kind: string, name: string) => (await docker(s.api, kind, 'inspect', '--format', '{{.ID}}', name)).stdout.trim();
+      const key = await id('secret', `${p}_key`);
+      const cfg = await id('config', `${p}_cfg`);
+      const spec = { Name: `${p}_dup`, TaskTemplate: { ContainerSpec: { Image: image, Args: ['sleep', '86400'], StopGracePeriod: 1e9,
+        Secrets: [{ SecretID: key, SecretName: `${p}_key`, File: { Name: 'k1', UID: '100', GID: '100', Mode: 0o400 } },
+          { SecretID: key, SecretName: `${p}_key`, File: { Name: 'sub/k2', UID: '200', GID: '201', Mode: 0o440 } }],
+        Configs: [{ ConfigID: cfg, ConfigName: `${p}_cfg`, File: { Name: '/etc/c1.conf', UID: '300', GID: '0', Mode: 0o400 } },
+          { ConfigID: cfg, ConfigName: `${p}_cfg`, File: { Name: '/etc/c2.conf', UID: '0', GID: '300', Mode: 0o444 } }] } } };
+      const r = await raw(socketOf(s.api), 'POST', '/v1.41/services/create', JSON.stringify(spec));
+      return { code: r.status === 201 ? 0 : 1, stdout: '', stderr: r.status === 201 ? '' : r.text };
+    });
+    for (const r of refs) assert.equal(r.code, 0, r.stderr);
+    const dup = await Promise.all(sides.map((s) => eventually(async () => {
+      const ids = (await docker(s.engine, 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${p}_dup`)).stdout.trim().split('\n').filter(Boolean);
+      return ids.length === 1 ? ids[0] : undefined;
+    }, 60_000, `the duplicate-reference task on ${s.engine}`)));
+    const seen = await same('both targets', (s) => docker(s.engine, 'exec', dup[sides.indexOf(s)], 'sh', '-c',
+      'cat /run/secrets/k1 /run/secrets/sub/k2; busybox stat -c \'%n %u %g %a %s\' /run/secrets/k1 /run/secrets/sub/k2 /etc/c1.conf /etc/c2.conf'));
+    assert.equal(seen.stdout, 'k3yk3y/run/secrets/k1 200 201 440 3\n/run/secrets/sub/k2 200 201 440 3\n/etc/c1.conf 0 300 444 19\n/etc/c2.conf 0 300 444 19\n');
+    await both((s) => docker(s.api, 'service', 'rm', `${p}_dup`));
   });
 
   await t.test('rotation: --secret-rm old --secret-add source=new,target=old; the new content at the same path, the old secret removable', async () => {

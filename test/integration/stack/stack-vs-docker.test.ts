@@ -170,15 +170,11 @@ test('docker stack deploy / ls / services / ps / rm on the docker executor, as D
   await same('stack rm again', (s) => docker(s.api, 'stack', 'rm', p));
 });
 
-/**
- * Objects with their keys sorted (field order compared elsewhere is not this test's point). Known differences left:
- * Docker keeps the empty `"DNSConfig": {}` and the `"Isolation": "default"` the CLI sends, tswarm drops them; both
- * are removed from both sides.
- */
+/** Objects with their keys sorted (field order compared elsewhere is not this test's point). */
 function sortKeys(v: any): any {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().filter((k) => !(k === 'DNSConfig' && Object.keys(v[k] ?? {}).length === 0) && !(k === 'Isolation' && v[k] === 'default')).map((k) => [k, sortKeys(v[k])]));
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
 }
 
 /** The CLI sends secrets, configs and networks in Go's map order (random): sorted by name before comparing. */

@@ -192,6 +192,15 @@ test('stack deploy refuses bad compose files with the docker CLI\'s messages', {
     ['null-key-forbidden-beside', 'services:\n  web:\n    image: busybox\n    mem_limit: 1g\n    labels: {~: x}\n'],
     ['null-key-interpolation-first', 'services:\n  web:\n    image: ${TSWARM_UNSET_IMG:?need an image}\n    labels: {~: x}\n'],
     ['quoted-tilde-key', 'services:\n  web:\n    image: busybox\n    "~": 1\n'],
+    // A sequence or a mapping as a key: go-yaml's "invalid map key" with the key as Go source (%#v).
+    ['list-key', 'version: "3.8"\nservices:\n  web:\n    image: busybox\n    [a, b]: 1\n'],
+    ['map-key', 'version: "3.8"\nservices:\n  web:\n    image: busybox\n    {a: 1}: x\n'],
+    ['list-key-top', 'version: "3.8"\n[x]: 1\nservices:\n  web:\n    image: busybox\n'],
+    ['explicit-list-key-service', 'services:\n  ? [a, b]\n  : image: busybox\n'],
+    ['explicit-map-key-env', 'services:\n  web:\n    image: busybox\n    environment:\n      ? {a: 1}\n      : x\n'],
+    ['mixed-list-key', 'services:\n  web:\n    image: busybox\n    ? [1, 2.5, true, ~, "q", x, {b: 2, a: [1]}, {1: 2}]\n    : 1\n'],
+    ['alias-list-key', 'x-a: &a [1]\nservices:\n  web:\n    image: busybox\n    *a : 1\n'],
+    ['flow-list-key', 'services:\n  web: {image: busybox, [a]: 1}\n'],
   ];
   for (const [name, text] of cases) {
     const f = join(dir, `${name}.yml`);
