@@ -8,7 +8,7 @@ import type { HealthConfig, Mount, PortConfig, ServiceSpec, UpdateConfig } from 
 import type { ConfigSpec, SecretSpec } from '../../types/secrets.js';
 import { parseDuration } from '../commands/util.js';
 import { longPorts } from './merge.js';
-import { toDict, type Dict } from './load.js';
+import { toDict, type Dict } from './dict.js';
 
 export const LABEL_NAMESPACE = 'com.docker.stack.namespace';
 export const LABEL_IMAGE = 'com.docker.stack.image';

@@ -8,8 +8,7 @@ import { nonStringKeyMaps, UNSUPPORTED_MAP } from './key-tags.js';
 import { invalidMapKey } from './map-keys.js';
 import { mergeConfigs } from './merge.js';
 import { duplicateKeys, goYamlMessage, missingKey, unknownAnchor } from './yaml-errors.js';
-
-export type Dict = Record<string, any>;
+import { isDict, type Dict } from './dict.js';
 
 /** The docker CLI's types.UnsupportedProperties: ignored with a warning. */
 const UNSUPPORTED = ['build', 'cgroupns_mode', 'cgroup_parent', 'devices', 'domainname', 'external_links', 'ipc', 'links', 'mac_address',
@@ -60,16 +59,6 @@ function parseYaml(text: string): unknown {
     if (anchor) throw new Error(anchor);
     throw e;
   }
-}
-
-const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
-
-/** environment / labels as a mapping, whichever form the file used. */
-export function toDict(v: unknown): Record<string, string | null> {
-  if (Array.isArray(v)) {
-    return Object.fromEntries(v.map((e) => { const s = String(e); const i = s.indexOf('='); return i < 0 ? [s, null] : [s.slice(0, i), s.slice(i + 1)]; }));
-  }
-  return isDict(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null || x === undefined ? null : String(x)])) : {};
 }
 
 /** Reads, checks and merges the compose files of `stack deploy -c …` as the docker CLI does. */

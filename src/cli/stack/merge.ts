@@ -10,9 +10,8 @@
 //   entrypoint are replaced; logging options merge while the driver is the same;
 // - a network, volume, secret or config of the same name is replaced whole;
 // - services absent from the base are added; services come out sorted by name.
-import { toDict, type Dict } from './load.js';
+import { isDict, toDict, type Dict } from './dict.js';
 
-const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** Short port syntax ("[ip:]8080:80[/udp]", ranges) in the long form the docker CLI's loader makes. */
 export function longPorts(list: unknown[]): Dict[] {
