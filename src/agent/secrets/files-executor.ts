@@ -2,7 +2,7 @@ import type { Executor, LogLine, LogOptions, RuntimeStatus, RuntimeTask } from '
 import { logger } from '../../log.js';
 import type { Mount, NodeDescription, Task } from '../../types/objects.js';
 import type { TaskFiles } from './task-files.js';
-import { expandTask } from '../task-template.js';
+import { expandTask } from '../../template/task-template.js';
 
 const log = logger('task-files');
 

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Mount, NodeDescription, Task } from '../../types/objects.js';
 import type { FileTarget } from '../../types/objects.js';
 import type { DependencyStore } from '../dependencies.js';
-import { expandPayload } from './payload-template.js';
+import { expandPayload } from '../../template/payload-template.js';
 
 const run = promisify(execFile);
 /** statfs f_type of tmpfs. */

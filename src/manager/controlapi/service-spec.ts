@@ -8,7 +8,7 @@ import { refuseUnsupported } from './unsupported.js';
 import { isJobSpec } from '../orchestrator/job.js';
 import { validateResources } from './resources.js';
 import { withIsolation } from './container-spec-echo.js';
-import { containerSpecTemplateError } from '../../agent/task-template.js';
+import { containerSpecTemplateError } from '../../template/task-template.js';
 
 const SECOND_NS = 1e9;
 

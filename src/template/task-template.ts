@@ -11,7 +11,7 @@ import { quote } from '../format/strconv.js';
 import { T, mapOf, ptrTo, sliceOf, type Field, type GoFunc, type GoType, type Val } from '../format/types.js';
 import { str } from '../format/values.js';
 import type { ContainerSpec, Mount, NodeDescription, ServiceSpec, Task } from '../types/objects.js';
-import { templateContext } from './secrets/payload-template.js';
+import { templateContext } from './payload-template.js';
 
 const field = (name: string, type: GoType): Field => ({ name, type, embedded: false, tag: '' });
 const anonymous = (...fields: Field[]): GoType => ({ kind: 'struct', fields });

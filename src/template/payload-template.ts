@@ -2,11 +2,11 @@
 // task on the worker as swarmkit's template package does (context.go,
 // expand.go): {{.Service.Name}}, {{.Task.Slot}}, {{.Node.Hostname}},
 // {{env "X"}}, {{secret "target"}}, {{config "target"}}.
-import { Template } from '../../format/template.js';
-import { untyped } from '../../format/decode.js';
-import { GoError, T, sliceOf, type GoFunc, type Val } from '../../format/types.js';
-import { str } from '../../format/values.js';
-import type { NodeDescription, Task } from '../../types/objects.js';
+import { Template } from '../format/template.js';
+import { untyped } from '../format/decode.js';
+import { GoError, T, sliceOf, type GoFunc, type Val } from '../format/types.js';
+import { str } from '../format/values.js';
+import type { NodeDescription, Task } from '../types/objects.js';
 
 export interface PayloadSources {
   /** The payload of a secret the task references, by ID (templated ones expanded). */
