@@ -11,6 +11,20 @@ const norm = (s: string, name: string) => s.replaceAll(name, 'X')
 // the docker CLI looks the image up in a registry before it sends a spec: not the daemon's output, and tswarm's CLI asks no registry
 const registryWarning = /^image \S+ could not be accessed on a registry[^]*?versions of the image\.\n\n?/m;
 const outcome = (r: RunResult, name: string) => ({ code: r.code, stdout: norm(r.stdout, name), stderr: norm(r.stderr.replace(registryWarning, ''), name) });
+/**
+ * The progress a CLI prints while it waits, made comparable: IDs and the service's name written X, repeated
+ * lines once (how many polls saw the same thing, and so how often a render repeats, is timing), and counts caught between 0 and all dropped.
+ */
+function waited(r: RunResult): string {
+  const x = (s: string) => s.replace(/\b[dt]svc\b/g, 'X').replace(/\b[a-z0-9]{25}\b/g, 'X');
+  const out: string[] = [];
+  for (const l of x(r.stdout).split('\n')) {
+    const m = /^overall progress: (?:rolling back update: )?(\d+) out of (\d+) tasks$/.exec(l);
+    if (m && m[1] !== '0' && m[1] !== m[2]) continue;
+    if (!out.includes(l)) out.push(l);
+  }
+  return `${r.code}\n${out.join('\n')}\n${x(r.stderr.replace(registryWarning, '')).replaceAll('tswarm', 'docker')}`;
+}
 /** A service as `docker service inspect` shows it, its references by target (the docker CLI sends them in Go's map order, random). */
 function stored(text: string, name: string): string {
   const s = JSON.parse(text) as { Spec?: { TaskTemplate?: { ContainerSpec?: Record<string, unknown> } }; PreviousSpec?: { TaskTemplate?: { ContainerSpec?: Record<string, unknown> } } }[];
@@ -92,5 +106,15 @@ test('tswarm service create/update with secrets, configs and a failure rollback:
     const s = await sameStored('after the rollback');
     assert.equal(s.Spec.TaskTemplate.ContainerSpec.Image, 'busybox:latest', 'as docker\'s client library sends it');
     assert.match(s.UpdateStatus!.Message, /^rollback completed$/);
+  });
+
+  await t.test('the same update waited on (no -d): the progress of the failure and its rollback, the exit status', async () => {
+    const r = await both(['service', 'update', '--image', 'busybox:bad2', '--container-label-add', 'tswarm.sim.fail-start=no such image',
+      '--update-failure-action', 'rollback', '--update-monitor', '2s', 'Xsvc']);
+    assert.equal(waited(r.b), waited(r.a));
+    // as docker: the rollback is the update's outcome, not an error (exit status 0)
+    assert.match(waited(r.b), /^0\nX\n[^]*\nrollback: update rolled back due to failure or early termination of task X\n[^]*verify: Service X converged\nrollback: rollback completed\n\n$/);
+    const s = await sameStored('after the second rollback');
+    assert.equal(s.Spec.TaskTemplate.ContainerSpec.Image, 'busybox:latest');
   });
 });
