@@ -21,9 +21,9 @@ function shape(text: string, p: string): string {
   const norm = lines.map((l) => l.replaceAll(p, 'P')
     .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z\b/g, (_, f: string | undefined) => `<time${f ? `.${f.length}` : ''}>`)
     .replace(/\b[a-z0-9]{25}\b/g, '<id>')
-    .replace(/(P_svc\.\d+)\.[a-z0-9]{12}@/g, '$1.<id12>@')
+    .replace(/((?:P_svc|<id>)\.\d+)\.[a-z0-9]{12}@/g, '$1.<id12>@')
     .replace(/@[^\s|]+?(\s+\|)/g, '@<node>$1'));
-  const slot = (l: string) => /P_svc\.(\d+)[.@]/.exec(l)?.[1] ?? '';
+  const slot = (l: string) => /(?:P_svc|<id>)\.(\d+)[.@]/.exec(l)?.[1] ?? '';
   const slots = [...new Set(norm.map(slot))].sort();
   if (slots.length === 1 && slots[0] === '') return [...norm].sort().join('\n');
   return slots.map((s) => norm.filter((l) => slot(l) === s).join('\n')).join('\n--\n');
