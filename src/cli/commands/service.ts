@@ -9,6 +9,8 @@ import { serviceLogs } from './logs.js';
 import { inspectServices } from './service-inspect.js';
 import { waitOnService } from './progress.js';
 import { checkArgs, parseCommand } from '../usage.js';
+import { applyCreateDefaults, imageWithTag } from './service-spec-defaults.js';
+import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
 
 const V = { value: true };
 const B = { value: false };
@@ -26,6 +28,7 @@ const SPEC_FLAGS: FlagSpec = {
 const UPDATE_FLAGS: FlagSpec = {
   ...SPEC_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': V, 'label-rm': V, 'publish-add': V, 'publish-rm': V,
   'constraint-add': V, 'constraint-rm': V, args: V, force: B, rollback: B,
+  ...REF_UPDATE_FLAGS,
 };
 
 function memBytes(v: string): number {
@@ -160,12 +163,14 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create': {
-      const p = parseArgs(rest, SPEC_FLAGS, false);
+      const p = parseArgs(rest, { ...SPEC_FLAGS, ...REF_CREATE_FLAGS }, false);
       const [image, ...args] = p.args;
       if (!image) throw new Error('"docker service create" requires at least 1 argument.');
-      const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: image, ...(args.length ? { Args: args } : {}) } } };
+      const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: imageWithTag(image), ...(args.length ? { Args: args } : {}) } } };
       applyFlags(spec, p);
+      applyCreateDefaults(spec);
       applyKeepSource(spec, p);
+      await applyCreateRefs(c, spec, p);
       const r = await c.post<{ ID: string }>('/services/create', spec);
       out(`${r.ID}\n`);
       if (!has(p, 'detach')) await waitOnService(c, r.ID, has(p, 'quiet'), out);
@@ -248,6 +253,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         applyFlags(spec, p);
         const cs = spec.TaskTemplate!.ContainerSpec!;
         if (one(p, 'image')) cs.Image = one(p, 'image');
+        if (cs.Image) cs.Image = imageWithTag(cs.Image);
         if (one(p, 'args')) cs.Args = one(p, 'args')!.split(' ');
         const rmKeys = new Set(all(p, 'env-rm'));
         const added = all(p, 'env-add');
@@ -261,6 +267,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
           if (spec.EndpointSpec?.Ports) spec.EndpointSpec.Ports = spec.EndpointSpec.Ports.filter((x) => x.PublishedPort !== (target.PublishedPort ?? target.TargetPort));
         }
         applyKeepSource(spec, p);
+        await applyUpdateRefs(c, spec, p);
         const pl = (spec.TaskTemplate!.Placement ??= {});
         for (const cn of all(p, 'constraint-add')) (pl.Constraints ??= []).push(cn);
         for (const cn of all(p, 'constraint-rm')) pl.Constraints = (pl.Constraints ?? []).filter((x) => x !== cn);
