@@ -65,9 +65,11 @@ export function hostScript(h: HostMesh, ports: MeshPort[], vni?: number): string
     `add chain ${t} pre { type nat hook prerouting priority -100; policy accept; }`,
     `add chain ${t} out { type nat hook output priority -100; policy accept; }`,
     `add chain ${t} post { type nat hook postrouting priority 100; policy accept; }`,
-    // After the DNAT: every packet of a mesh connection towards its task carries the mark to the routing decision (replies take the host's own routes).
-    `add chain ${t} mark_pre { type filter hook prerouting priority -90; policy accept; }`,
-    `add chain ${t} mark_out { type route hook output priority -90; policy accept; }`,
+    // Every later packet of a mesh connection towards its task carries the mark to the routing decision (replies take
+    // the host's own routes); before the NAT hooks, whose own rerouting of a translated local packet must see it
+    // (from 127.0.0.1, a route by the main table out of a link without route_localnet fails and drops it).
+    `add chain ${t} mark_pre { type filter hook prerouting priority -150; policy accept; }`,
+    `add chain ${t} mark_out { type route hook output priority -150; policy accept; }`,
     `add rule ${t} mark_pre ct direction original ct mark { ${snat}, ${keep} } meta mark set ct mark`,
     `add rule ${t} mark_out ct direction original ct mark { ${snat}, ${keep} } meta mark set ct mark`,
     `add rule ${t} post oifname "${h.hostLink}" ct mark ${snat} snat to ${h.ingressAddr}`,
