@@ -4,9 +4,12 @@
  * service, tswm2 runs the one task (a namespace joined to the ingress
  * network by tswarm's own mesh, network/mesh, from hand-made views), tswm3
  * is the client. One client process measures the three, interleaved (mesh-load.js):
- *   mesh      tswm1:PORT → nftables DNAT → ingress namespace → VXLAN → the task
+ *   mesh      tswm1:PORT → tswm1's nftables DNAT+SNAT and forwarding → host link →
+ *             ingress namespace (frames handed to the bridge, no routing) → VXLAN
+ *             (tswm1 → tswm2 over the hosts' bridge) → tswm2's ingress bridge → the task
  *   direct    the task's own address (a second link of its namespace on tswm2,
- *             routed through tswm2: what a client outside the swarm gets closest to it)
+ *             routed through tswm2: what a client outside the swarm gets closest to it;
+ *             one forwarding hop, no NAT)
  *   userspace tswm1:PORT2 → the userspace proxy (network/proxy.ts, the fallback)
  *             in tswm1 → the task's direct address
  *   local     tswm2:PORT, the mesh entered on the task's own host (no VXLAN):
@@ -15,7 +18,14 @@
  * requests/s (a new connection per request, 8 at a time, in short windows taking
  * turns; the ratio is per pair of windows, as the machine's load drifts), one
  * connection's bulk throughput. Goal: mesh ≥ 0.9× direct requests/s (kube-proxy's nftables mode is the
- * anchor). Needs root; run under the machine-wide lock:
+ * anchor). All of it runs on this machine's CPUs, and a sender's kernel carries
+ * its packet through every namespace on the way in its own system call: the
+ * one-thread client pays each path's forwarding (the entry host's too), so the
+ * ratio is close to direct's CPU per request over the mesh's (printed).
+ * The hosts' bridge does no netfilter while the bench runs (quietSwitch).
+ * TSWARM_BENCH_MESH_HOLD=1: set up, print the paths and namespaces as JSON,
+ * and wait for SIGINT/SIGTERM (profiling, A/B of kernel settings).
+ * Needs root; run under the machine-wide lock:
  *   flock -o /tmp/tswarm-itest.lock npm run bench:mesh [-- rounds=3]
  * Prints figures; asserts nothing.
  */
@@ -51,6 +61,28 @@ async function must(netns: string | undefined, argv: string[]) {
   if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
 }
 
+/**
+ * The simulated hosts' link is a bridge in this machine's own namespace, where
+ * br_netfilter (the engines here set bridge-nf-call-iptables) passes every
+ * frame between hosts through conntrack and the whole iptables FORWARD chain
+ * (Docker's rules first). A real network's switch costs the hosts nothing, and
+ * the mesh crosses it twice per packet (client → entry, entry → task host in
+ * VXLAN) where direct crosses it once: for the bench those frames are not
+ * tracked and are accepted by the FORWARD chain's first rule. Undone after.
+ */
+async function quietSwitch(bridge: string, on: boolean) {
+  const table = 'tswarm_bench_switch';
+  const accept = ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
+  if (on) {
+    await must(undefined, ['nft', `add table ip ${table}\nadd chain ip ${table} raw { type filter hook prerouting priority raw; policy accept; }\nadd rule ip ${table} raw iifname "${bridge.slice(0, -1)}*" notrack`]);
+    await must(undefined, ['iptables', '-w', '-I', 'FORWARD', '1', ...accept.slice(1)]).catch(async (err) => { await inNetns(undefined, ['nft', `delete table ip ${table}`]); throw err; });
+  } else {
+    await inNetns(undefined, ['nft', `delete table ip ${table}`]);
+    // The first matching rule goes: the one inserted above (netns-hosts.sh's own stays).
+    await inNetns(undefined, ['iptables', '-w', '-D', ...accept]);
+  }
+}
+
 async function main() {
   const hosts = await netnsHosts(3, MESH_HOSTS_ENV);
   const [entry, taskHost, client] = hosts;
@@ -67,7 +99,11 @@ async function main() {
   const meshes = [entry, taskHost].map((h, i) => new IngressMesh({ root: join(dir, `h${i}`), localAddr: h.ip, nodeId: () => `benchnode${i}`, runner: new IpRunner(h.netns) }));
   const taskNs = join(dir, 'task');
   const procs: ChildProcess[] = [];
+  const bridge = `${MESH_HOSTS_ENV.TSWARM_HOSTS_NAME}0`;
+  let switchQuiet = false;
   try {
+    await quietSwitch(bridge, true);
+    switchQuiet = true; // only now: removing the accept must never take netns-hosts.sh's own rule
     await writeFile(taskNs, '');
     await must(undefined, ['unshare', `--net=${taskNs}`, 'true']);
     for (const m of meshes) { await m.update([view]); await m.settled(); }
@@ -96,6 +132,12 @@ async function main() {
     // Where the mesh loses: the same mesh entered on the task's own host (no VXLAN hop).
     const local = `${taskHost.ip}:${PORT}`;
     for (const t of [mesh, direct, proxy, local]) await up(t);
+    if (process.env.TSWARM_BENCH_MESH_HOLD) {
+      // Profiling: the paths stay up until SIGINT/SIGTERM (drive them with mesh-load.js from the client's namespace).
+      console.log(JSON.stringify({ client: client.netns, entry: entry.netns, taskHost: taskHost.netns, taskNs, entryIngress: join(dir, 'h0', NET), taskIngress: join(dir, 'h1', NET), direct, mesh, proxy, local }));
+      await new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });
+      return;
+    }
     const measure = async (n: number, windowMs: number, windows: number, mb: number) => {
       const r = await inNetns(client.netns, [process.execPath, CLIENT, String(n), String(windowMs), String(windows), String(mb), direct, mesh, proxy, local], 300_000);
       if (r.code !== 0) throw new Error(`load: ${r.stderr}`);
@@ -127,6 +169,7 @@ async function main() {
     console.log(`  bulk mesh / direct = ${(med('mesh', 'bulk') / med('direct', 'bulk')).toFixed(3)}, userspace / direct = ${(med('proxy', 'bulk') / med('direct', 'bulk')).toFixed(3)}`);
     console.log(`  p50 latency direct/mesh = ${(med('direct', 'p50') / med('mesh', 'p50')).toFixed(3)}, direct/userspace = ${(med('direct', 'p50') / med('proxy', 'p50')).toFixed(3)}`);
   } finally {
+    if (switchQuiet) await quietSwitch(bridge, false);
     for (const p of procs) p.kill('SIGKILL');
     for (const m of meshes) await m.removeAll().catch(() => undefined);
     await inNetns(taskHost.netns, ['sh', '-c', 'ip link del tsbench0; iptables -D FORWARD -i tsbench0 -j ACCEPT; iptables -D FORWARD -o tsbench0 -j ACCEPT']);

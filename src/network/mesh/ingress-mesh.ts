@@ -4,10 +4,10 @@ import type { NetworkAttachment, NetworkView } from '../../types/network-view.js
 import type { Task } from '../../types/objects.js';
 import type { IpRunner } from '../overlay/ip-runner.js';
 import { nftInNamespace } from '../vip/nft.js';
-import { dropForward, IngressSandbox } from './ingress-sandbox.js';
+import { dropForward, dropRouteRule, IngressSandbox, linkMacs } from './ingress-sandbox.js';
 import { macFor } from '../overlay/names.js';
-import { hostLinkName, hostTableName, isReplyTable, linkAddrs, replyTable, HOST_LINK_PREFIX, HOST_TABLE_PREFIX, TASK_TABLE } from './names.js';
-import { hostScript, keepSourceTaskScript, nsScript, removeTableScript, type MeshPort } from './ruleset.js';
+import { hostLinkName, hostTableName, isMeshRouteTable, isReplyTable, linkAddrs, meshRoute, replyTable, HOST_LINK_PREFIX, HOST_TABLE_PREFIX, NS_LINK, TASK_TABLE } from './names.js';
+import { hostScript, keepSourceTaskScript, l2Script, removeTableScript, type MeshPort } from './ruleset.js';
 
 const log = logger('mesh');
 const RETRY_MS = 1000;
@@ -61,6 +61,7 @@ export class IngressMesh {
   }
 
   private get nodeId() { return this.opts.nodeId() ?? ''; }
+  private get route() { return meshRoute(hostLinkName(this.nodeId)); }
   private sandbox(id: string) { return new IngressSandbox(this.opts.runner, id, join(this.opts.root, id)); }
 
   /** One operation at a time (namespace creation, task links, rules). */
@@ -113,7 +114,7 @@ export class IngressMesh {
   async removeAll(): Promise<void> {
     this.close();
     await this.serial(async () => {
-      for (const id of await this.sandboxIds()) await this.sandbox(id).destroy(hostLinkName(this.nodeId));
+      for (const id of await this.sandboxIds()) await this.sandbox(id).destroy(hostLinkName(this.nodeId), this.route);
       await this.nft(undefined, removeTableScript(hostTableName(this.nodeId))).catch(() => undefined);
       this.lastHost = this.lastNs = this.ensured = undefined;
     });
@@ -169,11 +170,11 @@ export class IngressMesh {
       for (const a of p.Addresses) remote.set(a, p.Addr);
     }
     // An ingress network made anew (removed and created again) has another ID: the old namespace goes.
-    for (const id of await this.sandboxIds()) if (id !== view.NetworkID) { await this.sandbox(id).destroy(hostLinkName(this.nodeId)); this.ensured = undefined; }
+    for (const id of await this.sandboxIds()) if (id !== view.NetworkID) { await this.sandbox(id).destroy(hostLinkName(this.nodeId), this.route); this.ensured = undefined; }
     const sb = this.sandbox(view.NetworkID);
     const key = JSON.stringify([view.NetworkID, addr, bits, view.VNI, [...remote]]);
     if (key === this.ensured && (await sb.exists())) return sb;
-    const id = { cidr: `${addr}/${bits}`, hostLink: hostLinkName(this.nodeId), link: linkAddrs(this.nodeId) };
+    const id = { cidr: `${addr}/${bits}`, hostLink: hostLinkName(this.nodeId), link: linkAddrs(this.nodeId), route: this.route };
     await sb.ensure(id, view.VNI, this.opts.localAddr, remote.size > 0);
     if (await sb.hasVxlan()) await sb.overlay.setPeers(remote);
     this.ensured = key;
@@ -190,20 +191,27 @@ export class IngressMesh {
     const sb = await this.ensure(view);
     if (!sb) return;
     const ports: MeshPort[] = [];
+    const tasks: string[] = [];
     for (const s of view.Services) {
       for (const p of s.Ports ?? []) {
         ports.push({ ...p, backends: s.Tasks.map((t) => t.Addr).sort(), keepSource: !!s.KeepSourceIP });
       }
+      if (s.Ports?.length) tasks.push(...s.Tasks.map((t) => t.Addr));
     }
-    const host = hostScript(hostTableName(this.nodeId), hostLinkName(this.nodeId), linkAddrs(this.nodeId).ns, ports, (await sb.hasVxlan()) ? view.VNI : undefined);
-    const ns = nsScript(sb.overlay.br, ports);
+    const addr = this.own(view)!;
+    const link = linkAddrs(this.nodeId);
+    const macs = linkMacs(link);
+    const host = hostScript({ table: hostTableName(this.nodeId), hostLink: hostLinkName(this.nodeId), nsAddr: link.ns, ingressAddr: addr, route: this.route },
+      ports, (await sb.hasVxlan()) ? view.VNI : undefined);
+    const ns = l2Script({ bridge: sb.overlay.br, bridgeMac: macFor(addr), nsLink: NS_LINK, nsLinkMac: macs.ns, hostLinkMac: macs.host }, tasks);
+    // The namespace first: the host sends nothing there before it hands frames on.
     if (ns !== this.lastNs) { await this.nft(sb.path, ns); this.lastNs = ns; }
     if (host !== this.lastHost) { await this.nft(undefined, host); this.lastHost = host; }
     for (const [id, t] of this.tasks) await this.keepSource(id, t, view);
   }
 
   private async teardown() {
-    for (const id of await this.sandboxIds()) await this.sandbox(id).destroy(hostLinkName(this.nodeId));
+    for (const id of await this.sandboxIds()) await this.sandbox(id).destroy(hostLinkName(this.nodeId), this.route);
     await this.nft(undefined, removeTableScript(hostTableName(this.nodeId))).catch(() => undefined);
     this.lastHost = this.lastNs = this.ensured = undefined;
   }
@@ -270,6 +278,11 @@ export async function removeStaleHostState(runner: IpRunner, nft: MeshNft, ownNo
   const gone = new Set<string>();
   for (const m of rules.matchAll(new RegExp(`-[io] (${HOST_LINK_PREFIX}\\S+) -j ACCEPT`, 'g'))) if (!links.has(m[1]) && m[1] !== hostLinkName(ownNodeId)) gone.add(m[1]);
   for (const l of gone) await dropForward(runner, l);
+  // And its routing rule (its table's route went with its link).
+  const live = new Set([...links].filter((l) => l.startsWith(HOST_LINK_PREFIX)).map((l) => meshRoute(l).table));
+  live.add(meshRoute(hostLinkName(ownNodeId)).table);
+  const ruleTables = new Set((await runner.ipJson<{ table?: string | number }>(['rule', 'show']).catch(() => [])).map((r) => Number(r.table)));
+  for (const t of ruleTables) if (isMeshRouteTable(t) && !live.has(t)) await dropRouteRule(runner, t);
 }
 
 export { TASK_TABLE };

@@ -4,7 +4,7 @@ import type { IpRunner } from '../overlay/ip-runner.js';
 import { isMissing } from '../overlay/ip-runner.js';
 import { OVERLAY_MTU, macFor } from '../overlay/names.js';
 import { NetworkSandbox, isMounted } from '../overlay/sandbox.js';
-import { NS_LINK } from './names.js';
+import { MESH_ROUTE_MASK, NS_LINK, type MeshRoute } from './names.js';
 
 /** What makes a host's ingress namespace its own: its address on ingress, the host link's names and /30. */
 export interface IngressIdentity {
@@ -12,7 +12,11 @@ export interface IngressIdentity {
   cidr: string;
   hostLink: string;
   link: { host: string; ns: string };
+  route: MeshRoute;
 }
+
+/** The host link's ends get MACs made from their addresses: the namespace's rules name them (l2Script). */
+export const linkMacs = (link: { host: string; ns: string }) => ({ host: macFor(link.host), ns: macFor(link.ns) });
 
 /**
  * The ingress network's namespace on one host (Docker's ingress-sbox and
@@ -62,8 +66,12 @@ export class IngressSandbox {
       await this.ip.ip(['link', 'del', id.hostLink]).catch((err) => { if (!isMissing(err)) throw err; });
       await this.ip.ip(['link', 'add', id.hostLink, 'type', 'veth', 'peer', 'name', NS_LINK, 'netns', this.path]);
     }
-    await this.ip.ipBatch([`addr replace ${id.link.host}/30 dev ${id.hostLink}`, `link set ${id.hostLink} up`]);
-    await this.ip.ipBatch([`addr replace ${id.link.ns}/30 dev ${NS_LINK}`, `link set ${NS_LINK} up`, `route replace default via ${id.link.host} dev ${NS_LINK}`], this.path);
+    // The overlay's MTU: the host's forwarding (not the namespace's, which has none) answers a packet too big for VXLAN.
+    const macs = linkMacs(id.link);
+    await this.ip.ipBatch([`addr replace ${id.link.host}/30 dev ${id.hostLink}`, `link set ${id.hostLink} mtu ${OVERLAY_MTU} address ${macs.host} up`,
+      `route replace default via ${id.link.ns} dev ${id.hostLink} table ${id.route.table}`]);
+    await this.ip.ipBatch([`addr replace ${id.link.ns}/30 dev ${NS_LINK}`, `link set ${NS_LINK} mtu ${OVERLAY_MTU} address ${macs.ns} up`, `route replace default via ${id.link.host} dev ${NS_LINK}`], this.path);
+    await ensureRouteRule(this.ip, id.route);
     await this.sysctl(['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'], this.path);
     // Frames bridged between the VXLAN and local tasks need no netfilter (nothing here NATs them): br_netfilter's
     // per-frame pass (conntrack included) is off in this namespace. Absent where br_netfilter is not loaded.
@@ -80,11 +88,12 @@ export class IngressSandbox {
     await this.ip.run('sysctl', ['-q', '-w', ...settings], netns);
   }
 
-  /** Removes the namespace (its VXLAN, bridge, task veths and the host link go with it) and the host's FORWARD rules. */
-  async destroy(hostLink: string): Promise<void> {
+  /** Removes the namespace (its VXLAN, bridge, task veths and the host link go with it), the host's FORWARD and routing rules. */
+  async destroy(hostLink: string, route: MeshRoute): Promise<void> {
     await this.overlay.destroy();
     await this.ip.ip(['link', 'del', hostLink]).catch(() => undefined);
     await dropForward(this.ip, hostLink);
+    await dropRouteRule(this.ip, route.table);
   }
 }
 
@@ -99,6 +108,21 @@ async function allowForward(ip: IpRunner, link: string): Promise<void> {
     const rule = ['FORWARD', dir, link, '-j', 'ACCEPT'];
     const present = await ip.run('iptables', ['-w', '-C', ...rule]).then(() => true, () => false);
     if (!present) await ip.run('iptables', ['-w', '-I', ...rule]).catch(() => undefined);
+  }
+}
+
+/** The host's rule sending marked mesh connections by the mesh's table (its route goes with the host link). */
+async function ensureRouteRule(ip: IpRunner, route: MeshRoute): Promise<void> {
+  const rules = await ip.ipJson<{ table?: string | number; fwmark?: string }>(['rule', 'show']);
+  if (rules.some((r) => Number(r.table) === route.table && r.fwmark !== undefined && Number(r.fwmark) === route.snat)) return;
+  await ip.ip(['rule', 'add', 'fwmark', `${route.snat}/${MESH_ROUTE_MASK}`, 'lookup', String(route.table), 'pref', String(MESH_RULE_PREF)]);
+}
+const MESH_RULE_PREF = 1000;
+
+/** Removes the host's rules looking up this mesh table. */
+export async function dropRouteRule(ip: IpRunner, table: number): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    try { await ip.ip(['rule', 'del', 'lookup', String(table)]); } catch { break; }
   }
 }
 

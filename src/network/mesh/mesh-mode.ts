@@ -11,6 +11,9 @@ const answers = (cmd: string, args: string[]) => new Promise<boolean>((resolve) 
   execFile(cmd, args, { timeout: 10_000 }, (err) => resolve(!err));
 });
 
+/** The ingress namespace hands frames on with netdev `fwd` (ruleset.ts l2Script): checked by the kernel, nothing committed, in a namespace of its own. */
+const FWD_PROBE = 'ip link add tsprobe0 type veth peer name tsprobe1 && nft -c "add table netdev t; add chain netdev t c { type filter hook ingress device tsprobe0 priority 0; }; add rule netdev t c fwd to tsprobe1"';
+
 /**
  * Which routing mesh this node runs: the kernel's (nftables DNAT over the
  * ingress overlay; tasks must be containers, which join the ingress
@@ -24,6 +27,7 @@ export async function chooseMeshMode(executor: string): Promise<'kernel' | 'user
   else if (process.getuid?.() !== 0) why = 'the daemon is not root';
   else if (!(await answers('nft', ['list', 'tables']))) why = 'nftables (nft) is missing or not usable here';
   else if (!(await answers('ip', ['-V']))) why = 'iproute2 (ip) is missing';
+  else if (!(await answers('unshare', ['--net', 'sh', '-c', FWD_PROBE]))) why = 'nftables cannot forward at a device\'s ingress here (nft_fwd_netdev)';
   if (why) {
     log.warn(`routing mesh: the userspace proxy (on the managers) serves published ports, as ${why}`);
     return 'userspace';

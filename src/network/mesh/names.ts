@@ -43,3 +43,23 @@ export function replyTable(addr: string): number {
 }
 const REPLY_TABLE_BASE = 0x10000;
 export const isReplyTable = (table: number) => table >= REPLY_TABLE_BASE && table < REPLY_TABLE_BASE + 0x10000;
+
+/**
+ * How the host sends its mesh connections (DNATed there to a task's ingress
+ * address) into the ingress namespace: connection marks (SNAT, or keep the
+ * client's address) that policy routing (`fwmark snat/MESH_ROUTE_MASK`)
+ * sends by a table of their own through the host link. Per node, from the
+ * link's name, so two daemons of one namespace (tests) never share them and
+ * a daemon gone can be told by its link (removeStaleHostState).
+ */
+export interface MeshRoute { snat: number; keep: number; table: number }
+const MESH_ROUTE_BASE = 0x7ea00000;
+export const MESH_ROUTE_MASK = 0xfffffffe;
+export function meshRoute(hostLink: string): MeshRoute {
+  const n = createHash('sha256').update(hostLink).digest().readUInt16BE(0) & 0x3fff;
+  const snat = MESH_ROUTE_BASE + 2 * n;
+  return { snat, keep: snat + 1, table: snat };
+}
+export const isMeshRouteTable = (table: number) => table >= MESH_ROUTE_BASE && table < MESH_ROUTE_BASE + 0x8000;
+/** The ingress namespace's table (netdev) moving the mesh's frames between the host link and the bridge. */
+export const NS_L2_TABLE = 'tswarm_mesh_l2';
