@@ -11,6 +11,7 @@ import { waitOnService } from './progress.js';
 import { checkArgs, parseCommand } from '../usage.js';
 import { applyCreateDefaults, imageWithTag } from './service-spec-defaults.js';
 import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
+import { applyCreateHealth, applyUpdateHealth, HEALTH_FLAGS } from './service-health.js';
 
 const V = { value: true };
 const B = { value: false };
@@ -24,6 +25,7 @@ const SPEC_FLAGS: FlagSpec = {
   ...KEEP_SOURCE_FLAGS,
   'max-concurrent': V, 'update-max-failure-ratio': V, 'rollback-parallelism': V, 'rollback-delay': V, 'rollback-order': V,
   'rollback-failure-action': V, 'rollback-monitor': V, 'rollback-max-failure-ratio': V,
+  ...HEALTH_FLAGS,
 };
 const UPDATE_FLAGS: FlagSpec = {
   ...SPEC_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': V, 'label-rm': V, 'publish-add': V, 'publish-rm': V,
@@ -168,6 +170,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       if (!image) throw new Error('"docker service create" requires at least 1 argument.');
       const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: imageWithTag(image), ...(args.length ? { Args: args } : {}) } } };
       applyFlags(spec, p);
+      applyCreateHealth(spec.TaskTemplate!.ContainerSpec!, p);
       applyCreateDefaults(spec);
       applyKeepSource(spec, p);
       await applyCreateRefs(c, spec, p);
@@ -252,6 +255,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       if (!rollback) {
         applyFlags(spec, p);
         const cs = spec.TaskTemplate!.ContainerSpec!;
+        applyUpdateHealth(cs, p);
         if (one(p, 'image')) cs.Image = one(p, 'image');
         if (cs.Image) cs.Image = imageWithTag(cs.Image);
         if (one(p, 'args')) cs.Args = one(p, 'args')!.split(' ');
