@@ -16,8 +16,8 @@ function positiveDuration(flag: string, v: string): number {
   if (v.startsWith('-')) throw new Error(`invalid argument "${v}" for "--${flag}" flag: duration cannot be negative`);
   try {
     return parseDuration(v);
-  } catch {
-    throw new Error(`invalid argument "${v}" for "--${flag}" flag: time: invalid duration "${v}"`);
+  } catch (e) {
+    throw new Error(`invalid argument "${v}" for "--${flag}" flag: ${(e as Error).message}`);
   }
 }
 function retries(v: string): number {

@@ -1,14 +1,23 @@
-/** Go's time.ParseDuration → nanoseconds ("1m30s", "500ms", "10s"). */
+/** Go's time.ParseDuration → nanoseconds ("1m30s", "500ms"), with its error messages; no sign (no flag here takes a negative duration). */
 export function parseDuration(s: string): number {
-  if (/^\d+$/.test(s)) return Number(s) === 0 ? 0 : NaN;
-  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const quoted = JSON.stringify(s);
+  if (s === '0') return 0;
+  if (s === '' || /^[-+]/.test(s)) throw new Error(`time: invalid duration ${quoted}`);
+  let rest = s;
   let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) { total += Number(m[1]) * units[m[2]]; consumed += m[0].length; }
-  if (consumed !== s.length || consumed === 0) throw new Error(`invalid duration "${s}"`);
+  while (rest) {
+    const num = /^\d*(?:\.\d*)?/.exec(rest)![0];
+    if (!/\d/.test(num)) throw new Error(`time: invalid duration ${quoted}`);
+    rest = rest.slice(num.length);
+    const unit = /^[^\d.]*/.exec(rest)![0];
+    if (!unit) throw new Error(`time: missing unit in duration ${quoted}`);
+    if (!(unit in DURATION_UNITS)) throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
+    total += Number(num) * DURATION_UNITS[unit];
+    rest = rest.slice(unit.length);
+  }
   return Math.round(total);
 }
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, '\u03bcs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Go's time.Duration String(): 5s, 1m30s, 500ms. */
 export function formatDuration(ns: number): string {
