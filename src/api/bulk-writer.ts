@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
  */
 export const BULK_MIN_BYTES = 256 * 1024;
 export const BULK_STALL_MS = 10_000;
+const EMPTY = Buffer.alloc(0);
 
 interface Done { (err?: string): void }
 let worker: Worker | undefined;
@@ -68,16 +69,40 @@ export function sendBulk(res: ServerResponse, status: number, headers: Record<st
     const fd = plainFd(socket);
     if (fd === undefined || res.destroyed) { res.destroy(); return; }
     socket.pause();
+    const release = holdClose(socket);
     const id = ++seq;
     inFlight.set(id, (err) => {
-      if (err) { res.destroy(); return; }
+      if (err) { release(); res.destroy(); return; }
       socket.resume();
       res.end();
+      release();
     });
     writer().postMessage({ id, fd, bytes });
   };
-  // The head must be on the wire before the writer's bytes.
-  if (socket.writableLength === 0) start(); else socket.once('drain', start);
+  // The head must be on the wire before the writer's bytes. ('drain' would not come when the socket's
+  // buffer holds less than its high-water mark; an empty write's callback comes once all before it is written.)
+  if (socket.writableLength === 0) start();
+  else socket.write(EMPTY, (err) => (err ? res.destroy() : start()));
+}
+
+/**
+ * Defers the socket's end() and destroy() until `release`: the server ends a
+ * connection whose client half-closed (an EOF read with the request, before
+ * the pause), and closes sockets on shutdown or timeouts; either would close
+ * the descriptor under the writer thread, or hand its number to another file.
+ */
+function holdClose(socket: Socket): () => void {
+  const deferred: (() => void)[] = [];
+  const own = socket as unknown as Record<'end' | 'destroy', (...a: unknown[]) => Socket>;
+  for (const name of ['end', 'destroy'] as const) {
+    const original = own[name];
+    own[name] = (...a: unknown[]) => { deferred.push(() => original.apply(socket, a)); return socket; };
+  }
+  return () => {
+    delete (own as Partial<typeof own>).end; // the prototype's methods again
+    delete (own as Partial<typeof own>).destroy;
+    for (const call of deferred) call();
+  };
 }
 
 /** Resolves when no reply is being written by the writer thread. */

@@ -112,3 +112,34 @@ test('the body is written while the event loop is blocked (by the writer thread,
   assert.equal(seen.n, Buffer.byteLength(JSON.stringify(nodes)));
   assert.equal(seen.unblocked, false, 'the last byte came only after the event loop was free');
 });
+
+test('a client that half-closes after its request gets the whole reply (the server ends the connection after it)', async () => {
+  const raw = await new Promise<Buffer>((res, rej) => {
+    const c = connect(socketPath, () => c.end('GET /big HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const chunks: Buffer[] = [];
+    c.on('data', (d: Buffer) => chunks.push(d));
+    c.on('close', () => res(Buffer.concat(chunks)));
+    c.on('error', rej);
+  });
+  const end = raw.indexOf('\r\n\r\n');
+  assert.equal(raw.subarray(end + 4).toString(), JSON.stringify(nodes));
+});
+
+test('pipelined requests on one connection get their replies whole and in order', async () => {
+  const raw = await new Promise<Buffer>((res, rej) => {
+    const c = connect(socketPath, () => c.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\n\r\nGET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const chunks: Buffer[] = [];
+    c.on('data', (d: Buffer) => chunks.push(d));
+    c.on('close', () => res(Buffer.concat(chunks)));
+    c.on('error', rej);
+  });
+  const bodies: string[] = [];
+  for (let at = 0; at < raw.length;) {
+    const end = raw.indexOf('\r\n\r\n', at);
+    assert.ok(end > 0, 'a reply head');
+    const length = Number(/content-length: (\d+)/i.exec(raw.subarray(at, end).toString())![1]);
+    bodies.push(raw.subarray(end + 4, end + 4 + length).toString());
+    at = end + 4 + length;
+  }
+  assert.deepEqual(bodies, [JSON.stringify(nodes), JSON.stringify(small), JSON.stringify(nodes)]);
+});
