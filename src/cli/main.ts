@@ -1,4 +1,5 @@
-import { one, parseArgs } from './args.js';
+import { one } from './args.js';
+import { checkArgs, parseCommand } from './usage.js';
 import { Client, resolveHost } from './client.js';
 import { createCommand, joinCommand, listCommand, tokenServerCommand } from './commands/classic-discovery.js';
 import { nodeCommand } from './commands/node.js';
@@ -57,7 +58,9 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'list': return await listCommand(rest, out);
       case 'token-server': return await tokenServerCommand(rest, out);
       case 'info': {
-        const p = parseArgs(rest, { format: { short: 'f', value: true } });
+        const cmd = { path: 'info', use: '[OPTIONS]' };
+        const p = parseCommand(cmd, rest, { format: { short: 'f', value: true } });
+        checkArgs(cmd, p.args, 0, 0);
         const info = await c.get<Record<string, any>>('/info');
         const f = one(p, 'format');
         if (f) { formatInfo(info, f, out); return 0; }

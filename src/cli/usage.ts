@@ -16,7 +16,8 @@ export function checkArgs(c: Command, args: string[], min: number, max = Infinit
   if (n >= min && n <= max) return;
   const cmd = `tswarm ${c.path}`;
   let text: string;
-  if (min === max) text = `tswarm: '${cmd}' requires ${min} ${plural(min)}\n\n${usage(c)}\n\nRun '${cmd} --help' for more information`;
+  if (max === 0) text = `tswarm: '${cmd}' accepts no arguments\n\n${usage(c)}\n\nRun '${cmd} --help' for more information`;
+  else if (min === max) text = `tswarm: '${cmd}' requires ${min} ${plural(min)}\n\n${usage(c)}\n\nRun '${cmd} --help' for more information`;
   else if (max === Infinity) text = `tswarm: '${cmd}' requires at least ${min} ${plural(min)}\n\n${usage(c)}\n\nSee '${cmd} --help' for more information`;
   else text = `tswarm: '${cmd}' requires at least ${min} and at most ${max} ${plural(max)}\n\n${usage(c)}\n\nRun '${cmd} --help' for more information`;
   throw new FormatError(text, 1);
@@ -34,4 +35,10 @@ export function parseCommand(c: Command, argv: string[], spec: FlagSpec, intersp
   } catch (e) {
     throw flagError(c, (e as Error).message);
   }
+}
+
+/** cobra's error for an unknown subcommand of a command group (`tswarm service bogus`), exit status 1. */
+export function unknownSubcommand(group: string, sub: string | undefined): FormatError {
+  const use = group === 'stack' ? 'tswarm stack [OPTIONS]' : `tswarm ${group}`;
+  return new FormatError(`tswarm: unknown command: tswarm ${group} ${sub ?? ''}\n\nUsage:  ${use}\n\nRun 'tswarm ${group} --help' for more information`, 1);
 }

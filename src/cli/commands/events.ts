@@ -1,4 +1,6 @@
-import { all, one, parseArgs } from '../args.js';
+import { all, one } from '../args.js';
+import { T } from '../flagtypes.js';
+import { checkArgs, parseCommand } from '../usage.js';
 import type { Client } from '../client.js';
 import { render } from '../format.js';
 import { apiTimestamp, rfc3339NanoFixed } from '../timestamp.js';
@@ -23,7 +25,9 @@ function pretty(line: string, m: Message): string {
 
 /** `events [--since] [--until] [--filter k=v]… [--format]`, as the docker CLI prints them. */
 export async function eventsCommand(c: Client, args: string[], out: (s: string) => void): Promise<number> {
-  const p = parseArgs(args, { since: { value: true }, until: { value: true }, filter: { short: 'f', value: true }, format: { value: true } });
+  const cmd = { path: 'events', use: '[OPTIONS]' };
+  const p = parseCommand(cmd, args, { since: { value: true }, until: { value: true }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true } });
+  checkArgs(cmd, p.args, 0, 0);
   const query = new URLSearchParams();
   const since = one(p, 'since');
   const until = one(p, 'until');

@@ -11,7 +11,7 @@ import { one, type FlagSpec, type Parsed } from '../args.js';
  * is sent. `=false` removes the label.
  */
 export const KEEP_SOURCE_FLAG = 'publish-keep-source-ip';
-export const KEEP_SOURCE_FLAGS: FlagSpec = { [KEEP_SOURCE_FLAG]: { value: false } };
+export const KEEP_SOURCE_FLAGS: FlagSpec = { [KEEP_SOURCE_FLAG]: { value: false, ownBool: true } };
 
 export function applyKeepSource(spec: ServiceSpec, p: Parsed): void {
   const v = one(p, KEEP_SOURCE_FLAG);

@@ -1,5 +1,6 @@
 import type { Node, Service, Task } from '../../types/objects.js';
-import { has, one, parseArgs } from '../args.js';
+import { has, one } from '../args.js';
+import { checkArgs, parseCommand } from '../usage.js';
 import { ClientError, type Client } from '../client.js';
 import { apiTimestamp } from '../timestamp.js';
 
@@ -30,12 +31,13 @@ function parseDetails(s: string): Map<string, string> {
  * error on stderr.
  */
 export async function serviceLogs(c: Client, args: string[], out: (s: string) => void): Promise<number> {
-  const p = parseArgs(args, {
+  const cmd = { path: 'service logs', use: '[OPTIONS] SERVICE|TASK' };
+  const p = parseCommand(cmd, args, {
     follow: { short: 'f', value: false }, tail: { short: 'n', value: true }, timestamps: { short: 't', value: false },
     raw: B, 'no-task-ids': B, 'no-trunc': B, 'no-resolve': B, since: V, details: B,
   });
+  checkArgs(cmd, p.args, 1, 1);
   const ref = p.args[0];
-  if (!ref || p.args.length !== 1) throw new Error('"tswarm service logs" requires exactly 1 argument.');
   const raw = has(p, 'raw');
   let tty = false;
   let maxLength = 1;

@@ -1,5 +1,7 @@
 import type { Node } from '../../types/objects.js';
-import { all, has, one, parseArgs } from '../args.js';
+import { all, has, one } from '../args.js';
+import { T } from '../flagtypes.js';
+import { checkArgs, parseCommand, unknownSubcommand } from '../usage.js';
 import { q, type Client } from '../client.js';
 import { formatInspect, formatRows } from '../format.js';
 import { filtersOf, serviceCommand } from './service.js';
@@ -18,7 +20,9 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'ls': case 'list': {
-      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true } });
+      const cmd = { path: 'node ls', use: '[OPTIONS]' };
+      const p = parseCommand(cmd, rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true } });
+      checkArgs(cmd, p.args, 0, 0);
       const nodes = await c.get<Node[]>(`/nodes?filters=${q(filtersOf(all(p, 'filter')))}`);
       if (has(p, 'quiet')) { out(nodes.map((n) => `${n.ID}\n`).join('')); return 0; }
       const info = (await c.get<{ Swarm: { NodeID: string; Cluster?: { TLSInfo?: Record<string, string> } } }>('/info')).Swarm;
@@ -35,14 +39,19 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
       return 0;
     }
     case 'inspect': {
-      const p = parseArgs(rest, { format: { short: 'f', value: true }, pretty: { value: false } });
+      const cmd = { path: 'node inspect', use: '[OPTIONS] self|NODE [NODE...]' };
+      const p = parseCommand(cmd, rest, { format: { short: 'f', value: true }, pretty: { value: false } });
+      checkArgs(cmd, p.args, 1);
       const list = await Promise.all(p.args.map((r) => resolve(c, r)));
       const f = one(p, 'format');
       formatInspect(list, f, 'swarm.Node', out);
       return 0;
     }
     case 'update': case 'promote': case 'demote': {
-      const p = parseArgs(rest, { availability: { value: true }, role: { value: true }, 'label-add': { value: true }, 'label-rm': { value: true } });
+      const cmd = sub === 'update' ? { path: 'node update', use: '[OPTIONS] NODE' } : { path: `node ${sub}`, use: 'NODE [NODE...]' };
+      const p = parseCommand(cmd, rest, sub === 'update'
+        ? { availability: { value: true }, role: { value: true }, 'label-add': { value: true }, 'label-rm': { value: true } } : {});
+      if (sub === 'update') checkArgs(cmd, p.args, 1, 1); else checkArgs(cmd, p.args, 1);
       for (const ref of p.args) {
         const n = await resolve(c, ref);
         const spec = structuredClone(n.Spec);
@@ -59,12 +68,15 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
       return 0;
     }
     case 'rm': case 'remove': {
-      const p = parseArgs(rest, { force: { short: 'f', value: false } });
+      const cmd = { path: 'node rm', use: '[OPTIONS] NODE [NODE...]' };
+      const p = parseCommand(cmd, rest, { force: { short: 'f', value: false } });
+      checkArgs(cmd, p.args, 1);
       for (const ref of p.args) { await c.del(`/nodes/${encodeURIComponent(ref)}?force=${has(p, 'force')}`); out(`${ref}\n`); }
       return 0;
     }
     case 'ps': {
-      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true }, 'no-trunc': { value: false } });
+      const p = parseCommand({ path: 'node ps', use: '[OPTIONS] [NODE...]' }, rest,
+        { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true }, 'no-trunc': { value: false }, 'no-resolve': { value: false } });
       const ids = p.args.length ? p.args : ['self'];
       const rows: string[] = [];
       for (const ref of ids) {
@@ -77,6 +89,7 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
       return 0;
     }
     default:
+      if (sub !== undefined) throw unknownSubcommand('node', sub);
       throw new Error(`unknown command "${sub}" for "tswarm node"`);
   }
 }

@@ -6,7 +6,8 @@ import { FormatError, formatInspect, formatRows } from '../format.js';
 import { humanDuration } from '../../format/units.js';
 import { compact, indent } from '../../format/gojson.js';
 import { compareStrings } from '../../format/values.js';
-import { checkArgs, flagError, parseCommand, type Command } from '../usage.js';
+import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
+import { T } from '../flagtypes.js';
 import { prettyPayload } from './payload-pretty.js';
 import { filtersOf } from './service.js';
 
@@ -18,13 +19,6 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** docker's opts.ValidateLabel: a name, without white space. */
-function validateLabel(c: Command, value: string): void {
-  const key = value.split('=')[0].replace(/^[ \t\n\v\f\r]+/, '');
-  const why = key === '' ? `invalid label '${value}': empty name` : /[ \t\n\v\f\r]/.test(key) ? `label '${key}' contains whitespaces` : '';
-  if (why) throw flagError(c, `invalid argument "${value}" for "-l, --label" flag: ${why}`);
 }
 
 /** docker's ConvertKVStringsToMap, sent in key order as Go marshals a map (the daemon keeps the order it gets). */
@@ -56,9 +50,8 @@ async function readData(file: string): Promise<Buffer> {
 
 async function create(kind: Kind, c: Client, argv: string[], out: (s: string) => void): Promise<number> {
   const cmd: Command = { path: `${kind} create`, use: kind === 'secret' ? '[OPTIONS] SECRET [file|-]' : '[OPTIONS] CONFIG file|-' };
-  const p = parseCommand(cmd, argv, { label: { short: 'l', value: true }, 'template-driver': { value: true },
+  const p = parseCommand(cmd, argv, { label: { short: 'l', value: true, check: T.label }, 'template-driver': { value: true },
     ...(kind === 'secret' ? { driver: { short: 'd', value: true } } : {}) });
-  for (const l of all(p, 'label')) validateLabel(cmd, l);
   if (kind === 'secret') checkArgs(cmd, p.args, 1, 2); else checkArgs(cmd, p.args, 2, 2);
   const [name, file = ''] = p.args;
   const driver = one(p, 'driver');
@@ -135,7 +128,8 @@ export async function payloadCommand(kind: Kind, c: Client, argv: string[], out:
     case 'create': return create(kind, c, rest, out);
     case 'ls': case 'list': {
       const cmd: Command = { path: `${kind} ls`, use: '[OPTIONS]' };
-      const p = parseCommand(cmd, rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true } });
+      const p = parseCommand(cmd, rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true } });
+      checkArgs(cmd, p.args, 0, 0);
       const list = await c.get<(Secret | Config)[]>(`${path}?filters=${q(filtersOf(all(p, 'filter')))}`);
       list.sort((a, b) => ((a.Spec.Name ?? '') < (b.Spec.Name ?? '') ? -1 : 1));
       if (has(p, 'quiet')) { out(list.map((o) => `${o.ID}\n`).join('')); return 0; }
@@ -165,6 +159,7 @@ export async function payloadCommand(kind: Kind, c: Client, argv: string[], out:
       return failed ? 1 : 0;
     }
     default:
+      if (sub !== undefined) throw unknownSubcommand(kind, sub);
       process.stderr.write(`tswarm ${kind}: unknown command ${sub ?? ''}\nUsage: tswarm ${kind} create|ls|inspect|rm\n`);
       return 1;
   }

@@ -1,11 +1,12 @@
 import type { ContainerSpec, HealthConfig } from '../../types/objects.js';
 import { has, one, type FlagSpec, type Parsed } from '../args.js';
+import { T } from '../flagtypes.js';
 import { parseDuration } from './util.js';
 
-const V = { value: true };
+const D = { value: true, check: T.positiveDuration };
 /** The health check flags of `service create` and `service update` (docker's healthCheckOptions). */
 export const HEALTH_FLAGS: FlagSpec = {
-  'health-cmd': V, 'health-interval': V, 'health-timeout': V, 'health-retries': V, 'health-start-period': V,
+  'health-cmd': { value: true }, 'health-interval': D, 'health-timeout': D, 'health-retries': { value: true, check: T.int64 }, 'health-start-period': D,
   'no-healthcheck': { value: false },
 };
 const SETTINGS = ['health-cmd', 'health-interval', 'health-timeout', 'health-retries', 'health-start-period'];

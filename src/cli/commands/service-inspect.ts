@@ -1,4 +1,5 @@
-import { one, has, parseArgs } from '../args.js';
+import { one, has } from '../args.js';
+import { checkArgs, parseCommand } from '../usage.js';
 import { ClientError, type Client } from '../client.js';
 import { FormatError, formatInspect } from '../format.js';
 import { prettyService } from './service-pretty.js';
@@ -33,10 +34,9 @@ async function networkNames(c: Client, svc: Record<string, any>): Promise<Map<st
  * print what was found, then every error.
  */
 export async function inspectServices(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
-  const p = parseArgs(argv, { format: { short: 'f', value: true }, pretty: { value: false } });
-  if (p.args.length === 0) {
-    throw new FormatError(`"tswarm service inspect" requires at least 1 argument.\n\nUsage:  tswarm service inspect [OPTIONS] SERVICE [SERVICE...]`);
-  }
+  const cmd = { path: 'service inspect', use: '[OPTIONS] SERVICE [SERVICE...]' };
+  const p = parseCommand(cmd, argv, { format: { short: 'f', value: true }, pretty: { value: false } });
+  checkArgs(cmd, p.args, 1);
   const format = one(p, 'format') ?? '';
   if (has(p, 'pretty') && format) throw new FormatError('--format is incompatible with human friendly format');
   const f = has(p, 'pretty') ? 'pretty' : format || 'raw';

@@ -1,43 +1,57 @@
 import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
 import { applyKeepSource, KEEP_SOURCE_FLAGS } from './keep-source.js';
-import { all, has, one, parseArgs, type FlagSpec, type Parsed } from '../args.js';
+import { all, goQuote, has, one, type FlagSpec, type Parsed } from '../args.js';
 import { q, type Client } from '../client.js';
-import { formatRows } from '../format.js';
+import { FormatError, formatRows } from '../format.js';
 import { stateAgo } from '../table.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
 import { serviceLogs } from './logs.js';
 import { inspectServices } from './service-inspect.js';
 import { waitOnService } from './progress.js';
-import { checkArgs, parseCommand } from '../usage.js';
+import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
+import { goParseFloat, parseCpus, ramInBytes, T } from '../flagtypes.js';
 import { applyCreateDefaults, imageWithTag } from './service-spec-defaults.js';
 import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
 import { applyCreateHealth, applyUpdateHealth, HEALTH_FLAGS } from './service-health.js';
 
 const V = { value: true };
 const B = { value: false };
-const SPEC_FLAGS: FlagSpec = {
-  name: V, replicas: V, mode: V, publish: { short: 'p', value: true }, env: { short: 'e', value: true }, label: V,
-  'container-label': V, constraint: V, 'restart-condition': V, 'restart-delay': V, 'restart-max-attempts': V, 'restart-window': V,
-  'update-parallelism': V, 'update-delay': V, 'update-order': V, 'update-failure-action': V, 'update-monitor': V,
-  'limit-cpu': V, 'limit-memory': V, 'reserve-cpu': V, 'reserve-memory': V, workdir: { short: 'w', value: true },
-  user: { short: 'u', value: true }, hostname: V, 'stop-signal': V, 'stop-grace-period': V, entrypoint: V, 'endpoint-mode': V,
-  'replicas-max-per-node': V, 'placement-pref': V, detach: { short: 'd', value: false }, quiet: { short: 'q', value: false },
+const typed = (check: (v: string) => void, short?: string) => ({ value: true, check, ...(short ? { short } : {}) });
+/** The flags `service create` and `service update` share, typed as docker's. */
+const COMMON_FLAGS: FlagSpec = {
+  'restart-condition': V, 'restart-delay': typed(T.duration), 'restart-max-attempts': typed(T.uint64), 'restart-window': typed(T.duration),
+  'update-parallelism': typed(T.uint64), 'update-delay': typed(T.duration), 'update-order': V, 'update-failure-action': V, 'update-monitor': typed(T.duration),
+  'limit-cpu': typed(T.decimal), 'limit-memory': typed(T.bytes), 'reserve-cpu': typed(T.decimal), 'reserve-memory': typed(T.bytes), workdir: { short: 'w', value: true },
+  user: { short: 'u', value: true }, hostname: V, 'stop-signal': V, 'stop-grace-period': typed(T.duration), entrypoint: V, 'endpoint-mode': V,
+  'replicas-max-per-node': typed(T.uint64), replicas: typed(T.uint64), detach: { short: 'd', value: false }, quiet: { short: 'q', value: false },
   ...KEEP_SOURCE_FLAGS,
-  'max-concurrent': V, 'update-max-failure-ratio': V, 'rollback-parallelism': V, 'rollback-delay': V, 'rollback-order': V,
-  'rollback-failure-action': V, 'rollback-monitor': V, 'rollback-max-failure-ratio': V,
+  'max-concurrent': typed(T.uint64), 'update-max-failure-ratio': typed(T.float64), 'rollback-parallelism': typed(T.uint64), 'rollback-delay': typed(T.duration), 'rollback-order': V,
+  'rollback-failure-action': V, 'rollback-monitor': typed(T.duration), 'rollback-max-failure-ratio': typed(T.float64),
   ...HEALTH_FLAGS,
 };
+const CREATE_FLAGS: FlagSpec = {
+  ...COMMON_FLAGS, name: V, mode: V, publish: { short: 'p', value: true }, env: { short: 'e', value: true }, label: typed(T.label, 'l'),
+  'container-label': typed(T.label), constraint: V, 'placement-pref': typed(T.pref),
+  ...REF_CREATE_FLAGS,
+};
 const UPDATE_FLAGS: FlagSpec = {
-  ...SPEC_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': V, 'label-rm': V, 'publish-add': V, 'publish-rm': V,
+  ...COMMON_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': typed(T.label), 'label-rm': V, 'publish-add': V, 'publish-rm': V,
   'constraint-add': V, 'constraint-rm': V, args: V, force: B, rollback: B,
-  ...REF_UPDATE_FLAGS,
+  ...REF_UPDATE_FLAGS, 'container-label-add': typed(T.label),
 };
 
-function memBytes(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kmgt]?)b?$/i.exec(v);
-  if (!m) throw new Error(`invalid size: '${v}'`);
-  return Math.round(Number(m[1]) * 1024 ** 'bkmgt'.indexOf((m[2] || 'b').toLowerCase()));
-}
+/** `service …` subcommands as their usage lines name them. */
+const CMD = {
+  create: { path: 'service create', use: '[OPTIONS] IMAGE [COMMAND] [ARG...]' },
+  ls: { path: 'service ls', use: '[OPTIONS]' },
+  ps: { path: 'service ps', use: '[OPTIONS] SERVICE [SERVICE...]' },
+  scale: { path: 'service scale', use: 'SERVICE=REPLICAS [SERVICE=REPLICAS...]' },
+  update: { path: 'service update', use: '[OPTIONS] SERVICE' },
+  rollback: { path: 'service rollback', use: '[OPTIONS] SERVICE' },
+  rm: { path: 'service rm', use: 'SERVICE [SERVICE...]' },
+} satisfies Record<string, Command>;
+
+const memBytes = ramInBytes;
 
 /** Applies the create/update flags shared by both commands onto a spec. */
 function applyFlags(spec: ServiceSpec, p: Parsed) {
@@ -74,9 +88,9 @@ function applyFlags(spec: ServiceSpec, p: Parsed) {
   if (rp('rollback-monitor')) rc().Monitor = parseDuration(rp('rollback-monitor')!);
   if (rp('rollback-max-failure-ratio')) rc().MaxFailureRatio = parseRatio('rollback-max-failure-ratio', rp('rollback-max-failure-ratio')!);
   const res = () => (tt.Resources ??= {});
-  if (rp('limit-cpu')) (res().Limits ??= {}).NanoCPUs = Math.round(Number(rp('limit-cpu')) * 1e9);
+  if (rp('limit-cpu')) (res().Limits ??= {}).NanoCPUs = parseCpus(rp('limit-cpu')!);
   if (rp('limit-memory')) (res().Limits ??= {}).MemoryBytes = memBytes(rp('limit-memory')!);
-  if (rp('reserve-cpu')) (res().Reservations ??= {}).NanoCPUs = Math.round(Number(rp('reserve-cpu')) * 1e9);
+  if (rp('reserve-cpu')) (res().Reservations ??= {}).NanoCPUs = parseCpus(rp('reserve-cpu')!);
   if (rp('reserve-memory')) (res().Reservations ??= {}).MemoryBytes = memBytes(rp('reserve-memory')!);
   if (rp('workdir')) cs.Dir = rp('workdir');
   if (rp('user')) cs.User = rp('user');
@@ -110,7 +124,7 @@ function applyMode(spec: ServiceSpec, p: Parsed) {
     } else if (mode === 'replicated-job') {
       const c = concurrent ?? replicas;
       spec.Mode = { ReplicatedJob: { ...(c !== undefined ? { MaxConcurrent: c } : {}), ...(replicas !== undefined ? { TotalCompletions: replicas } : {}) } };
-    } else throw new Error(`unknown mode: ${mode}, only replicated and global supported`);
+    } else throw new Error(`Unknown mode: ${mode}, only replicated and global supported`);
     if ((spec.Mode.ReplicatedJob || spec.Mode.GlobalJob) && UPDATE_SETTINGS.some((k) => one(p, k) !== undefined)) {
       throw new Error('update and rollback configuration is not supported for jobs');
     }
@@ -128,10 +142,8 @@ function applyMode(spec: ServiceSpec, p: Parsed) {
   }
 }
 
-function parseRatio(flag: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseFloat: parsing "${v}": invalid syntax`);
-  return n;
+function parseRatio(_flag: string, v: string): number {
+  return goParseFloat(v);
 }
 
 /** `service ls` REPLICAS as the docker CLI prints it (jobs with their progress). */
@@ -165,9 +177,9 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create': {
-      const p = parseArgs(rest, { ...SPEC_FLAGS, ...REF_CREATE_FLAGS }, false);
+      const p = parseCommand(CMD.create, rest, CREATE_FLAGS, false);
+      checkArgs(CMD.create, p.args, 1);
       const [image, ...args] = p.args;
-      if (!image) throw new Error('"docker service create" requires at least 1 argument.');
       const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: imageWithTag(image), ...(args.length ? { Args: args } : {}) } } };
       applyFlags(spec, p);
       applyCreateHealth(spec.TaskTemplate!.ContainerSpec!, p);
@@ -180,7 +192,8 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       return 0;
     }
     case 'ls': case 'list': {
-      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: V });
+      const p = parseCommand(CMD.ls, rest, { quiet: { short: 'q', value: false }, filter: typed(T.filter, 'f'), format: V });
+      checkArgs(CMD.ls, p.args, 0, 0);
       const filters = filtersOf(all(p, 'filter'));
       const services = await c.get<Service[]>(`/services?status=true&filters=${q(filters)}`);
       services.sort((a, b) => (a.Spec.Name! < b.Spec.Name! ? -1 : 1));
@@ -197,7 +210,8 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       return inspectServices(c, rest, out);
     }
     case 'ps': {
-      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: V, 'no-trunc': B, 'no-resolve': B });
+      const p = parseCommand(CMD.ps, rest, { quiet: { short: 'q', value: false }, filter: typed(T.filter, 'f'), format: V, 'no-trunc': B, 'no-resolve': B });
+      checkArgs(CMD.ps, p.args, 1);
       const filters = filtersOf(all(p, 'filter'));
       const rows: Record<string, unknown>[] = [];
       const nodes = new Map((await c.get<Node[]>('/nodes')).map((n) => [n.ID, n]));
@@ -225,11 +239,23 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       return 0;
     }
     case 'scale': {
-      const p = parseArgs(rest, { detach: { short: 'd', value: false } });
-      const scaled: string[] = [];
+      const p = parseCommand(CMD.scale, rest, { detach: { short: 'd', value: false } });
+      checkArgs(CMD.scale, p.args, 1);
+      // docker's scaleArgs: every argument SERVICE=REPLICAS, both parts given
       for (const a of p.args) {
-        const [name, n] = a.split('=');
-        if (n === undefined || !/^\d+$/.test(n)) throw new Error(`invalid scale specifier '${a}'.\nSee 'docker service scale --help'.`);
+        const i = a.indexOf('=');
+        if (i <= 0 || i === a.length - 1) {
+          throw new FormatError(`invalid scale specifier '${a}'.\nSee 'tswarm service scale --help'.\n\nUsage:  tswarm ${CMD.scale.path} ${CMD.scale.use}\n\nScale one or multiple replicated services`);
+        }
+      }
+      const scaled: string[] = [];
+      const errors: string[] = [];
+      for (const a of p.args) {
+        const name = a.slice(0, a.indexOf('='));
+        const n = a.slice(a.indexOf('=') + 1);
+        // docker's strconv.ParseUint(n, 10, 64): a bad count is reported after the others are scaled
+        const why = !/^\d+$/.test(n) ? 'invalid syntax' : BigInt(n) >= 2n ** 64n ? 'value out of range' : '';
+        if (why) { errors.push(`${name}: invalid replicas value ${n}: strconv.ParseUint: parsing ${goQuote(n)}: ${why}`); continue; }
         const s = await c.get<Service>(`/services/${encodeURIComponent(name)}`);
         if (!s.Spec.Mode?.Replicated) throw new Error(`scale can only be used with replicated or replicated-job mode`);
         const spec = { ...s.Spec, Mode: { Replicated: { Replicas: Number(n) } } };
@@ -239,15 +265,13 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       }
       // as docker: every service scaled first, then each waited on
       if (!has(p, 'detach')) for (const name of scaled) await waitOnService(c, name, false, out);
+      if (errors.length) throw new Error(errors.join('\n'));
       return 0;
     }
     case 'update': case 'rollback': {
-      let p: Parsed;
-      if (sub === 'rollback') {
-        const cmd = { path: 'service rollback', use: '[OPTIONS] SERVICE' };
-        p = parseCommand(cmd, rest, { detach: { short: 'd', value: false }, quiet: { short: 'q', value: false } });
-        checkArgs(cmd, p.args, 1, 1);
-      } else p = parseArgs(rest, UPDATE_FLAGS);
+      const cmd = sub === 'rollback' ? CMD.rollback : CMD.update;
+      const p: Parsed = parseCommand(cmd, rest, sub === 'rollback' ? { detach: { short: 'd', value: false }, quiet: { short: 'q', value: false } } : UPDATE_FLAGS);
+      checkArgs(cmd, p.args, 1, 1);
       const ref = p.args[0];
       const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`);
       const spec = structuredClone(s.Spec);
@@ -285,8 +309,10 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       return 0;
     }
     case 'rm': case 'remove': {
+      const p = parseCommand(CMD.rm, rest, {});
+      checkArgs(CMD.rm, p.args, 1);
       let code = 0;
-      for (const ref of rest) {
+      for (const ref of p.args) {
         try { await c.del(`/services/${encodeURIComponent(ref)}`); out(`${ref}\n`); } catch (e) {
           process.stderr.write(`${(e as Error).message}\n`); code = 1;
         }
@@ -295,6 +321,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
     }
     case 'logs': return serviceLogs(c, rest, out);
     default:
+      if (sub !== undefined) throw unknownSubcommand('service', sub);
       throw new Error(`unknown command "${sub}" for "tswarm service"`);
   }
 }

@@ -1,7 +1,9 @@
 import { imageWithDefaultTag } from '../stack/image-ref.js';
 import type { Service } from '../../types/objects.js';
 import type { Config, Secret } from '../../types/secrets.js';
-import { all, has, one, parseArgs } from '../args.js';
+import { all, has, one } from '../args.js';
+import { T } from '../flagtypes.js';
+import { checkArgs, parseCommand, unknownSubcommand } from '../usage.js';
 import { q, type Client } from '../client.js';
 import { formatRows } from '../format.js';
 import { LABEL_IMAGE, LABEL_NAMESPACE, networkPlan, payloadSpecs, readEnvFiles, serviceSpec } from '../stack/convert.js';
@@ -28,7 +30,9 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
   switch (sub) {
     case 'deploy': case 'up': return deploy(c, rest, out);
     case 'ls': case 'list': {
-      const p = parseArgs(rest, { format: { value: true } });
+      const cmd = { path: 'stack ls', use: '[OPTIONS]' };
+      const p = parseCommand(cmd, rest, { format: { value: true } });
+      checkArgs(cmd, p.args, 0, 0);
       const services = await c.get<Service[]>(`/services?filters=${q({ label: [LABEL_NAMESPACE] })}`);
       const counts = new Map<string, number>();
       for (const s of services) { const ns = s.Spec.Labels?.[LABEL_NAMESPACE] ?? ''; counts.set(ns, (counts.get(ns) ?? 0) + 1); }
@@ -37,18 +41,20 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
       return 0;
     }
     case 'services': {
-      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true } });
+      const cmd = { path: 'stack services', use: '[OPTIONS] STACK' };
+      const p = parseCommand(cmd, rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true } });
+      checkArgs(cmd, p.args, 1, 1);
       const ns = p.args[0];
-      if (!ns) throw new Error('"tswarm stack services" requires exactly 1 argument.');
       const services = await c.get<Service[]>(`/services?filters=${stackFilter(ns)}`);
       if (services.length === 0) { err(`Nothing found in stack: ${ns}\n`); return 0; }
       return serviceCommand(c, ['ls', '--filter', `label=${LABEL_NAMESPACE}=${ns}`, ...all(p, 'filter').flatMap((f) => ['--filter', f]),
         ...(has(p, 'quiet') ? ['-q'] : []), ...(one(p, 'format') ? ['--format', one(p, 'format')!] : [])], out);
     }
     case 'ps': {
-      const p = parseArgs(rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true }, format: { value: true }, 'no-trunc': { value: false }, 'no-resolve': { value: false } });
+      const cmd = { path: 'stack ps', use: '[OPTIONS] STACK' };
+      const p = parseCommand(cmd, rest, { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true }, 'no-trunc': { value: false }, 'no-resolve': { value: false } });
+      checkArgs(cmd, p.args, 1, 1);
       const ns = p.args[0];
-      if (!ns) throw new Error('"tswarm stack ps" requires exactly 1 argument.');
       const services = (await c.get<Service[]>(`/services?filters=${stackFilter(ns)}`)).sort((a, b) => (a.Spec.Name! < b.Spec.Name! ? -1 : 1));
       if (services.length === 0) throw new Error(`nothing found in stack: ${ns}`);
       // The docker CLI's stack ps -q prints IDs truncated unless --no-trunc (its service ps -q does not truncate).
@@ -57,8 +63,9 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
         ...['no-trunc', 'no-resolve'].filter((f) => has(p, f)).map((f) => `--${f}`), ...(format ? ['--format', format] : [])], out);
     }
     case 'rm': case 'remove': case 'down': {
-      const p = parseArgs(rest, { detach: { short: 'd', value: false } });
-      if (p.args.length === 0) throw new Error('"tswarm stack rm" requires at least 1 argument.');
+      const cmd = { path: 'stack rm', use: '[OPTIONS] STACK [STACK...]' };
+      const p = parseCommand(cmd, rest, { detach: { short: 'd', value: false } });
+      checkArgs(cmd, p.args, 1);
       let failed = false;
       for (const ns of p.args) {
         const o = await stackObjects(c, ns);
@@ -78,18 +85,20 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
       return 0;
     }
     default:
+      if (sub !== undefined) throw unknownSubcommand('stack', sub);
       err(`tswarm stack: unknown command ${sub ?? ''}\nUsage: tswarm stack deploy|ls|services|ps|rm\n`);
       return 1;
   }
 }
 
 async function deploy(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
-  const p = parseArgs(argv, {
+  const cmd = { path: 'stack deploy', use: '[OPTIONS] STACK' };
+  const p = parseCommand(cmd, argv, {
     'compose-file': { short: 'c', value: true }, prune: { value: false }, 'resolve-image': { value: true },
     'with-registry-auth': { value: false }, detach: { short: 'd', value: false }, quiet: { short: 'q', value: false },
   });
+  checkArgs(cmd, p.args, 1, 1);
   const ns = p.args[0];
-  if (!ns || p.args.length !== 1) throw new Error('"tswarm stack deploy" requires exactly 1 argument.');
   const resolveImage = one(p, 'resolve-image') ?? 'always';
   if (!['always', 'changed', 'never'].includes(resolveImage)) throw new Error(`invalid option ${resolveImage} for flag --resolve-image`);
   const { config, workingDir, warnings } = await loadCompose(all(p, 'compose-file'));

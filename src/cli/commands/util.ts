@@ -1,3 +1,5 @@
+import { goParseUint } from '../flagtypes.js';
+
 /** Go's time.ParseDuration → nanoseconds ("1m30s", "500ms"), with its error messages; no sign (no flag here takes a negative duration). */
 export function parseDuration(s: string): number {
   const quoted = JSON.stringify(s);
@@ -30,9 +32,9 @@ export function formatDuration(ns: number): string {
   return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${Number(s.toFixed(9))}s`;
 }
 
+/** A uint64 flag's value (checked when parsed, as docker's Uint64Opt: Go's base-0 syntax). */
 export function parseUint(flag: string, v: string): number {
-  if (!/^\d+$/.test(v)) throw new Error(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
-  return Number(v);
+  try { return Number(goParseUint(v)); } catch (e) { throw new Error(`invalid argument "${v}" for "--${flag}" flag: ${(e as Error).message}`); }
 }
 
 /** `8080:80/udp` or `published=8080,target=80,mode=host,protocol=udp`. */
