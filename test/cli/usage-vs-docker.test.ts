@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TSWARM_BIN, run } from '../helpers/tswarmd.js';
@@ -123,6 +123,8 @@ const CASES: string[][] = [
   ['service', 'scale', 'web=x'],
   ['service', 'scale', 'web=99999999999999999999'],
   ['swarm', 'join-token', 'nobody'],
+  ['stack', 'deploy', 's'],
+  ['stack', 'deploy', '--resolve-image', 'x', '-c', '{dir}/compose.yml', 's'],
   ['service', 'create', '--limit-cpu', '0x1p-31', 'nginx'],
   ['service', 'create', '--update-max-failure-ratio', '0xp1', 'nginx'],
   ['service', 'create', '--limit-memory', '1.5.2m', 'nginx'],
@@ -143,9 +145,11 @@ test('a command used wrongly: docker\'s words and exit status', { timeout: 300_0
   t.after(() => rm(dir, { recursive: true, force: true }));
   const host = `unix://${join(dir, 'nobody-listens.sock')}`;
   const env = { DOCKER_HOST: host, TSWARM_HOST: host, DOCKER_CONTEXT: '' };
+  await writeFile(join(dir, 'compose.yml'), 'services:\n  web:\n    image: nginx\n');
   assert.ok(CASES.length >= 25);
-  for (const args of CASES) {
-    await t.test(args.join(' '), async () => {
+  for (const c of CASES) {
+    const args = c.map((a) => a.replace('{dir}', dir));
+    await t.test(c.join(' '), async () => {
       const [d, s] = await Promise.all([run('docker', args, env), run(process.execPath, [TSWARM_BIN, ...args], env)]);
       // docker must not have tried to connect: then it is not a usage error and the case does not belong here
       assert.doesNotMatch(d.stderr, /Cannot connect to the Docker daemon/, 'docker connected: not a usage error');

@@ -100,7 +100,7 @@ async function deploy(c: Client, argv: string[], out: (s: string) => void): Prom
   checkArgs(cmd, p.args, 1, 1);
   const ns = p.args[0];
   const resolveImage = one(p, 'resolve-image') ?? 'always';
-  if (!['always', 'changed', 'never'].includes(resolveImage)) throw new Error(`invalid option ${resolveImage} for flag --resolve-image`);
+  if (!['always', 'changed', 'never'].includes(resolveImage)) throw new Error(`Invalid option ${resolveImage} for flag --resolve-image`);
   const { config, workingDir, warnings } = await loadCompose(all(p, 'compose-file'));
   for (const w of warnings) err(w);
   if (!p.flags.has('detach')) err('Since --detach=false was not specified, tasks will be created in the background.\nIn a future release, --detach=false will become the default.\n');

@@ -63,7 +63,7 @@ function parseYaml(text: string): unknown {
 
 /** Reads, checks and merges the compose files of `stack deploy -c …` as the docker CLI does. */
 export async function loadCompose(files: string[], environment: Env = process.env): Promise<LoadedCompose> {
-  if (files.length === 0) throw new Error('specify a Compose file (with --compose-file)');
+  if (files.length === 0) throw new Error('Specify a Compose file (with --compose-file)');
   const workingDir = files[0] === '-' ? process.cwd() : dirname(resolve(files[0]));
   const env = await interpolationEnv(workingDir, environment);
   const dicts: Dict[] = [];
