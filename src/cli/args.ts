@@ -9,10 +9,8 @@ export interface FlagSpec {
    * long name → short letter (or '') and whether it takes a value; `check`
    * validates a value as the docker CLI's typed flag does when it is set
    * (throws an Error whose message is the reason, e.g. `strconv.ParseUint: …`).
-   * `ownBool`: a boolean of tswarm's own (no docker flag) whose `=value` its
-   * command checks itself.
    */
-  [long: string]: { short?: string; value: boolean; check?: (v: string) => void; ownBool?: boolean };
+  [long: string]: { short?: string; value: boolean; check?: (v: string) => void };
 }
 
 /** Go's %q of a string (printable ASCII and Unicode kept as they are). */
@@ -51,7 +49,7 @@ export function parseArgs(argv: string[], spec: FlagSpec, interspersed = true): 
     const s = spec[name];
     const what = s.short ? `-${s.short}, --${name}` : `--${name}`;
     try {
-      if (!s.value && !s.ownBool) value = String(parseBool(value));
+      if (!s.value) value = String(parseBool(value));
       else s.check?.(value);
     } catch (e) {
       throw new Error(`invalid argument ${goQuote(value)} for ${goQuote(what)} flag: ${(e as Error).message}`);

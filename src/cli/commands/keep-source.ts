@@ -11,12 +11,11 @@ import { one, type FlagSpec, type Parsed } from '../args.js';
  * is sent. `=false` removes the label.
  */
 export const KEEP_SOURCE_FLAG = 'publish-keep-source-ip';
-export const KEEP_SOURCE_FLAGS: FlagSpec = { [KEEP_SOURCE_FLAG]: { value: false, ownBool: true } };
+export const KEEP_SOURCE_FLAGS: FlagSpec = { [KEEP_SOURCE_FLAG]: { value: false } };
 
 export function applyKeepSource(spec: ServiceSpec, p: Parsed): void {
   const v = one(p, KEEP_SOURCE_FLAG);
   if (v === undefined) return;
-  if (v !== 'true' && v !== 'false') throw new Error(`invalid argument "${v}" for "--${KEEP_SOURCE_FLAG}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
   if (v === 'false') {
     if (spec.Labels) delete spec.Labels[KEEP_SOURCE_IP_LABEL];
     return;
