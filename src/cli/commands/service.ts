@@ -10,7 +10,8 @@ import { inspectServices } from './service-inspect.js';
 import { waitOnService } from './progress.js';
 import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
 import { goParseFloat, parseCpus, ramInBytes, T } from '../flagtypes.js';
-import { applyCreateDefaults, imageWithTag } from './service-spec-defaults.js';
+import { applyCreateDefaults } from './service-spec-defaults.js';
+import { imageWithDefaultTag } from '../image-ref.js';
 import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
 import { applyCreateHealth, applyUpdateHealth, HEALTH_FLAGS } from './service-health.js';
 
@@ -180,7 +181,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       const p = parseCommand(CMD.create, rest, CREATE_FLAGS, false);
       checkArgs(CMD.create, p.args, 1);
       const [image, ...args] = p.args;
-      const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: imageWithTag(image), ...(args.length ? { Args: args } : {}) } } };
+      const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: imageWithDefaultTag(image), ...(args.length ? { Args: args } : {}) } } };
       applyFlags(spec, p);
       applyCreateHealth(spec.TaskTemplate!.ContainerSpec!, p);
       applyCreateDefaults(spec);
@@ -281,7 +282,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         const cs = spec.TaskTemplate!.ContainerSpec!;
         applyUpdateHealth(cs, p);
         if (one(p, 'image')) cs.Image = one(p, 'image');
-        if (cs.Image) cs.Image = imageWithTag(cs.Image);
+        if (cs.Image) cs.Image = imageWithDefaultTag(cs.Image);
         if (one(p, 'args')) cs.Args = one(p, 'args')!.split(' ');
         const rmKeys = new Set(all(p, 'env-rm'));
         const added = all(p, 'env-add');

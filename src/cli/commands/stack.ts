@@ -1,4 +1,4 @@
-import { imageWithDefaultTag } from '../stack/image-ref.js';
+import { imageWithDefaultTag } from '../image-ref.js';
 import type { Service } from '../../types/objects.js';
 import type { Config, Secret } from '../../types/secrets.js';
 import { all, has, one } from '../args.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageWithDefaultTag } from '../../../src/cli/stack/image-ref.js';
+import { imageWithDefaultTag } from '../../src/cli/image-ref.js';
 
 // What docker CLI 28.2 sends for each (read from `docker stack deploy --resolve-image never` against a daemon); an
 // upper-case name the CLI refuses before sending, the client library sends as written.
