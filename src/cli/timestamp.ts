@@ -8,7 +8,7 @@ import { parseDuration } from './commands/util.js';
 export function apiTimestamp(value: string, nowMs = Date.now()): string {
   if (value !== '0') {
     let ns: number | undefined;
-    try { ns = parseDuration(value.replace(/^[+-]/, '')) * (value.startsWith('-') ? -1 : 1); } catch { ns = undefined; }
+    try { ns = parseDuration(value); } catch { ns = undefined; }
     if (ns !== undefined && !Number.isNaN(ns)) return String(Math.floor((nowMs - ns / 1e6) / 1000));
   }
   if (/^\d{4}-\d\d-\d\d/.test(value)) {

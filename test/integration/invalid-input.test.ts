@@ -63,6 +63,13 @@ const cases: Case[] = [
     ['a memory reservation under 4 MiB, the limit fine', { Limits: { MemoryBytes: 8 << 20 }, Reservations: { MemoryBytes: 4194303 } }]].map(([what, r]) => ({
     what: what as string, method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, Resources: r } }),
   })),
+  // swarmkit's restart policy and update checks: negative delays and windows (a negative rollback delay passes in Docker)
+  ...[['a negative restart delay', { RestartPolicy: { Delay: -1 } }], ['a negative restart window', { RestartPolicy: { Window: -1_000_000_000 } }],
+    ['a negative restart delay and window', { RestartPolicy: { Delay: -1, Window: -1 } }]].map(([what, tt]) => ({
+    what: what as string, method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, ...(tt as object) } }),
+  })),
+  { what: 'a negative update delay', method: 'POST', path: create, body: spec({ UpdateConfig: { Delay: -5 } }) },
+  { what: 'a negative update monitor', method: 'POST', path: create, body: spec({ UpdateConfig: { Monitor: -5 } }) },
   { what: 'a small memory limit and no image', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: {}, Resources: { Limits: { MemoryBytes: 1 } } } }) },
   {
     what: 'a body over 4 MiB', method: 'POST', path: create, body: spec({ Labels: { a: 'x'.repeat(5_000_000) } }),

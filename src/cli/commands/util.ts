@@ -1,25 +1,9 @@
-import { goParseUint } from '../flagtypes.js';
+import { goParseDuration, goParseUint } from '../flagtypes.js';
 
-/** Go's time.ParseDuration → nanoseconds ("1m30s", "500ms"), with its error messages; no sign (no flag here takes a negative duration). */
+/** Go's time.ParseDuration → nanoseconds ("1m30s", "500ms", "-5s"), with its error messages; callers refuse what their flag must not be. */
 export function parseDuration(s: string): number {
-  const quoted = JSON.stringify(s);
-  if (s === '0') return 0;
-  if (s === '' || /^[-+]/.test(s)) throw new Error(`time: invalid duration ${quoted}`);
-  let rest = s;
-  let total = 0;
-  while (rest) {
-    const num = /^\d*(?:\.\d*)?/.exec(rest)![0];
-    if (!/\d/.test(num)) throw new Error(`time: invalid duration ${quoted}`);
-    rest = rest.slice(num.length);
-    const unit = /^[^\d.]*/.exec(rest)![0];
-    if (!unit) throw new Error(`time: missing unit in duration ${quoted}`);
-    if (!(unit in DURATION_UNITS)) throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
-    total += Number(num) * DURATION_UNITS[unit];
-    rest = rest.slice(unit.length);
-  }
-  return Math.round(total);
+  return Number(goParseDuration(s));
 }
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, '\u03bcs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Go's time.Duration String(): 5s, 1m30s, 500ms. */
 export function formatDuration(ns: number): string {

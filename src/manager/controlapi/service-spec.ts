@@ -1,5 +1,5 @@
 import { checkPortKinds } from './port-conflicts.js';
-import type { ServiceSpec, UpdateConfig } from '../../types/objects.js';
+import type { RestartPolicy, ServiceSpec, UpdateConfig } from '../../types/objects.js';
 import { parseConstraint } from './constraints.js';
 import { rpcError } from './rpc-errors.js';
 import { badRequest } from '../../types/errors.js';
@@ -77,6 +77,7 @@ export function validateServiceSpec(s: ServiceSpec): void {
   refuseUnsupported(serviceSpecSchema, s);
   validateName(s.Name);
   validateResources(s);
+  validateRestartPolicy(s.TaskTemplate.RestartPolicy);
   const cs = s.TaskTemplate.ContainerSpec;
   // swarmkit expands the container spec's templates for a placeholder task first: a bad one is refused.
   const templateError = containerSpecTemplateError(s);
@@ -117,6 +118,12 @@ export function validateServiceSpec(s: ServiceSpec): void {
   if (u?.Delay !== undefined && u.Delay < 0) throw rpcError('InvalidArgument', 'TaskSpec: update-delay cannot be negative');
   if (u?.Monitor !== undefined && u.Monitor < 0) throw rpcError('InvalidArgument', 'TaskSpec: update-monitor cannot be negative');
   if (u?.MaxFailureRatio !== undefined && (u.MaxFailureRatio < 0 || u.MaxFailureRatio > 1)) throw rpcError('InvalidArgument', 'TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1');
+}
+
+/** swarmkit's validateRestartPolicy: no negative delay or window. */
+function validateRestartPolicy(rp: RestartPolicy | undefined) {
+  if (rp?.Delay !== undefined && rp.Delay < 0) throw rpcError('InvalidArgument', 'TaskSpec: restart-delay cannot be negative');
+  if (rp?.Window !== undefined && rp.Window < 0) throw rpcError('InvalidArgument', 'TaskSpec: restart-window cannot be negative');
 }
 
 /** Docker's spec conversion (400, before swarmkit) checks the failure action and order of both configs, with one text. */
