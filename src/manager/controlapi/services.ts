@@ -16,6 +16,7 @@ import { outOfSequence, rpcError } from './rpc-errors.js';
 import { defaultUpdateConfig, serviceMode, validateServiceSpec, withServiceDefaults } from './service-spec.js';
 import { checkRefsExist, validateServiceRefs } from './service-refs.js';
 import { withDnsDefault } from './container-spec-echo.js';
+import { randomServiceName } from './random-name.js';
 import { inIteration, isJob, isJobSpec, iterationVersion, jobIteration } from '../orchestrator/job.js';
 
 const serviceName = (s: Service) => s.Spec.Name;
@@ -24,7 +25,10 @@ const serviceName = (s: Service) => s.Spec.Name;
 export class ServiceControl {
   constructor(private d: ControlDeps) {}
 
-  async create(specIn: ServiceSpec): Promise<{ ID: string; Warnings?: string[] }> {
+  async create(specGiven: ServiceSpec): Promise<{ ID: string; Warnings?: string[] }> {
+    // Docker names a service created without a name (adjective_surname).
+    const specIn = specGiven.Name ? specGiven
+      : { ...specGiven, Name: randomServiceName((n) => this.d.store.view((tx) => !!tx.services.getByName(n))) };
     validateServiceSpec(specIn);
     validateServiceRefs(specIn);
     const spec = withServiceDefaults(specIn);

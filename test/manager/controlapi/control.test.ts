@@ -49,10 +49,22 @@ test('service names follow swarmkit: letters, digits, - and _ between them, 63 c
   }
   const before = dump();
   for (const [bad, msg] of [['-a', 'name must be valid as a DNS name component'], ['a_', 'name must be valid as a DNS name component'],
-    ['a.b', 'name must be valid as a DNS name component'], ['x'.repeat(64), 'name must be 63 characters or fewer'], ['', 'meta: name must be provided']]) {
+    ['a.b', 'name must be valid as a DNS name component'], ['x'.repeat(64), 'name must be 63 characters or fewer']]) {
     await assert.rejects(control.createService(svc({ Name: bad })), { status: 400, message: `rpc error: code = InvalidArgument desc = ${msg}` }, bad);
   }
   assert.equal(dump(), before);
+});
+
+test('a service created without a name gets a random one as Docker\'s (adjective_surname), never one taken', async () => {
+  const { control } = await setup();
+  const names = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const { ID } = await control.createService(svc({ Name: i % 2 ? '' : undefined }));
+    const name = control.getService(ID).Spec.Name!;
+    assert.match(name, /^[a-z]+_[a-z]+\d?$/);
+    assert.ok(!names.has(name), `${name} given twice`);
+    names.add(name);
+  }
 });
 
 test('spec fields tswarm does not act on are refused with a clear error and never stored', async () => {
