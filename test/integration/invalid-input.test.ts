@@ -68,6 +68,20 @@ const cases: Case[] = [
     ['a negative restart delay and window', { RestartPolicy: { Delay: -1, Window: -1 } }]].map(([what, tt]) => ({
     what: what as string, method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, ...(tt as object) } }),
   })),
+  // Docker's conversion: names it knows (mounts before the restart condition, both before the update settings)
+  { what: 'a restart condition bogus', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, RestartPolicy: { Condition: 'bogus' } } }) },
+  { what: 'a mount type bogus', method: 'POST', path: create, body: cs('"Mounts":[{"Type":"bogus","Target":"/x"}]') },
+  { what: 'a mount type cluster (not in 20.10)', method: 'POST', path: create, body: cs('"Mounts":[{"Type":"cluster","Target":"/x"}]') },
+  { what: 'a bind propagation bogus', method: 'POST', path: create, body: cs('"Mounts":[{"Type":"bind","Source":"/tmp","Target":"/x","BindOptions":{"Propagation":"bogus"}}]') },
+  { what: 'a bad restart condition and mount type', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox', Mounts: [{ Type: 'bogus', Target: '/x' }] }, RestartPolicy: { Condition: 'bogus' } } }) },
+  { what: 'a bad restart condition and failure action', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: { Image: 'busybox' }, RestartPolicy: { Condition: 'bogus' } }, UpdateConfig: { FailureAction: 'x' } }) },
+  // swarmkit's container spec checks: mount points, then the health check
+  { what: 'a mount point twice', method: 'POST', path: create, body: cs('"Mounts":[{"Type":"volume","Target":"/x"},{"Type":"volume","Target":"/x"}]') },
+  { what: 'a mount point twice and negative retries', method: 'POST', path: create, body: cs('"Mounts":[{"Type":"volume","Target":"/x"},{"Type":"volume","Target":"/x"}],"Healthcheck":{"Retries":-1}') },
+  ...[['a health interval under 1ms', '"Interval":500000'], ['a negative health timeout', '"Timeout":-1'], ['a negative health start period', '"StartPeriod":-1'],
+    ['negative health retries', '"Retries":-1'], ['every health duration negative', '"Interval":-1,"Timeout":-1,"StartPeriod":-1']].map(([what, h]) => ({
+    what, method: 'POST', path: create, body: cs(`"Healthcheck":{${h}}`),
+  })),
   { what: 'a negative update delay', method: 'POST', path: create, body: spec({ UpdateConfig: { Delay: -5 } }) },
   { what: 'a negative update monitor', method: 'POST', path: create, body: spec({ UpdateConfig: { Monitor: -5 } }) },
   { what: 'a small memory limit and no image', method: 'POST', path: create, body: spec({ TaskTemplate: { ContainerSpec: {}, Resources: { Limits: { MemoryBytes: 1 } } } }) },

@@ -1,5 +1,5 @@
 import { checkPortKinds } from './port-conflicts.js';
-import type { RestartPolicy, ServiceSpec, UpdateConfig } from '../../types/objects.js';
+import type { HealthConfig, RestartPolicy, ServiceSpec, UpdateConfig } from '../../types/objects.js';
 import { parseConstraint } from './constraints.js';
 import { rpcError } from './rpc-errors.js';
 import { badRequest } from '../../types/errors.js';
@@ -68,6 +68,7 @@ function validateName(name: string | undefined) {
 export function validateServiceSpec(s: ServiceSpec): void {
   const modes = Object.keys(s.Mode ?? {}).filter((k) => (s.Mode as Record<string, unknown>)[k] !== undefined);
   if (modes.length > 1) throw badRequest('must specify only one service mode');
+  checkEnumValues(s);
   for (const u of [s.UpdateConfig, s.RollbackConfig]) checkUpdateConfigValues(u);
   const runtime = s.TaskTemplate?.Runtime ?? '';
   if (runtime !== '' && runtime !== 'container') {
@@ -94,6 +95,12 @@ export function validateServiceSpec(s: ServiceSpec): void {
   for (const c of s.TaskTemplate?.Placement?.Constraints ?? []) {
     try { parseConstraint(c); } catch (e) { throw rpcError('Unknown', (e as Error).message); }
   }
+  const targets = new Set<string | undefined>();
+  for (const m of cs.Mounts ?? []) {
+    if (targets.has(m.Target)) throw rpcError('InvalidArgument', `ContainerSpec: duplicate mount point: ${m.Target ?? ''}`);
+    targets.add(m.Target);
+  }
+  validateHealthCheck(cs.HealthCheck);
   for (const m of cs.Mounts ?? []) {
     if (!m.Target) throw rpcError('InvalidArgument', 'ContainerSpec: Target must be specified for mount');
     if (m.Type === 'bind' && !m.Source) throw rpcError('InvalidArgument', `ContainerSpec: invalid bind mount source, source is required`);
@@ -118,6 +125,29 @@ export function validateServiceSpec(s: ServiceSpec): void {
   if (u?.Delay !== undefined && u.Delay < 0) throw rpcError('InvalidArgument', 'TaskSpec: update-delay cannot be negative');
   if (u?.Monitor !== undefined && u.Monitor < 0) throw rpcError('InvalidArgument', 'TaskSpec: update-monitor cannot be negative');
   if (u?.MaxFailureRatio !== undefined && (u.MaxFailureRatio < 0 || u.MaxFailureRatio > 1)) throw rpcError('InvalidArgument', 'TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1');
+}
+
+/** swarmkit's validateHealthCheck: durations 0 (the default) or at least 1ms, retries not negative. */
+function validateHealthCheck(hc: HealthConfig | undefined) {
+  for (const key of ['Interval', 'Timeout', 'StartPeriod'] as const) {
+    const v = hc?.[key];
+    if (v !== undefined && v !== 0 && v < 1_000_000) throw rpcError('InvalidArgument', `ContainerSpec: ${key} in HealthConfig cannot be less than 1ms`);
+  }
+  if (hc?.Retries !== undefined && hc.Retries < 0) throw rpcError('InvalidArgument', 'ContainerSpec: Retries in HealthConfig cannot be negative');
+}
+
+/** Docker 20.10's conversion of the spec to swarmkit's (400, before swarmkit) knows these names only: mounts first, then the restart condition. */
+function checkEnumValues(s: ServiceSpec) {
+  for (const m of s.TaskTemplate?.ContainerSpec?.Mounts ?? []) {
+    const type = m.Type as string | undefined;
+    if (type && !['bind', 'volume', 'tmpfs', 'npipe'].includes(type)) throw badRequest(`invalid MountType: ${JSON.stringify(type)}`);
+    const propagation = m.BindOptions?.Propagation;
+    if (propagation && !['rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave'].includes(propagation)) {
+      throw badRequest(`invalid MountPropagation: ${JSON.stringify(propagation)}`);
+    }
+  }
+  const condition = s.TaskTemplate?.RestartPolicy?.Condition as string | undefined;
+  if (condition && !['none', 'on-failure', 'any'].includes(condition)) throw badRequest(`invalid RestartCondition: ${JSON.stringify(condition)}`);
 }
 
 /** swarmkit's validateRestartPolicy: no negative delay or window. */
