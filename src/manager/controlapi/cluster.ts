@@ -1,6 +1,6 @@
 import type { Cluster, SwarmSpec } from '../../types/objects.js';
 import { swarmSpec } from '../../types/schema.js';
-import { unavailable } from '../../types/errors.js';
+import { badRequest, unavailable } from '../../types/errors.js';
 import { newJoinToken } from '../ca/join-tokens.js';
 import { formatUnlockKey, generateUnlockKey } from '../keys/unlock-key.js';
 import { startRootRotation, validateSigningCA } from '../ca/node-ca.js';
@@ -33,12 +33,16 @@ export class ClusterControl {
   }
 
   async update(version: number, spec: SwarmSpec, flags: ClusterUpdateFlags): Promise<void> {
+    // Docker's daemon, before swarmkit: the one cluster object is "default" (an empty name means it).
+    if (spec.Name && spec.Name !== 'default') throw badRequest('swarm spec must be named "default"');
     refuseUnsupported(swarmSpec, spec);
     const cur = this.stored();
     if (cur.Version.Index !== version) throw outOfSequence();
     const hist = spec.Orchestration?.TaskHistoryRetentionLimit;
     if (hist !== undefined && hist < 0) throw rpcError('InvalidArgument', 'TaskHistoryRetentionLimit must be positive');
     validateCAConfig(spec);
+    const heartbeat = spec.Dispatcher?.HeartbeatPeriod;
+    if (heartbeat !== undefined && heartbeat < 0) throw rpcError('InvalidArgument', 'heartbeat time period cannot be a negative duration');
     const autolock = !!spec.EncryptionConfig?.AutoLockManagers;
     // `swarm ca --rotate --ca-cert --ca-key`: the operator's root; the key never stays in the spec.
     const { SigningCACert: signingCert, SigningCAKey: signingKey, ...caConfig } = spec.CAConfig ?? {};
