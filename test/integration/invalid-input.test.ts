@@ -99,6 +99,8 @@ const cases: Case[] = [
   { what: 'update with version -1', method: 'POST', path: '/v1.41/services/{svc}/update?version=-1', body: spec({ Name: 'web' }) },
   { what: 'update with a stale version', method: 'POST', path: '/v1.41/services/{svc}/update?version=999999', body: spec({ Name: 'web' }) },
   { what: 'update renaming', method: 'POST', path: '/v1.41/services/{svc}/update?version={svcv}', body: spec({ Name: 'web2' }) },
+  { what: 'update renaming with a stale version', method: 'POST', path: '/v1.41/services/{svc}/update?version=999999', body: spec({ Name: 'web2' }) },
+  { what: 'update to global with a stale version', method: 'POST', path: '/v1.41/services/{svc}/update?version=999999', body: spec({ Name: 'web', Mode: { Global: {} } }) },
   { what: 'update with replicas a string', method: 'POST', path: '/v1.41/services/{svc}/update?version={svcv}', body: replicas('"3"').replace('"x"', '"web"') },
   {
     what: 'update with rollback=bogus', method: 'POST', path: '/v1.41/services/{svc}/update?version={svcv}&rollback=bogus', body: spec({ Name: 'web' }),

@@ -1,6 +1,6 @@
 import type { ReadTx } from '../../store/store.js';
 import type { Network } from '../../types/network.js';
-import type { Service, Task } from '../../types/objects.js';
+import type { Endpoint, Service, ServiceSpec, Task } from '../../types/objects.js';
 import { publishesIngress, serviceNetworkTargets } from '../controlapi/networks.js';
 
 export interface Attachment { network: Network; aliases?: string[] }
@@ -36,4 +36,15 @@ export function serviceAttachments(tx: ReadTx, s: Service, task?: Task): { attac
     attachments.push({ network: n, ...(a.Aliases?.length ? { aliases: a.Aliases } : {}) });
   }
   return { attachments, missing };
+}
+
+/**
+ * The endpoint of a service with nothing to allocate (no published port,
+ * no network), as the allocator would write it: stored with the service's
+ * own write, so that no second write moves its version right after a
+ * create or update (a client's inspect-then-update would find it stale).
+ */
+export function endpointNeedingNothing(spec: ServiceSpec): Endpoint | undefined {
+  if ((spec.EndpointSpec?.Ports ?? []).length || serviceNetworkTargets(spec).length) return undefined;
+  return { Spec: spec.EndpointSpec ?? {} };
 }

@@ -17,6 +17,7 @@ import { defaultUpdateConfig, serviceMode, validateServiceSpec, withServiceDefau
 import { checkRefsExist, validateServiceRefs } from './service-refs.js';
 import { withDnsDefault } from './container-spec-echo.js';
 import { randomServiceName } from './random-name.js';
+import { endpointNeedingNothing } from '../allocator/service-networks.js';
 import { inIteration, isJob, isJobSpec, iterationVersion, jobIteration } from '../orchestrator/job.js';
 
 const serviceName = (s: Service) => s.Spec.Name;
@@ -40,8 +41,10 @@ export class ServiceControl {
       }
       checkPortConflicts(tx, spec, undefined);
       refuseImageOnlyOnProcessNodes(tx, spec);
+      const resolved = resolveServiceNetworks(tx, spec);
+      const endpoint = endpointNeedingNothing(resolved);
       tx.create('services', {
-        ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: resolveServiceNetworks(tx, spec),
+        ID: id, Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: resolved, ...(endpoint ? { Endpoint: endpoint } : {}),
         ...(isJobSpec(spec) ? { JobStatus: { JobIteration: iterationVersion(0), LastExecution: isoNano(this.d.clock.now()) } } : {}),
       });
     });
@@ -79,6 +82,9 @@ export class ServiceControl {
     const cur = this.get(ref);
     if (opts.rollback !== 'previous') validateServiceSpec(specIn);
     if (opts.rollback !== 'previous') validateServiceRefs(specIn);
+    // As swarmkit: a rename or a mode change is refused before the version is compared.
+    if (opts.rollback !== 'previous' && specIn.Name !== cur.Spec.Name) throw rpcError('Unimplemented', 'renaming services is not supported');
+    if (opts.rollback !== 'previous' && serviceMode(specIn) !== serviceMode(cur.Spec)) throw rpcError('Unimplemented', 'service mode change is not allowed');
     if (cur.Version.Index !== version) throw outOfSequence();
     let spec: ServiceSpec;
     let previous: ServiceSpec | undefined = cur.Spec;
@@ -102,8 +108,12 @@ export class ServiceControl {
       checkRefsExist(tx, spec);
       checkPortConflicts(tx, spec, cur.ID);
       refuseImageOnlyOnProcessNodes(tx, spec);
+      const resolved = resolveServiceNetworks(tx, spec);
+      // Nothing held before (no VIP, no port to release) and nothing to allocate now: the endpoint goes with this write.
+      const holds = !!(now.Endpoint?.VirtualIPs?.length || now.Endpoint?.Ports?.length);
+      const endpoint = holds ? undefined : endpointNeedingNothing(resolved);
       tx.update('services', {
-        ...structuredClone(now), Spec: resolveServiceNetworks(tx, spec), PreviousSpec: previous,
+        ...structuredClone(now), Spec: resolved, PreviousSpec: previous, ...(endpoint ? { Endpoint: endpoint } : {}),
         UpdateStatus: updateStatus,
         // As swarmkit: every update of a job starts its next run.
         ...(now.JobStatus ? { JobStatus: { JobIteration: iterationVersion(jobIteration(now) + 1), LastExecution: isoNano(this.d.clock.now()) } } : {}),
