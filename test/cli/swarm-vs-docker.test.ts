@@ -108,7 +108,8 @@ test('tswarm swarm init --autolock …, unlock-key, update, ca, restart and unlo
   });
 
   await t.test('unlock-key: the key, -q, --rotate, --rotate -q', async () => {
-    for (const args of [['swarm', 'unlock-key'], ['swarm', 'unlock-key', '-q'], ['swarm', 'unlock-key', '--rotate'], ['swarm', 'unlock-key', '--rotate', '-q']]) {
+    for (const args of [['swarm', 'unlock-key'], ['swarm', 'unlock-key', '-q'], ['swarm', 'unlock-key', '--rotate'], ['swarm', 'unlock-key', '--rotate', '-q'],
+      ['swarm', 'join-token', '--rotate', 'worker'], ['swarm', 'join-token', '--rotate', '-q', 'manager']]) {
       const [a] = await same(args);
       assert.equal(a.code, 0, a.stderr);
     }

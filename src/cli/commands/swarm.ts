@@ -193,8 +193,7 @@ export async function swarmCommand(c: Client, argv: string[], out: Out): Promise
       if (role !== 'worker' && role !== 'manager') throw new Error('unknown role ' + role);
       if (has(p, 'rotate')) {
         const sw = await c.get<Cluster>('/swarm');
-        const flag = role === 'worker' ? 'rotateWorkerToken' : 'rotateManagerToken';
-        await c.post(`/swarm/update?version=${sw.Version.Index}&${flag}=true`, sw.Spec);
+        await c.post(updateQuery(sw.Version.Index, { worker: role === 'worker', manager: role === 'manager' }), goSpec(sw.Spec));
         if (!has(p, 'quiet')) out(`Successfully rotated ${role} join token.\n\n`);
       }
       out(await joinCommand(c, role, has(p, 'quiet')));
