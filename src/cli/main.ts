@@ -14,7 +14,7 @@ const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
 
 Commands:
   daemon      Run a tswarm node
-  swarm       Manage Swarm (init, join-token, leave, update)
+  swarm       Manage Swarm (init, join, join-token, leave, update, ca, unlock, unlock-key)
   node        Manage Swarm nodes (ls, inspect, update, promote, demote, ps, rm)
   service     Manage Swarm services (create, ls, ps, inspect, update, scale, rollback, logs, rm)
   stack       Manage Swarm stacks (deploy, ls, services, ps, rm)
