@@ -24,12 +24,17 @@ function sinceMs(v: string | null): number | undefined {
   return d;
 }
 
+/** Docker's router refuses a logs request without a stream before it looks the service or task up. */
+export function checkLogStreams(req: ApiRequest): void {
+  if (!boolParam(req.query, 'stdout') && !boolParam(req.query, 'stderr')) throw badRequest('Bad parameters: you must choose at least one stream');
+}
+
 /** Service and task logs as Docker streams them (multiplexed unless the task has a TTY). */
 export async function streamLogs(req: ApiRequest, res: ServerResponse, backend: DaemonBackend, selector: LogSelector, tty: boolean) {
   const q = req.query;
+  checkLogStreams(req);
   const stdout = boolParam(q, 'stdout');
   const stderr = boolParam(q, 'stderr');
-  if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
   const tailRaw = q.get('tail');
   const tail = !tailRaw || tailRaw === 'all' ? undefined : Number(tailRaw);
   const follow = boolParam(q, 'follow');

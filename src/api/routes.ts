@@ -5,7 +5,7 @@ import {
   type ApiRequest, type Reply,
 } from './http.js';
 import { decodeBody } from './json/decode.js';
-import { streamLogs } from './logs.js';
+import { checkLogStreams, streamLogs } from './logs.js';
 import { events } from './events.js';
 import { badRequest } from '../types/errors.js';
 import type { NodeSpec, ServiceSpec, SwarmSpec } from '../types/objects.js';
@@ -133,6 +133,7 @@ export const routes: Route[] = [
   }),
   route('DELETE', /^\/services\/(?<id>[^/]+)$/, 'cluster-write', async (r, b) => { await b.control().removeService(r.params.id); return empty(); }),
   route('GET', /^\/services\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
+    checkLogStreams(r);
     const control = b.control();
     const s = control.getService(r.params.id);
     return { stream: (res) => streamLogs(r, res, b, { serviceIds: [s.ID] }, !!s.Spec.TaskTemplate?.ContainerSpec?.TTY) };
@@ -142,6 +143,7 @@ export const routes: Route[] = [
   route('GET', /^\/tasks$/, 'cluster-read', (r, b) => json(b.control().listTasks(parseFilters(r.query)))),
   route('GET', /^\/tasks\/(?<id>[^/]+)$/, 'cluster-read', (r, b) => json(b.control().getTask(r.params.id))),
   route('GET', /^\/tasks\/(?<id>[^/]+)\/logs$/, 'cluster-read', (r, b) => {
+    checkLogStreams(r);
     const t = b.control().getTask(r.params.id);
     return { stream: (res) => streamLogs(r, res, b, { taskIds: [t.ID] }, !!t.Spec.ContainerSpec?.TTY) };
   }),

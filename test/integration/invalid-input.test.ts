@@ -152,6 +152,10 @@ const cases: Case[] = [
     what: `a bad ${key} filter value`, method: 'GET', path: `/v1.41/${res}?filters=${encodeURIComponent(JSON.stringify({ [key]: ['bogus'] }))}`,
     differs: { why: 'a bad filter value is the client\'s error: 400 (Docker 20.10 answers 500)', tswarm: { status: 400, message: new RegExp(`^Invalid ${word} filter: 'bogus'$`) }, docker: { status: 500, message: new RegExp(`^Invalid ${word} filter: 'bogus'$`) } },
   })),
+  {
+    what: 'a bad mode filter value', method: 'GET', path: `/v1.41/services?filters=${encodeURIComponent('{"mode":["bogus"]}')}`,
+    differs: { why: 'Docker 20.10 matches nothing and answers an empty list; tswarm says the value is not a mode', tswarm: { status: 400, message: /^Invalid mode filter: 'bogus'$/ }, docker: { status: 200 } },
+  },
   // objects that do not exist
   { what: 'inspect a missing service', method: 'GET', path: '/v1.41/services/nope' },
   { what: 'remove a missing service', method: 'DELETE', path: '/v1.41/services/nope' },
@@ -159,6 +163,10 @@ const cases: Case[] = [
   { what: 'inspect a missing node', method: 'GET', path: '/v1.41/nodes/nope' },
   { what: 'remove a missing node', method: 'DELETE', path: '/v1.41/nodes/nope' },
   { what: 'inspect a missing task', method: 'GET', path: '/v1.41/tasks/nope' },
+  ...['/v1.41/services/nope/logs', '/v1.41/tasks/nope/logs'].map((path) => ({
+    what: `logs of a missing object without a stream (${path})`, method: 'GET', path,
+    differs: { why: 'a bad parameter is the client\'s error: 400 (Docker 20.10 answers 500); both check it before the lookup', tswarm: { status: 400, message: /^Bad parameters: you must choose at least one stream$/ }, docker: { status: 500, message: /^Bad parameters: you must choose at least one stream$/ } },
+  })),
   {
     what: 'logs without a stream', method: 'GET', path: '/v1.41/services/{svc}/logs',
     differs: { why: 'a bad parameter is the client\'s error: 400 (Docker 20.10 answers 500)', tswarm: { status: 400, message: /^Bad parameters: you must choose at least one stream$/ }, docker: { status: 500, message: /^Bad parameters: you must choose at least one stream$/ } },
