@@ -12,6 +12,7 @@ import { checkArgs, parseCommand } from '../usage.js';
 import { applyCreateDefaults, imageWithTag } from './service-spec-defaults.js';
 import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
 import { applyCreateHealth, applyUpdateHealth, HEALTH_FLAGS } from './service-health.js';
+import { applyCreateContainerFlags, applyUpdateContainerFlags, CONTAINER_CREATE_FLAGS, CONTAINER_UPDATE_FLAGS } from './service-container-flags.js';
 
 const V = { value: true };
 const B = { value: false };
@@ -30,7 +31,7 @@ const SPEC_FLAGS: FlagSpec = {
 const UPDATE_FLAGS: FlagSpec = {
   ...SPEC_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': V, 'label-rm': V, 'publish-add': V, 'publish-rm': V,
   'constraint-add': V, 'constraint-rm': V, args: V, force: B, rollback: B,
-  ...REF_UPDATE_FLAGS,
+  ...REF_UPDATE_FLAGS, ...CONTAINER_UPDATE_FLAGS,
 };
 
 function memBytes(v: string): number {
@@ -165,12 +166,13 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create': {
-      const p = parseArgs(rest, { ...SPEC_FLAGS, ...REF_CREATE_FLAGS }, false);
+      const p = parseArgs(rest, { ...SPEC_FLAGS, ...REF_CREATE_FLAGS, ...CONTAINER_CREATE_FLAGS }, false);
       const [image, ...args] = p.args;
       if (!image) throw new Error('"docker service create" requires at least 1 argument.');
       const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: imageWithTag(image), ...(args.length ? { Args: args } : {}) } } };
       applyFlags(spec, p);
       applyCreateHealth(spec.TaskTemplate!.ContainerSpec!, p);
+      await applyCreateContainerFlags(c, spec, p);
       applyCreateDefaults(spec);
       applyKeepSource(spec, p);
       await applyCreateRefs(c, spec, p);
@@ -272,6 +274,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         }
         applyKeepSource(spec, p);
         await applyUpdateRefs(c, spec, p);
+        await applyUpdateContainerFlags(c, spec, p);
         const pl = (spec.TaskTemplate!.Placement ??= {});
         for (const cn of all(p, 'constraint-add')) (pl.Constraints ??= []).push(cn);
         for (const cn of all(p, 'constraint-rm')) pl.Constraints = (pl.Constraints ?? []).filter((x) => x !== cn);
