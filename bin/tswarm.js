@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // tswarm: `tswarm daemon` runs a node; every other command is the client.
 const argv = process.argv.slice(2);
 const main = argv[0] === 'daemon'

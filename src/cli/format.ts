@@ -92,7 +92,7 @@ export function formatRows(rows: Record<string, unknown>[], format: string | und
   return new TabWriter().write(header).write('\n').write(body).flush();
 }
 
-const INSPECT_TYPES: Record<string, GoType> = { 'swarm.Service': SERVICE, 'swarm.Node': NODE, 'swarm.Task': TASK, 'swarm.Secret': SECRET, 'swarm.Config': CONFIG };
+export const INSPECT_TYPES: Record<string, GoType> = { 'swarm.Service': SERVICE, 'swarm.Node': NODE, 'swarm.Task': TASK, 'swarm.Secret': SECRET, 'swarm.Config': CONFIG };
 
 /**
  * `docker <object> inspect [--format]`: objects decoded into docker's structs;

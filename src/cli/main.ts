@@ -8,6 +8,7 @@ import { swarmCommand } from './commands/swarm.js';
 import { payloadCommand } from './commands/secret.js';
 import { stackCommand } from './commands/stack.js';
 import { eventsCommand } from './commands/events.js';
+import { networkCommand } from './commands/network.js';
 import { formatInfo } from './format.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
@@ -18,6 +19,7 @@ Commands:
   node        Manage Swarm nodes (ls, inspect, update, promote, demote, ps, rm)
   service     Manage Swarm services (create, ls, ps, inspect, update, scale, rollback, logs, rm)
   stack       Manage Swarm stacks (deploy, ls, services, ps, rm)
+  network     Manage networks (create, ls, inspect, rm, prune, connect, disconnect)
   secret      Manage Swarm secrets (create, ls, inspect, rm)
   config      Manage Swarm configs (create, ls, inspect, rm)
   events      Get real time events from the server (--since, --until, --filter, --format)
@@ -52,6 +54,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'service': return await serviceCommand(c, rest, out);
       case 'secret': case 'config': return await payloadCommand(cmd, c, rest, out);
       case 'stack': return await stackCommand(c, rest, out);
+      case 'network': return await networkCommand(c, rest, out);
       case 'events': return await eventsCommand(c, rest, out);
       case 'create': return await createCommand(rest, out);
       case 'join': return await joinCommand(rest, out);

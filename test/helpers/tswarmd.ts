@@ -122,7 +122,7 @@ export function dockerWithInput(host: string, input: string, ...args: string[]):
     p.stdin!.end(input);
   });
 }
-export const tswarm = (host: string, ...args: string[]) => run(process.execPath, [TSWARM_BIN, ...args], { DOCKER_HOST: host });
+export const tswarm = (host: string, ...args: string[]) => run(process.execPath, ['--', TSWARM_BIN, ...args], { DOCKER_HOST: host });
 
 /** Polls until fn returns a truthy value. */
 export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, what = 'condition'): Promise<T> {

@@ -14,6 +14,7 @@ import { applyCreateDefaults } from './service-spec-defaults.js';
 import { imageWithDefaultTag } from '../image-ref.js';
 import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
 import { applyCreateHealth, applyUpdateHealth, HEALTH_FLAGS } from './service-health.js';
+import { applyCreateContainerFlags, applyUpdateContainerFlags, CONTAINER_CREATE_FLAGS, CONTAINER_UPDATE_FLAGS } from './service-container-flags.js';
 
 const V = { value: true };
 const B = { value: false };
@@ -33,12 +34,12 @@ const COMMON_FLAGS: FlagSpec = {
 const CREATE_FLAGS: FlagSpec = {
   ...COMMON_FLAGS, name: V, mode: V, publish: { short: 'p', value: true }, env: { short: 'e', value: true }, label: typed(T.label, 'l'),
   'container-label': typed(T.label), constraint: V, 'placement-pref': typed(T.pref),
-  ...REF_CREATE_FLAGS,
+  ...REF_CREATE_FLAGS, ...CONTAINER_CREATE_FLAGS,
 };
 const UPDATE_FLAGS: FlagSpec = {
   ...COMMON_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': typed(T.label), 'label-rm': V, 'publish-add': V, 'publish-rm': V,
   'constraint-add': V, 'constraint-rm': V, args: V, force: B, rollback: B,
-  ...REF_UPDATE_FLAGS, 'container-label-add': typed(T.label),
+  ...REF_UPDATE_FLAGS, 'container-label-add': typed(T.label), ...CONTAINER_UPDATE_FLAGS,
 };
 
 /** `service …` subcommands as their usage lines name them. */
@@ -184,6 +185,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       const spec: ServiceSpec = { Name: one(p, 'name'), TaskTemplate: { ContainerSpec: { Image: imageWithDefaultTag(image), ...(args.length ? { Args: args } : {}) } } };
       applyFlags(spec, p);
       applyCreateHealth(spec.TaskTemplate!.ContainerSpec!, p);
+      await applyCreateContainerFlags(c, spec, p);
       applyCreateDefaults(spec);
       applyKeepSource(spec, p);
       await applyCreateRefs(c, spec, p);
@@ -297,6 +299,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         }
         applyKeepSource(spec, p);
         await applyUpdateRefs(c, spec, p);
+        await applyUpdateContainerFlags(c, spec, p);
         const pl = (spec.TaskTemplate!.Placement ??= {});
         for (const cn of all(p, 'constraint-add')) (pl.Constraints ??= []).push(cn);
         for (const cn of all(p, 'constraint-rm')) pl.Constraints = (pl.Constraints ?? []).filter((x) => x !== cn);
