@@ -111,9 +111,13 @@ test('tswarm service create/update with secrets, configs and a failure rollback:
   await t.test('the same update waited on (no -d): the progress of the failure and its rollback, the exit status', async () => {
     const r = await both(['service', 'update', '--image', 'busybox:bad2', '--container-label-add', 'tswarm.sim.fail-start=no such image',
       '--update-failure-action', 'rollback', '--update-monitor', '2s', 'Xsvc']);
-    assert.equal(waited(r.b), waited(r.a));
+    // docker's WaitOnService prints the rollback's final message only when it reads the service's rollback_completed
+    // in a poll before the one where it sees the task running: a race of the two clients' polls with the manager
+    // (seen in a loaded suite: the docker CLI printed it, tswarm's did not). The rest is compared whole.
+    const settled = (x: string) => x.replace(/verify: Service X converged\nrollback: rollback completed\n/, 'verify: Service X converged\n');
+    assert.equal(settled(waited(r.b)), settled(waited(r.a)));
     // as docker: the rollback is the update's outcome, not an error (exit status 0)
-    assert.match(waited(r.b), /^0\nX\n[^]*\nrollback: update rolled back due to failure or early termination of task X\n[^]*verify: Service X converged\nrollback: rollback completed\n\n$/);
+    assert.match(waited(r.b), /^0\nX\n[^]*\nrollback: update rolled back due to failure or early termination of task X\n[^]*verify: Service X converged\n(rollback: rollback completed\n)?\n$/);
     const s = await sameStored('after the second rollback');
     assert.equal(s.Spec.TaskTemplate.ContainerSpec.Image, 'busybox:latest');
   });

@@ -73,7 +73,7 @@ test('service logs -f keeps following across a change of leader; without -f each
     for (const [task, ns] of byTask(lines)) { assert.equal(ns[0], 1, task); for (let i = 1; i < ns.length; i++) assert.equal(ns[i], ns[i - 1] + 1, task); }
   });
 
-  await t.test('Docker 20.10 gives each task\'s lines together too (not merged by time)', {
+  await t.test('Docker 20.10 gives each task\'s lines complete and in order (usually each task\'s together)', {
     skip: !reference && process.env.CI !== 'true' ? 'no TSWARM_REFERENCE_DOCKER_HOST (run scripts/swarm-engine.sh)' : false,
   }, async (st) => {
     assert.ok(reference, 'CI must provide TSWARM_REFERENCE_DOCKER_HOST');
@@ -91,7 +91,12 @@ test('service logs -f keeps following across a change of leader; without -f each
       const x = await docker(reference, 'service', 'logs', name);
       return x.stdout.trim().split('\n').length === 12 ? x : undefined;
     }, 60_000, 'twelve lines');
-    const tasks = r.stdout.trim().split('\n').map((l) => l.split(' ')[0]);
-    assert.equal(taskBlocks(tasks).length, 3);
+    // Usually three blocks, one per task; once in a loaded suite Docker interleaved two tasks' blocks (2,1,2,1,2,1,3),
+    // so what is asserted is what always holds: each task's lines complete and in order.
+    const lines = r.stdout.trim().split('\n').map((l) => ({ task: l.split(' ')[0], n: Number(/n (\d+)$/.exec(l)?.[1]) }));
+    const perTask = new Map<string, number[]>();
+    for (const l of lines) perTask.set(l.task, [...(perTask.get(l.task) ?? []), l.n]);
+    assert.equal(perTask.size, 3);
+    for (const [task, ns] of perTask) assert.deepEqual(ns, [1, 2, 3, 4], task);
   });
 });

@@ -10,6 +10,7 @@ import { inspectServices } from './service-inspect.js';
 import { waitOnService } from './progress.js';
 import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
 import { goParseFloat, parseCpus, ramInBytes, T } from '../flagtypes.js';
+import { servicePortsColumn, taskErrorColumn, taskPortsColumn } from './port-columns.js';
 import { applyCreateDefaults } from './service-spec-defaults.js';
 import { imageWithDefaultTag } from '../image-ref.js';
 import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
@@ -164,9 +165,6 @@ const taskName = (service: string, t: Task) => `${service}.${t.Slot ? t.Slot : t
 
 const shortId = (id: string) => id.slice(0, 12);
 
-function portsText(ports: PortConfig[] | undefined): string {
-  return (ports ?? []).filter((p) => p.PublishMode !== 'host' || p.PublishedPort).map((p) => `*:${p.PublishedPort}->${p.TargetPort}/${p.Protocol ?? 'tcp'}`).join(', ');
-}
 
 function modeOf(s: Service): string {
   if (s.Spec.Mode?.Global) return 'global';
@@ -204,7 +202,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       const rows = services.map((s) => ({
         ID: shortId(s.ID), Name: s.Spec.Name, Mode: modeOf(s),
         Replicas: replicasText(s),
-        Image: (s.Spec.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0], Ports: portsText(s.Endpoint?.Ports),
+        Image: (s.Spec.TaskTemplate?.ContainerSpec?.Image ?? '').split('@')[0], Ports: servicePortsColumn(s.Endpoint?.Ports),
       }));
       out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}', {}, 'service.serviceContext'));
       return 0;
@@ -231,7 +229,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
             ID: has(p, 'no-trunc') || has(p, 'quiet') ? t.ID : shortId(t.ID), Name: key === prevKey ? ` \\_ ${name}` : name,
             Image: (t.Spec.ContainerSpec?.Image ?? '').split('@')[0], Node: nodes.get(t.NodeID ?? '')?.Description?.Hostname ?? '',
             DesiredState: cap(t.DesiredState), CurrentState: stateAgo(t.Status.State, t.Status.Timestamp),
-            Error: t.Status.Err ? `"${t.Status.Err}"` : '', Ports: portsText(t.Status.PortStatus?.Ports),
+            Error: taskErrorColumn(t.Status.Err, !has(p, 'no-trunc')), Ports: taskPortsColumn(t.Status.PortStatus?.Ports),
           });
           prevKey = key;
         }
