@@ -1,10 +1,11 @@
-import type { Node } from '../../types/objects.js';
+import type { Node, Task } from '../../types/objects.js';
 import { all, has, one } from '../args.js';
 import { T } from '../flagtypes.js';
 import { checkArgs, parseCommand, unknownSubcommand } from '../usage.js';
 import { q, type Client } from '../client.js';
-import { formatInspect, formatRows } from '../format.js';
-import { filtersOf, serviceCommand } from './service.js';
+import { FormatError, formatInspect, formatRows } from '../format.js';
+import { filtersOf } from './service.js';
+import { printTasks, tasksWhere } from './task-table.js';
 
 const cap = (s: string | undefined) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : '');
 
@@ -77,15 +78,23 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
     case 'ps': {
       const p = parseCommand({ path: 'node ps', use: '[OPTIONS] [NODE...]' }, rest,
         { quiet: { short: 'q', value: false }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true }, 'no-trunc': { value: false }, 'no-resolve': { value: false } });
-      const ids = p.args.length ? p.args : ['self'];
-      const rows: string[] = [];
-      for (const ref of ids) {
-        const n = await resolve(c, ref);
-        const tasks = await c.get<{ ServiceID: string }[]>(`/tasks?filters=${q({ node: [n.ID] })}`);
-        for (const sid of new Set(tasks.map((t) => t.ServiceID))) rows.push(sid);
+      // docker's node ps: every node's tasks in one table; a node not found is reported after it (exit 1)
+      const errors: string[] = [];
+      const tasks: Task[] = [];
+      const filters = filtersOf(all(p, 'filter'));
+      for (const ref of p.args.length ? p.args : ['self']) {
+        try {
+          const n = await resolve(c, ref);
+          tasks.push(...await tasksWhere(c, filters, 'node', [n.ID]));
+        } catch (e) {
+          const err = e as Error & { status?: number };
+          errors.push(err.status ? `Error response from daemon: ${err.message}` : err.message);
+        }
       }
-      // node ps shows the tasks of the node; reuse service ps rendering per service with a node filter
-      for (const sid of rows) await serviceCommand(c, ['ps', '--filter', `node=${(await resolve(c, ids[0])).ID}`, sid], out);
+      if (errors.length === 0 || tasks.length) {
+        await printTasks(c, tasks, { quiet: has(p, 'quiet'), noTrunc: has(p, 'no-trunc'), noResolve: has(p, 'no-resolve'), format: one(p, 'format') }, out);
+      }
+      if (errors.length) throw new FormatError(errors.join('\n'), 1);
       return 0;
     }
     default:

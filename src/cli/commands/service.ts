@@ -1,16 +1,16 @@
-import type { Node, PortConfig, Service, ServiceSpec, Task } from '../../types/objects.js';
+import type { Service, ServiceSpec } from '../../types/objects.js';
 import { applyKeepSource, KEEP_SOURCE_FLAGS } from './keep-source.js';
 import { all, goQuote, has, one, type FlagSpec, type Parsed } from '../args.js';
 import { q, type Client } from '../client.js';
 import { FormatError, formatRows } from '../format.js';
-import { stateAgo } from '../table.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
 import { serviceLogs } from './logs.js';
 import { inspectServices } from './service-inspect.js';
 import { waitOnService } from './progress.js';
 import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
 import { goParseFloat, parseCpus, ramInBytes, T } from '../flagtypes.js';
-import { servicePortsColumn, taskErrorColumn, taskPortsColumn } from './port-columns.js';
+import { servicePortsColumn } from './port-columns.js';
+import { printTasks, tasksWhere } from './task-table.js';
 import { applyCreateDefaults } from './service-spec-defaults.js';
 import { imageWithDefaultTag } from '../image-ref.js';
 import { applyCreateRefs, applyUpdateRefs, REF_CREATE_FLAGS, REF_UPDATE_FLAGS } from './service-refs.js';
@@ -160,9 +160,6 @@ export function replicasText(s: Service): string {
   return max > 0 ? `${running}/${desired} (max ${max} per node)` : `${running}/${desired}`;
 }
 
-/** A task's name as docker prints it: `<service>.<slot>`, or `<service>.<node ID>` when the slot is 0 (global, and a job's first slot). */
-const taskName = (service: string, t: Task) => `${service}.${t.Slot ? t.Slot : t.NodeID}`;
-
 const shortId = (id: string) => id.slice(0, 12);
 
 
@@ -214,29 +211,18 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       const p = parseCommand(CMD.ps, rest, { quiet: { short: 'q', value: false }, filter: typed(T.filter, 'f'), format: V, 'no-trunc': B, 'no-resolve': B });
       checkArgs(CMD.ps, p.args, 1);
       const filters = filtersOf(all(p, 'filter'));
-      const rows: Record<string, unknown>[] = [];
-      const nodes = new Map((await c.get<Node[]>('/nodes')).map((n) => [n.ID, n]));
+      // docker's service ps: the services found in one table, then those not found (exit 1); -q shows whole IDs
+      const ids: string[] = [];
+      const missing: string[] = [];
       for (const ref of p.args) {
-        const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`).catch(() => { throw new Error(`no such service: ${ref}`); });
-        const tasks = await c.get<Task[]>(`/tasks?filters=${q({ ...filters, service: [s.ID] })}`);
-        // As docker: by name in natural order (a job's slot 0 is named by its node), newest first within a name.
-        tasks.sort((a, b) => naturalCompare(taskName('', a), taskName('', b)) || (b.CreatedAt < a.CreatedAt ? -1 : 1));
-        let prevKey = '';
-        for (const t of tasks) {
-          const name = taskName(s.Spec.Name ?? '', t);
-          const key = name;
-          rows.push({
-            ID: has(p, 'no-trunc') || has(p, 'quiet') ? t.ID : shortId(t.ID), Name: key === prevKey ? ` \\_ ${name}` : name,
-            Image: (t.Spec.ContainerSpec?.Image ?? '').split('@')[0], Node: nodes.get(t.NodeID ?? '')?.Description?.Hostname ?? '',
-            DesiredState: cap(t.DesiredState), CurrentState: stateAgo(t.Status.State, t.Status.Timestamp),
-            Error: taskErrorColumn(t.Status.Err, !has(p, 'no-trunc')), Ports: taskPortsColumn(t.Status.PortStatus?.Ports),
-          });
-          prevKey = key;
-        }
+        const s = await c.get<Service>(`/services/${encodeURIComponent(ref)}`).catch(() => undefined);
+        if (s) ids.push(s.ID); else missing.push(`no such service: ${ref}`);
       }
-      if (has(p, 'quiet')) { out(rows.map((r) => `${r.ID}\n`).join('')); return 0; }
-      out(formatRows(rows, one(p, 'format'), 'table {{.ID}}\t{{.Name}}\t{{.Image}}\t{{.Node}}\t{{.DesiredState}}\t{{.CurrentState}}\t{{.Error}}\t{{.Ports}}',
-        { DesiredState: 'DESIRED STATE', CurrentState: 'CURRENT STATE' }, 'task.taskContext'));
+      if (ids.length) {
+        const tasks = await tasksWhere(c, filters, 'service', ids);
+        await printTasks(c, tasks, { quiet: has(p, 'quiet'), noTrunc: has(p, 'no-trunc') || has(p, 'quiet'), noResolve: has(p, 'no-resolve'), format: one(p, 'format') }, out);
+      }
+      if (missing.length) throw new FormatError(missing.join('\n'), 1);
       return 0;
     }
     case 'scale': {
@@ -328,20 +314,6 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
   }
 }
 
-/** Natural order: runs of digits compare as numbers (docker's sortorder.NaturalLess). */
-function naturalCompare(a: string, b: string): number {
-  const pa = a.match(/\d+|\D+/g) ?? [];
-  const pb = b.match(/\d+|\D+/g) ?? [];
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i]; const y = pb[i];
-    if (x === y) continue;
-    if (/^\d/.test(x) && /^\d/.test(y)) return Number(x) - Number(y) || x.length - y.length;
-    return x < y ? -1 : 1;
-  }
-  return pa.length - pb.length;
-}
-
-const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function filtersOf(list: string[]): Record<string, string[]> {
   const f: Record<string, string[]> = {};
