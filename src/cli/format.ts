@@ -6,7 +6,7 @@
  */
 import { contextType, contextValue, headerValue } from '../format/contexts.js';
 import { decode, untyped } from '../format/decode.js';
-import { CONFIG, NODE, SECRET, SERVICE, TASK } from '../format/dockertypes.js';
+import { CONFIG, DOCKER_INFO, NODE, SECRET, SERVICE, TASK } from '../format/dockertypes.js';
 import { DOCKER_FUNCS, HEADER_FUNCS } from '../format/funcs.js';
 import { indent, marshal } from '../format/gojson.js';
 import { TabWriter } from '../format/tabwriter.js';
@@ -132,11 +132,14 @@ export function formatInspect(list: unknown[], format: string | undefined, typeN
   if (errors.length) throw new FormatError(errors.join('\n'));
 }
 
-/** `docker info --format`: the template runs straight to stdout, a newline follows even after an error. */
+/**
+ * `docker info --format`: the template runs straight to stdout over the info decoded into docker's structs
+ * (system.Info and swarm.Info: Go field order and time.Time in {{json}}), a newline follows even after an error.
+ */
 export function formatInfo(info: unknown, format: string, out: (s: string) => void): void {
   const tpl = parseTemplate(format === 'json' ? '{{json .}}' : format, 64);
   let s = '';
-  try { tpl.executeTo(untyped(info, 'int64') ?? undefined, (x) => { s += x; }); } catch (e) {
+  try { tpl.executeTo(decode(DOCKER_INFO, info), (x) => { s += x; }); } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     out(s + '\n');
     throw new FormatError(e.message);

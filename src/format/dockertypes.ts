@@ -530,3 +530,195 @@ type Config struct {
 `);
 export const SECRET: GoType = registry.get('swarm.Secret');
 export const CONFIG: GoType = registry.get('swarm.Config');
+
+// `docker info`: system.Info and swarm.Info (api/types/system/info.go, api/types/swarm/swarm.go, 28.2)
+registry.declare(`
+package swarm
+type ClusterInfo struct {
+  ID string
+  Meta
+  Spec Spec
+  TLSInfo TLSInfo
+  RootRotationInProgress bool
+  DefaultAddrPool []string
+  SubnetSize uint32
+  DataPathPort uint32
+}
+type Spec struct {
+  Annotations
+  Orchestration OrchestrationConfig \`json:",omitempty"\`
+  Raft RaftConfig \`json:",omitempty"\`
+  Dispatcher DispatcherConfig \`json:",omitempty"\`
+  CAConfig CAConfig \`json:",omitempty"\`
+  TaskDefaults TaskDefaults \`json:",omitempty"\`
+  EncryptionConfig EncryptionConfig \`json:",omitempty"\`
+}
+type OrchestrationConfig struct {
+  TaskHistoryRetentionLimit *int64 \`json:",omitempty"\`
+}
+type TaskDefaults struct {
+  LogDriver *Driver \`json:",omitempty"\`
+}
+type EncryptionConfig struct {
+  AutoLockManagers bool
+}
+type RaftConfig struct {
+  SnapshotInterval uint64 \`json:",omitempty"\`
+  KeepOldSnapshots *uint64 \`json:",omitempty"\`
+  LogEntriesForSlowFollowers uint64 \`json:",omitempty"\`
+  ElectionTick int
+  HeartbeatTick int
+}
+type DispatcherConfig struct {
+  HeartbeatPeriod time.Duration \`json:",omitempty"\`
+}
+type CAConfig struct {
+  NodeCertExpiry time.Duration \`json:",omitempty"\`
+  ExternalCAs []*ExternalCA \`json:",omitempty"\`
+  SigningCACert string \`json:",omitempty"\`
+  SigningCAKey string \`json:",omitempty"\`
+  ForceRotate uint64 \`json:",omitempty"\`
+}
+type ExternalCAProtocol string
+type ExternalCA struct {
+  Protocol ExternalCAProtocol
+  URL string
+  Options map[string]string \`json:",omitempty"\`
+  CACert string
+}
+type LocalNodeState string
+type Info struct {
+  NodeID string
+  NodeAddr string
+  LocalNodeState LocalNodeState
+  ControlAvailable bool
+  Error string
+  RemoteManagers []Peer
+  Nodes int \`json:",omitempty"\`
+  Managers int \`json:",omitempty"\`
+  Cluster *ClusterInfo \`json:",omitempty"\`
+  Warnings []string \`json:",omitempty"\`
+}
+type Peer struct {
+  NodeID string
+  Addr string
+}
+
+package system
+type Info struct {
+  ID string
+  Containers int
+  ContainersRunning int
+  ContainersPaused int
+  ContainersStopped int
+  Images int
+  Driver string
+  DriverStatus [][2]string
+  SystemStatus [][2]string \`json:",omitempty"\`
+  Plugins PluginsInfo
+  MemoryLimit bool
+  SwapLimit bool
+  KernelMemory bool \`json:",omitempty"\`
+  KernelMemoryTCP bool \`json:",omitempty"\`
+  CPUCfsPeriod bool \`json:"CpuCfsPeriod"\`
+  CPUCfsQuota bool \`json:"CpuCfsQuota"\`
+  CPUShares bool
+  CPUSet bool
+  PidsLimit bool
+  IPv4Forwarding bool
+  Debug bool
+  NFd int
+  OomKillDisable bool
+  NGoroutines int
+  SystemTime string
+  LoggingDriver string
+  CgroupDriver string
+  CgroupVersion string \`json:",omitempty"\`
+  NEventsListener int
+  KernelVersion string
+  OperatingSystem string
+  OSVersion string
+  OSType string
+  Architecture string
+  IndexServerAddress string
+  RegistryConfig any // *registry.ServiceConfig: its MarshalJSON writes a map, keys sorted
+  NCPU int
+  MemTotal int64
+  GenericResources []swarm.GenericResource
+  DockerRootDir string
+  HTTPProxy string \`json:"HttpProxy"\`
+  HTTPSProxy string \`json:"HttpsProxy"\`
+  NoProxy string
+  Name string
+  Labels []string
+  ExperimentalBuild bool
+  ServerVersion string
+  Runtimes map[string]RuntimeWithStatus
+  DefaultRuntime string
+  Swarm swarm.Info
+  LiveRestoreEnabled bool
+  Isolation container.Isolation
+  InitBinary string
+  ContainerdCommit Commit
+  RuncCommit Commit
+  InitCommit Commit
+  SecurityOptions []string
+  ProductLicense string \`json:",omitempty"\`
+  DefaultAddressPools []NetworkAddressPool \`json:",omitempty"\`
+  FirewallBackend *FirewallInfo \`json:"FirewallBackend,omitempty"\`
+  CDISpecDirs []string
+  DiscoveredDevices []DeviceInfo \`json:",omitempty"\`
+  Containerd *ContainerdInfo \`json:",omitempty"\`
+  Warnings []string
+}
+type ContainerdInfo struct {
+  Address string \`json:",omitempty"\`
+  Namespaces ContainerdNamespaces
+}
+type ContainerdNamespaces struct {
+  Containers string
+  Plugins string
+}
+type PluginsInfo struct {
+  Volume []string
+  Network []string
+  Authorization []string
+  Log []string
+}
+type Commit struct {
+  ID string
+  Expected string \`json:",omitempty"\`
+}
+type NetworkAddressPool struct {
+  Base string
+  Size int
+}
+type FirewallInfo struct {
+  Driver string \`json:"Driver"\`
+  Info [][2]string \`json:"Info,omitempty"\`
+}
+type DeviceInfo struct {
+  Source string \`json:"Source"\`
+  ID string \`json:"ID"\`
+}
+type Runtime struct {
+  Path string \`json:"path,omitempty"\`
+  Args []string \`json:"runtimeArgs,omitempty"\`
+  Type string \`json:"runtimeType,omitempty"\`
+  Options map[string]any \`json:"options,omitempty"\`
+}
+type RuntimeWithStatus struct {
+  Runtime
+  Status map[string]string \`json:"status,omitempty"\`
+}
+`);
+// the CLI's own wrapper (cli/command/system/info.go): *system.Info embedded (never nil here, so a struct), the
+// server's errors; its ClientInfo (the docker CLI's version and plugins) is not modelled
+registry.declare(`
+package system
+type dockerInfo struct {
+  Info \`json:",omitempty"\`
+  ServerErrors []string \`json:",omitempty"\`
+}
+`);
+export const DOCKER_INFO: GoType = registry.get('system.dockerInfo');

@@ -53,7 +53,8 @@ WeekdayType.methods = [{ name: 'String', sig: { params: [], variadic: false, res
 
 export const TimeType: GoType = { kind: 'struct', name: 'time.Time', fields: [], marshalJSON: (v: GoTime) => JSON.stringify(formatGoLayout(v, RFC3339Nano)) };
 const RFC3339Nano = '2006-01-02T15:04:05.999999999Z07:00';
-const timeString = (t: GoTime) => formatGoLayout(t, '2006-01-02 15:04:05.999999999 -0700 MST');
+/** time.Time.String: "2006-01-02 15:04:05.999999999 -0700 MST". */
+export const timeString = (t: GoTime) => formatGoLayout(t, '2006-01-02 15:04:05.999999999 -0700 MST');
 
 TimeType.methods = [
   m0('String', [T.string], timeString),

@@ -4,6 +4,7 @@ import { T } from '../flagtypes.js';
 import { checkArgs, parseCommand, unknownSubcommand } from '../usage.js';
 import { q, type Client } from '../client.js';
 import { FormatError, formatInspect, formatRows } from '../format.js';
+import { prettyNode } from './node-pretty.js';
 import { filtersOf } from './service.js';
 import { printTasks, tasksWhere } from './task-table.js';
 
@@ -43,9 +44,11 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
       const cmd = { path: 'node inspect', use: '[OPTIONS] self|NODE [NODE...]' };
       const p = parseCommand(cmd, rest, { format: { short: 'f', value: true }, pretty: { value: false } });
       checkArgs(cmd, p.args, 1);
+      const f = has(p, 'pretty') ? 'pretty' : one(p, 'format');
+      if (f?.startsWith('pretty') && f !== 'pretty') throw new FormatError('cannot supply extra formatting options to the pretty template');
       const list = await Promise.all(p.args.map((r) => resolve(c, r)));
-      const f = one(p, 'format');
-      formatInspect(list, f, 'swarm.Node', out);
+      if (f === 'pretty') out(list.map(prettyNode).join(''));
+      else formatInspect(list, f, 'swarm.Node', out);
       return 0;
     }
     case 'update': case 'promote': case 'demote': {

@@ -17,11 +17,11 @@ type Json = Record<string, any>;
 const goFloat = (n: number, bits: 32 | 64) => sprint([val(bits === 32 ? T.float32 : T.float64, n)]);
 const ago = (ts: string) => `${humanDuration(Date.now() - Date.parse(ts))} ago`;
 /** Go's text/template ranges over a map in sorted key order. */
-const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => compareStrings(a, b));
+export const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => compareStrings(a, b));
 const nonEmpty = (x: unknown) => Array.isArray(x) ? x.length > 0 : !!x && typeof x === 'object' && Object.keys(x).length > 0;
 
 /** go-units BytesSize: binary units, four significant digits. */
-function bytesSize(n: number): string {
+export function bytesSize(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
   let i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
