@@ -4,6 +4,9 @@ export class ClientError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
+/** An error as the docker CLI prints it: the daemon's with "Error response from daemon: " before it. */
+export const daemonErrorText = (e: unknown) => (e instanceof ClientError && e.status ? `Error response from daemon: ${e.message}` : (e as Error).message);
+
 /** Where the daemon listens: --host, TSWARM_HOST, DOCKER_HOST, then the default socket. */
 export function resolveHost(flag: string | undefined): string {
   if (flag) return flag;

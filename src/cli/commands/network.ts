@@ -4,7 +4,7 @@
  * output, prompts, messages and exit codes.
  */
 import { all, has, one, type FlagSpec } from '../args.js';
-import { ClientError, type Client } from '../client.js';
+import { ClientError, daemonErrorText, type Client } from '../client.js';
 import { FormatError, formatInspect, formatRows, INSPECT_TYPES } from '../format.js';
 import { checkArgs, flagError, parseCommand, type Command } from '../usage.js';
 import { compact, indent } from '../../format/gojson.js';
@@ -83,7 +83,6 @@ const B = { value: false };
 type Out = (s: string) => void;
 
 /** Errors from the daemon as the docker client prints them. */
-const daemonText = (e: unknown) => (e instanceof ClientError && e.status ? `Error response from daemon: ${e.message}` : (e as Error).message);
 
 /** opts.FilterOpt: name=value pairs, sent as filters.Args' JSON ({"name":{"value":true}}). */
 function filterQuery(c: Command, flag: string, list: string[]): string {
@@ -371,7 +370,7 @@ async function remove(c: Client, argv: string[], out: Out): Promise<number> {
       await c.del(`/networks/${encodeURIComponent(name)}`);
     } catch (e) {
       if (has(p, 'force') && e instanceof ClientError && e.status === 404) continue;
-      process.stderr.write(`${daemonText(e)}\n`);
+      process.stderr.write(`${daemonErrorText(e)}\n`);
       status = 1;
       continue;
     }

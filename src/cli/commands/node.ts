@@ -2,7 +2,7 @@ import type { Node, Task } from '../../types/objects.js';
 import { all, has, one } from '../args.js';
 import { T } from '../flagtypes.js';
 import { checkArgs, parseCommand, unknownSubcommand } from '../usage.js';
-import { q, type Client } from '../client.js';
+import { daemonErrorText, q, type Client } from '../client.js';
 import { FormatError, formatInspect, formatRows } from '../format.js';
 import { prettyNode } from './node-pretty.js';
 import { filtersOf } from './service.js';
@@ -57,10 +57,12 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
         ? { availability: { value: true }, role: { value: true }, 'label-add': { value: true }, 'label-rm': { value: true } } : {});
       if (sub === 'update') checkArgs(cmd, p.args, 1, 1); else checkArgs(cmd, p.args, 1);
       for (const ref of p.args) {
-        const n = await resolve(c, ref);
+        // docker resolves "self" for inspect and ps only: here it is a name like any other
+        const n = await c.get<Node>(`/nodes/${encodeURIComponent(ref)}`);
         const spec = structuredClone(n.Spec);
-        if (sub === 'promote') spec.Role = 'manager';
-        if (sub === 'demote') spec.Role = 'worker';
+        const role = sub === 'promote' ? 'manager' : sub === 'demote' ? 'worker' : undefined;
+        if (role && spec.Role === role) { out(`Node ${n.ID} is already a ${role}.\n`); continue; }
+        if (role) spec.Role = role;
         if (one(p, 'availability')) spec.Availability = one(p, 'availability') as 'active';
         if (one(p, 'role')) spec.Role = one(p, 'role') as 'worker';
         for (const l of all(p, 'label-add')) { const [k, ...v] = l.split('='); (spec.Labels ??= {})[k] = v.join('='); }
@@ -89,10 +91,7 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
         try {
           const n = await resolve(c, ref);
           tasks.push(...await tasksWhere(c, filters, 'node', [n.ID]));
-        } catch (e) {
-          const err = e as Error & { status?: number };
-          errors.push(err.status ? `Error response from daemon: ${err.message}` : err.message);
-        }
+        } catch (e) { errors.push(daemonErrorText(e)); }
       }
       if (errors.length === 0 || tasks.length) {
         await printTasks(c, tasks, { quiet: has(p, 'quiet'), noTrunc: has(p, 'no-trunc'), noResolve: has(p, 'no-resolve'), format: one(p, 'format') }, out);

@@ -1,7 +1,7 @@
 import type { Service, ServiceSpec } from '../../types/objects.js';
 import { applyKeepSource, KEEP_SOURCE_FLAGS } from './keep-source.js';
 import { all, goQuote, has, one, type FlagSpec, type Parsed } from '../args.js';
-import { q, type Client } from '../client.js';
+import { daemonErrorText, q, type Client } from '../client.js';
 import { FormatError, formatRows } from '../format.js';
 import { parseDuration, parsePublish, parseUint } from './util.js';
 import { serviceLogs } from './logs.js';
@@ -137,7 +137,7 @@ function applyMode(spec: ServiceSpec, p: Parsed) {
   if (replicas !== undefined) {
     if (spec.Mode?.ReplicatedJob) spec.Mode.ReplicatedJob.TotalCompletions = replicas;
     else if (!spec.Mode || spec.Mode.Replicated) spec.Mode = { Replicated: { Replicas: replicas } };
-    else throw new Error(onlyReplicated);
+    else throw new Error('replicas can only be used with replicated mode'); // docker's update words differ from its create's
   }
   if (concurrent !== undefined) {
     if (!spec.Mode?.ReplicatedJob) throw new Error(onlyJob);
@@ -243,10 +243,17 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         // docker's strconv.ParseUint(n, 10, 64): a bad count is reported after the others are scaled
         const why = !/^\d+$/.test(n) ? 'invalid syntax' : BigInt(n) >= 2n ** 64n ? 'value out of range' : '';
         if (why) { errors.push(`${name}: invalid replicas value ${n}: strconv.ParseUint: parsing ${goQuote(n)}: ${why}`); continue; }
-        const s = await c.get<Service>(`/services/${encodeURIComponent(name)}`);
-        if (!s.Spec.Mode?.Replicated) throw new Error(`scale can only be used with replicated or replicated-job mode`);
-        const spec = { ...s.Spec, Mode: { Replicated: { Replicas: Number(n) } } };
-        await c.post(`/services/${s.ID}/update?version=${s.Version.Index}`, spec);
+        // docker's runServiceScale: a failure is reported as `name: error` after the others are scaled
+        try {
+          const s = await c.get<Service>(`/services/${encodeURIComponent(name)}`);
+          const mode = s.Spec.Mode;
+          const count = Number(n);
+          let next: ServiceSpec['Mode'];
+          if (mode?.Replicated) next = { Replicated: { ...mode.Replicated, Replicas: count } };
+          else if (mode?.ReplicatedJob) next = { ReplicatedJob: { ...mode.ReplicatedJob, TotalCompletions: count } };
+          else throw new Error('scale can only be used with replicated or replicated-job mode');
+          await c.post(`/services/${s.ID}/update?version=${s.Version.Index}`, { ...s.Spec, Mode: next });
+        } catch (e) { errors.push(`${name}: ${daemonErrorText(e)}`); continue; }
         out(`${name} scaled to ${n}\n`);
         scaled.push(name);
       }
@@ -299,13 +306,12 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
     case 'rm': case 'remove': {
       const p = parseCommand(CMD.rm, rest, {});
       checkArgs(CMD.rm, p.args, 1);
-      let code = 0;
+      const errors: string[] = [];
       for (const ref of p.args) {
-        try { await c.del(`/services/${encodeURIComponent(ref)}`); out(`${ref}\n`); } catch (e) {
-          process.stderr.write(`${(e as Error).message}\n`); code = 1;
-        }
+        try { await c.del(`/services/${encodeURIComponent(ref)}`); out(`${ref}\n`); } catch (e) { errors.push(daemonErrorText(e)); }
       }
-      return code;
+      if (errors.length) throw new FormatError(errors.join('\n'), 1);
+      return 0;
     }
     case 'logs': return serviceLogs(c, rest, out);
     default:
