@@ -5,7 +5,10 @@ export class ClientError extends Error {
 }
 
 /** An error as the docker CLI prints it: the daemon's with "Error response from daemon: " before it. */
-export const daemonErrorText = (e: unknown) => (e instanceof ClientError && e.status ? `Error response from daemon: ${e.message}` : (e as Error).message);
+export const daemonErrorText = (e: unknown) => {
+  const err = e as Error & { status?: number };
+  return err.status ? `Error response from daemon: ${err.message}` : err.message;
+};
 
 /** Where the daemon listens: --host, TSWARM_HOST, DOCKER_HOST, then the default socket. */
 export function resolveHost(flag: string | undefined): string {
@@ -69,7 +72,8 @@ export class Client {
     });
   }
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** The answer's text as the daemon sent it (some commands print those bytes); a failure as a ClientError with the daemon's message. */
+  async text(method: string, path: string, body?: unknown): Promise<string> {
     const r = await this.raw(method, path, body);
     const text = r.body.toString('utf8');
     if (r.status >= 400) {
@@ -77,6 +81,11 @@ export class Client {
       try { msg = JSON.parse(text).message ?? text; } catch { /* plain text */ }
       throw new ClientError(r.status, msg);
     }
+    return text;
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await this.text(method, path, body);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 

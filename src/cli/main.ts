@@ -1,6 +1,6 @@
 import { one } from './args.js';
 import { checkArgs, parseCommand } from './usage.js';
-import { Client, resolveHost } from './client.js';
+import { Client, daemonErrorText, resolveHost } from './client.js';
 import { createCommand, joinCommand, listCommand, tokenServerCommand } from './commands/classic-discovery.js';
 import { nodeCommand } from './commands/node.js';
 import { serviceCommand } from './commands/service.js';
@@ -86,7 +86,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error & { status?: number; exitCode?: number };
-    process.stderr.write(err.status ? `Error response from daemon: ${err.message}\n` : `${err.message}\n`);
+    process.stderr.write(`${daemonErrorText(err)}\n`);
     return err.exitCode ?? 1;
   }
 }

@@ -330,13 +330,12 @@ async function inspect(c: Client, argv: string[], out: Out): Promise<number> {
   const found: string[] = [];
   const errors: string[] = [];
   for (const ref of p.args) {
-    const r = await c.raw('GET', `/networks/${encodeURIComponent(ref)}${verbose ? '?verbose=true' : ''}`);
-    const text = r.body.toString('utf8');
-    if (r.status >= 400) {
-      let msg = text;
-      try { msg = JSON.parse(text).message ?? text; } catch { /* plain text */ }
-      errors.push(`Error response from daemon: ${msg}`);
-    } else found.push(text.trim());
+    try {
+      found.push((await c.text('GET', `/networks/${encodeURIComponent(ref)}${verbose ? '?verbose=true' : ''}`)).trim());
+    } catch (e) {
+      if (!(e instanceof ClientError)) throw e;
+      errors.push(daemonErrorText(e));
+    }
   }
   if (f === '' || f === 'json') {
     const joined = `[${found.join(',')}]`;

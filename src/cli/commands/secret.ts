@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config, Secret } from '../../types/secrets.js';
 import { all, has, one } from '../args.js';
-import { q, type Client } from '../client.js';
+import { daemonErrorText, q, type Client } from '../client.js';
 import { FormatError, formatInspect, formatRows } from '../format.js';
 import { humanDuration } from '../../format/units.js';
 import { compact, indent } from '../../format/gojson.js';
@@ -82,16 +82,7 @@ async function inspect(kind: Kind, c: Client, argv: string[], out: (s: string) =
   const f = has(p, 'pretty') ? 'pretty' : one(p, 'format') ?? '';
   if (f.startsWith('pretty') && f !== 'pretty') throw new FormatError('cannot supply extra formatting options to the pretty template');
   // the answer's own bytes: docker prints a secret's or config's JSON as the daemon sent it, only re-indented
-  const get = async (ref: string) => {
-    const r = await c.raw('GET', `/${kind}s/${encodeURIComponent(ref)}`);
-    const text = r.body.toString('utf8');
-    if (r.status >= 400) {
-      let msg = text;
-      try { msg = JSON.parse(text).message ?? text; } catch { /* plain text */ }
-      throw new Error(`Error response from daemon: ${msg}`);
-    }
-    return text;
-  };
+  const get = (ref: string) => c.text('GET', `/${kind}s/${encodeURIComponent(ref)}`).catch((e) => { throw new Error(daemonErrorText(e)); });
   if (f === 'pretty') {
     let text = '';
     for (const ref of p.args) {
@@ -152,8 +143,7 @@ export async function payloadCommand(kind: Kind, c: Client, argv: string[], out:
       for (const ref of p.args) {
         try { await c.del(`${path}/${encodeURIComponent(ref)}`); out(`${ref}\n`); } catch (e) {
           failed = true;
-          const err = e as Error & { status?: number };
-          process.stderr.write(`${err.status ? 'Error response from daemon: ' : ''}${err.message}\n`);
+          process.stderr.write(`${daemonErrorText(e)}\n`);
         }
       }
       return failed ? 1 : 0;

@@ -37,7 +37,7 @@ const SHORT: Record<string, string> = { tty: '-t, --tty' };
 
 type Json = Record<string, any>;
 /** A flag's values checked (and normalised) by `check`, a bad one as pflag's error. */
-function values(c: Command, p: Parsed, flag: string, check: (v: string) => string): string[] {
+function values<T>(c: Command, p: Parsed, flag: string, check: (v: string) => T): T[] {
   return all(p, flag).map((v) => {
     try { return check(v); } catch (e) {
       throw flagError(c, `invalid argument ${JSON.stringify(v)} for "${SHORT[flag] ?? `--${flag}`}" flag: ${(e as Error).message}`);
@@ -322,8 +322,8 @@ const cspecOf = (spec: ServiceSpec): Json => ((spec.TaskTemplate ??= {}).Contain
 /** `service create`: docker's ToService for these flags. */
 export async function applyCreateContainerFlags(c: Client, spec: ServiceSpec, p: Parsed): Promise<void> {
   const common = checkCommon(CREATE, p);
-  const mounts = values(CREATE, p, 'mount', (v) => JSON.stringify(parseMount(v))).map((s) => JSON.parse(s) as Json);
-  const nets = values(CREATE, p, 'network', (v) => JSON.stringify(parseNetwork(v))).map((s) => JSON.parse(s) as NetOpt);
+  const mounts = values(CREATE, p, 'mount', parseMount);
+  const nets = values(CREATE, p, 'network', parseNetwork);
   const dns = values(CREATE, p, 'dns', validateIp);
   const dnsSearch = values(CREATE, p, 'dns-search', validateDnsSearch);
   const hosts = values(CREATE, p, 'host', validateExtraHost);
@@ -380,8 +380,8 @@ export async function applyCreateContainerFlags(c: Client, spec: ServiceSpec, p:
 /** `service update`: docker's updateService for these flags. */
 export async function applyUpdateContainerFlags(c: Client, spec: ServiceSpec, p: Parsed): Promise<void> {
   const common = checkCommon(UPDATE, p);
-  const mountsAdd = values(UPDATE, p, 'mount-add', (v) => JSON.stringify(parseMount(v))).map((s) => JSON.parse(s) as Json);
-  const netsAdd = values(UPDATE, p, 'network-add', (v) => JSON.stringify(parseNetwork(v))).map((s) => JSON.parse(s) as NetOpt);
+  const mountsAdd = values(UPDATE, p, 'mount-add', parseMount);
+  const netsAdd = values(UPDATE, p, 'network-add', parseNetwork);
   const dnsAdd = values(UPDATE, p, 'dns-add', validateIp);
   const searchAdd = values(UPDATE, p, 'dns-search-add', validateDnsSearch);
   const hostsAdd = values(UPDATE, p, 'host-add', validateExtraHost);

@@ -54,8 +54,6 @@ const CMD = {
   rm: { path: 'service rm', use: 'SERVICE [SERVICE...]' },
 } satisfies Record<string, Command>;
 
-const memBytes = ramInBytes;
-
 /** Applies the create/update flags shared by both commands onto a spec. */
 function applyFlags(spec: ServiceSpec, p: Parsed) {
   const tt = (spec.TaskTemplate ??= {});
@@ -82,19 +80,19 @@ function applyFlags(spec: ServiceSpec, p: Parsed) {
   if (rp('update-order')) uc().Order = rp('update-order') as 'start-first';
   if (rp('update-failure-action')) uc().FailureAction = rp('update-failure-action') as 'pause';
   if (rp('update-monitor')) uc().Monitor = parseDuration(rp('update-monitor')!);
-  if (rp('update-max-failure-ratio')) uc().MaxFailureRatio = parseRatio('update-max-failure-ratio', rp('update-max-failure-ratio')!);
+  if (rp('update-max-failure-ratio')) uc().MaxFailureRatio = goParseFloat(rp('update-max-failure-ratio')!);
   const rc = () => (spec.RollbackConfig ??= {});
   if (rp('rollback-parallelism')) rc().Parallelism = parseUint('rollback-parallelism', rp('rollback-parallelism')!);
   if (rp('rollback-delay')) rc().Delay = parseDuration(rp('rollback-delay')!);
   if (rp('rollback-order')) rc().Order = rp('rollback-order') as 'start-first';
   if (rp('rollback-failure-action')) rc().FailureAction = rp('rollback-failure-action') as 'pause';
   if (rp('rollback-monitor')) rc().Monitor = parseDuration(rp('rollback-monitor')!);
-  if (rp('rollback-max-failure-ratio')) rc().MaxFailureRatio = parseRatio('rollback-max-failure-ratio', rp('rollback-max-failure-ratio')!);
+  if (rp('rollback-max-failure-ratio')) rc().MaxFailureRatio = goParseFloat(rp('rollback-max-failure-ratio')!);
   const res = () => (tt.Resources ??= {});
   if (rp('limit-cpu')) (res().Limits ??= {}).NanoCPUs = parseCpus(rp('limit-cpu')!);
-  if (rp('limit-memory')) (res().Limits ??= {}).MemoryBytes = memBytes(rp('limit-memory')!);
+  if (rp('limit-memory')) (res().Limits ??= {}).MemoryBytes = ramInBytes(rp('limit-memory')!);
   if (rp('reserve-cpu')) (res().Reservations ??= {}).NanoCPUs = parseCpus(rp('reserve-cpu')!);
-  if (rp('reserve-memory')) (res().Reservations ??= {}).MemoryBytes = memBytes(rp('reserve-memory')!);
+  if (rp('reserve-memory')) (res().Reservations ??= {}).MemoryBytes = ramInBytes(rp('reserve-memory')!);
   if (rp('workdir')) cs.Dir = rp('workdir');
   if (rp('user')) cs.User = rp('user');
   if (rp('hostname')) cs.Hostname = rp('hostname');
@@ -143,10 +141,6 @@ function applyMode(spec: ServiceSpec, p: Parsed) {
     if (!spec.Mode?.ReplicatedJob) throw new Error(onlyJob);
     spec.Mode.ReplicatedJob.MaxConcurrent = concurrent;
   }
-}
-
-function parseRatio(_flag: string, v: string): number {
-  return goParseFloat(v);
 }
 
 /** `service ls` REPLICAS as the docker CLI prints it (jobs with their progress). */

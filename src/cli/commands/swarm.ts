@@ -5,7 +5,7 @@ import { all, goQuote, has, one, type Parsed } from '../args.js';
 import { goParseDuration, goParseInt, goParseUint, T } from '../flagtypes.js';
 import { FormatError } from '../format.js';
 import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
-import { ClientError, type Client } from '../client.js';
+import { ClientError, daemonErrorText, type Client } from '../client.js';
 import { caCommand, mergeCAFlags, updateQuery } from './swarm-ca.js';
 import { UPDATE_HELP } from './swarm-help.js';
 import {
@@ -35,8 +35,7 @@ async function fetchUnlockKey(c: Client): Promise<string> {
   try {
     return (await c.get<{ UnlockKey: string }>('/swarm/unlockkey')).UnlockKey ?? '';
   } catch (e) {
-    const err = e as Error & { status?: number };
-    throw new Error(`could not fetch unlock key: ${err.status ? `Error response from daemon: ${err.message}` : err.message}`);
+    throw new Error(`could not fetch unlock key: ${daemonErrorText(e)}`);
   }
 }
 

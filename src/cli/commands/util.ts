@@ -5,17 +5,6 @@ export function parseDuration(s: string): number {
   return Number(goParseDuration(s));
 }
 
-/** Go's time.Duration String(): 5s, 1m30s, 500ms. */
-export function formatDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  if (ns < 1e6) return `${ns / 1e3}µs`;
-  if (ns < 1e9) return `${ns / 1e6}ms`;
-  let s = ns / 1e9;
-  const h = Math.floor(s / 3600); s -= h * 3600;
-  const m = Math.floor(s / 60); s -= m * 60;
-  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${Number(s.toFixed(9))}s`;
-}
-
 /** A uint64 flag's value (checked when parsed, as docker's Uint64Opt: Go's base-0 syntax). */
 export function parseUint(flag: string, v: string): number {
   try { return Number(goParseUint(v)); } catch (e) { throw new Error(`invalid argument "${v}" for "--${flag}" flag: ${(e as Error).message}`); }
