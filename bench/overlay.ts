@@ -1,7 +1,7 @@
 /**
  * bench/overlay: the overlay data plane between two tasks on different hosts.
  *   throughput  one TCP stream, task on host 1 → task on host 2 over the overlay
- *               (veth, bridge, VXLAN, underlay, VXLAN, bridge, veth) vs directly
+ *               (macvlan, VXLAN, underlay, VXLAN, macvlan) vs directly
  *               between the two hosts' own addresses (the underlay alone);
  *   latency     64-byte round trips on one kept connection, overlay vs direct;
  *   VIP         a new connection per request to the service's VIP (nftables DNAT in
@@ -12,9 +12,9 @@
  * network/vip) driven by hand-made NetworkViews; the clients and servers are
  * Node processes (bench/overlay-worker) in the namespaces, the same code on
  * both paths.
- * Throughput is measured again with br_netfilter on in the networks'
- * namespaces (as tswarm made them before; its windows in turn with direct
- * ones too), so one run shows what turning it off gives.
+ * Throughput is measured too over a second network in Docker's layout (a
+ * bridge and a veth per task, as tswarm made them before; its windows in
+ * turn with the others), so one run shows what the macvlans give.
  * The machine is shared: both paths are measured in short windows taken in
  * turn (direct/overlay, then overlay/direct, …) by two clients that stay up
  * (one in host 1's namespace, one in the task's), each pair of windows gives
@@ -22,6 +22,8 @@
  * and the load average before and after.
  * Goals: overlay ≥ 0.8× direct throughput; VIP within 5 % of a task IP.
  * Prints figures and ratios; asserts nothing.
+ * TSWARM_BENCH_OVERLAY_HOLD=1: set up, print the paths and namespaces as JSON, and wait
+ * for SIGINT/SIGTERM (profiling, A/B of kernel settings).
  * Usage: node dist/bench/overlay.js [windows=16] [seconds per stream window=1] [round trips per window=500] [VIP pairs per window=300]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,8 +35,6 @@ import { fileURLToPath } from 'node:url';
 import { ServiceDiscovery } from '../src/network/dns/service-discovery.js';
 import { IpRunner } from '../src/network/overlay/ip-runner.js';
 import { OverlayHost } from '../src/network/overlay/overlay-host.js';
-import { sandboxPath, taskLinkName } from '../src/network/overlay/names.js';
-import { BRNF_KEYS } from '../src/network/overlay/sandbox.js';
 import type { NetworkView } from '../src/types/network-view.js';
 import type { Task } from '../src/types/objects.js';
 import { inNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
@@ -47,6 +47,8 @@ const WORKER = fileURLToPath(new URL('./overlay-worker.js', import.meta.url));
 const NET = 'benchoverlay0000000000000';
 const PORT = 5201;
 const ADDR = { a: '10.98.7.2', b: '10.98.7.3', c: '10.98.7.4', vip: '10.98.7.100' };
+/** A second network in Docker's layout (bridge + veth per task), between hosts 1 and 2. */
+const BRIDGED = { net: 'benchbridged0000000000000', vni: 4401, a: '10.98.8.2', b: '10.98.8.3' };
 
 const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
 const pct = (xs: number[], p: number) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
@@ -103,13 +105,18 @@ async function main() {
   const hosts = await netnsHosts(3, process.env.TSWARM_HOSTS_NAME ? { TSWARM_HOSTS_NAME: process.env.TSWARM_HOSTS_NAME, TSWARM_HOSTS_NET: process.env.TSWARM_HOSTS_NET ?? '10.77.0' } : undefined);
   const dir = await mkdtemp(join(tmpdir(), 'tswarm-bench-overlay-'));
   const overlays = hosts.map((h, i) => new OverlayHost({ root: join(dir, `h${i}`), localAddr: h.ip, nodeId: () => `node${i}`, runner: new IpRunner(h.netns) }));
+  const bridged = hosts.slice(0, 2).map((h, i) => new OverlayHost({ root: join(dir, `b${i}`), localAddr: h.ip, nodeId: () => `node${i}`, runner: new IpRunner(h.netns), bridged: true }));
+  const bridgedView: NetworkView = {
+    NetworkID: BRIDGED.net, Name: 'bridged', VNI: BRIDGED.vni, Subnet: '10.98.8.0/24', Gateway: '10.98.8.1', Ingress: false, Attachable: false, Encrypted: false,
+    Peers: [{ NodeID: 'node0', Addr: hosts[0].ip, Addresses: [BRIDGED.a] }, { NodeID: 'node1', Addr: hosts[1].ip, Addresses: [BRIDGED.b] }], Services: [],
+  };
   const view: NetworkView = {
     NetworkID: NET, Name: 'bench', VNI: 4400, Subnet: '10.98.7.0/24', Gateway: '10.98.7.1', Ingress: false, Attachable: false, Encrypted: false,
     Peers: [{ NodeID: 'node0', Addr: hosts[0].ip, Addresses: [ADDR.a] }, { NodeID: 'node1', Addr: hosts[1].ip, Addresses: [ADDR.b] }, { NodeID: 'node2', Addr: hosts[2].ip, Addresses: [ADDR.c] }],
     Services: [{ ServiceID: 'svc', Name: 'srv', EndpointMode: 'vip', VIP: ADDR.vip, Aliases: [],
       Tasks: [{ TaskID: 'tb', Name: 'srv.1.tb', NodeID: 'node1', Addr: ADDR.b }, { TaskID: 'tc', Name: 'srv.2.tc', NodeID: 'node2', Addr: ADDR.c }] }],
   };
-  const task = (id: string, addr: string) => ({ ID: id, NetworksAttachments: [{ Network: { ID: NET, Spec: { Name: 'bench' } }, Addresses: [`${addr}/24`] }] }) as unknown as Task;
+  const task = (id: string, addr: string, net = NET) => ({ ID: id, NetworksAttachments: [{ Network: { ID: net, Spec: { Name: 'bench' } }, Addresses: [`${addr}/24`] }] }) as unknown as Task;
   const ns: string[] = [];
   const servers: ChildProcess[] = [];
   const clients: { close(): void }[] = [];
@@ -124,53 +131,44 @@ async function main() {
       await overlays[i].setView(view);
       await overlays[i].attach(task(id, addr), p);
     }
+    for (const [i, [id, addr]] of ([['benchbrtaskaaaaaaaaaaaaaa', BRIDGED.a], ['benchbrtaskbbbbbbbbbbbbbb', BRIDGED.b]] as const).entries()) {
+      const p = join(dir, `brtask${i}`);
+      await writeFile(p, '');
+      const r = await inNetns(undefined, ['unshare', `--net=${p}`, 'true']);
+      if (r.code !== 0) throw new Error(r.stderr);
+      ns.push(p);
+      await bridged[i].setView(bridgedView);
+      await bridged[i].attach(task(id, addr, BRIDGED.net), p);
+    }
     await discovery.attach('benchtaskaaaaaaaaaaaaaaaa', ns[0], [view]);
-    servers.push(await serve(ns[1], ADDR.b), await serve(ns[2], ADDR.c), await serve(hosts[1].netns, hosts[1].ip));
+    // The bridged network's sender has a VIP table too (conntrack on in its namespace, as in the first task's).
+    await discovery.attach('benchbrtaskaaaaaaaaaaaaaa', ns[3], [view]);
+    servers.push(await serve(ns[1], ADDR.b), await serve(ns[2], ADDR.c), await serve(hosts[1].netns, hosts[1].ip), await serve(ns[4], BRIDGED.b));
+    if (process.env.TSWARM_BENCH_OVERLAY_HOLD) {
+      // Profiling: the paths stay up until SIGINT/SIGTERM (drive them with overlay-worker.js client from the namespaces printed).
+      console.log(JSON.stringify({ direct: { from: hosts[0].netns, to: `${hosts[1].ip}:${PORT}` }, overlay: { from: ns[0], to: `${ADDR.b}:${PORT}` }, tasks: ns, hosts: hosts.map((h) => h.netns) }));
+      await new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });
+      return;
+    }
 
-    // The overlay as tswarm makes it (br_netfilter off in the networks' namespaces) and, in the same windows' turns,
-    // as it was made before (br_netfilter on there, the kernel's default while the module is loaded).
-    const sandboxes = [0, 1].map((i) => sandboxPath(join(dir, `h${i}`), NET));
-    const brnf = async (on: boolean) => { for (const sb of sandboxes) await inNetns(sb, ['sysctl', '-q', '-w', ...BRNF_KEYS.map((k) => `${k}=${on ? 1 : 0}`)]); };
     const direct = client(hosts[0].netns);
     const fromTask = client(ns[0]);
-    clients.push(direct, fromTask);
+    const fromBridged = client(ns[3]);
+    clients.push(direct, fromTask, fromBridged);
     const loadBefore = load();
     type Bps = { bytesPerSec: number };
     const ms = SECONDS * 1000;
     // A first window each, not counted: connections, JIT and caches warm.
     await direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms: 300 });
     await fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms: 300 });
-    // Experiments, each its own turn in every window when asked.
-    // BENCH_OVERLAY_NAPI=1: GRO and threaded NAPI on both ends of the two tasks' veths, so the rest of
-    // the path after each veth runs in a kernel thread the scheduler may put on the other core.
-    const ends = [[ns[0], 'eth0'], [sandboxes[0], taskLinkName('benchtaskaaaaaaaaaaaaaaaa')], [sandboxes[1], taskLinkName('benchtaskbbbbbbbbbbbbbbbb')], [ns[1], 'eth0']];
-    const napi = async (on: boolean) => {
-      for (const [n, dev] of ends) {
-        await inNetns(n, ['ethtool', '-K', dev, 'gro', on ? 'on' : 'off']);
-        // sysfs shows the devices of the namespace that mounts it: mounted in a private mount namespace.
-        await inNetns(n, ['unshare', '-m', 'sh', '-c', `mount -t sysfs sysfs /sys && echo ${on ? 1 : 0} > /sys/class/net/${dev}/threaded`]);
-      }
-    };
-    // Experiment (BENCH_OVERLAY_NOTRACK=1): the hosts' conntrack skips VXLAN's UDP packets (a raw-priority notrack).
-    const notrack = async (on: boolean) => {
-      for (const h of hosts.slice(0, 2)) {
-        await inNetns(h.netns, ['nft', on
-          ? 'add table ip tswbenchvx; add chain ip tswbenchvx pre { type filter hook prerouting priority raw ; } ; add rule ip tswbenchvx pre udp dport 4789 notrack ; '
-            + 'add chain ip tswbenchvx out { type filter hook output priority raw ; } ; add rule ip tswbenchvx out udp dport 4789 notrack'
-          : 'delete table ip tswbenchvx']);
-      }
-    };
+    await fromBridged.run<Bps>({ op: 'stream', host: BRIDGED.b, port: PORT, ms: 300 });
     const overlay = () => fromTask.run<Bps>({ op: 'stream', host: ADDR.b, port: PORT, ms }).then((r) => r.bytesPerSec);
-    const withSetting = (set: (on: boolean) => Promise<void>) => async () => { await set(true); try { return await overlay(); } finally { await set(false); } };
-    // Per window: direct, the overlay as made, as made before (and the experiment), in an order turned each window.
+    // Per window: direct, the overlay as made, in Docker's layout, in an order turned each window.
     const tput = await rotated(WINDOWS, [
       () => direct.run<Bps>({ op: 'stream', host: hosts[1].ip, port: PORT, ms }).then((r) => r.bytesPerSec),
       overlay,
-      withSetting(brnf),
-      ...(process.env.BENCH_OVERLAY_NAPI ? [withSetting(napi)] : []),
-      ...(process.env.BENCH_OVERLAY_NOTRACK ? [withSetting(notrack)] : []),
+      () => fromBridged.run<Bps>({ op: 'stream', host: BRIDGED.b, port: PORT, ms }).then((r) => r.bytesPerSec),
     ]);
-    const experiments = [...(process.env.BENCH_OVERLAY_NAPI ? ['GRO and threaded NAPI on the tasks\' veths'] : []), ...(process.env.BENCH_OVERLAY_NOTRACK ? ['no conntrack of VXLAN packets on the hosts'] : [])];
     type Us = { us: number[] };
     const rtt = await interleaved(WINDOWS,
       () => direct.run<Us>({ op: 'rtt', host: hosts[1].ip, port: PORT + 1, n: ROUNDS }).then((r) => r.us),
@@ -187,9 +185,8 @@ async function main() {
     console.log(`  direct (host ${hosts[0].ip} → ${hosts[1].ip})  ${gbit(median(d))} [${gbit(sorted(d)[0])}–${gbit(sorted(d)[d.length - 1])}]`);
     console.log(`  overlay (task ${ADDR.a} → ${ADDR.b})           ${gbit(median(o))} [${gbit(sorted(o)[0])}–${gbit(sorted(o)[o.length - 1])}]`);
     console.log(`  overlay / direct, per window: ${spread(tput.map((x) => x[1] / x[0]))}   (goal ≥ 0.80)`);
-    console.log(`  as made before (br_netfilter on in the network's namespaces), overlay / direct: ${spread(tput.map((x) => x[2] / x[0]))}`);
-    experiments.forEach((what, i) => console.log(`  experiment, ${what}, overlay / direct: ${spread(tput.map((x) => x[3 + i] / x[0]))}`));
-    console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
+    console.log(`  Docker's layout (bridge + veth per task; tswarm's before), overlay / direct: ${spread(tput.map((x) => x[2] / x[0]))}`);
+      console.log(`latency, 64-byte round trips on one kept connection (${ROUNDS} per window), µs, median of the windows' p50 / p99:`);
     console.log(`  direct   ${median(rtt.map((x) => median(x.a))).toFixed(0)} / ${median(rtt.map((x) => pct(x.a, 0.99))).toFixed(0)}`);
     console.log(`  overlay  ${median(rtt.map((x) => median(x.b))).toFixed(0)} / ${median(rtt.map((x) => pct(x.b, 0.99))).toFixed(0)}`);
     console.log(`  overlay / direct p50, per pair of windows: ${spread(rtt.map((x) => median(x.b) / median(x.a)))}`);
@@ -201,9 +198,9 @@ async function main() {
   } finally {
     for (const c of clients) c.close();
     for (const s of servers) s.kill();
-    await discovery.detach('benchtaskaaaaaaaaaaaaaaaa').catch(() => undefined);
+    for (const t of ['benchtaskaaaaaaaaaaaaaaaa', 'benchbrtaskaaaaaaaaaaaaaa']) await discovery.detach(t).catch(() => undefined);
     discovery.close();
-    for (const o of overlays) await o.removeAll().catch(() => undefined);
+    for (const o of [...overlays, ...bridged]) await o.removeAll().catch(() => undefined);
     for (const p of ns) await inNetns(undefined, ['umount', p]);
     await rm(dir, { recursive: true, force: true });
   }

@@ -31,7 +31,7 @@ export class IngressSandbox {
   readonly overlay: NetworkSandbox;
 
   constructor(private ip: IpRunner, readonly networkId: string, readonly path: string) {
-    this.overlay = new NetworkSandbox(ip, networkId, path);
+    this.overlay = new NetworkSandbox(ip, networkId, path, { bridged: true });
   }
 
   exists(): Promise<boolean> { return isMounted(this.path); }

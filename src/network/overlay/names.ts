@@ -4,8 +4,9 @@ import { join } from 'node:path';
  * Names of what the data plane makes, derived from network and task IDs so a
  * restarted daemon finds them again (interface names stay within Linux's 15
  * characters). Per network: a namespace file `<root>/<network id>` holding
- * the bridge and the VXLAN device; per task: `ve-<task id>` in that namespace,
- * its peer `ethN` in the task's namespace.
+ * the VXLAN device; per task: `ethN` in the task's namespace, found again by
+ * its record `<root>-links/<network id>/ve-<task id>` (the ingress network's
+ * bridged namespace: the bridge, and `ve-<task id>` there, a veth to `ethN`).
  */
 export const VXLAN_PORT = 4789;
 /** 1500 minus VXLAN's 50 bytes of outer headers, as Docker's overlay default. */
@@ -14,7 +15,7 @@ export const OVERLAY_MTU = 1450;
 export const sandboxPath = (root: string, networkId: string) => join(root, networkId);
 export const vxlanName = (networkId: string) => `vx-${networkId.slice(0, 12)}`;
 export const bridgeName = (networkId: string) => `br-${networkId.slice(0, 12)}`;
-/** The namespace side of a task's veth, in the network's namespace. */
+/** A task's link record (or, bridged, the namespace side of its veth) in its network's namespace. */
 export const taskLinkName = (taskId: string) => `ve-${taskId.slice(0, 12)}`;
 export const TASK_LINK_PREFIX = 've-';
 

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import type { EncryptionKey } from '../../types/network-keys.js';
 import { OverlayEncryption } from '../encryption/overlay-encryption.js';
 import { createNetworkSandbox, type VniNeighbours } from './vni-conflicts.js';
+import { applyNotrack, notrackTable } from './vxlan-notrack.js';
 
 const log = logger('overlay');
 /** How long a task's attach waits for its network's view to arrive with the assignments. */
@@ -25,6 +26,8 @@ export interface OverlayHostOptions {
   nodeId: () => string | undefined;
   runner?: IpRunner;
   viewWaitMs?: number;
+  /** Docker's layout (a bridge and a veth per task) instead of macvlans: bench/overlay's comparison. */
+  bridged?: boolean;
 }
 
 /** One network a task joined: which, its interface in the task's namespace, its address. */
@@ -36,10 +39,11 @@ export interface JoinedNetwork {
 
 /**
  * The overlay data plane of one host, driven by the NetworkViews the
- * dispatcher sends: a network's namespace (bridge + VXLAN + static FDB and
+ * dispatcher sends: a network's namespace (VXLAN + static FDB and
  * neighbour entries from its peers) exists while a local task is attached to
  * it and goes when the last one leaves. What exists is read back from the
- * kernel (namespace files, `ve-<task>` links), not kept only in memory, so a
+ * kernel and the disk (namespace files, the tasks' link records and their
+ * links: sandbox.ts), not kept only in memory, so a
  * daemon killed at any point and restarted reconciles what it had made.
  */
 export class OverlayHost {
@@ -50,6 +54,9 @@ export class OverlayHost {
   readonly runner: IpRunner;
   /** Encrypted networks: keys, rules and the ESP endpoint (network/encryption). */
   readonly encryption: OverlayEncryption;
+  /** The VNIs whose VXLAN the host's conntrack skips (vxlan-notrack.ts), as last installed (undefined: not known, as after a restart); one change at a time. */
+  private notracked: string | undefined;
+  private notrackChain: Promise<void> = Promise.resolve();
 
   constructor(private opts: OverlayHostOptions) {
     this.runner = opts.runner ?? new IpRunner();
@@ -60,7 +67,7 @@ export class OverlayHost {
   setKeys(keys: EncryptionKey[]): Promise<void> { return this.encryption.setKeys(keys); }
 
   private sandbox(networkId: string) {
-    return new NetworkSandbox(this.runner, networkId, sandboxPath(this.opts.root, networkId));
+    return new NetworkSandbox(this.runner, networkId, sandboxPath(this.opts.root, networkId), { bridged: this.opts.bridged });
   }
 
   private locked<T>(networkId: string, fn: () => Promise<T>): Promise<T> {
@@ -83,12 +90,14 @@ export class OverlayHost {
   /** A new or changed view: its peers are programmed where the network exists here. */
   setView(view: NetworkView): Promise<void> {
     this.views.set(view.NetworkID, view);
+    const notrack = this.syncNotrack();
     for (const w of this.waiters.get(view.NetworkID) ?? []) w();
     this.waiters.delete(view.NetworkID);
     // At once (not behind the lock): the hosts of an encrypted network's frames must be known before they flow.
     const enc = view.Encrypted ? this.encryption.setNetwork(view, this.remotePeers(view)) : undefined;
     return this.locked(view.NetworkID, async () => {
       await enc;
+      await notrack;
       const sb = this.sandbox(view.NetworkID);
       if (await sb.exists()) await sb.setPeers(this.remotePeers(view));
     });
@@ -97,11 +106,25 @@ export class OverlayHost {
   /** The node no longer needs the network: it goes once no task of ours is on it. */
   removeView(networkId: string): Promise<void> {
     this.views.delete(networkId);
+    const notrack = this.syncNotrack();
     return this.locked(networkId, async () => {
+      await notrack;
       await this.destroyIfUnused(networkId);
       // An encrypted network's rules stay while its VXLAN device does (its frames never leave in clear).
       if (!(await this.sandbox(networkId).exists())) await this.encryption.forget(networkId);
     });
+  }
+
+  /** The host's conntrack skips the VXLAN of the networks this node has views of, but the encrypted ones. */
+  private syncNotrack(vnis = [...new Set([...this.views.values()].filter((v) => !v.Encrypted).map((v) => v.VNI))].sort((a, b) => a - b)): Promise<void> {
+    const key = vnis.join(',');
+    if (key === this.notracked) return this.notrackChain;
+    this.notracked = key;
+    this.notrackChain = this.notrackChain.then(() => applyNotrack(this.runner, notrackTable(this.opts.root), vnis)).catch((err) => {
+      this.notracked = undefined; // the next change tries again
+      log.warn({ err: String(err) }, 'the VXLAN notrack rules failed (overlay traffic stays tracked by the host)');
+    });
+    return this.notrackChain;
   }
 
   /** Task address → underlay address of the host carrying it, for every other host. */
@@ -202,7 +225,7 @@ export class OverlayHost {
         const sb = this.sandbox(id);
         if (await sb.exists()) {
           for (const l of await sb.taskLinks()) {
-            if (!keep.has(l)) await this.runner.ip(['link', 'del', l], sb.path).catch(() => undefined);
+            if (!keep.has(l)) await sb.removeTaskLink(l).catch(() => undefined);
           }
         }
         await this.destroyIfUnused(id);
@@ -213,6 +236,8 @@ export class OverlayHost {
   /** Removes every network namespace this host has (leaving the swarm, tests). */
   async removeAll(): Promise<void> {
     for (const id of await this.sandboxIds()) await this.locked(id, () => this.sandbox(id).destroy());
+    this.notracked = undefined;
+    await this.syncNotrack([]);
     // A host that leaves keeps no keys, SAs or rules.
     await this.encryption.close();
   }

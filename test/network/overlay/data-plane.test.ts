@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { OverlayHost } from '../../../src/network/overlay/overlay-host.js';
 import { IpRunner } from '../../../src/network/overlay/ip-runner.js';
 import { isMounted } from '../../../src/network/overlay/sandbox.js';
+import { notrackTable } from '../../../src/network/overlay/vxlan-notrack.js';
 import type { NetworkView } from '../../../src/types/network-view.js';
 import type { Task } from '../../../src/types/objects.js';
 import { netnsHosts, inNetns, type NetnsHost } from '../../helpers/netns-hosts.js';
@@ -66,18 +67,23 @@ test('two tasks on two hosts reach each other over the VXLAN built from the view
   assert.deepEqual(ja.map((j) => [j.ifname, j.address]), [['eth0', '10.99.9.2']]);
   assert.deepEqual(jb.map((j) => [j.ifname, j.address]), [['eth0', '10.99.9.3']]);
 
-  // The hosts show nothing of the overlay: the bridge and VXLAN device live in the network's namespace.
+  // The hosts show nothing of the overlay: the VXLAN device lives in the network's namespace, the tasks' links in theirs.
   assert.doesNotMatch(await links(hosts[0].netns), /vx-|br-|ve-/);
   const sb1 = join(dir, 'h0', NET);
   assert.match(await links(sb1), /vx-n1overlaytes/);
   const vx = (await inNetns(sb1, ['ip', '-d', 'link', 'show', 'vx-n1overlaytes'])).stdout;
   assert.match(vx, /vxlan id 4242 local 10\.77\.0\.1 .*dstport 4789 nolearning proxy/);
-  // Bridged overlay frames skip netfilter there (br_netfilter, on in a new namespace while loaded, is turned off).
-  const brnf = await inNetns(sb1, ['sysctl', '-n', 'net.bridge.bridge-nf-call-iptables']);
-  if (brnf.code === 0) assert.equal(brnf.stdout.trim(), '0');
+  // The task's link is a macvlan of that VXLAN device, with the MAC made from its address; no bridge, no veth.
+  assert.match((await inNetns(a, ['ip', '-d', 'link', 'show', 'eth0'])).stdout, /eth0@if\d+: .* mtu 1450 [\s\S]*link\/ether 02:42:0a:63:09:02 [\s\S]*macvlan mode bridge/);
+  assert.doesNotMatch(await links(sb1), /br-|ve-/);
   // The peer's address is programmed statically: neighbour and FDB entries, nothing learnt.
   assert.match((await inNetns(sb1, ['ip', 'neigh', 'show', 'dev', 'vx-n1overlaytes'])).stdout, /10\.99\.9\.3 lladdr 02:42:0a:63:09:03 PERMANENT/);
   assert.match((await inNetns(sb1, ['bridge', 'fdb', 'show', 'dev', 'vx-n1overlaytes'])).stdout, /02:42:0a:63:09:03 dst 10\.77\.0\.2 .*self permanent/);
+
+  // The host's conntrack skips the network's VXLAN datagrams (by VNI 4242 = 0x1092, both ways); an encrypted network's stay tracked
+  // (its ESP NAT needs them: overlay-encrypted.test.ts sees no VXLAN in clear on the wire).
+  const notrack = async () => (await inNetns(hosts[0].netns, ['nft', 'list', 'table', 'ip', notrackTable(join(dir, 'h0'))])).stdout;
+  assert.match(await notrack(), /prerouting priority raw[\s\S]*udp dport 4789 @th,96,24 0x1092 notrack[\s\S]*output priority raw[\s\S]*udp dport 4789 @th,96,24 0x1092 notrack/);
 
   const ping = await inNetns(a, ['busybox', 'ping', '-c', '2', '-W', '2', '10.99.9.3']);
   assert.equal(ping.code, 0, ping.stdout + ping.stderr);
@@ -102,21 +108,32 @@ test('two tasks on two hosts reach each other over the VXLAN built from the view
   // A daemon that restarts (a new OverlayHost on the same state) keeps what its tasks use and removes the rest.
   const c = await newNs('taskC');
   await o1.attach(task('taskccccccccccccccccccccc', '10.99.9.4/24'), c);
+  // Two tasks of one host reach each other through their macvlans (bridge mode), not through VXLAN.
+  const local = await inNetns(c, ['busybox', 'ping', '-c', '1', '-W', '2', '10.99.9.2']);
+  assert.equal(local.code, 0, local.stdout + local.stderr);
+  // Attaching again (a rejoin after a restart) changes nothing.
+  assert.deepEqual((await o1.attach(task('taskccccccccccccccccccccc', '10.99.9.4/24'), c)).map((j) => j.ifname), [undefined]);
+  assert.equal((await links(c)).match(/eth\d+@/g)?.length, 1);
   const restarted = overlay(0);
   await restarted.reconcile(['taskaaaaaaaaaaaaaaaaaaaaa']);
-  assert.doesNotMatch(await links(sb1), /ve-taskccccccc/);
-  assert.match(await links(sb1), /ve-taskaaaaaaa/);
+  assert.doesNotMatch(await links(c), /eth0/, 'the link of a task not kept goes from its namespace');
+  assert.match(await links(a), /eth0/);
+  assert.deepEqual(await readdir(join(dir, 'h0-links', NET)), ['ve-taskaaaaaaaa']);
   assert.equal((await inNetns(a, ['busybox', 'ping', '-c', '1', '-W', '2', '10.99.9.3'])).code, 0);
 
-  // The last task leaves: the network's namespace (bridge, VXLAN, entries) is gone from the host.
+  // The last task leaves (its namespace alive): its link goes from there, the network's namespace (VXLAN, entries) and records from the host.
   await restarted.detach('taskaaaaaaaaaaaaaaaaaaaaa');
   assert.equal(await isMounted(sb1), false);
   assert.deepEqual(await readdir(join(dir, 'h0')), []);
+  assert.deepEqual(await readdir(join(dir, 'h0-links')), []);
   assert.doesNotMatch(await links(a), /eth0/);
   // The other host still has its task, so its network stays.
   assert.equal(await isMounted(join(dir, 'h1', NET)), true);
   await o2.detach('taskbbbbbbbbbbbbbbbbbbbbb');
   assert.equal(await isMounted(join(dir, 'h1', NET)), false);
+  // Leaving the swarm: the notrack rules go with the rest.
+  await restarted.removeAll();
+  assert.doesNotMatch((await inNetns(hosts[0].netns, ['nft', 'list', 'tables'])).stdout, new RegExp(notrackTable(join(dir, 'h0'))));
 });
 
 test('a half-made network (a file without a namespace, as after a SIGKILL) is cleaned on reconcile', async () => {
@@ -125,6 +142,19 @@ test('a half-made network (a file without a namespace, as after a SIGKILL) is cl
   await writeFile(join(dir, 'h0', 'halfmade00000000000000000'), '');
   await o.reconcile([]);
   assert.deepEqual(await readdir(join(dir, 'h0')), []);
+});
+
+test('a task whose namespace went away without a detach no longer holds its network: it goes at the next check', async () => {
+  const o = overlay(0);
+  await o.setView(view([{ node: 'node0', addr: hosts[0].ip, tasks: ['10.99.9.5'] }]));
+  const e = await newNs('taskE');
+  await o.attach(task('taskeeeeeeeeeeeeeeeeeeeee', '10.99.9.5/24'), e);
+  assert.equal(await isMounted(join(dir, 'h0', NET)), true);
+  // The namespace ends (its last holder gone) and its macvlan with it; the agent still thinks the task runs.
+  assert.equal((await inNetns(undefined, ['umount', e])).code, 0);
+  await o.reconcile(['taskeeeeeeeeeeeeeeeeeeeee']);
+  assert.equal(await isMounted(join(dir, 'h0', NET)), false);
+  assert.deepEqual(await readdir(join(dir, 'h0-links')), []);
 });
 
 test('attaching to a network with no view fails with a clear error', async () => {
