@@ -13,6 +13,7 @@ import { nodeSpec, serviceSpec, swarmInitRequest, swarmJoinRequest, swarmSpec, s
 import { payloadRoutes } from './payload-routes.js';
 import { refuseUnsupported } from '../manager/controlapi/unsupported.js';
 import { validateAddrPools } from '../manager/allocator/ingress-network.js';
+import { validateDataPathPort } from '../manager/cluster.js';
 import { networkRoutes } from './network-routes.js';
 import { containerNetworkRoutes } from './container-network-routes.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
@@ -75,6 +76,7 @@ export const routes: Route[] = [
     const req = await body<SwarmInitRequest>(r, swarmInitRequest);
     refuseUnsupported(swarmInitRequest, req);
     validateAddrPools(req.DefaultAddrPool, req.SubnetSize);
+    validateDataPathPort(req.DataPathPort);
     return json(await b.init(req));
   }),
   route('POST', /^\/swarm\/join$/, 'node', async (r, b) => {

@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Cluster, SwarmSpec } from '../types/objects.js';
+import { DEFAULT_DATA_PATH_PORT } from '../types/network-view.js';
+import { internal } from '../types/errors.js';
 import { rootDigest } from '../pki/join-token.js';
 import { newJoinToken } from './ca/join-tokens.js';
 import type { CAKeyPair } from './ca/root-ca.js';
@@ -58,11 +60,16 @@ export function newCluster(o: {
     RootRotationInProgress: false,
     DefaultAddrPool: o.defaultAddrPool?.length ? o.defaultAddrPool : ['10.0.0.0/8'],
     SubnetSize: o.subnetSize || 24,
-    DataPathPort: o.dataPathPort || 4789,
+    DataPathPort: o.dataPathPort || DEFAULT_DATA_PATH_PORT,
     JoinTokens: { Worker: newJoinToken(digest), Manager: newJoinToken(digest) },
     RootDigest: digest,
     RootCA: { CACert: o.rootCA.certPem, CAKey: o.rootCA.keyPem },
     // `swarm init --autolock`: the unlock key exists from the start (the CLI prints it right after init).
     ...(spec.EncryptionConfig?.AutoLockManagers ? { UnlockKey: formatUnlockKey(generateUnlockKey()) } : {}),
   } as Cluster;
+}
+
+/** Docker's range for `--data-path-port` (0: the default, 4789); outside it init fails as Docker's daemon does (a 500). */
+export function validateDataPathPort(port: number | undefined): void {
+  if (port && (port < 1024 || port > 49151)) throw internal(`Datapath port number is not in valid range (1024-49151) : ${port}`);
 }

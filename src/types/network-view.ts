@@ -13,6 +13,9 @@
  * address there) and every service (a task resolves every name on the
  * networks it shares, as Docker's resolver); never another network's.
  */
+/** VXLAN's UDP port unless the swarm was made with another (`--data-path-port`), as Docker. */
+export const DEFAULT_DATA_PATH_PORT = 4789;
+
 export interface NetworkView {
   NetworkID: string;
   Name: string;
@@ -33,6 +36,8 @@ export interface NetworkView {
    * bad value rejects the task with Docker's message.
    */
   MTU?: string;
+  /** The swarm's data path port (`swarm init --data-path-port`): VXLAN's UDP port; absent: 4789. */
+  DataPathPort?: number;
   /** Every node carrying this network, the receiving node included: its underlay address and the addresses of its tasks there. */
   Peers: NetworkPeer[];
   /** Every service attached to this network: for DNS answers and VIP backends. */

@@ -31,7 +31,10 @@ test('the host DNATs published ports to the tasks and marks them for the ingress
     { Protocol: 'tcp', PublishedPort: 8080, TargetPort: 80, backends: ['10.0.0.5', '10.0.0.6'], keepSource: false },
     { Protocol: 'tcp', PublishedPort: 9090, TargetPort: 80, backends: ['10.0.0.7'], keepSource: true },
     { Protocol: 'udp', PublishedPort: 5353, TargetPort: 53, backends: [], keepSource: false },
-  ], 4096);
+  ], { vni: 4096, port: 7789 });
+  // The ingress VXLAN (its VNI on the swarm's data path port) is not tracked by the host, either way.
+  assert.match(s, /add rule ip tswarm_mesh_abc raw_pre udp dport 7789 @th,96,24 4096 notrack\n/);
+  assert.match(s, /add rule ip tswarm_mesh_abc raw_out udp dport 7789 @th,96,24 4096 notrack\n/);
   assert.match(s, new RegExp(`add rule ip tswarm_mesh_abc p_tcp_8080 ct mark set ${route.snat} meta mark set ct mark\n`));
   assert.match(s, new RegExp(`add rule ip tswarm_mesh_abc p_tcp_9090 ct mark set ${route.keep} meta mark set ct mark\n`));
   assert.match(s, /p_tcp_8080 meta l4proto tcp dnat to numgen inc mod 2 map \{ 0 : 10\.0\.0\.5, 1 : 10\.0\.0\.6 \} : 80/);

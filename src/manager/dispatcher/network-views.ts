@@ -2,8 +2,8 @@ import type { ReadTx } from '../../store/store.js';
 import type { StoreEvent } from '../../store/tables.js';
 import type { AssignmentChange } from '../../types/dispatcher.js';
 import type { Network, NetworkAttachmentRecord } from '../../types/network.js';
-import type { NetworkContainerView, NetworkServiceView, NetworkTaskView, NetworkView } from '../../types/network-view.js';
-import { taskStateRank, type Node, type Service, type Task } from '../../types/objects.js';
+import { DEFAULT_DATA_PATH_PORT, type NetworkContainerView, type NetworkServiceView, type NetworkTaskView, type NetworkView } from '../../types/network-view.js';
+import { taskStateRank, type Cluster, type Node, type Service, type Task } from '../../types/objects.js';
 import { serviceNetworkTargets } from '../controlapi/networks.js';
 import { MTU_OPTION } from '../controlapi/network-spec.js';
 import { hostOf } from '../allocator/ipv4.js';
@@ -65,6 +65,8 @@ export class NetworkViews {
   private memberNets = new Map<string, string[]>();
   private services = new Map<string, ServiceInfo>();
   private nodeAddr = new Map<string, string>();
+  /** The cluster's data path port (VXLAN's UDP port), set at init. */
+  private dataPathPort = DEFAULT_DATA_PATH_PORT;
   /** Networks whose view changed since the last flush. */
   private pending = new Set<string>();
   /**
@@ -82,6 +84,7 @@ export class NetworkViews {
 
   load(tx: ReadTx): void {
     this.nets.clear(); this.nodeNets.clear(); this.memberNets.clear(); this.services.clear(); this.nodeAddr.clear();
+    this.dataPathPort = tx.cluster()?.DataPathPort || DEFAULT_DATA_PATH_PORT;
     for (const n of tx.table('networks').all()) this.nets.set(n.ID, { net: n, members: new Map(), byNode: new Map() });
     for (const n of tx.nodes.all()) this.setNode(n);
     for (const s of tx.services.all()) this.setService(s);
@@ -144,6 +147,13 @@ export class NetworkViews {
           const before = this.nodeAddr.get(n.ID);
           if (e.action === 'remove') this.nodeAddr.delete(n.ID); else this.setNode(n);
           if (before !== this.nodeAddr.get(n.ID)) for (const id of this.nodeNets.get(n.ID) ?? []) touched.dirty.add(id);
+          break;
+        }
+        case 'cluster': {
+          const port = (e.object as Cluster).DataPathPort || DEFAULT_DATA_PATH_PORT;
+          if (e.action === 'remove' || port === this.dataPathPort) break;
+          this.dataPathPort = port;
+          for (const id of this.nets.keys()) touched.dirty.add(id);
           break;
         }
         default:
@@ -363,6 +373,7 @@ export class NetworkViews {
     st.view = {
       NetworkID: n.ID, Name: n.Spec.Name, VNI: vniOf(n) ?? 0, Subnet: s?.subnet ?? '', Gateway: s?.gateway ?? '',
       Ingress: !!n.Spec.Ingress, Attachable: !!n.Spec.Attachable, Encrypted: isEncrypted(n), ...(mtuOption(n) !== undefined ? { MTU: mtuOption(n) } : {}),
+      ...(this.dataPathPort !== DEFAULT_DATA_PATH_PORT ? { DataPathPort: this.dataPathPort } : {}),
       Peers: peers, Services: services, ...(containers.length ? { Containers: containers } : {}), Version: this.nextVersion++,
     };
     return st.view;

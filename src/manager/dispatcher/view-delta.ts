@@ -1,7 +1,7 @@
 import type { NetworkPeerDelta, NetworkServiceDelta, NetworkServiceView, NetworkTaskView, NetworkView, NetworkViewDelta } from '../../types/network-view.js';
 
 /** What a view says of the network itself: a change of any of it goes as a whole view. */
-const header = (v: NetworkView) => JSON.stringify([v.NetworkID, v.Name, v.VNI, v.Subnet, v.Gateway, v.Ingress, v.Attachable, v.Encrypted, v.MTU ?? null]);
+const header = (v: NetworkView) => JSON.stringify([v.NetworkID, v.Name, v.VNI, v.Subnet, v.Gateway, v.Ingress, v.Attachable, v.Encrypted, v.MTU ?? null, v.DataPathPort ?? null]);
 /** What a service entry says besides its tasks. */
 const serviceHeader = (s: NetworkServiceView) => JSON.stringify([s.Name, s.EndpointMode, s.VIP ?? null, s.Aliases, s.Ports ?? null, s.KeepSourceIP ?? null]);
 const taskKey = (t: NetworkTaskView) => `${t.Name ?? ''} ${t.Addr}`;

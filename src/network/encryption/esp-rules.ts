@@ -19,7 +19,7 @@ export function tableName(localAddr: string): string {
 /** The VNI: 24 bits at byte 4 of the VXLAN header, after the 8-byte UDP header. */
 const VNI_MATCH = '@th,96,24';
 
-export function rulesText(localAddr: string, endpointPort: number, vnis: number[]): string {
+export function rulesText(localAddr: string, endpointPort: number, vnis: number[], vxlanPort = VXLAN_PORT): string {
   const t = tableName(localAddr);
   const set = `{ ${vnis.join(', ')} }`;
   return [
@@ -28,11 +28,11 @@ export function rulesText(localAddr: string, endpointPort: number, vnis: number[
     `table ip ${t} {`,
     '  chain vxlan_out {',
     '    type nat hook output priority -100; policy accept;',
-    `    ip daddr != ${localAddr} udp dport ${VXLAN_PORT} ${VNI_MATCH} ${set} dnat to ${localAddr}:${endpointPort}`,
+    `    ip daddr != ${localAddr} udp dport ${vxlanPort} ${VNI_MATCH} ${set} dnat to ${localAddr}:${endpointPort}`,
     '  }',
     '  chain vxlan_in {',
     '    type filter hook input priority -10; policy accept;',
-    `    ip saddr != ${localAddr} udp dport ${VXLAN_PORT} ${VNI_MATCH} ${set} drop`,
+    `    ip saddr != ${localAddr} udp dport ${vxlanPort} ${VNI_MATCH} ${set} drop`,
     '  }',
     '}',
     '',
@@ -40,9 +40,9 @@ export function rulesText(localAddr: string, endpointPort: number, vnis: number[
 }
 
 /** Installs the rules for these VNIs (none: the table goes). */
-export async function applyRules(runner: IpRunner, localAddr: string, endpointPort: number, vnis: number[]): Promise<void> {
+export async function applyRules(runner: IpRunner, localAddr: string, endpointPort: number, vnis: number[], vxlanPort = VXLAN_PORT): Promise<void> {
   if (vnis.length === 0) { await removeRules(runner, localAddr); return; }
-  await runner.run('nft', ['-f', '-'], undefined, rulesText(localAddr, endpointPort, [...vnis].sort((a, b) => a - b)));
+  await runner.run('nft', ['-f', '-'], undefined, rulesText(localAddr, endpointPort, [...vnis].sort((a, b) => a - b), vxlanPort));
 }
 
 export async function removeRules(runner: IpRunner, localAddr: string): Promise<void> {

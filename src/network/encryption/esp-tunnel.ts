@@ -46,6 +46,9 @@ export class EspTunnel {
   /** Ports are the standard ones unless a test asks otherwise (several endpoints on one loopback). */
   constructor(readonly localAddr: string, private ports = { esp: ESP_UDP_PORT, vxlan: VXLAN_PORT, inner: INNER_PORT }) {}
 
+  /** The swarm's data path port: where the VXLAN datagrams it carries are addressed. */
+  setVxlanPort(port: number): void { this.ports.vxlan = port; }
+
   /** Binds the ESP port and the inner endpoint; resolves with the inner endpoint's port. */
   async start(): Promise<number> {
     if (this.inner) return this.innerPort;

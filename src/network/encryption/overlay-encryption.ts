@@ -6,7 +6,7 @@ import type { EncryptionKey } from '../../types/network-keys.js';
 import { primaryKey } from '../../types/network-keys.js';
 import type { NetworkView } from '../../types/network-view.js';
 import type { IpRunner } from '../overlay/ip-runner.js';
-import { macFor } from '../overlay/names.js';
+import { VXLAN_PORT, macFor, vxlanPortOf } from '../overlay/names.js';
 import { applyRules, removeRules } from './esp-rules.js';
 import { EspTunnel } from './esp-tunnel.js';
 
@@ -39,7 +39,7 @@ export interface OverlayEncryptionOptions {
 export class OverlayEncryption {
   private tunnel: EspTunnel;
   /** Encrypted networks known here: VNI and the remote hosts' task addresses. */
-  private nets = new Map<string, { vni: number; remote: Map<string, string> }>();
+  private nets = new Map<string, { vni: number; port: number; remote: Map<string, string> }>();
   private keys: EncryptionKey[] = [];
   private pending?: Promise<void>;
   private appliedVnis = '';
@@ -53,7 +53,7 @@ export class OverlayEncryption {
 
   /** An encrypted network's view (or its peers changed): `remote` is task address → host address, other hosts only. */
   setNetwork(view: NetworkView, remote: Map<string, string>): Promise<void> {
-    this.nets.set(view.NetworkID, { vni: view.VNI, remote });
+    this.nets.set(view.NetworkID, { vni: view.VNI, port: vxlanPortOf(view), remote });
     return this.sync();
   }
 
@@ -123,9 +123,12 @@ export class OverlayEncryption {
       for (const [addr, host] of n.remote) r.set(macFor(addr).replace(/:/g, ''), host);
     }
     this.tunnel.setRoutes(routes);
-    const key = vnis.join(',');
+    // The swarm's data path port: one for all its networks.
+    const vxlanPort = [...this.nets.values()][0]?.port ?? VXLAN_PORT;
+    this.tunnel.setVxlanPort(vxlanPort);
+    const key = `${vnis.join(',')}@${vxlanPort}`;
     if (key !== this.appliedVnis || port !== this.appliedPort) {
-      await applyRules(this.opts.runner, this.opts.localAddr, port, vnis);
+      await applyRules(this.opts.runner, this.opts.localAddr, port, vnis, vxlanPort);
       this.appliedVnis = key;
       this.appliedPort = port;
       if (vnis.length) log.info({ vnis, port }, 'encrypted networks: VXLAN of these VNIs goes between hosts in ESP');

@@ -5,7 +5,7 @@ import type { Task } from '../../types/objects.js';
 import type { IpRunner } from '../overlay/ip-runner.js';
 import { nftInNamespace } from '../vip/nft.js';
 import { dropForward, dropRouteRule, IngressSandbox, linkMacs } from './ingress-sandbox.js';
-import { macFor } from '../overlay/names.js';
+import { macFor, vxlanPortOf } from '../overlay/names.js';
 import { hostLinkName, hostTableName, isMeshRouteTable, isReplyTable, linkAddrs, meshRoute, replyTable, HOST_LINK_PREFIX, HOST_TABLE_PREFIX, NS_LINK, TASK_TABLE } from './names.js';
 import { hostScript, keepSourceTaskScript, l2Script, removeTableScript, type MeshPort } from './ruleset.js';
 
@@ -172,10 +172,10 @@ export class IngressMesh {
     // An ingress network made anew (removed and created again) has another ID: the old namespace goes.
     for (const id of await this.sandboxIds()) if (id !== view.NetworkID) { await this.sandbox(id).destroy(hostLinkName(this.nodeId), this.route); this.ensured = undefined; }
     const sb = this.sandbox(view.NetworkID);
-    const key = JSON.stringify([view.NetworkID, addr, bits, view.VNI, [...remote]]);
+    const key = JSON.stringify([view.NetworkID, addr, bits, view.VNI, vxlanPortOf(view), [...remote]]);
     if (key === this.ensured && (await sb.exists())) return sb;
     const id = { cidr: `${addr}/${bits}`, hostLink: hostLinkName(this.nodeId), link: linkAddrs(this.nodeId), route: this.route };
-    await sb.ensure(id, view.VNI, this.opts.localAddr, remote.size > 0);
+    await sb.ensure(id, { vni: view.VNI, port: vxlanPortOf(view) }, this.opts.localAddr, remote.size > 0);
     if (await sb.hasVxlan()) await sb.overlay.setPeers(remote);
     this.ensured = key;
     return sb;
@@ -202,7 +202,7 @@ export class IngressMesh {
     const link = linkAddrs(this.nodeId);
     const macs = linkMacs(link);
     const host = hostScript({ table: hostTableName(this.nodeId), hostLink: hostLinkName(this.nodeId), nsAddr: link.ns, ingressAddr: addr, route: this.route },
-      ports, (await sb.hasVxlan()) ? view.VNI : undefined);
+      ports, (await sb.hasVxlan()) ? { vni: view.VNI, port: vxlanPortOf(view) } : undefined);
     const ns = l2Script({ bridge: sb.overlay.br, bridgeMac: macFor(addr), nsLink: NS_LINK, nsLinkMac: macs.ns, hostLinkMac: macs.host }, tasks);
     // The namespace first: the host sends nothing there before it hands frames on.
     if (ns !== this.lastNs) { await this.nft(sb.path, ns); this.lastNs = ns; }

@@ -4,6 +4,7 @@ import type { IpRunner } from '../overlay/ip-runner.js';
 import { isMissing } from '../overlay/ip-runner.js';
 import { OVERLAY_MTU, macFor } from '../overlay/names.js';
 import { NetworkSandbox, isMounted } from '../overlay/sandbox.js';
+import type { VxlanFlow } from '../overlay/vxlan-notrack.js';
 import { MESH_ROUTE_MASK, NS_LINK, type MeshRoute } from './names.js';
 
 /** What makes a host's ingress namespace its own: its address on ingress, the host link's names and /30. */
@@ -37,10 +38,10 @@ export class IngressSandbox {
   exists(): Promise<boolean> { return isMounted(this.path); }
 
   /** Makes (idempotently) the namespace, its bridge with the node's address, the host link, and the VXLAN when wanted. */
-  async ensure(id: IngressIdentity, vni: number, localAddr: string, withVxlan: boolean): Promise<void> {
+  async ensure(id: IngressIdentity, vxlan: VxlanFlow, localAddr: string, withVxlan: boolean): Promise<void> {
     const br = this.overlay.br;
     if (withVxlan) {
-      await this.overlay.create(vni, localAddr);
+      await this.overlay.create(vxlan.vni, localAddr, undefined, { port: vxlan.port });
     } else {
       if (!(await isMounted(this.path))) {
         await mkdir(dirname(this.path), { recursive: true });

@@ -1,5 +1,6 @@
 import type { IngressPort } from '../../types/network-view.js';
-import { VXLAN_PORT, macFor } from '../overlay/names.js';
+import { macFor } from '../overlay/names.js';
+import type { VxlanFlow } from '../overlay/vxlan-notrack.js';
 import { HOST_TABLE_PREFIX, NS_L2_TABLE, NS_TABLE, TASK_TABLE, type MeshRoute } from './names.js';
 
 /** A VXLAN packet's VNI: the 24 bits after the UDP header and the VXLAN flags. */
@@ -49,18 +50,18 @@ export interface HostMesh {
 const chainOf = (p: IngressPort) => `p_${p.Protocol}_${p.PublishedPort}`;
 const portKey = (p: IngressPort) => `${p.Protocol} . ${p.PublishedPort}`;
 
-export function hostScript(h: HostMesh, ports: MeshPort[], vni?: number): string {
+export function hostScript(h: HostMesh, ports: MeshPort[], vxlan?: VxlanFlow): string {
   const t = `ip ${h.table}`;
   const { snat, keep } = h.route;
   const lines = [
     `add table ${t}`, `delete table ${t}`, `add table ${t}`,
     // The ingress network's VXLAN packets are not tracked on the hosts: each is one of a connection the
     // hosts track already, and a conntrack lookup on the way out and in costs every packet.
-    ...(vni ? [
+    ...(vxlan ? [
       `add chain ${t} raw_pre { type filter hook prerouting priority raw; policy accept; }`,
       `add chain ${t} raw_out { type filter hook output priority raw; policy accept; }`,
-      `add rule ${t} raw_pre udp dport ${VXLAN_PORT} ${VNI_MATCH} ${vni} notrack`,
-      `add rule ${t} raw_out udp dport ${VXLAN_PORT} ${VNI_MATCH} ${vni} notrack`,
+      `add rule ${t} raw_pre udp dport ${vxlan.port} ${VNI_MATCH} ${vxlan.vni} notrack`,
+      `add rule ${t} raw_out udp dport ${vxlan.port} ${VNI_MATCH} ${vxlan.vni} notrack`,
     ] : []),
     `add chain ${t} pre { type nat hook prerouting priority -100; policy accept; }`,
     `add chain ${t} out { type nat hook output priority -100; policy accept; }`,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_DATA_PATH_PORT, type NetworkView } from '../../types/network-view.js';
 
 /**
  * Names of what the data plane makes, derived from network and task IDs so a
@@ -8,7 +9,8 @@ import { join } from 'node:path';
  * its record `<root>-links/<network id>/ve-<task id>` (the ingress network's
  * bridged namespace: the bridge, and `ve-<task id>` there, a veth to `ethN`).
  */
-export const VXLAN_PORT = 4789;
+/** VXLAN's UDP port where a view names none (NetworkView.DataPathPort). */
+export const VXLAN_PORT = DEFAULT_DATA_PATH_PORT;
 /** 1500 minus VXLAN's 50 bytes of outer headers, as Docker's overlay default. */
 export const OVERLAY_MTU = 1450;
 
@@ -24,3 +26,6 @@ export function macFor(ip: string): string {
   const b = ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0'));
   return ['02', '42', ...b].join(':');
 }
+
+/** The UDP port of a network's VXLAN: the swarm's data path port. */
+export const vxlanPortOf = (view: Pick<NetworkView, 'DataPathPort'>) => view.DataPathPort ?? VXLAN_PORT;

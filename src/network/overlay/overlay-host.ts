@@ -4,14 +4,14 @@ import type { Task } from '../../types/objects.js';
 import type { NetworkView } from '../../types/network-view.js';
 import { overlayAttachments } from './attachments.js';
 import { IpRunner } from './ip-runner.js';
-import { sandboxPath, taskLinkName } from './names.js';
+import { sandboxPath, taskLinkName, vxlanPortOf } from './names.js';
 import { overlayMtu } from './mtu.js';
 import { NetworkSandbox } from './sandbox.js';
 import { dirname, join } from 'node:path';
 import type { EncryptionKey } from '../../types/network-keys.js';
 import { OverlayEncryption } from '../encryption/overlay-encryption.js';
 import { createNetworkSandbox, type VniNeighbours } from './vni-conflicts.js';
-import { applyNotrack, notrackTable } from './vxlan-notrack.js';
+import { applyNotrack, notrackTable, type VxlanFlow } from './vxlan-notrack.js';
 
 const log = logger('overlay');
 /** How long a task's attach waits for its network's view to arrive with the assignments. */
@@ -116,11 +116,11 @@ export class OverlayHost {
   }
 
   /** The host's conntrack skips the VXLAN of the networks this node has views of, but the encrypted ones. */
-  private syncNotrack(vnis = [...new Set([...this.views.values()].filter((v) => !v.Encrypted).map((v) => v.VNI))].sort((a, b) => a - b)): Promise<void> {
-    const key = vnis.join(',');
+  private syncNotrack(flows: VxlanFlow[] = [...this.views.values()].filter((v) => !v.Encrypted).map((v) => ({ port: vxlanPortOf(v), vni: v.VNI }))): Promise<void> {
+    const key = JSON.stringify(flows.map((f) => `${f.port}/${f.vni}`).sort());
     if (key === this.notracked) return this.notrackChain;
     this.notracked = key;
-    this.notrackChain = this.notrackChain.then(() => applyNotrack(this.runner, notrackTable(this.opts.root), vnis)).catch((err) => {
+    this.notrackChain = this.notrackChain.then(() => applyNotrack(this.runner, notrackTable(this.opts.root), flows)).catch((err) => {
       this.notracked = undefined; // the next change tries again
       log.warn({ err: String(err) }, 'the VXLAN notrack rules failed (overlay traffic stays tracked by the host)');
     });
@@ -180,7 +180,7 @@ export class OverlayHost {
         const mtu = overlayMtu(now);
         // An encrypted network's rules are in before its VXLAN device exists.
         if (now.Encrypted) await this.encryption.setNetwork(now, this.remotePeers(now));
-        await createNetworkSandbox(sb, view.VNI, this.opts.localAddr, this.neighbours, this.runner, mtu);
+        await createNetworkSandbox(sb, view.VNI, this.opts.localAddr, this.neighbours, this.runner, mtu, vxlanPortOf(now));
         await sb.setPeers(this.remotePeers(now));
         return sb.attach(task.ID, taskNs, att.Addresses[0], mtu);
       });

@@ -56,10 +56,10 @@ export class NetworkSandbox {
   }
 
   /**
-   * Creates namespace, VXLAN device (VNI, UDP 4789, local = the underlay address) and, bridged, the bridge; idempotent.
+   * Creates namespace, VXLAN device (VNI, UDP port: the data path port, local = the underlay address) and, bridged, the bridge; idempotent.
    * isolated: the device is made inside the namespace (its VNI private to it, no way to other hosts), see vni-conflicts.ts.
    */
-  async create(vni: number, localAddr: string, mtu = OVERLAY_MTU, opts: { isolated?: boolean } = {}): Promise<void> {
+  async create(vni: number, localAddr: string, mtu = OVERLAY_MTU, opts: { isolated?: boolean; port?: number } = {}): Promise<void> {
     if (!(await isMounted(this.path))) {
       await mkdir(dirname(this.path), { recursive: true });
       await writeFile(this.path, '');
@@ -76,7 +76,7 @@ export class NetworkSandbox {
       await this.ip.run('sysctl', ['-q', '-w', ...BRNF_KEYS.map((k) => `${k}=0`)], this.path).catch(() => undefined);
     }
     if (links.has(this.vx)) return;
-    const vxlan = ['mtu', String(mtu), 'type', 'vxlan', 'id', String(vni), 'dstport', String(VXLAN_PORT)];
+    const vxlan = ['mtu', String(mtu), 'type', 'vxlan', 'id', String(vni), 'dstport', String(opts.port ?? VXLAN_PORT)];
     if (opts.isolated) {
       await this.ip.ip(['link', 'add', this.vx, ...vxlan, 'nolearning', 'proxy', 'noudpcsum'], this.path);
     } else {

@@ -35,9 +35,9 @@ export interface VniNeighbours {
  *   answers only one holder of a VNI.
  * Resolves with where the device lives.
  */
-export async function createNetworkSandbox(sb: NetworkSandbox, vni: number, localAddr: string, others: VniNeighbours, ip: IpRunner, mtu?: number): Promise<'host' | 'isolated'> {
+export async function createNetworkSandbox(sb: NetworkSandbox, vni: number, localAddr: string, others: VniNeighbours, ip: IpRunner, mtu?: number, port?: number): Promise<'host' | 'isolated'> {
   try {
-    await sb.create(vni, localAddr, mtu);
+    await sb.create(vni, localAddr, mtu, { port });
     return 'host';
   } catch (err) {
     if (!isVniTaken(err)) throw err;
@@ -49,13 +49,13 @@ export async function createNetworkSandbox(sb: NetworkSandbox, vni: number, loca
     log.info({ network: id, vni, for: sb.networkId }, 'removing a stale network that holds a VXLAN ID needed now');
     await other.destroy();
     try {
-      await sb.create(vni, localAddr, mtu);
+      await sb.create(vni, localAddr, mtu, { port });
       return 'host';
     } catch (err) {
       if (!isVniTaken(err)) throw err;
     }
   }
   log.warn({ network: sb.networkId, vni }, 'VXLAN ID taken in this host namespace by another holder (another swarm\'s daemon?): the network stays local to this host');
-  await sb.create(vni, localAddr, mtu, { isolated: true });
+  await sb.create(vni, localAddr, mtu, { isolated: true, port });
   return 'isolated';
 }

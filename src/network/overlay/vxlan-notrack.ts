@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { IpRunner } from './ip-runner.js';
-import { VXLAN_PORT } from './names.js';
 
 /**
  * The host's conntrack skips the VXLAN datagrams of this host's overlays:
@@ -18,22 +17,28 @@ export const notrackTable = (root: string) => `${NOTRACK_TABLE_PREFIX}${createHa
 
 const VNI_MATCH = '@th,96,24';
 
-export function notrackRules(table: string, vnis: number[]): string {
+/** A network's VXLAN as the host sees it: its UDP port (the data path port) and VNI. */
+export interface VxlanFlow { port: number; vni: number }
+
+export function notrackRules(table: string, flows: VxlanFlow[]): string {
   const t = `ip ${table}`;
-  const set = `{ ${[...vnis].sort((a, b) => a - b).join(', ')} }`;
-  return [
+  const byPort = new Map<number, Set<number>>();
+  for (const f of flows) { let v = byPort.get(f.port); if (!v) byPort.set(f.port, (v = new Set())); v.add(f.vni); }
+  const lines = [
     `add table ${t}`, `delete table ${t}`, `add table ${t}`,
     `add chain ${t} raw_pre { type filter hook prerouting priority raw; policy accept; }`,
     `add chain ${t} raw_out { type filter hook output priority raw; policy accept; }`,
-    `add rule ${t} raw_pre udp dport ${VXLAN_PORT} ${VNI_MATCH} ${set} notrack`,
-    `add rule ${t} raw_out udp dport ${VXLAN_PORT} ${VNI_MATCH} ${set} notrack`,
-    '',
-  ].join('\n');
+  ];
+  for (const [port, vnis] of [...byPort].sort((a, b) => a[0] - b[0])) {
+    const set = `{ ${[...vnis].sort((a, b) => a - b).join(', ')} }`;
+    for (const chain of ['raw_pre', 'raw_out']) lines.push(`add rule ${t} ${chain} udp dport ${port} ${VNI_MATCH} ${set} notrack`);
+  }
+  return lines.join('\n') + '\n';
 }
 
-/** Installs the rules for these VNIs (none: the table goes). */
-export async function applyNotrack(runner: IpRunner, table: string, vnis: number[]): Promise<void> {
+/** Installs the rules for these flows (none: the table goes). */
+export async function applyNotrack(runner: IpRunner, table: string, flows: VxlanFlow[]): Promise<void> {
   const t = `ip ${table}`;
-  const text = vnis.length ? notrackRules(table, vnis) : `add table ${t}\ndelete table ${t}\n`;
+  const text = flows.length ? notrackRules(table, flows) : `add table ${t}\ndelete table ${t}\n`;
   await runner.run('nft', ['-f', '-'], undefined, text);
 }

@@ -157,6 +157,22 @@ test('a task whose namespace went away without a detach no longer holds its netw
   assert.deepEqual(await readdir(join(dir, 'h0-links')), []);
 });
 
+test('a view with the swarm\'s data path port: the VXLAN device and the notrack rules use it, and tasks on two hosts reach each other over it', async () => {
+  const [o1, o2] = [overlay(0), overlay(1)];
+  const v = { ...view([{ node: 'node0', addr: hosts[0].ip, tasks: ['10.99.9.6'] }, { node: 'node1', addr: hosts[1].ip, tasks: ['10.99.9.7'] }]), DataPathPort: 7790 };
+  await o1.setView(v);
+  await o2.setView(v);
+  const [f, g] = [await newNs('taskF'), await newNs('taskG')];
+  await o1.attach(task('taskfffffffffffffffffffff', '10.99.9.6/24'), f);
+  await o2.attach(task('taskggggggggggggggggggggg', '10.99.9.7/24'), g);
+  const vx = (await inNetns(join(dir, 'h0', NET), ['ip', '-d', 'link', 'show', 'vx-n1overlaytes'])).stdout;
+  assert.match(vx, /vxlan id 4242 local 10\.77\.0\.1 .*dstport 7790 /);
+  assert.match((await inNetns(hosts[0].netns, ['nft', 'list', 'table', 'ip', notrackTable(join(dir, 'h0'))])).stdout, /udp dport 7790 @th,96,24 0x1092 notrack/);
+  const ping = await inNetns(f, ['busybox', 'ping', '-c', '2', '-W', '2', '10.99.9.7']);
+  assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+  for (const [o, id] of [[o1, 'taskfffffffffffffffffffff'], [o2, 'taskggggggggggggggggggggg']] as const) { await o.detach(id); await o.removeAll(); }
+});
+
 test('attaching to a network with no view fails with a clear error', async () => {
   const o = overlay(0, 300);
   const ns = await newNs('taskD');
