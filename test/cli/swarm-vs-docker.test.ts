@@ -133,11 +133,16 @@ test('tswarm swarm init --autolock …, unlock-key, update, ca, restart and unlo
     const [help] = await same(['swarm', 'update']);
     assert.match(help.stdout, /^Usage: {2}docker swarm update \[OPTIONS\]\n\nUpdate the swarm\n/);
     for (const args of [['swarm', 'update', '--external-ca', 'protocol=cfssl,url=https://ca.example'], ['swarm', 'update', '--cert-expiry', '1m'],
-      ['swarm', 'update', 'x'], ['swarm', 'update', '--task-history-limit', '-1']]) {
+      ['swarm', 'update', 'x']]) {
       const [a] = await same(args);
       assert.notEqual(a.code, 0, args.join(' '));
     }
     await sameInfo(CLUSTER, 'nothing changed by the refused updates');
+    // A negative history limit is taken (Docker 20.10 takes it too: its reaper then keeps every task), and put back.
+    const [neg] = await same(['swarm', 'update', '--task-history-limit', '-1']);
+    assert.equal(neg.stdout, 'Swarm updated.\n');
+    assert.match(await sameInfo(CLUSTER, 'a negative history limit'), /"TaskHistoryRetentionLimit":-1/);
+    await same(['swarm', 'update', '--task-history-limit', '5']);
   });
 
   await t.test('ca: the root certificate; flags that need --rotate; --rotate -d; --rotate with progress', async () => {

@@ -117,6 +117,31 @@ test('scaled-down tasks are deleted once shut down; history keeps the newest per
   await m.stop();
 });
 
+test('history: a negative limit keeps every task (as swarmkit); a service restarting at most N times keeps N + 1', async () => {
+  const m = await manager(['a']);
+  const cluster = { ID: 'c', Version: { Index: 0 }, CreatedAt: '', UpdatedAt: '', Spec: { Orchestration: { TaskHistoryRetentionLimit: -1 } } };
+  await m.store.update((tx) => tx.create('cluster', cluster as never));
+  const crashLoop = async (id: string, n: number) => {
+    for (let i = 0; i < n; i++) {
+      await m.runAssigned();
+      await m.report((t) => t.ServiceID === id && t.DesiredState === 'running' && t.Status.State === 'running', 'failed');
+      await m.clock.advance(0);
+    }
+  };
+  const { ID: all } = await m.control.createService({ Name: 'all', TaskTemplate: { ContainerSpec: { Image: 'i' }, RestartPolicy: { Condition: 'any', Delay: 0 } } });
+  await m.clock.advance(0);
+  await crashLoop(all, 8);
+  assert.equal(m.tasks(all).length, 9, 'the first task, its 8 replacements');
+  // With the default limit (5) but 7 restarts allowed, the slot keeps 8.
+  await m.store.update((tx) => { const c = tx.cluster()!; tx.update('cluster', { ...c, Spec: { Orchestration: { TaskHistoryRetentionLimit: 5 } } } as never); });
+  const { ID: seven } = await m.control.createService({ Name: 'seven', TaskTemplate: { ContainerSpec: { Image: 'i' }, RestartPolicy: { Condition: 'any', Delay: 0, MaxAttempts: 7 } } });
+  await m.clock.advance(0);
+  await crashLoop(seven, 10);
+  assert.equal(m.tasks(seven).length, 8);
+  assert.equal(m.tasks(all).length, 5, 'the limit back at 5 prunes the other slot');
+  await m.stop();
+});
+
 test('a rolling update replaces one task at a time with the update delay between batches', async () => {
   const m = await manager(['a', 'b']);
   const { ID } = await m.control.createService({

@@ -38,8 +38,7 @@ export class ClusterControl {
     refuseUnsupported(swarmSpec, spec);
     const cur = this.stored();
     if (cur.Version.Index !== version) throw outOfSequence();
-    const hist = spec.Orchestration?.TaskHistoryRetentionLimit;
-    if (hist !== undefined && hist < 0) throw rpcError('InvalidArgument', 'TaskHistoryRetentionLimit must be positive');
+    // A negative TaskHistoryRetentionLimit is taken, as Docker 20.10 does: the task reaper then keeps every task.
     validateCAConfig(spec);
     const heartbeat = spec.Dispatcher?.HeartbeatPeriod;
     if (heartbeat !== undefined && heartbeat < 0) throw rpcError('InvalidArgument', 'heartbeat time period cannot be a negative duration');

@@ -61,10 +61,16 @@ export class TaskReaper extends Reconciler {
   }
 }
 
-/** The slot's oldest finished tasks past the history limit. */
-function beyondHistory(tx: ReadTx, key: string, limit: number): string[] {
+/**
+ * The slot's oldest finished tasks past the history limit. As swarmkit's
+ * reaper: a service restarting at most N times keeps N + 1 tasks (the
+ * history shows every attempt), and a negative limit keeps them all.
+ */
+function beyondHistory(tx: ReadTx, key: string, clusterLimit: number): string[] {
   const tasks = tx.tasks.by('slot', key);
-  if (tasks.length <= limit) return [];
+  const maxAttempts = tasks.length ? tx.services.get(tasks[0].ServiceID)?.Spec.TaskTemplate?.RestartPolicy?.MaxAttempts ?? 0 : 0;
+  const limit = maxAttempts > 0 ? maxAttempts + 1 : clusterLimit;
+  if (limit < 0 || tasks.length <= limit) return [];
   return tasks.sort(newestFirst).slice(limit)
     .filter((t) => isTerminal(t.Status.State) && t.DesiredState !== 'running' && t.DesiredState !== 'ready')
     .map((t) => t.ID);
