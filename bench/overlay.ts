@@ -122,23 +122,21 @@ async function main() {
   const clients: { close(): void }[] = [];
   const discovery = new ServiceDiscovery({ upstreams: [{ host: '127.0.0.1', port: 53 }] });
   try {
-    for (const [i, [id, addr]] of ([['benchtaskaaaaaaaaaaaaaaaa', ADDR.a], ['benchtaskbbbbbbbbbbbbbbbb', ADDR.b], ['benchtaskcccccccccccccccc', ADDR.c]] as const).entries()) {
-      const p = join(dir, `task${i}`);
+    /** A task's namespace, joined to the view's network by that host's data plane. */
+    const taskOn = async (o: OverlayHost, v: NetworkView, name: string, id: string, addr: string) => {
+      const p = join(dir, name);
       await writeFile(p, '');
       const r = await inNetns(undefined, ['unshare', `--net=${p}`, 'true']);
       if (r.code !== 0) throw new Error(r.stderr);
       ns.push(p);
-      await overlays[i].setView(view);
-      await overlays[i].attach(task(id, addr), p);
+      await o.setView(v);
+      await o.attach(task(id, addr, v.NetworkID), p);
+    };
+    for (const [i, [id, addr]] of ([['benchtaskaaaaaaaaaaaaaaaa', ADDR.a], ['benchtaskbbbbbbbbbbbbbbbb', ADDR.b], ['benchtaskcccccccccccccccc', ADDR.c]] as const).entries()) {
+      await taskOn(overlays[i], view, `task${i}`, id, addr);
     }
     for (const [i, [id, addr]] of ([['benchbrtaskaaaaaaaaaaaaaa', BRIDGED.a], ['benchbrtaskbbbbbbbbbbbbbb', BRIDGED.b]] as const).entries()) {
-      const p = join(dir, `brtask${i}`);
-      await writeFile(p, '');
-      const r = await inNetns(undefined, ['unshare', `--net=${p}`, 'true']);
-      if (r.code !== 0) throw new Error(r.stderr);
-      ns.push(p);
-      await bridged[i].setView(bridgedView);
-      await bridged[i].attach(task(id, addr, BRIDGED.net), p);
+      await taskOn(bridged[i], bridgedView, `brtask${i}`, id, addr);
     }
     await discovery.attach('benchtaskaaaaaaaaaaaaaaaa', ns[0], [view]);
     // The bridged network's sender has a VIP table too (conntrack on in its namespace, as in the first task's).
