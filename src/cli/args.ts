@@ -2,15 +2,18 @@
 export interface Parsed {
   flags: Map<string, string[]>;
   args: string[];
+  /** pflag's notes for a deprecated shorthand used, one per use (`Flag shorthand -h has been deprecated, use --help`) */
+  warnings?: string[];
 }
 
 export interface FlagSpec {
   /**
    * long name → short letter (or '') and whether it takes a value; `check`
    * validates a value as the docker CLI's typed flag does when it is set
-   * (throws an Error whose message is the reason, e.g. `strconv.ParseUint: …`).
+   * (throws an Error whose message is the reason, e.g. `strconv.ParseUint: …`);
+   * `shortDeprecated` is pflag's message for a shorthand still taken but deprecated.
    */
-  [long: string]: { short?: string; value: boolean; check?: (v: string) => void };
+  [long: string]: { short?: string; value: boolean; check?: (v: string) => void; shortDeprecated?: string };
 }
 
 /** Go's %q of a string (printable ASCII and Unicode kept as they are). */
@@ -44,10 +47,11 @@ export function parseBool(v: string): boolean {
 export function parseArgs(argv: string[], spec: FlagSpec, interspersed = true): Parsed {
   const flags = new Map<string, string[]>();
   const args: string[] = [];
+  const warnings: string[] = [];
   const byShort = new Map(Object.entries(spec).filter(([, s]) => s.short).map(([l, s]) => [s.short!, l]));
   const set = (name: string, value: string) => {
     const s = spec[name];
-    const what = s.short ? `-${s.short}, --${name}` : `--${name}`;
+    const what = s.short && !s.shortDeprecated ? `-${s.short}, --${name}` : `--${name}`;
     try {
       if (!s.value) value = String(parseBool(value));
       else s.check?.(value);
@@ -86,6 +90,7 @@ export function parseArgs(argv: string[], spec: FlagSpec, interspersed = true): 
       const c = shorts[0];
       const name = byShort.get(c);
       if (!name) throw new Error(`unknown shorthand flag: '${c}' in -${shorts}`);
+      if (spec[name].shortDeprecated) warnings.push(`Flag shorthand -${c} has been deprecated, ${spec[name].shortDeprecated}`);
       let value: string;
       let rest = shorts.slice(1);
       if (shorts.length > 2 && shorts[1] === '=') { value = shorts.slice(2); rest = ''; } else if (!spec[name].value) value = 'true';
@@ -95,7 +100,7 @@ export function parseArgs(argv: string[], spec: FlagSpec, interspersed = true): 
       shorts = rest;
     }
   }
-  return { flags, args };
+  return { flags, args, ...(warnings.length ? { warnings } : {}) };
 }
 
 export const one = (p: Parsed, name: string) => p.flags.get(name)?.at(-1);

@@ -10,6 +10,7 @@ import { stackCommand } from './commands/stack.js';
 import { eventsCommand } from './commands/events.js';
 import { networkCommand } from './commands/network.js';
 import { formatInfo } from './format.js';
+import { HelpText } from './help.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
 
@@ -76,6 +77,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       }
       case 'version': {
+        const cmd = { path: 'version', use: '[OPTIONS]' };
+        checkArgs(cmd, parseCommand(cmd, rest, {}).args, 0, 0);
         const v = await c.get<Record<string, string>>('/version');
         out(`Server: tswarm\n Version:          ${v.Version}\n API version:      ${v.ApiVersion} (minimum version ${v.MinAPIVersion})\n Node:             ${v.GoVersion}\n OS/Arch:          ${v.Os}/${v.Arch}\n`);
         return 0;
@@ -85,6 +88,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return 1;
     }
   } catch (e) {
+    if (e instanceof HelpText) { (e.toStderr ? process.stderr : process.stdout).write(e.message); return 0; }
     const err = e as Error & { status?: number; exitCode?: number };
     process.stderr.write(`${daemonErrorText(err)}\n`);
     return err.exitCode ?? 1;

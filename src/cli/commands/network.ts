@@ -6,7 +6,7 @@
 import { all, has, one, type FlagSpec } from '../args.js';
 import { ClientError, daemonErrorText, type Client } from '../client.js';
 import { FormatError, formatInspect, formatRows, INSPECT_TYPES } from '../format.js';
-import { checkArgs, flagError, parseCommand, type Command } from '../usage.js';
+import { checkArgs, flagError, parseCommand, subcommand, unknownSubcommand, type Command } from '../usage.js';
 import { compact, indent } from '../../format/gojson.js';
 import { registry } from '../../format/dockertypes.js';
 import { parseTime } from '../../format/gotime.js';
@@ -432,26 +432,10 @@ async function disconnect(c: Client, argv: string[]): Promise<number> {
   return 0;
 }
 
-export const NETWORK_USAGE = `Usage:  tswarm network COMMAND
-
-Manage networks
-
-Commands:
-  connect     Connect a container to a network
-  create      Create a network
-  disconnect  Disconnect a container from a network
-  inspect     Display detailed information on one or more networks
-  ls          List networks
-  prune       Remove all unused networks
-  rm          Remove one or more networks
-
-Run 'tswarm network COMMAND --help' for more information on a command.
-`;
-
 /** `tswarm network …`. */
 export async function networkCommand(c: Client, argv: string[], out: Out): Promise<number> {
-  const [sub, ...rest] = argv;
   try {
+    const [sub, rest] = subcommand('network', argv);
     switch (sub) {
       case 'create': return await create(c, rest, out);
       case 'ls': case 'list': return await list(c, rest, out);
@@ -460,10 +444,7 @@ export async function networkCommand(c: Client, argv: string[], out: Out): Promi
       case 'prune': return await prune(c, rest, out);
       case 'connect': return await connect(c, rest);
       case 'disconnect': return await disconnect(c, rest);
-      case undefined: process.stderr.write(NETWORK_USAGE); return 0;
-      case '--help': out(NETWORK_USAGE); return 0;
-      default:
-        throw new FormatError(`tswarm: unknown command: tswarm network ${sub}\n\nUsage:  tswarm network\n\nRun 'tswarm network --help' for more information`, 1);
+      default: throw unknownSubcommand('network', sub); // not reached: subcommand() knows the names
     }
   } catch (e) {
     if (e instanceof FormatError || e instanceof ClientError) throw e;

@@ -1,7 +1,7 @@
 import type { Node, Task } from '../../types/objects.js';
 import { all, has, one } from '../args.js';
 import { T } from '../flagtypes.js';
-import { checkArgs, parseCommand, unknownSubcommand } from '../usage.js';
+import { checkArgs, parseCommand, subcommand, unknownSubcommand } from '../usage.js';
 import { daemonErrorText, q, type Client } from '../client.js';
 import { FormatError, formatInspect, formatRows } from '../format.js';
 import { prettyNode } from './node-pretty.js';
@@ -19,7 +19,7 @@ async function resolve(c: Client, ref: string): Promise<Node> {
 }
 
 export async function nodeCommand(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
+  const [sub, rest] = subcommand('node', argv);
   switch (sub) {
     case 'ls': case 'list': {
       const cmd = { path: 'node ls', use: '[OPTIONS]' };
@@ -99,9 +99,7 @@ export async function nodeCommand(c: Client, argv: string[], out: (s: string) =>
       if (errors.length) throw new FormatError(errors.join('\n'), 1);
       return 0;
     }
-    default:
-      if (sub !== undefined) throw unknownSubcommand('node', sub);
-      throw new Error(`unknown command "${sub}" for "tswarm node"`);
+    default: throw unknownSubcommand('node', sub); // not reached: subcommand() knows the names
   }
 }
 

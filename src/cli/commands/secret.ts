@@ -6,7 +6,7 @@ import { FormatError, formatInspect, formatRows } from '../format.js';
 import { humanDuration } from '../../format/units.js';
 import { compact, indent } from '../../format/gojson.js';
 import { compareStrings } from '../../format/values.js';
-import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
+import { checkArgs, parseCommand, subcommand, unknownSubcommand, type Command } from '../usage.js';
 import { T } from '../flagtypes.js';
 import { prettyPayload } from './payload-pretty.js';
 import { filtersOf } from './service.js';
@@ -113,7 +113,7 @@ async function inspect(kind: Kind, c: Client, argv: string[], out: (s: string) =
 
 /** `tswarm secret|config create/ls/inspect/rm`, with docker's output. */
 export async function payloadCommand(kind: Kind, c: Client, argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
+  const [sub, rest] = subcommand(kind, argv);
   const path = kind === 'secret' ? '/secrets' : '/configs';
   switch (sub) {
     case 'create': return create(kind, c, rest, out);
@@ -148,9 +148,6 @@ export async function payloadCommand(kind: Kind, c: Client, argv: string[], out:
       }
       return failed ? 1 : 0;
     }
-    default:
-      if (sub !== undefined) throw unknownSubcommand(kind, sub);
-      process.stderr.write(`tswarm ${kind}: unknown command ${sub ?? ''}\nUsage: tswarm ${kind} create|ls|inspect|rm\n`);
-      return 1;
+    default: throw unknownSubcommand(kind, sub); // not reached: subcommand() knows the names
   }
 }

@@ -7,7 +7,7 @@ import { parseDuration, parsePublish, parseUint } from './util.js';
 import { serviceLogs } from './logs.js';
 import { inspectServices } from './service-inspect.js';
 import { waitOnService } from './progress.js';
-import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
+import { checkArgs, parseCommand, subcommand, unknownSubcommand, type Command } from '../usage.js';
 import { goParseFloat, parseCpus, ramInBytes, T } from '../flagtypes.js';
 import { servicePortsColumn } from './port-columns.js';
 import { printTasks, tasksWhere } from './task-table.js';
@@ -165,7 +165,7 @@ function modeOf(s: Service): string {
 }
 
 export async function serviceCommand(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
+  const [sub, rest] = subcommand('service', argv);
   switch (sub) {
     case 'create': {
       const p = parseCommand(CMD.create, rest, CREATE_FLAGS, false);
@@ -308,9 +308,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
       return 0;
     }
     case 'logs': return serviceLogs(c, rest, out);
-    default:
-      if (sub !== undefined) throw unknownSubcommand('service', sub);
-      throw new Error(`unknown command "${sub}" for "tswarm service"`);
+    default: throw unknownSubcommand('service', sub); // not reached: subcommand() knows the names
   }
 }
 

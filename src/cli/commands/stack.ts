@@ -3,7 +3,7 @@ import type { Service } from '../../types/objects.js';
 import type { Config, Secret } from '../../types/secrets.js';
 import { all, has, one } from '../args.js';
 import { T } from '../flagtypes.js';
-import { checkArgs, parseCommand, unknownSubcommand } from '../usage.js';
+import { checkArgs, parseCommand, subcommand, unknownSubcommand } from '../usage.js';
 import { q, type Client } from '../client.js';
 import { formatRows } from '../format.js';
 import { LABEL_IMAGE, LABEL_NAMESPACE, networkPlan, payloadSpecs, readEnvFiles, serviceSpec } from '../stack/convert.js';
@@ -26,7 +26,7 @@ async function stackObjects(c: Client, ns: string) {
 
 /** `tswarm stack deploy|ls|services|ps|rm`, as the docker CLI does them through the API. */
 export async function stackCommand(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
+  const [sub, rest] = subcommand('stack', argv);
   switch (sub) {
     case 'deploy': case 'up': return deploy(c, rest, out);
     case 'ls': case 'list': {
@@ -84,10 +84,7 @@ export async function stackCommand(c: Client, argv: string[], out: (s: string) =
       }
       return 0;
     }
-    default:
-      if (sub !== undefined) throw unknownSubcommand('stack', sub);
-      err(`tswarm stack: unknown command ${sub ?? ''}\nUsage: tswarm stack deploy|ls|services|ps|rm\n`);
-      return 1;
+    default: throw unknownSubcommand('stack', sub); // not reached: subcommand() knows the names
   }
 }
 

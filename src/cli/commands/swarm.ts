@@ -3,11 +3,10 @@
 import type { Cluster, Node } from '../../types/objects.js';
 import { all, goQuote, has, one, type Parsed } from '../args.js';
 import { goParseDuration, goParseInt, goParseUint, T } from '../flagtypes.js';
-import { FormatError } from '../format.js';
-import { checkArgs, parseCommand, unknownSubcommand, type Command } from '../usage.js';
+import { checkArgs, parseCommand, subcommand, unknownSubcommand } from '../usage.js';
 import { ClientError, daemonErrorText, type Client } from '../client.js';
 import { caCommand, mergeCAFlags, updateQuery } from './swarm-ca.js';
-import { UPDATE_HELP } from './swarm-help.js';
+import { commandHelp } from '../help.js';
 import {
   DEFAULT_LISTEN_ADDR, goSpec, nodeAddrValue, parseExternalCA, parseIPNetSlice, parseNodeAddr, readPEMFile, type GoSpec,
 } from './swarm-opts.js';
@@ -36,16 +35,6 @@ async function fetchUnlockKey(c: Client): Promise<string> {
     return (await c.get<{ UnlockKey: string }>('/swarm/unlockkey')).UnlockKey ?? '';
   } catch (e) {
     throw new Error(`could not fetch unlock key: ${daemonErrorText(e)}`);
-  }
-}
-
-/** checkArgs, with no trailing space after a usage line that has no arguments part (`swarm unlock`). */
-function checkNoArgs(cmd: Command, args: string[]): void {
-  try {
-    checkArgs(cmd, args, 0, 0);
-  } catch (e) {
-    if (cmd.use === '' && e instanceof FormatError) throw new FormatError(e.message.replace(`Usage:  tswarm ${cmd.path} \n`, `Usage:  tswarm ${cmd.path}\n`), e.exitCode);
-    throw e;
   }
 }
 
@@ -122,7 +111,7 @@ async function readKey(prompt: string): Promise<string> {
 }
 
 export async function swarmCommand(c: Client, argv: string[], out: Out): Promise<number> {
-  const [sub, ...rest] = argv;
+  const [sub, rest] = subcommand('swarm', argv);
   switch (sub) {
     case 'init': {
       const cmd = { path: 'swarm init', use: '[OPTIONS]' };
@@ -217,7 +206,7 @@ export async function swarmCommand(c: Client, argv: string[], out: Out): Promise
     case 'unlock': {
       const cmd = { path: 'swarm unlock', use: '' };
       const p = parseCommand(cmd, rest, {});
-      checkNoArgs(cmd, p.args);
+      checkArgs(cmd, p.args, 0, 0);
       const info = await c.get<{ Swarm: { LocalNodeState: string } }>('/info');
       switch (info.Swarm.LocalNodeState) {
         case 'inactive': throw new Error('Error: This node is not part of a swarm');
@@ -248,10 +237,11 @@ export async function swarmCommand(c: Client, argv: string[], out: Out): Promise
     }
     case 'update': {
       const cmd = { path: 'swarm update', use: '[OPTIONS]' };
-      const p = parseCommand(cmd, rest, { autolock: { value: false }, ...swarmFlags });
+      const flags = { autolock: { value: false }, ...swarmFlags };
+      const p = parseCommand(cmd, rest, flags);
       checkArgs(cmd, p.args, 0, 0);
-      // PreRunE: no flag at all is pflag.ErrHelp, which cobra answers with the help
-      if (p.flags.size === 0) { out(UPDATE_HELP); return 0; }
+      // PreRunE: no flag at all (`--help=false` is one) is pflag.ErrHelp, which cobra answers with the help
+      if (p.flags.size === 0) throw commandHelp(cmd, flags);
       const sw = await c.get<Cluster>('/swarm');
       const prevAutolock = !!sw.Spec.EncryptionConfig?.AutoLockManagers;
       const spec = mergeSwarmSpec(goSpec(sw.Spec), p, sw.TLSInfo?.TrustRoot ?? '');
@@ -260,8 +250,6 @@ export async function swarmCommand(c: Client, argv: string[], out: Out): Promise
       if (spec.EncryptionConfig.AutoLockManagers && !prevAutolock) out(unlockText(await fetchUnlockKey(c)));
       return 0;
     }
-    default:
-      if (sub !== undefined) throw unknownSubcommand('swarm', sub);
-      throw new Error(`unknown command "${sub}" for "tswarm swarm"`);
+    default: throw unknownSubcommand('swarm', sub); // not reached: subcommand() knows the names
   }
 }
