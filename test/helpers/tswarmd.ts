@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNHANDLED_REJECTION } from '../../src/daemon/main.js';
+import { notrackTable } from '../../src/network/overlay/vxlan-notrack.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const TSWARM_BIN = join(repo, 'bin', 'tswarm.js');
@@ -60,6 +61,9 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
       // VXLAN IDs in this machine's namespace: a later test's swarm would collide on them.
       const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '');
       for (const m of mounts.filter((m) => m.startsWith(`${dataRoot}/agent/netns/`) || m.startsWith(`${dataRoot}/agent/ingress/`))) await run('umount', ['-l', m]);
+      // And its notrack rules of VXLAN (kept over a restart, gone only when the node leaves): none piles up run after run.
+      const table = notrackTable(join(dataRoot, 'agent', 'netns'));
+      await run(o.netns ? 'nsenter' : 'nft', [...(o.netns ? [`--net=${o.netns}`, 'nft'] : []), `add table ip ${table}; delete table ip ${table}`]);
     },
     async kill(signal = 'SIGKILL') {
       await halt(signal);

@@ -9,7 +9,11 @@ import { VXLAN_PORT } from '../overlay/names.js';
  *   turned to the local ESP endpoint (DNAT to this host's address and the
  *   endpoint's port), which sends them on in ESP;
  * - in: VXLAN datagrams of an encrypted VNI that arrive from another host in
- *   clear are dropped (decrypted ones come from this host's own address).
+ *   clear are dropped (decrypted ones come from this host's own address);
+ * - guard: one that would still leave for another host after NAT (not
+ *   tracked: a notrack rule of another data plane on this host, left by a
+ *   daemon killed with other networks on that VNI; or a flow tracked before
+ *   these rules) is dropped, never sent in clear.
  * One table per underlay address, replaced as a whole (one nft transaction).
  */
 export function tableName(localAddr: string): string {
@@ -29,6 +33,10 @@ export function rulesText(localAddr: string, endpointPort: number, vnis: number[
     '  chain vxlan_out {',
     '    type nat hook output priority -100; policy accept;',
     `    ip daddr != ${localAddr} udp dport ${vxlanPort} ${VNI_MATCH} ${set} dnat to ${localAddr}:${endpointPort}`,
+    '  }',
+    '  chain vxlan_guard {',
+    '    type filter hook output priority 0; policy accept;',
+    `    ip daddr != ${localAddr} udp dport ${vxlanPort} ${VNI_MATCH} ${set} drop`,
     '  }',
     '  chain vxlan_in {',
     '    type filter hook input priority -10; policy accept;',

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inNetns } from '../../helpers/netns-hosts.js';
 import { ESP_ICV, open, outbound, saFor, seal, spiFor, spiOf } from '../../../src/network/encryption/esp.js';
 import { rulesText } from '../../../src/network/encryption/esp-rules.js';
 
@@ -45,5 +49,26 @@ test('the nftables rules send only the encrypted VNIs to the ESP endpoint and dr
   const t = rulesText('10.82.0.1', 41000, [4097, 4099]);
   assert.match(t, /ip daddr != 10\.82\.0\.1 udp dport 4789 @th,96,24 \{ 4097, 4099 \} dnat to 10\.82\.0\.1:41000/);
   assert.match(t, /ip saddr != 10\.82\.0\.1 udp dport 4789 @th,96,24 \{ 4097, 4099 \} drop/);
+  assert.match(t, /vxlan_guard \{\n\s+type filter hook output priority 0;.*\n\s+ip daddr != 10\.82\.0\.1 udp dport 4789 @th,96,24 \{ 4097, 4099 \} drop/);
   assert.match(t, /^delete table ip tswarm_esp_10_82_0_1$/m);
+});
+
+test('in the kernel: an encrypted VNI\'s datagram that would leave in clear (not tracked, so not turned to the endpoint) is dropped', async (t) => {
+  // A namespace of its own: this host's address, a link towards another host, the rules, and a stale notrack of every VXLAN datagram.
+  const dir = await mkdtemp(join(tmpdir(), 'tswarm-esp-guard-'));
+  const ns = join(dir, 'ns');
+  t.after(async () => { await inNetns(undefined, ['umount', ns]); await rm(dir, { recursive: true, force: true }); });
+  await writeFile(ns, '');
+  assert.equal((await inNetns(undefined, ['unshare', `--net=${ns}`, 'true'])).code, 0);
+  const setup = await inNetns(ns, ['sh', '-c', 'ip link set lo up && ip link add d0 type veth peer name d1 && ip addr add 10.82.0.1/24 dev d0 && ip link set d0 up && ip link set d1 up']);
+  assert.equal(setup.code, 0, setup.stderr);
+  const nft = (text: string) => inNetns(ns, ['nft', text]);
+  assert.equal((await inNetns(ns, ['sh', '-c', `printf '%s' '${rulesText('10.82.0.1', 41000, [4097]).replace(/'/g, '')}' | nft -f -`])).code, 0);
+  assert.equal((await nft('add table ip stale; add chain ip stale out { type filter hook output priority raw; }; add rule ip stale out udp dport 4789 notrack')).code, 0);
+  // One VXLAN datagram to another host's port 4789 per VNI: 4097 is encrypted here, 4098 is not.
+  const send = (vni: number) => inNetns(ns, [process.execPath, '-e',
+    `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(16);b[0]=8;b.writeUIntBE(${vni},4,3);` +
+    "s.send(b,4789,'10.82.0.2',(e)=>{console.log(e?e.code:'sent');s.close()})"]);
+  assert.equal((await send(4097)).stdout.trim(), 'EPERM', 'dropped on the way out, never in clear');
+  assert.equal((await send(4098)).stdout.trim(), 'sent');
 });
