@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UNHANDLED_REJECTION } from '../../src/daemon/main.js';
 import { notrackTable } from '../../src/network/overlay/vxlan-notrack.js';
+import { IngressMesh } from '../../src/network/mesh/ingress-mesh.js';
+import { IpRunner } from '../../src/network/overlay/ip-runner.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const TSWARM_BIN = join(repo, 'bin', 'tswarm.js');
@@ -57,6 +59,12 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
     log: () => out,
     async stop(signal = 'SIGTERM') {
       await halt(signal);
+      // The ingress mesh's host side (the host link, its nft table, routing rules), as the node leaving would remove it.
+      const nodeId = await readFile(join(dataRoot, 'swarm', 'state.json'), 'utf8').then((t) => (JSON.parse(t) as { nodeId?: string }).nodeId, () => undefined);
+      if (nodeId) {
+        const mesh = new IngressMesh({ root: join(dataRoot, 'agent', 'ingress'), localAddr: listenAddr.split(':')[0], nodeId: () => nodeId, runner: new IpRunner(o.netns) });
+        await mesh.removeAll().catch(() => undefined);
+      }
       // A daemon killed for good leaves its overlay namespaces mounted under its data root, and with them their
       // VXLAN IDs in this machine's namespace: a later test's swarm would collide on them.
       const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '');
