@@ -211,8 +211,10 @@ test('docker inspect of an attached container shows the overlay (not docker_gwbr
 test('attached containers resolve by name, alias and short ID from service tasks and other attached containers, across hosts; not once stopped', async () => {
   const a = `pcn-${sfx}`;
   const b = `pcm-${sfx}`;
-  assert.equal((await cli(1, 'run', '-d', '--name', a, '--network', ANET, '--network-alias', `al-${sfx}`, TEST_IMAGE, ...WEB_CMD)).code, 0);
-  assert.equal((await cli(2, 'run', '-d', '--name', b, '--network', ANET, TEST_IMAGE, 'sleep', '600')).code, 0);
+  const runA = await cli(1, 'run', '-d', '--name', a, '--network', ANET, '--network-alias', `al-${sfx}`, TEST_IMAGE, ...WEB_CMD);
+  assert.equal(runA.code, 0, runA.stderr);
+  const runB = await cli(2, 'run', '-d', '--name', b, '--network', ANET, TEST_IMAGE, 'sleep', '600');
+  assert.equal(runB.code, 0, runB.stderr);
   const addrA = (await overlayAddr(1, a))!;
   const shortA = (await docker(hosts[1].dockerHost, 'inspect', '-f', '{{.Id}}', a)).stdout.trim().slice(0, 12);
   const webTask = (await docker(hosts[0].dockerHost, 'ps', '-q', '--filter', 'label=com.docker.swarm.service.name=web')).stdout.trim();

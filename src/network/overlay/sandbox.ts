@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IpRunner } from './ip-runner.js';
-import { isMissing } from './ip-runner.js';
+import { IpError, isMissing } from './ip-runner.js';
 import { OVERLAY_MTU, TASK_LINK_PREFIX, VXLAN_PORT, bridgeName, macFor, taskLinkName, vxlanName } from './names.js';
 
 /**
@@ -18,6 +19,24 @@ export async function isMounted(path: string): Promise<boolean> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
   // Field 5 is the mount point; spaces in it are escaped as \040.
   return info.split('\n').some((l) => l.split(' ')[4]?.replace(/\\040/g, ' ') === path);
+}
+
+/**
+ * Sets a task's link up. A macvlan with the same MAC (the same address,
+ * handed out again at once) may still be up in the namespace of a task
+ * that just ended, which the kernel tears down in the background: the
+ * kernel refuses a second one up on the device until then (EADDRINUSE).
+ */
+async function upWhenFree(ip: IpRunner, dev: string, netns: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await ip.ip(['link', 'set', dev, 'up'], netns);
+      return;
+    } catch (err) {
+      if (!(err instanceof IpError && /Address already in use/i.test(err.stderr)) || i >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** How a task's link is found again: the namespace it went into and its MAC (macvlan links live in the task's namespace). */
@@ -114,7 +133,8 @@ export class NetworkSandbox {
     const live: string[] = [];
     for (const name of names) {
       const rec = await this.record(name);
-      if (rec && (await this.macvlanIn(rec))) live.push(name);
+      // A link that cannot be looked at now counts as there.
+      if (rec && (await this.macvlanIn(rec).catch(() => 'unknown'))) live.push(name);
       else await rm(join(this.records, name), { force: true });
     }
     return live;
@@ -131,7 +151,11 @@ export class NetworkSandbox {
 
   /** The task's macvlan (its name in the task's namespace), if that namespace still holds it. */
   private async macvlanIn(rec: TaskLinkRecord): Promise<string | undefined> {
-    const ls = await this.ip.ipJson<{ ifname: string; address?: string; linkinfo?: { info_kind?: string } }>(['-d', 'link', 'show'], rec.netns).catch(() => []);
+    // Only a namespace that is gone (its path, or its mount on the path) means no link: another
+    // failure (a busy machine) must not pass a task's link for gone.
+    const gone = (err: unknown) => !existsSync(rec.netns) || (err instanceof IpError && /No such file|Invalid argument/i.test(err.stderr));
+    const ls = await this.ip.ipJson<{ ifname: string; address?: string; linkinfo?: { info_kind?: string } }>(['-d', 'link', 'show'], rec.netns)
+      .catch((err: unknown) => { if (gone(err)) return []; throw err; });
     return ls.find((l) => l.address === rec.mac && l.linkinfo?.info_kind === 'macvlan')?.ifname;
   }
 
@@ -161,7 +185,8 @@ export class NetworkSandbox {
       await this.ip.ip(['link', 'add', 'link', this.vx, 'name', inner, 'netns', taskNs, 'address', mac, 'mtu', String(mtu),
         'type', 'macvlan', 'mode', 'bridge'], this.path);
     }
-    await this.ip.ipBatch([`addr add ${cidr} dev ${inner}`, `link set ${inner} up`, 'link set lo up'], taskNs);
+    await this.ip.ipBatch([`addr add ${cidr} dev ${inner}`, 'link set lo up'], taskNs);
+    await upWhenFree(this.ip, inner, taskNs);
     return inner;
   }
 
