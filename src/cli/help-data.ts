@@ -38,6 +38,33 @@ const STOP_GRACE_PERIOD = 'Time to wait before force killing a container (ns|us|
 const UPDATE_MONITOR = 'Duration after each task update to monitor for failure (ns|us|ms|s|m|h)';
 const UPDATE_PARALLELISM = 'Maximum number of tasks updated simultaneously (0 to update all at once)';
 
+/** `secret` and `config` inspect, ls and rm: the same help but for the kind's name. */
+function payloadCommands(kind: 'secret' | 'config'): Record<string, CommandHelp> {
+  return {
+    [`${kind} inspect`]: {
+      short: `Display detailed information on one or more ${kind}s`,
+      flags: {
+        format: ['string', FORMAT_JSON_OR_TEMPLATE],
+        pretty: ['', 'Print the information in a human friendly format'],
+      },
+    },
+    [`${kind} ls`]: {
+      short: `List ${kind}s`,
+      aliases: [`${kind} ls`, `${kind} list`],
+      flags: {
+        filter: ['filter', 'Filter output based on conditions provided', CUSTOM],
+        format: ['string', FORMAT_TABLE_JSON_OR_TEMPLATE],
+        quiet: ['', 'Only display IDs'],
+      },
+    },
+    [`${kind} rm`]: {
+      short: `Remove one or more ${kind}s`,
+      aliases: [`${kind} rm`, `${kind} remove`],
+      flags: {},
+    },
+  };
+}
+
 export const COMMANDS: Record<string, CommandHelp> = {
   'swarm ca': {
     short: 'Display and rotate the root CA',
@@ -523,27 +550,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'template-driver': ['string', 'Template driver'],
     },
   },
-  'secret inspect': {
-    short: 'Display detailed information on one or more secrets',
-    flags: {
-      format: ['string', FORMAT_JSON_OR_TEMPLATE],
-      pretty: ['', 'Print the information in a human friendly format'],
-    },
-  },
-  'secret ls': {
-    short: 'List secrets',
-    aliases: ['secret ls', 'secret list'],
-    flags: {
-      filter: ['filter', 'Filter output based on conditions provided', CUSTOM],
-      format: ['string', FORMAT_TABLE_JSON_OR_TEMPLATE],
-      quiet: ['', 'Only display IDs'],
-    },
-  },
-  'secret rm': {
-    short: 'Remove one or more secrets',
-    aliases: ['secret rm', 'secret remove'],
-    flags: {},
-  },
+  ...payloadCommands('secret'),
   'config create': {
     short: 'Create a config from a file or STDIN',
     flags: {
@@ -551,27 +558,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'template-driver': ['string', 'Template driver'],
     },
   },
-  'config inspect': {
-    short: 'Display detailed information on one or more configs',
-    flags: {
-      format: ['string', FORMAT_JSON_OR_TEMPLATE],
-      pretty: ['', 'Print the information in a human friendly format'],
-    },
-  },
-  'config ls': {
-    short: 'List configs',
-    aliases: ['config ls', 'config list'],
-    flags: {
-      filter: ['filter', 'Filter output based on conditions provided', CUSTOM],
-      format: ['string', FORMAT_TABLE_JSON_OR_TEMPLATE],
-      quiet: ['', 'Only display IDs'],
-    },
-  },
-  'config rm': {
-    short: 'Remove one or more configs',
-    aliases: ['config rm', 'config remove'],
-    flags: {},
-  },
+  ...payloadCommands('config'),
   events: {
     short: 'Get real time events from the server',
     aliases: ['system events', 'events'],
