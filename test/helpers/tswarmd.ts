@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UNHANDLED_REJECTION } from '../../src/daemon/main.js';
 import { notrackTable } from '../../src/network/overlay/vxlan-notrack.js';
 import { IngressMesh } from '../../src/network/mesh/ingress-mesh.js';
+import { SwarmStateFile } from '../../src/daemon/swarm-state.js';
 import { IpRunner } from '../../src/network/overlay/ip-runner.js';
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -60,7 +61,7 @@ export async function startTswarmd(o: { executor: 'docker' | 'process' | 'sim'; 
     async stop(signal = 'SIGTERM') {
       await halt(signal);
       // The ingress mesh's host side (the host link, its nft table, routing rules), as the node leaving would remove it.
-      const nodeId = await readFile(join(dataRoot, 'swarm', 'state.json'), 'utf8').then((t) => (JSON.parse(t) as { nodeId?: string }).nodeId, () => undefined);
+      const nodeId = (await new SwarmStateFile(join(dataRoot, 'swarm')).load())?.nodeId;
       if (nodeId) {
         const mesh = new IngressMesh({ root: join(dataRoot, 'agent', 'ingress'), localAddr: listenAddr.split(':')[0], nodeId: () => nodeId, runner: new IpRunner(o.netns) });
         await mesh.removeAll().catch(() => undefined);

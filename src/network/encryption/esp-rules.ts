@@ -1,5 +1,5 @@
 import type { IpRunner } from '../overlay/ip-runner.js';
-import { VXLAN_PORT } from '../overlay/names.js';
+import { VNI_MATCH, VXLAN_PORT } from '../overlay/names.js';
 
 /**
  * The host's nftables rules that keep an encrypted network's VXLAN off the
@@ -20,8 +20,6 @@ export function tableName(localAddr: string): string {
   return `tswarm_esp_${localAddr.replace(/\./g, '_')}`;
 }
 
-/** The VNI: 24 bits at byte 4 of the VXLAN header, after the 8-byte UDP header. */
-const VNI_MATCH = '@th,96,24';
 
 export function rulesText(localAddr: string, endpointPort: number, vnis: number[], vxlanPort = VXLAN_PORT): string {
   const t = tableName(localAddr);

@@ -1,10 +1,8 @@
 import type { IngressPort } from '../../types/network-view.js';
 import { macFor } from '../overlay/names.js';
-import type { VxlanFlow } from '../overlay/vxlan-notrack.js';
+import { notrackLines, type VxlanFlow } from '../overlay/vxlan-notrack.js';
 import { HOST_TABLE_PREFIX, NS_L2_TABLE, NS_TABLE, TASK_TABLE, type MeshRoute } from './names.js';
 
-/** A VXLAN packet's VNI: the 24 bits after the UDP header and the VXLAN flags. */
-const VNI_MATCH = '@th,96,24';
 
 /**
  * The routing mesh's nftables scripts (no IPVS on this kernel; kube-proxy's
@@ -60,8 +58,7 @@ export function hostScript(h: HostMesh, ports: MeshPort[], vxlan?: VxlanFlow): s
     ...(vxlan ? [
       `add chain ${t} raw_pre { type filter hook prerouting priority raw; policy accept; }`,
       `add chain ${t} raw_out { type filter hook output priority raw; policy accept; }`,
-      `add rule ${t} raw_pre udp dport ${vxlan.port} ${VNI_MATCH} ${vxlan.vni} notrack`,
-      `add rule ${t} raw_out udp dport ${vxlan.port} ${VNI_MATCH} ${vxlan.vni} notrack`,
+      ...notrackLines(t, vxlan.port, [vxlan.vni]),
     ] : []),
     `add chain ${t} pre { type nat hook prerouting priority -100; policy accept; }`,
     `add chain ${t} out { type nat hook output priority -100; policy accept; }`,

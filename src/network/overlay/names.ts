@@ -9,6 +9,9 @@ import { DEFAULT_DATA_PATH_PORT, type NetworkView } from '../../types/network-vi
  * its record `<root>-links/<network id>/ve-<task id>` (the ingress network's
  * bridged namespace: the bridge, and `ve-<task id>` there, a veth to `ethN`).
  */
+/** A VXLAN datagram's VNI in nftables: the 24 bits after the UDP header and the VXLAN flags. */
+export const VNI_MATCH = '@th,96,24';
+
 /** VXLAN's UDP port where a view names none (NetworkView.DataPathPort). */
 export const VXLAN_PORT = DEFAULT_DATA_PATH_PORT;
 /** 1500 minus VXLAN's 50 bytes of outer headers, as Docker's overlay default. */

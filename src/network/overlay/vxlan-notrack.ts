@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IpRunner } from './ip-runner.js';
+import { VNI_MATCH } from './names.js';
 
 /**
  * The host's conntrack skips the VXLAN datagrams of this host's overlays:
@@ -15,8 +16,6 @@ import type { IpRunner } from './ip-runner.js';
 export const NOTRACK_TABLE_PREFIX = 'tswarm_vxlan_';
 export const notrackTable = (root: string) => `${NOTRACK_TABLE_PREFIX}${createHash('sha256').update(root).digest('hex').slice(0, 12)}`;
 
-const VNI_MATCH = '@th,96,24';
-
 /** A network's VXLAN as the host sees it: its UDP port (the data path port) and VNI. */
 export interface VxlanFlow { port: number; vni: number }
 
@@ -29,11 +28,15 @@ export function notrackRules(table: string, flows: VxlanFlow[]): string {
     `add chain ${t} raw_pre { type filter hook prerouting priority raw; policy accept; }`,
     `add chain ${t} raw_out { type filter hook output priority raw; policy accept; }`,
   ];
-  for (const [port, vnis] of [...byPort].sort((a, b) => a[0] - b[0])) {
-    const set = `{ ${[...vnis].sort((a, b) => a - b).join(', ')} }`;
-    for (const chain of ['raw_pre', 'raw_out']) lines.push(`add rule ${t} ${chain} udp dport ${port} ${VNI_MATCH} ${set} notrack`);
-  }
+  for (const [port, vnis] of [...byPort].sort((a, b) => a[0] - b[0])) lines.push(...notrackLines(t, port, [...vnis]));
   return lines.join('\n') + '\n';
+}
+
+/** The two rules (chains raw_pre and raw_out of table `t`, e.g. `ip name`) that leave these VNIs' datagrams untracked. */
+export function notrackLines(t: string, port: number, vnis: number[]): string[] {
+  const sorted = [...vnis].sort((a, b) => a - b);
+  const set = sorted.length === 1 ? String(sorted[0]) : `{ ${sorted.join(', ')} }`;
+  return ['raw_pre', 'raw_out'].map((chain) => `add rule ${t} ${chain} udp dport ${port} ${VNI_MATCH} ${set} notrack`);
 }
 
 /** Installs the rules for these flows (none: the table goes). */
