@@ -46,3 +46,10 @@ export function inNetns(netns: string | undefined, argv: string[], timeoutMs = 2
     });
   });
 }
+
+/** As inNetns, for a step that must work: a failure throws with the command and its stderr. */
+export async function mustInNetns(netns: string | undefined, argv: string[]): Promise<string> {
+  const r = await inNetns(netns, argv);
+  if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
