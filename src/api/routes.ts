@@ -18,13 +18,9 @@ import { networkRoutes } from './network-routes.js';
 import { containerNetworkRoutes } from './container-network-routes.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
 import type { Route, RouteKind } from './route.js';
+import { VERSION, buildTime, goArch, runtimeVersion } from '../types/version.js';
 
-export const VERSION = '0.1.0';
-
-/** Go's GOARCH for this machine, as Docker's /version reports it. */
-export function goArch(a: string = arch()): string {
-  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' } as Record<string, string>)[a] ?? a;
-}
+export { VERSION };
 
 /** `uname -m` spelling, as Docker's /info Architecture. */
 function unameArch(a: string = arch()): string {
@@ -50,11 +46,15 @@ async function info(b: DaemonBackend) {
 }
 
 function version(b: DaemonBackend) {
-  const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch(), KernelVersion: release(), Executor: b.executorName() };
+  // Every detail docker's version template prints of the Engine component; KernelVersion and Executor are for --format.
+  const details = {
+    ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GoVersion: runtimeVersion(), GitCommit: 'tswarm', BuildTime: buildTime(),
+    Os: 'linux', Arch: goArch(), Experimental: 'false', KernelVersion: release(), Executor: b.executorName(),
+  };
   return {
     Platform: { Name: 'tswarm' }, Components: [{ Name: 'Engine', Version: VERSION, Details: details }],
-    Version: VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'tswarm', GoVersion: `node${process.versions.node}`,
-    Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '',
+    Version: VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'tswarm', GoVersion: runtimeVersion(),
+    Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: buildTime(),
   };
 }
 

@@ -19,6 +19,9 @@ export function resolveHost(flag: string | undefined): string {
   return `unix://${process.env.XDG_RUNTIME_DIR ?? '/tmp'}/tswarm/tswarm.sock`;
 }
 
+/** The API version every request of this client names in its path. */
+export const CLIENT_API_VERSION = '1.47';
+
 /** A small Engine API client over a unix socket or TCP. */
 export class Client {
   constructor(private host: string) {}
@@ -33,7 +36,7 @@ export class Client {
   raw(method: string, path: string, body?: unknown): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
-      const r = request({ ...this.target(), method, path: `/v1.47${path}`, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      const r = request({ ...this.target(), method, path: `/v${CLIENT_API_VERSION}${path}`, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
@@ -51,7 +54,7 @@ export class Client {
     return new Promise((resolve, reject) => {
       // an abort (the user's ^C) ends the stream as its end does
       signal?.addEventListener('abort', () => { r.destroy(); resolve(); }, { once: true });
-      const r = request({ ...this.target(), method: 'GET', path: `/v1.47${path}` }, (res) => {
+      const r = request({ ...this.target(), method: 'GET', path: `/v${CLIENT_API_VERSION}${path}` }, (res) => {
         if ((res.statusCode ?? 0) >= 400) {
           const chunks: Buffer[] = [];
           res.on('data', (c) => chunks.push(c));

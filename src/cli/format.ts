@@ -6,12 +6,12 @@
  */
 import { contextType, contextValue, headerValue } from '../format/contexts.js';
 import { decode, untyped } from '../format/decode.js';
-import { CONFIG, DOCKER_INFO, NODE, SECRET, SERVICE, TASK } from '../format/dockertypes.js';
+import { CONFIG, DOCKER_INFO, DOCKER_VERSION, NODE, SECRET, SERVICE, TASK } from '../format/dockertypes.js';
 import { DOCKER_FUNCS, HEADER_FUNCS } from '../format/funcs.js';
 import { indent, marshal } from '../format/gojson.js';
 import { TabWriter } from '../format/tabwriter.js';
 import { ExecError, Template, TemplateError } from '../format/template.js';
-import { T, sliceOf, type GoType } from '../format/types.js';
+import { T, sliceOf, type GoFunc, type GoType } from '../format/types.js';
 import { val } from '../format/values.js';
 
 /** An error the CLI prints as is, exiting with exitCode (docker's cli.StatusError). */
@@ -33,9 +33,9 @@ function templateString(f: string): string {
   return body.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
 }
 
-function parseTemplate(text: string, exitCode = 1): Template {
+function parseTemplate(text: string, exitCode = 1, funcs = DOCKER_FUNCS): Template {
   try {
-    return Template.parse(text, DOCKER_FUNCS);
+    return Template.parse(text, funcs);
   } catch (e) {
     if (e instanceof TemplateError) throw new FormatError(`template parsing error: ${e.message}`, exitCode);
     throw e;
@@ -145,4 +145,65 @@ export function formatInfo(info: unknown, format: string, out: (s: string) => vo
     throw new FormatError(e.message);
   }
   out(s + '\n');
+}
+
+/** docker version's own template (cli/command/system/version.go, 28.2). */
+const VERSION_TEMPLATE = `{{with .Client -}}
+Client:{{if ne .Platform nil}}{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}{{end}}
+ Version:\t{{.Version}}
+ API version:\t{{.APIVersion}}{{if ne .APIVersion .DefaultAPIVersion}} (downgraded from {{.DefaultAPIVersion}}){{end}}
+ Go version:\t{{.GoVersion}}
+ Git commit:\t{{.GitCommit}}
+ Built:\t{{.BuildTime}}
+ OS/Arch:\t{{.Os}}/{{.Arch}}
+ Context:\t{{.Context}}
+{{- end}}
+
+{{- if ne .Server nil}}{{with .Server}}
+
+Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
+ {{- range $component := .Components}}
+ {{$component.Name}}:
+  {{- if eq $component.Name "Engine" }}
+  Version:\t{{.Version}}
+  API version:\t{{index .Details "ApiVersion"}} (minimum version {{index .Details "MinAPIVersion"}})
+  Go version:\t{{index .Details "GoVersion"}}
+  Git commit:\t{{index .Details "GitCommit"}}
+  Built:\t{{index .Details "BuildTime"}}
+  OS/Arch:\t{{index .Details "Os"}}/{{index .Details "Arch"}}
+  Experimental:\t{{index .Details "Experimental"}}
+  {{- else }}
+  Version:\t{{$component.Version}}
+  {{- $detailsOrder := getDetailsOrder $component}}
+  {{- range $key := $detailsOrder}}
+  {{$key}}:\t{{index $component.Details $key}}
+   {{- end}}
+  {{- end}}
+ {{- end}}
+ {{- end}}{{- end}}`;
+
+/** version.go's getDetailsOrder: a component's detail keys, sorted. */
+const VERSION_FUNCS: Record<string, GoFunc> = {
+  ...DOCKER_FUNCS,
+  getDetailsOrder: { sig: { params: [T.any], results: [sliceOf(T.string)], variadic: false },
+    call: ([c]) => val(sliceOf(T.string), [...((c!.v as { Details?: Map<string, string> | null }).Details?.keys() ?? [])].sort()) },
+};
+
+/**
+ * `docker version [--format]`: the template (docker's own by default) over the client's and the server's
+ * versions, through a tabwriter (minwidth 20, padding 1) as docker's, a newline after; the server part is
+ * left out when the daemon did not answer.
+ */
+export function formatVersion(data: { Client: unknown; Server: unknown }, format: string | undefined, out: (s: string) => void): void {
+  const text = !format ? VERSION_TEMPLATE : format === 'json' ? '{{json .}}' : format;
+  const tpl = parseTemplate(text, 64, VERSION_FUNCS);
+  const tw = new TabWriter({ minwidth: 20, tabwidth: 1, padding: 1, padchar: ' ' });
+  let failure: ExecError | undefined;
+  try { tpl.executeTo(decode(DOCKER_VERSION, data), (x) => { tw.write(x); }); } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    failure = e;
+  }
+  tw.write('\n');
+  out(tw.flush());
+  if (failure) throw new FormatError(failure.message);
 }

@@ -1,5 +1,3 @@
-import { one } from './args.js';
-import { checkArgs, parseCommand } from './usage.js';
 import { Client, daemonErrorText, resolveHost } from './client.js';
 import { createCommand, joinCommand, listCommand, tokenServerCommand } from './commands/classic-discovery.js';
 import { nodeCommand } from './commands/node.js';
@@ -9,7 +7,7 @@ import { payloadCommand } from './commands/secret.js';
 import { stackCommand } from './commands/stack.js';
 import { eventsCommand } from './commands/events.js';
 import { networkCommand } from './commands/network.js';
-import { formatInfo } from './format.js';
+import { infoCommand, versionCommand } from './commands/system.js';
 import { HelpText } from './help.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
@@ -61,28 +59,8 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'join': return await joinCommand(rest, out);
       case 'list': return await listCommand(rest, out);
       case 'token-server': return await tokenServerCommand(rest, out);
-      case 'info': {
-        const cmd = { path: 'info', use: '[OPTIONS]' };
-        const p = parseCommand(cmd, rest, { format: { short: 'f', value: true } });
-        checkArgs(cmd, p.args, 0, 0);
-        const info = await c.get<Record<string, any>>('/info');
-        const f = one(p, 'format');
-        if (f) { formatInfo(info, f, out); return 0; }
-        const s = info.Swarm;
-        out(`Server:\n Name: ${info.Name}\n Server Version: ${info.ServerVersion}\n Swarm: ${s.LocalNodeState}\n`);
-        if (s.LocalNodeState === 'active') {
-          out(`  NodeID: ${s.NodeID}\n  Is Manager: ${s.ControlAvailable}\n  ClusterID: ${s.Cluster?.ID}\n  Managers: ${s.Managers}\n  Nodes: ${s.Nodes}\n  Node Address: ${s.NodeAddr}\n`);
-        }
-        out(` Default Runtime: ${info.DefaultRuntime}\n Kernel Version: ${info.KernelVersion}\n CPUs: ${info.NCPU}\n Total Memory: ${(info.MemTotal / 2 ** 30).toFixed(2)}GiB\n`);
-        return 0;
-      }
-      case 'version': {
-        const cmd = { path: 'version', use: '[OPTIONS]' };
-        checkArgs(cmd, parseCommand(cmd, rest, {}).args, 0, 0);
-        const v = await c.get<Record<string, string>>('/version');
-        out(`Server: tswarm\n Version:          ${v.Version}\n API version:      ${v.ApiVersion} (minimum version ${v.MinAPIVersion})\n Node:             ${v.GoVersion}\n OS/Arch:          ${v.Os}/${v.Arch}\n`);
-        return 0;
-      }
+      case 'info': return await infoCommand(c, rest, out);
+      case 'version': return await versionCommand(c, rest, out);
       default:
         process.stderr.write(`tswarm: '${cmd}' is not a tswarm command.\nSee 'tswarm --help'\n`);
         return 1;

@@ -713,12 +713,67 @@ type RuntimeWithStatus struct {
 }
 `);
 // the CLI's own wrapper (cli/command/system/info.go): *system.Info embedded (never nil here, so a struct), the
-// server's errors; its ClientInfo (the docker CLI's version and plugins) is not modelled
+// server's errors, and the client's part (the CLI's version facts; tswarm's CLI has no plugins)
 registry.declare(`
 package system
+type platformInfo struct {
+  Name string \`json:"Name,omitempty"\`
+}
+type clientVersion struct {
+  Platform *platformInfo \`json:"Platform,omitempty"\`
+  Version string \`json:"Version,omitempty"\`
+  APIVersion string \`json:"ApiVersion,omitempty"\`
+  DefaultAPIVersion string \`json:"DefaultAPIVersion,omitempty"\`
+  GitCommit string \`json:"GitCommit,omitempty"\`
+  GoVersion string \`json:"GoVersion,omitempty"\`
+  Os string \`json:"Os,omitempty"\`
+  Arch string \`json:"Arch,omitempty"\`
+  BuildTime string \`json:"BuildTime,omitempty"\`
+  Context string \`json:"Context"\`
+}
+type cliPlugin struct {
+  Name string
+  Path string \`json:",omitempty"\`
+}
+type clientInfo struct {
+  Debug bool
+  clientVersion
+  Plugins []cliPlugin
+  Warnings []string
+}
 type dockerInfo struct {
   Info \`json:",omitempty"\`
   ServerErrors []string \`json:",omitempty"\`
+  ClientInfo *clientInfo \`json:",omitempty"\`
+  ClientErrors []string \`json:",omitempty"\`
+}
+type versionPlatform struct {
+  Name string
+}
+type ComponentVersion struct {
+  Name string
+  Version string
+  Details map[string]string \`json:",omitempty"\`
+}
+type Version struct {
+  Platform versionPlatform \`json:",omitempty"\`
+  Components []ComponentVersion \`json:",omitempty"\`
+  Version string
+  APIVersion string \`json:"ApiVersion"\`
+  MinAPIVersion string \`json:"MinAPIVersion,omitempty"\`
+  GitCommit string
+  GoVersion string
+  Os string
+  Arch string
+  KernelVersion string \`json:",omitempty"\`
+  Experimental bool \`json:",omitempty"\`
+  BuildTime string \`json:",omitempty"\`
+}
+type versionInfo struct {
+  Client clientVersion
+  Server *Version
 }
 `);
 export const DOCKER_INFO: GoType = registry.get('system.dockerInfo');
+/** `docker version`'s data (cli/command/system/version.go's versionInfo over types.Version). */
+export const DOCKER_VERSION: GoType = registry.get('system.versionInfo');

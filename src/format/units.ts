@@ -1,4 +1,4 @@
-/** go-units' HumanDuration and go-runewidth's StringWidth, as docker's tables use them. */
+/** go-units' HumanDuration and BytesSize and go-runewidth's StringWidth, as docker's output uses them. */
 
 /** go-units HumanDuration, from a duration in milliseconds. */
 export function humanDuration(ms: number): string {
@@ -16,6 +16,14 @@ export function humanDuration(ms: number): string {
   if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
   if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
   return `${Math.trunc(Math.trunc(ms / 3600000) / 24 / 365)} years`;
+}
+
+/** go-units BytesSize: binary units, four significant digits (Go's %.4g), 1024 → "1KiB". */
+export function bytesSize(size: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+  let i = 0;
+  while (size >= 1024 && i < units.length - 1) { size /= 1024; i++; }
+  return `${Number(size.toPrecision(4))}${units[i]}`;
 }
 
 /** East Asian wide and fullwidth ranges (go-runewidth's doublewidth table, abridged). */

@@ -15,7 +15,6 @@ const FLAGS_NOT_TAKEN: Record<string, string[]> = {
   'service create': ['--credential-spec', '--generic-resource', '--health-start-interval'],
   'service update': ['--credential-spec', '--generic-resource-add', '--generic-resource-rm', '--health-start-interval',
     '--placement-pref-add', '--placement-pref-rm'],
-  version: ['--format'],
 };
 const SUBCOMMANDS_NOT_THERE: Record<string, string[]> = {
   stack: ['config'],
