@@ -87,10 +87,26 @@ export async function startClusterServer(addr: string, creds: grpc.ServerCredent
   });
   for (const e of extra) server.addService(e.definition, e.implementation);
   await new Promise<void>((resolve, reject) => {
-    server.bindAsync(addr, creds, (err) => (err ? reject(err) : resolve()));
+    server.bindAsync(addr, creds, (err) => (err ? reject(listenError(addr, err)) : resolve()));
   });
   log.info({ addr }, 'cluster port listening');
   return server;
+}
+
+/** Go's words for the errors binding a port can meet (syscall.Errno's strings). */
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use', EADDRNOTAVAIL: 'cannot assign requested address', EACCES: 'permission denied',
+};
+
+/**
+ * The cluster port could not be bound: Docker's words ("manager stopped: failed to listen on remote API
+ * address: listen tcp 0.0.0.0:2377: bind: address already in use") for grpc-js's ("No address added out of
+ * total 1 resolved errors: [listen EADDRINUSE: …]").
+ */
+function listenError(addr: string, err: Error): Error {
+  const code = /\b(E[A-Z]+)\b/.exec(err.message)?.[1];
+  const reason = code ? BIND_ERRORS[code] ?? err.message : err.message;
+  return new Error(`manager stopped: failed to listen on remote API address: listen tcp ${addr}: bind: ${reason}`);
 }
 
 /**

@@ -50,6 +50,10 @@ const log = logger('daemon');
 export const ALREADY_IN_SWARM =
   'This node is already part of a swarm. Use "docker swarm leave" to leave this swarm and join another one.';
 export const NOT_IN_SWARM = 'This node is not part of a swarm';
+export const JOIN_TIMEOUT =
+  'Timeout was reached before node joined. The attempt to join the swarm will continue in the background. Use the "docker info" command to see the current swarm status of your node.';
+/** How long init and join wait for the node's own session with the managers (Docker's swarmConnectTimeout). */
+const SESSION_WAIT_MS = 20_000;
 export const LEAVE_AS_MANAGER =
   'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.';
 
@@ -71,6 +75,8 @@ export class Daemon implements DaemonBackend {
   private agent?: Agent;
   private remote?: RemoteDispatcher;
   private logPublisher?: LogPublisher;
+  /** Settled when this membership's agent has its first session with the managers (its node is then ready). */
+  private sessionUp?: Promise<void>;
   private simAgents: Agent[] = [];
   private ingress?: IngressController;
   /** The routing mesh this node runs (network/mesh/mesh-mode.ts), decided at its first start. */
@@ -207,6 +213,8 @@ export class Daemon implements DaemonBackend {
         await this.stateFile.erase();
         throw err;
       }
+      // As Docker, init answers once the node's own agent has its session: `node ls` right after shows it Ready.
+      if (!(await this.awaitSession())) log.warn('swarm initialized, but the node has no session with its manager yet');
       log.info({ nodeId: state.nodeId, advertiseAddr }, 'swarm initialized');
       return state.nodeId;
     });
@@ -262,8 +270,19 @@ export class Daemon implements DaemonBackend {
         await this.stateFile.erase();
         throw err instanceof ApiError ? err : new ApiError(500, grpcMessage(err));
       }
+      // Joined for good from here; as Docker, the answer waits for the node's session (and goes on in the background after).
+      if (!(await this.awaitSession())) throw new ApiError(503, JOIN_TIMEOUT);
       log.info({ nodeId: answer.nodeId, role: answer.role, remote }, `joined the swarm as a ${answer.role}`);
     });
+  }
+
+  /** Whether the agent's first session came within SESSION_WAIT_MS. */
+  private async awaitSession(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), SESSION_WAIT_MS); });
+    try {
+      return await Promise.race([this.sessionUp?.then(() => true) ?? Promise.resolve(false), timeout]);
+    } finally { clearTimeout(timer); }
   }
 
   /** The cluster addresses of an init or join: the request's, else the daemon's flags. */
@@ -343,6 +362,8 @@ export class Daemon implements DaemonBackend {
     this.state = state;
     const description = await this.describe();
     const sec = this.security;
+    let sessionStarted = () => undefined as void;
+    this.sessionUp = new Promise<void>((resolve) => { sessionStarted = resolve; });
     // Every agent, a manager's too, reaches the leader's dispatcher over the cluster port.
     this.remote = new RemoteDispatcher({
       managers: this.managerAddrs(),
@@ -359,7 +380,10 @@ export class Daemon implements DaemonBackend {
         if (res.role) this.roles.onRole(res.role);
         if (res.renewCertificate) this.renewer.soon();
       },
-      onSession: (id) => this.logPublisher?.onSession(id),
+      onSession: (id) => {
+        if (id) sessionStarted();
+        this.logPublisher?.onSession(id);
+      },
       engineSocket: this.engine,
     });
     if (this.agent.networks && (await this.mesh()) === 'kernel') {
