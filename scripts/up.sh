@@ -52,7 +52,13 @@ if ! ping_sock "$sock"; then
 fi
 export DOCKER_HOST=unix://$sock
 state=$(node bin/tswarm.js info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || true)
-[ "$state" = active ] || node bin/tswarm.js swarm init --advertise-addr 127.0.0.1 >/dev/null
+if [ "$state" != active ] && ! init_err=$(node bin/tswarm.js swarm init --advertise-addr 127.0.0.1 2>&1 >/dev/null); then
+  echo "$init_err" >&2
+  case $init_err in
+    *"address already in use"*) echo "Another program holds the cluster port: run again with a free one, e.g.  bash scripts/up.sh --listen-addr 127.0.0.1:2477" >&2 ;;
+  esac
+  exit 1
+fi
 head -1 "$data/daemon.log"
 echo "tswarm is running (pid $(cat "$data/daemon.pid" 2>/dev/null || echo '?'), log $data/daemon.log), a single-node swarm."
 echo "Use it with:  export DOCKER_HOST=unix://$sock   then  docker node ls / tswarm node ls"
