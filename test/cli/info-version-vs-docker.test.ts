@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { formSwarm, startNodes } from '../helpers/cluster.js';
 import { docker, eventually, startTswarmd, tswarm, type RunResult } from '../helpers/tswarmd.js';
 
 // `info` and `version` as docker 28.2 prints them, run by both CLIs against the same tswarm daemon (sim
@@ -59,6 +60,20 @@ test('tswarm info and version: docker\'s output over the same daemon', { timeout
     assert.match(server, /\n {3}Heartbeat Period: 5 seconds\n {2}CA Configuration:\n {3}Expiry Duration: 3 months\n/);
     assert.match(server, /\n {2}Manager Addresses:\n {3}127\.0\.0\.1:\d+\n/);
     await versionAlike();
+  });
+
+  await t.test('a worker: info with its managers\' addresses, no cluster settings; Ready when join answers', async () => {
+    const [manager, worker] = await startNodes(2, { first: 181, prefix: 'iv' });
+    t.after(() => Promise.all([manager, worker].map((x) => x.stop('SIGKILL'))));
+    await formSwarm([manager], [worker]);
+    // join answers once the worker's agent has its session, as Docker's: the manager already lists it Ready
+    assert.deepEqual((await docker(manager.host, 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}')).stdout.trim().split('\n').sort(), ['iv1 Ready', 'iv2 Ready']);
+    const [a, b] = await Promise.all([docker(worker.host, 'info'), tswarm(worker.host, 'info')]);
+    assert.equal(b.code, a.code);
+    const own = clientAndServer(b, '\nServer:\n')[1];
+    assert.equal(own, clientAndServer(a, '\nServer:\n')[1]);
+    const managerAddr = manager.listenAddr.replace(/\./g, '\\.');
+    assert.match(own, new RegExp(`\\n Swarm: active\\n {2}NodeID: \\w+\\n {2}Is Manager: false\\n {2}Node Address: 127\\.0\\.0\\.182\\n {2}Manager Addresses:\\n {3}${managerAddr}\\n Init Binary`));
   });
 
   await t.test('--format: the server\'s data alike; the client\'s part with docker\'s fields', async () => {
