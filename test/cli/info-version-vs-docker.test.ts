@@ -45,6 +45,17 @@ test('tswarm info and version: docker\'s output over the same daemon', { timeout
     assert.deepEqual(labels(ownClient), labels(dockerClient));
   };
 
+  await t.test('no daemon: the client\'s section (and info\'s "Server:" heading), exit status 1', async () => {
+    const gone = 'unix:///nonexistent/tswarm-info-test.sock';
+    for (const cmd of ['info', 'version']) {
+      const [a, b] = await Promise.all([docker(gone, cmd), tswarm(gone, cmd)]);
+      assert.deepEqual([b.code, a.code], [1, 1], cmd);
+      assert.deepEqual(labels(b.stdout), labels(a.stdout), cmd);
+      assert.match(b.stderr, /^Cannot connect to the tswarm daemon at unix:\/\/\/nonexistent\/tswarm-info-test\.sock\./, cmd);
+    }
+    assert.match((await tswarm(gone, 'info')).stdout, /^Client:\n Version: {4}0\.1\.0\n Context: {4}default\n Debug Mode: false\n\nServer:\n$/);
+  });
+
   await t.test('before the swarm: info (Swarm: inactive, no swarm lines) and version', async () => {
     const server = await infoAlike('inactive');
     assert.doesNotMatch(server, /NodeID:/);

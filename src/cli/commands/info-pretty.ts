@@ -13,20 +13,26 @@ export interface ClientFacts { Version: string; Context: string }
 
 const goText = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
-/**
- * Writes the whole plain output (client and server sections) and returns the
- * daemon's warnings, which docker prints on stderr.
- */
-export function prettyInfo(info: Info, client: ClientFacts, out: (s: string) => void): string[] {
+/** Go's fmt.Println to `out`, and the same for a value that may be empty (then no line). */
+function printer(out: (s: string) => void) {
   const ln = (...xs: unknown[]) => out(`${xs.map(goText).join(' ')}\n`);
-  const nonEmpty = (label: string, v: unknown) => { if (goText(v) !== '') ln(label, v); };
+  return { ln, nonEmpty: (label: string, v: unknown) => { if (goText(v) !== '') ln(label, v); } };
+}
 
+/** The client section and the server section's heading: what docker prints even when the daemon does not answer. */
+export function prettyClientInfo(client: ClientFacts, out: (s: string) => void): void {
+  const { ln, nonEmpty } = printer(out);
   ln('Client:');
   nonEmpty(' Version:   ', client.Version);
   ln(' Context:   ', client.Context);
   ln(' Debug Mode:', false);
   ln();
   ln('Server:');
+}
+
+/** The server section's body; returns the daemon's warnings, which docker prints on stderr. */
+export function prettyServerInfo(info: Info, out: (s: string) => void): string[] {
+  const { ln, nonEmpty } = printer(out);
   ln(' Containers:', info.Containers);
   ln('  Running:', info.ContainersRunning);
   ln('  Paused:', info.ContainersPaused);

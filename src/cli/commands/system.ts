@@ -7,7 +7,7 @@ import { one } from '../args.js';
 import { CLIENT_API_VERSION, type Client } from '../client.js';
 import { formatInfo, formatVersion } from '../format.js';
 import { checkArgs, parseCommand } from '../usage.js';
-import { prettyInfo } from './info-pretty.js';
+import { prettyClientInfo, prettyServerInfo } from './info-pretty.js';
 import { VERSION, buildTime, goArch, runtimeVersion } from '../../types/version.js';
 import { parseTime } from '../../format/gotime.js';
 import { formatGoLayout } from '../../format/timefmt.js';
@@ -30,11 +30,16 @@ export async function infoCommand(c: Client, rest: string[], out: (s: string) =>
   const p = parseCommand(cmd, rest, { format: { short: 'f', value: true } });
   checkArgs(cmd, p.args, 0, 0);
   const f = one(p, 'format');
-  const info = await c.get<Record<string, unknown>>('/info');
-  // As docker's --format: the client's part leaves out the API version (it is only set for the plain output).
-  const { APIVersion: _api, ...client } = clientVersion();
-  if (f) { formatInfo({ ...info, ClientInfo: { Debug: false, ...client, Plugins: [], Warnings: null } }, f, out); return 0; }
-  const warnings = prettyInfo(info, clientVersion(), out);
+  if (f) {
+    const info = await c.get<Record<string, unknown>>('/info');
+    // As docker's --format: the client's part leaves out the API version (it is only set for the plain output).
+    const { APIVersion: _api, ...client } = clientVersion();
+    formatInfo({ ...info, ClientInfo: { Debug: false, ...client, Plugins: [], Warnings: null } }, f, out);
+    return 0;
+  }
+  // As docker: the client's section whether or not the daemon answers, then the server's or the error.
+  prettyClientInfo(clientVersion(), out);
+  const warnings = prettyServerInfo(await c.get<Record<string, unknown>>('/info'), out);
   if (warnings.length) process.stderr.write(warnings.map((w) => `${w}\n`).join(''));
   return 0;
 }
