@@ -13,8 +13,7 @@ import { COMMANDS, GROUPS } from '../../src/cli/help-data.js';
 // difference fails.
 const FLAGS_NOT_TAKEN: Record<string, string[]> = {
   'service create': ['--credential-spec', '--generic-resource', '--health-start-interval'],
-  'service update': ['--credential-spec', '--generic-resource-add', '--generic-resource-rm', '--health-start-interval',
-    '--placement-pref-add', '--placement-pref-rm'],
+  'service update': ['--credential-spec', '--generic-resource-add', '--generic-resource-rm', '--health-start-interval'],
 };
 const SUBCOMMANDS_NOT_THERE: Record<string, string[]> = {
   stack: ['config'],

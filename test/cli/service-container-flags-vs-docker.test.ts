@@ -68,6 +68,26 @@ test('tswarm service create/update container flags: docker\'s output and stored 
     await sameSpec('nothing changed');
   });
 
+  await t.test('update: constraint-add/rm (sorted, as docker), placement-pref-add/rm, and a bad preference', async () => {
+    const r = await same(['service', 'update', '-d', '--constraint-add', 'node.role==manager', '--constraint-add', 'node.labels.a==1',
+      '--placement-pref-add', 'spread=node.labels.zone', '--placement-pref-add', 'spread=node.labels.rack', 'Xsvc']);
+    assert.equal(r.code, 0, r.stderr);
+    let s = await sameSpec('constraints and preferences added');
+    assert.deepEqual(s.TaskTemplate.Placement.Constraints, ['node.labels.a==1', 'node.role==manager']);
+    assert.deepEqual(s.TaskTemplate.Placement.Preferences.map((x: { Spread: { SpreadDescriptor: string } }) => x.Spread.SpreadDescriptor), ['node.labels.zone', 'node.labels.rack']);
+    assert.equal((await same(['service', 'update', '-d', '--constraint-rm', 'node.labels.a==1', '--constraint-add', 'node.hostname!=x',
+      '--placement-pref-rm', 'spread=node.labels.zone', '--placement-pref-add', 'spread=node.labels.zone', 'Xsvc'])).code, 0);
+    s = await sameSpec('one of each removed, one added back');
+    assert.deepEqual(s.TaskTemplate.Placement.Constraints, ['node.hostname!=x', 'node.role==manager']);
+    assert.deepEqual(s.TaskTemplate.Placement.Preferences.map((x: { Spread: { SpreadDescriptor: string } }) => x.Spread.SpreadDescriptor), ['node.labels.rack', 'node.labels.zone']);
+    assert.equal((await same(['service', 'update', '-d', '--constraint-rm', 'node.hostname!=x', '--constraint-rm', 'node.role==manager',
+      '--placement-pref-rm', 'spread=node.labels.rack', '--placement-pref-rm', 'spread=node.labels.zone', 'Xsvc'])).code, 0);
+    s = await sameSpec('all removed');
+    assert.deepEqual(s.TaskTemplate.Placement ?? {}, {});
+    assert.equal((await same(['service', 'update', '-d', '--placement-pref-add', 'pack=node.id', 'Xsvc'])).code, 125);
+    await sameSpec('nothing changed by the refusal');
+  });
+
   await t.test('the daemon\'s refusals of fields it does not support, as the docker CLI prints them', async () => {
     const refused = [
       ['--dns-search', 'example.com'], ['--dns-option', 'ndots:2'], ['--group', 'g1'], ['--ulimit', 'nofile=100:200'],

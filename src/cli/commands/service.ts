@@ -39,7 +39,7 @@ const CREATE_FLAGS: FlagSpec = {
 };
 const UPDATE_FLAGS: FlagSpec = {
   ...COMMON_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': typed(T.label), 'label-rm': V, 'publish-add': V, 'publish-rm': V,
-  'constraint-add': V, 'constraint-rm': V, args: V, force: B, rollback: B,
+  'constraint-add': V, 'constraint-rm': V, 'placement-pref-add': typed(T.pref), 'placement-pref-rm': typed(T.pref), args: V, force: B, rollback: B,
   ...REF_UPDATE_FLAGS, 'container-label-add': typed(T.label), ...CONTAINER_UPDATE_FLAGS,
 };
 
@@ -54,6 +54,28 @@ const CMD = {
   rm: { path: 'service rm', use: 'SERVICE [SERVICE...]' },
 } satisfies Record<string, Command>;
 
+/** A `--placement-pref` value (checked by its flag type: spread=<descriptor>) as the spec's preference. */
+const spreadPref = (v: string) => ({ Spread: { SpreadDescriptor: v.replace(/^spread=/, '') } });
+
+/**
+ * `service update`'s placement flags as docker's: constraints added, then the removed ones dropped, sorted;
+ * preferences removed by descriptor, then the added ones appended. The placement is touched only when one is given.
+ */
+function updatePlacement(tt: NonNullable<ServiceSpec['TaskTemplate']>, p: Parsed) {
+  if (has(p, 'constraint-add') || has(p, 'constraint-rm')) {
+    const pl = (tt.Placement ??= {});
+    const rm = new Set(all(p, 'constraint-rm'));
+    const kept = [...(pl.Constraints ?? []), ...all(p, 'constraint-add')].filter((c) => !rm.has(c)).sort();
+    if (kept.length) pl.Constraints = kept; else delete pl.Constraints;
+  }
+  if (has(p, 'placement-pref-add') || has(p, 'placement-pref-rm')) {
+    const pl = (tt.Placement ??= {});
+    const rm = new Set(all(p, 'placement-pref-rm').map((v) => spreadPref(v).Spread.SpreadDescriptor));
+    const prefs = [...(pl.Preferences ?? []).filter((x) => !(x.Spread && rm.has(x.Spread.SpreadDescriptor))), ...all(p, 'placement-pref-add').map(spreadPref)];
+    if (prefs.length) pl.Preferences = prefs; else delete pl.Preferences;
+  }
+}
+
 /** Applies the create/update flags shared by both commands onto a spec. */
 function applyFlags(spec: ServiceSpec, p: Parsed) {
   const tt = (spec.TaskTemplate ??= {});
@@ -63,7 +85,7 @@ function applyFlags(spec: ServiceSpec, p: Parsed) {
   for (const l of all(p, 'label')) { const [k, ...v] = l.split('='); (spec.Labels ??= {})[k] = v.join('='); }
   for (const l of all(p, 'container-label')) { const [k, ...v] = l.split('='); (cs.Labels ??= {})[k] = v.join('='); }
   for (const c of all(p, 'constraint')) ((tt.Placement ??= {}).Constraints ??= []).push(c);
-  for (const pref of all(p, 'placement-pref')) ((tt.Placement ??= {}).Preferences ??= []).push({ Spread: { SpreadDescriptor: pref.replace(/^spread=/, '') } });
+  for (const pref of all(p, 'placement-pref')) ((tt.Placement ??= {}).Preferences ??= []).push(spreadPref(pref));
   const mpn = one(p, 'replicas-max-per-node');
   if (mpn) (tt.Placement ??= {}).MaxReplicas = parseUint('replicas-max-per-node', mpn);
   for (const pub of all(p, 'publish')) ((spec.EndpointSpec ??= {}).Ports ??= []).push(parsePublish(pub));
@@ -285,9 +307,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         applyKeepSource(spec, p);
         await applyUpdateRefs(c, spec, p);
         await applyUpdateContainerFlags(c, spec, p);
-        const pl = (spec.TaskTemplate!.Placement ??= {});
-        for (const cn of all(p, 'constraint-add')) (pl.Constraints ??= []).push(cn);
-        for (const cn of all(p, 'constraint-rm')) pl.Constraints = (pl.Constraints ?? []).filter((x) => x !== cn);
+        updatePlacement(spec.TaskTemplate!, p);
         if (has(p, 'force')) spec.TaskTemplate!.ForceUpdate = (spec.TaskTemplate!.ForceUpdate ?? 0) + 1;
       }
       // a rollback sends the service's current spec, as docker does; the daemon takes the previous one
