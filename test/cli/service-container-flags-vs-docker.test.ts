@@ -88,6 +88,30 @@ test('tswarm service create/update container flags: docker\'s output and stored 
     await sameSpec('nothing changed by the refusal');
   });
 
+  await t.test('update: publish-rm by target port (protocol and mode kept apart), publish-add once, sorted, as docker', async () => {
+    // A service of each CLI's own (docker's publishes 28xxx, tswarm's 29xxx; P stands for the prefix).
+    const svc = [{ cli: docker, name: 'dports', base: 28 }, { cli: tswarm, name: 'tports', base: 29 }];
+    const ports = async (x: typeof svc[number], args: string[]) => {
+      const r = await x.cli(d.host, 'service', 'update', '-d', ...args.map((a) => a.replaceAll('P', String(x.base))), x.name);
+      assert.equal(r.code, 0, r.stderr);
+      const list = JSON.parse((await docker(d.host, 'service', 'inspect', '-f', '{{json .Spec.EndpointSpec.Ports}}', x.name)).stdout) as { TargetPort: number; PublishedPort: number; Protocol: string }[] | null;
+      return (list ?? []).map((p) => ({ ...p, PublishedPort: p.PublishedPort - x.base * 1000 }));
+    };
+    const both = async (args: string[]) => {
+      const [a, b] = [await ports(svc[0], args), await ports(svc[1], args)];
+      assert.deepEqual(b, a, args.join(' '));
+      return a.map((x) => `${x.PublishedPort}:${x.TargetPort}/${x.Protocol}`);
+    };
+    for (const x of svc) assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', x.name, 'busybox', 'top')).code, 0);
+    assert.deepEqual(await both(['--publish-add', 'P097:80', '--publish-add', 'P098:81', '--publish-add', 'P099:80/udp']), ['97:80/tcp', '98:81/tcp', '99:80/udp']);
+    // a published port names nothing: docker compares the target port
+    assert.deepEqual(await both(['--publish-rm', 'P097']), ['97:80/tcp', '98:81/tcp', '99:80/udp']);
+    assert.deepEqual(await both(['--publish-rm', '80', '--publish-add', 'P100:82', '--publish-add', 'P096:83', '--publish-add', 'P098:81']),
+      ['96:83/tcp', '98:81/tcp', '99:80/udp', '100:82/tcp']);
+    assert.deepEqual(await both(['--publish-rm', 'published=1,target=80,protocol=udp', '--publish-rm', 'target=81,mode=host']), ['96:83/tcp', '98:81/tcp', '100:82/tcp']);
+    for (const x of svc) assert.equal((await docker(d.host, 'service', 'rm', x.name)).code, 0);
+  });
+
   await t.test('the daemon\'s refusals of fields it does not support, as the docker CLI prints them', async () => {
     const refused = [
       ['--dns-search', 'example.com'], ['--dns-option', 'ndots:2'], ['--group', 'g1'], ['--ulimit', 'nofile=100:200'],

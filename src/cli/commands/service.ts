@@ -54,6 +54,25 @@ const CMD = {
   rm: { path: 'service rm', use: 'SERVICE [SERVICE...]' },
 } satisfies Record<string, Command>;
 
+type PortConfig = NonNullable<NonNullable<ServiceSpec['EndpointSpec']>['Ports']>[number];
+/** docker's portConfigToString: the key ports are told apart (and sorted) by. */
+const portKey = (x: PortConfig) => `${x.PublishedPort ?? 0}:${x.TargetPort}/${x.Protocol ?? ''}/${x.PublishMode ?? ''}`;
+const sameOrDefault = (a: string | undefined, b: string | undefined, dflt: string) => (a ?? '') === (b ?? '') || (!a && b === dflt) || (!b && a === dflt);
+
+/**
+ * docker's updatePorts: the current ports once each; those whose target port, protocol and mode a
+ * `--publish-rm` names go (the published port is not compared); `--publish-add` ports not already there
+ * are added; the result sorted by portKey.
+ */
+function updatePorts(current: PortConfig[], add: PortConfig[], rm: PortConfig[]): PortConfig[] {
+  const byKey = new Map<string, PortConfig>();
+  for (const x of current) if (!byKey.has(portKey(x))) byKey.set(portKey(x), x);
+  const kept = [...byKey.values()].filter((x) => !rm.some((r) =>
+    r.TargetPort === x.TargetPort && sameOrDefault(x.Protocol, r.Protocol, 'tcp') && sameOrDefault(x.PublishMode, r.PublishMode, 'ingress')));
+  const added = add.filter((x) => !byKey.has(portKey(x)));
+  return [...kept, ...added].sort((a, b) => (portKey(a) < portKey(b) ? -1 : portKey(a) > portKey(b) ? 1 : 0));
+}
+
 /** A `--placement-pref` value (checked by its flag type: spread=<descriptor>) as the spec's preference. */
 const spreadPref = (v: string) => ({ Spread: { SpreadDescriptor: v.replace(/^spread=/, '') } });
 
@@ -299,10 +318,9 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         cs.Env = [...(cs.Env ?? []).filter((e) => !rmKeys.has(e.split('=')[0]) && !addKeys.has(e.split('=')[0])), ...added];
         for (const l of all(p, 'label-add')) { const [k, ...v] = l.split('='); (spec.Labels ??= {})[k] = v.join('='); }
         for (const k of all(p, 'label-rm')) delete spec.Labels?.[k];
-        for (const pub of all(p, 'publish-add')) ((spec.EndpointSpec ??= {}).Ports ??= []).push(parsePublish(pub));
-        for (const pub of all(p, 'publish-rm')) {
-          const target = parsePublish(pub);
-          if (spec.EndpointSpec?.Ports) spec.EndpointSpec.Ports = spec.EndpointSpec.Ports.filter((x) => x.PublishedPort !== (target.PublishedPort ?? target.TargetPort));
+        if (has(p, 'publish-add') || has(p, 'publish-rm')) {
+          const ep = (spec.EndpointSpec ??= {});
+          ep.Ports = updatePorts(ep.Ports ?? [], all(p, 'publish-add').map(parsePublish), all(p, 'publish-rm').map(parsePublish));
         }
         applyKeepSource(spec, p);
         await applyUpdateRefs(c, spec, p);
