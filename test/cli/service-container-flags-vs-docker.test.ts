@@ -95,7 +95,7 @@ test('tswarm service create/update container flags: docker\'s output and stored 
       const r = await x.cli(d.host, 'service', 'update', '-d', ...args.map((a) => a.replaceAll('P', String(x.base))), x.name);
       assert.equal(r.code, 0, r.stderr);
       const list = JSON.parse((await docker(d.host, 'service', 'inspect', '-f', '{{json .Spec.EndpointSpec.Ports}}', x.name)).stdout) as { TargetPort: number; PublishedPort: number; Protocol: string }[] | null;
-      return (list ?? []).map((p) => ({ ...p, PublishedPort: p.PublishedPort - x.base * 1000 }));
+      return (list ?? []).map((p) => ({ ...p, PublishedPort: p.PublishedPort ? p.PublishedPort - x.base * 1000 : -1 })); // -1: none
     };
     const both = async (args: string[]) => {
       const [a, b] = [await ports(svc[0], args), await ports(svc[1], args)];
@@ -110,6 +110,20 @@ test('tswarm service create/update container flags: docker\'s output and stored 
       ['96:83/tcp', '98:81/tcp', '99:80/udp', '100:82/tcp']);
     assert.deepEqual(await both(['--publish-rm', 'published=1,target=80,protocol=udp', '--publish-rm', 'target=81,mode=host']), ['96:83/tcp', '98:81/tcp', '100:82/tcp']);
     for (const x of svc) assert.equal((await docker(d.host, 'service', 'rm', x.name)).code, 0);
+
+    // -p ranges (one container port over a host range; paired ranges), the long syntax, no published port. Docker's
+    // order of a range's ports is its map's, so the lists are compared sorted.
+    const made = async (x: typeof svc[number]) => {
+      const p = (v: string) => ['-p', v.replaceAll('P', String(x.base))];
+      const r = await x.cli(d.host, 'service', 'create', '-d', '--name', x.name, ...p('P000-P002:80'), ...p('P010-P011:90-91/uDp'),
+        ...p('published=P020,target=93,mode=host,protocol=sctp'), ...p('94'), 'busybox', 'top');
+      assert.equal(r.code, 0, r.stderr);
+      return ports(x, ['--replicas', '1']);
+    };
+    const key = (x: { PublishedPort: number; TargetPort: number; Protocol: string }) => `${x.PublishedPort}:${x.TargetPort}/${x.Protocol}`;
+    const [a, b] = [(await made(svc[0])).map(key).sort(), (await made(svc[1])).map(key).sort()];
+    assert.deepEqual(b, a);
+    assert.deepEqual(a, ['-1:94/tcp', '0:80/tcp', '10:90/udp', '11:91/udp', '1:80/tcp', '20:93/sctp', '2:80/tcp']);
   });
 
   await t.test('the daemon\'s refusals of fields it does not support, as the docker CLI prints them', async () => {

@@ -57,6 +57,13 @@ const CASES: string[][] = [
   ['service', 'ps', '-f', 'x', 'web'],
   ['stack', 'services', '-f', 'nofilter', 's'],
   ['events', '--filter', 'x'],
+  // published ports, short and long syntax (docker's PortOpt and nat.ParsePortSpec)
+  ...[['8080:x'], ['x'], ['1.2.3.4:8080:80'], ['[::1]:8080:80'], ['300.1.1.1:80:80'], ['[::1:80:80'], ['8080:80/foo'], ['70000:80'], ['8080:99999'],
+    ['8000-8002:80-81'], ['90-80'], ['/tcp'], ['8080:80:90'], ['8080:'], ['published=8080'], ['target=80,mode=x'], ['target=80,protocol=icmp'],
+    ['target=x'], ['target=70000'], ['target=80,foo=1'], ['target=80,published'], ['target=80,=1'], ['Target=80,Published=x'],
+    ['target=80,published="8080']].map(([v]) => ['service', 'create', '-p', v, 'nginx']),
+  ['service', 'update', '--publish-add', 'x', 'web'],
+  ['service', 'update', '--publish-rm', '8080:y', 'web'],
   ['swarm', 'init', '--task-history-limit', 'x'],
   ['swarm', 'init', '--cert-expiry', '5'],
   ['swarm', 'update', '--snapshot-interval', '-1'],

@@ -7,6 +7,7 @@
  * 125) and the spec gets what docker's ToService / updateService put there.
  */
 import { readFileSync } from 'node:fs';
+import { csvFields } from './util.js';
 import { resolve as resolvePath } from 'node:path';
 import type { ServiceSpec } from '../../types/objects.js';
 import { all, has, one, type FlagSpec, type Parsed } from '../args.js';
@@ -55,38 +56,6 @@ function kvMap(list: string[]): Record<string, string> {
 const sortStrings = (l: string[]) => [...l].sort(compareStrings);
 
 // --- value checks as docker's opts ------------------------------------------
-
-/** encoding/csv's reading of one line. */
-function csvFields(line: string): string[] {
-  if (line === '') throw new Error('EOF');
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = '';
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= line.length) throw new Error(`parse error on line 1, column ${i + 1}: extraneous or missing " in quoted-field`);
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') { field += '"'; i += 2; continue; }
-          i++;
-          break;
-        }
-        field += line[i++];
-      }
-      if (i < line.length && line[i] !== ',') throw new Error(`parse error on line 1, column ${i + 1}: extraneous or missing " in quoted-field`);
-    } else {
-      const end = line.indexOf(',', i);
-      field = line.slice(i, end < 0 ? line.length : end);
-      const q = field.indexOf('"');
-      if (q >= 0) throw new Error(`parse error on line 1, column ${i + q + 1}: bare " in non-quoted-field`);
-      i += field.length;
-    }
-    out.push(field);
-    if (i >= line.length) return out;
-    i++; // the comma
-  }
-}
 
 function parseBool(v: string): boolean {
   if (/^(1|t|T|TRUE|true|True)$/.test(v)) return true;

@@ -1,9 +1,10 @@
-import type { Service, ServiceSpec } from '../../types/objects.js';
+import type { PortConfig, Service, ServiceSpec } from '../../types/objects.js';
 import { applyKeepSource, KEEP_SOURCE_FLAGS } from './keep-source.js';
 import { all, goQuote, has, one, type FlagSpec, type Parsed } from '../args.js';
 import { daemonErrorText, q, type Client } from '../client.js';
 import { FormatError, formatRows } from '../format.js';
-import { parseDuration, parsePublish, parseUint } from './util.js';
+import { parsePortOpt } from './port-opt.js';
+import { parseDuration, parseUint } from './util.js';
 import { serviceLogs } from './logs.js';
 import { inspectServices } from './service-inspect.js';
 import { waitOnService } from './progress.js';
@@ -20,6 +21,8 @@ import { applyCreateContainerFlags, applyUpdateContainerFlags, CONTAINER_CREATE_
 const V = { value: true };
 const B = { value: false };
 const typed = (check: (v: string) => void, short?: string) => ({ value: true, check, ...(short ? { short } : {}) });
+/** A port flag: docker's PortOpt, checked as it is parsed. */
+const PORT = typed((v) => { parsePortOpt(v); });
 /** The flags `service create` and `service update` share, typed as docker's. */
 const COMMON_FLAGS: FlagSpec = {
   'restart-condition': V, 'restart-delay': typed(T.duration), 'restart-max-attempts': typed(T.uint64), 'restart-window': typed(T.duration),
@@ -33,12 +36,12 @@ const COMMON_FLAGS: FlagSpec = {
   ...HEALTH_FLAGS,
 };
 const CREATE_FLAGS: FlagSpec = {
-  ...COMMON_FLAGS, name: V, mode: V, publish: { short: 'p', value: true }, env: { short: 'e', value: true }, label: typed(T.label, 'l'),
+  ...COMMON_FLAGS, name: V, mode: V, publish: { ...PORT, short: 'p' }, env: { short: 'e', value: true }, label: typed(T.label, 'l'),
   'container-label': typed(T.label), constraint: V, 'placement-pref': typed(T.pref),
   ...REF_CREATE_FLAGS, ...CONTAINER_CREATE_FLAGS,
 };
 const UPDATE_FLAGS: FlagSpec = {
-  ...COMMON_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': typed(T.label), 'label-rm': V, 'publish-add': V, 'publish-rm': V,
+  ...COMMON_FLAGS, image: V, 'env-add': V, 'env-rm': V, 'label-add': typed(T.label), 'label-rm': V, 'publish-add': PORT, 'publish-rm': PORT,
   'constraint-add': V, 'constraint-rm': V, 'placement-pref-add': typed(T.pref), 'placement-pref-rm': typed(T.pref), args: V, force: B, rollback: B,
   ...REF_UPDATE_FLAGS, 'container-label-add': typed(T.label), ...CONTAINER_UPDATE_FLAGS,
 };
@@ -54,7 +57,6 @@ const CMD = {
   rm: { path: 'service rm', use: 'SERVICE [SERVICE...]' },
 } satisfies Record<string, Command>;
 
-type PortConfig = NonNullable<NonNullable<ServiceSpec['EndpointSpec']>['Ports']>[number];
 /** docker's portConfigToString: the key ports are told apart (and sorted) by. */
 const portKey = (x: PortConfig) => `${x.PublishedPort ?? 0}:${x.TargetPort}/${x.Protocol ?? ''}/${x.PublishMode ?? ''}`;
 const sameOrDefault = (a: string | undefined, b: string | undefined, dflt: string) => (a ?? '') === (b ?? '') || (!a && b === dflt) || (!b && a === dflt);
@@ -107,7 +109,7 @@ function applyFlags(spec: ServiceSpec, p: Parsed) {
   for (const pref of all(p, 'placement-pref')) ((tt.Placement ??= {}).Preferences ??= []).push(spreadPref(pref));
   const mpn = one(p, 'replicas-max-per-node');
   if (mpn) (tt.Placement ??= {}).MaxReplicas = parseUint('replicas-max-per-node', mpn);
-  for (const pub of all(p, 'publish')) ((spec.EndpointSpec ??= {}).Ports ??= []).push(parsePublish(pub));
+  for (const pub of all(p, 'publish')) ((spec.EndpointSpec ??= {}).Ports ??= []).push(...parsePortOpt(pub));
   const em = one(p, 'endpoint-mode');
   if (em) (spec.EndpointSpec ??= {}).Mode = em as 'vip' | 'dnsrr';
   const rp = (k: string) => one(p, k);
@@ -320,7 +322,7 @@ export async function serviceCommand(c: Client, argv: string[], out: (s: string)
         for (const k of all(p, 'label-rm')) delete spec.Labels?.[k];
         if (has(p, 'publish-add') || has(p, 'publish-rm')) {
           const ep = (spec.EndpointSpec ??= {});
-          ep.Ports = updatePorts(ep.Ports ?? [], all(p, 'publish-add').map(parsePublish), all(p, 'publish-rm').map(parsePublish));
+          ep.Ports = updatePorts(ep.Ports ?? [], all(p, 'publish-add').flatMap(parsePortOpt), all(p, 'publish-rm').flatMap(parsePortOpt));
         }
         applyKeepSource(spec, p);
         await applyUpdateRefs(c, spec, p);

@@ -10,19 +10,34 @@ export function parseUint(flag: string, v: string): number {
   try { return Number(goParseUint(v)); } catch (e) { throw new Error(`invalid argument "${v}" for "--${flag}" flag: ${(e as Error).message}`); }
 }
 
-/** `8080:80/udp` or `published=8080,target=80,mode=host,protocol=udp`. */
-export function parsePublish(v: string) {
-  if (v.includes('=')) {
-    const p: Record<string, string> = {};
-    for (const kv of v.split(',')) { const [k, val] = kv.split('='); p[k.trim()] = (val ?? '').trim(); }
-    return {
-      Protocol: (p.protocol ?? 'tcp') as 'tcp' | 'udp', TargetPort: Number(p.target),
-      PublishedPort: p.published ? Number(p.published) : undefined, PublishMode: (p.mode ?? 'ingress') as 'ingress' | 'host',
-    };
+/** encoding/csv's reading of one line. */
+export function csvFields(line: string): string[] {
+  if (line === '') throw new Error('EOF');
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= line.length) throw new Error(`parse error on line 1, column ${i + 1}: extraneous or missing " in quoted-field`);
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') { field += '"'; i += 2; continue; }
+          i++;
+          break;
+        }
+        field += line[i++];
+      }
+      if (i < line.length && line[i] !== ',') throw new Error(`parse error on line 1, column ${i + 1}: extraneous or missing " in quoted-field`);
+    } else {
+      const end = line.indexOf(',', i);
+      field = line.slice(i, end < 0 ? line.length : end);
+      const q = field.indexOf('"');
+      if (q >= 0) throw new Error(`parse error on line 1, column ${i + q + 1}: bare " in non-quoted-field`);
+      i += field.length;
+    }
+    out.push(field);
+    if (i >= line.length) return out;
+    i++; // the comma
   }
-  const [ports, proto = 'tcp'] = v.split('/');
-  const [a, b] = ports.split(':');
-  const target = Number(b ?? a);
-  if (!Number.isInteger(target)) throw new Error(`invalid argument "${v}" for "-p, --publish" flag: invalid port`);
-  return { Protocol: proto as 'tcp' | 'udp', TargetPort: target, PublishedPort: b !== undefined ? Number(a) : undefined, PublishMode: 'ingress' as const };
 }
