@@ -584,6 +584,10 @@ export const COMMANDS: Record<string, CommandHelp> = {
   },
 };
 
+// `docker system events` and `docker system info` are the same commands under the system group.
+COMMANDS['system events'] = COMMANDS.events;
+COMMANDS['system info'] = COMMANDS.info;
+
 export const GROUPS: Record<string, GroupHelp> = {
   swarm: { short: 'Manage Swarm', commands: ['ca', 'init', 'join', 'join-token', 'leave', 'unlock', 'unlock-key', 'update'] },
   node: { short: 'Manage Swarm nodes', commands: ['demote', 'inspect', 'ls', 'promote', 'ps', 'rm', 'update'] },
@@ -593,4 +597,6 @@ export const GROUPS: Record<string, GroupHelp> = {
   network: { short: 'Manage networks', commands: ['connect', 'create', 'disconnect', 'inspect', 'ls', 'prune', 'rm'] },
   secret: { short: 'Manage Swarm secrets', commands: ['create', 'inspect', 'ls', 'rm'] },
   config: { short: 'Manage Swarm configs', commands: ['create', 'inspect', 'ls', 'rm'] },
+  // docker's `system df` and `system prune` are the engine's, not the swarm's: not there
+  system: { short: 'Manage Docker', commands: ['events', 'info'] },
 };

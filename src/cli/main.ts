@@ -7,7 +7,7 @@ import { payloadCommand } from './commands/secret.js';
 import { stackCommand } from './commands/stack.js';
 import { eventsCommand } from './commands/events.js';
 import { networkCommand } from './commands/network.js';
-import { infoCommand, versionCommand } from './commands/system.js';
+import { infoCommand, systemCommand, versionCommand } from './commands/system.js';
 import { HelpText } from './help.js';
 
 const USAGE = `Usage:  tswarm [OPTIONS] COMMAND
@@ -27,6 +27,7 @@ Commands:
   list        List the engines registered in a discovery backend
   token-server  Serve the token discovery service for token://
   info        Display system-wide information
+  system      Manage Docker (events, info)
   manage      Manage a pool of Docker engines (classic standalone Swarm)
   version     Show the tswarm version information
 
@@ -60,6 +61,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'list': return await listCommand(rest, out);
       case 'token-server': return await tokenServerCommand(rest, out);
       case 'info': return await infoCommand(c, rest, out);
+      case 'system': return await systemCommand(c, rest, out);
       case 'version': return await versionCommand(c, rest, out);
       default:
         process.stderr.write(`tswarm: '${cmd}' is not a tswarm command.\nSee 'tswarm --help'\n`);

@@ -73,6 +73,17 @@ test('tswarm info and version: docker\'s output over the same daemon', { timeout
     await versionAlike();
   });
 
+  await t.test('system info and system events: the same commands under docker\'s system group', async () => {
+    const [a, b] = await Promise.all([docker(d.host, 'system', 'info'), tswarm(d.host, 'system', 'info')]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(clientAndServer(b, '\nServer:\n')[1], clientAndServer(a, '\nServer:\n')[1]);
+    assert.match(b.stdout, /\n Swarm: active\n/);
+    const window = ['--since', '2000-01-01T00:00:00Z', '--until', new Date().toISOString(), '--filter', 'type=node', '--format', '{{.Type}} {{.Action}}'];
+    const [ea, eb] = await Promise.all([docker(d.host, 'system', 'events', ...window), tswarm(d.host, 'system', 'events', ...window)]);
+    assert.deepEqual({ code: eb.code, stdout: eb.stdout }, { code: ea.code, stdout: ea.stdout });
+    assert.match(eb.stdout, /^node create\n/);
+  });
+
   await t.test('a worker: info with its managers\' addresses, no cluster settings; Ready when join answers', async () => {
     const [manager, worker] = await startNodes(2, { first: 181, prefix: 'iv' });
     t.after(() => Promise.all([manager, worker].map((x) => x.stop('SIGKILL'))));

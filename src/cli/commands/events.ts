@@ -24,8 +24,8 @@ function pretty(line: string, m: Message): string {
 }
 
 /** `events [--since] [--until] [--filter k=v]… [--format]`, as the docker CLI prints them. */
-export async function eventsCommand(c: Client, args: string[], out: (s: string) => void): Promise<number> {
-  const cmd = { path: 'events', use: '[OPTIONS]' };
+export async function eventsCommand(c: Client, args: string[], out: (s: string) => void, path = 'events'): Promise<number> {
+  const cmd = { path, use: '[OPTIONS]' };
   const p = parseCommand(cmd, args, { since: { value: true }, until: { value: true }, filter: { short: 'f', value: true, check: T.filter }, format: { value: true } });
   checkArgs(cmd, p.args, 0, 0);
   const query = new URLSearchParams();

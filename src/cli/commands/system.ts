@@ -6,7 +6,8 @@
 import { one } from '../args.js';
 import { CLIENT_API_VERSION, type Client } from '../client.js';
 import { formatInfo, formatVersion } from '../format.js';
-import { checkArgs, parseCommand } from '../usage.js';
+import { checkArgs, parseCommand, subcommand } from '../usage.js';
+import { eventsCommand } from './events.js';
 import { prettyClientInfo, prettyServerInfo } from './info-pretty.js';
 import { VERSION, buildTime, goArch, runtimeVersion } from '../../types/version.js';
 import { parseTime } from '../../format/gotime.js';
@@ -25,8 +26,14 @@ function clientVersion() {
   };
 }
 
-export async function infoCommand(c: Client, rest: string[], out: (s: string) => void): Promise<number> {
-  const cmd = { path: 'info', use: '[OPTIONS]' };
+/** `system events` and `system info`: the same commands under docker's system group. */
+export async function systemCommand(c: Client, argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, rest] = subcommand('system', argv);
+  return sub === 'info' ? infoCommand(c, rest, out, 'system info') : eventsCommand(c, rest, out, 'system events');
+}
+
+export async function infoCommand(c: Client, rest: string[], out: (s: string) => void, path = 'info'): Promise<number> {
+  const cmd = { path, use: '[OPTIONS]' };
   const p = parseCommand(cmd, rest, { format: { short: 'f', value: true } });
   checkArgs(cmd, p.args, 0, 0);
   const f = one(p, 'format');
