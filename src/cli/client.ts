@@ -1,4 +1,6 @@
-import { request } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { ClientTls } from './client-tls.js';
 
 export class ClientError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -24,7 +26,14 @@ export const CLIENT_API_VERSION = '1.47';
 
 /** A small Engine API client over a unix socket or TCP. */
 export class Client {
-  constructor(private host: string) {}
+  constructor(private host: string, private tls?: ClientTls) {}
+
+  /** One request, over TLS when the CLI was told to use it. */
+  private request(o: RequestOptions, onResponse: (res: IncomingMessage) => void): ClientRequest {
+    if (!this.tls) return httpRequest(o, onResponse);
+    const { ca, cert, key, verify } = this.tls;
+    return httpsRequest({ ...o, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: verify }, onResponse);
+  }
 
   private target() {
     if (this.host.startsWith('unix://')) return { socketPath: this.host.slice('unix://'.length) };
@@ -36,7 +45,7 @@ export class Client {
   raw(method: string, path: string, body?: unknown): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
-      const r = request({ ...this.target(), method, path: `/v${CLIENT_API_VERSION}${path}`, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      const r = this.request({ ...this.target(), method, path: `/v${CLIENT_API_VERSION}${path}`, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
@@ -54,7 +63,7 @@ export class Client {
     return new Promise((resolve, reject) => {
       // an abort (the user's ^C) ends the stream as its end does
       signal?.addEventListener('abort', () => { r.destroy(); resolve(); }, { once: true });
-      const r = request({ ...this.target(), method: 'GET', path: `/v${CLIENT_API_VERSION}${path}` }, (res) => {
+      const r = this.request({ ...this.target(), method: 'GET', path: `/v${CLIENT_API_VERSION}${path}` }, (res) => {
         if ((res.statusCode ?? 0) >= 400) {
           const chunks: Buffer[] = [];
           res.on('data', (c) => chunks.push(c));

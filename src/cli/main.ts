@@ -1,4 +1,5 @@
 import { Client, daemonErrorText, resolveHost } from './client.js';
+import { resolveTls, type TlsFlags } from './client-tls.js';
 import { createCommand, joinCommand, listCommand, tokenServerCommand } from './commands/classic-discovery.js';
 import { nodeCommand } from './commands/node.js';
 import { serviceCommand } from './commands/service.js';
@@ -33,20 +34,54 @@ Commands:
 
 Options:
   -H, --host string   Daemon socket to connect to (default: TSWARM_HOST, DOCKER_HOST, /run/tswarm/tswarm.sock)
+      --tls               Use TLS; implied by --tlsverify
+      --tlscacert string  Trust certs signed only by this CA (default DOCKER_CERT_PATH or ~/.docker, ca.pem)
+      --tlscert string    Path to TLS certificate file (default cert.pem there)
+      --tlskey string     Path to TLS key file (default key.pem there)
+      --tlsverify         Use TLS and verify the remote (default: DOCKER_TLS_VERIFY set)
 `;
+
+interface GlobalFlags { host?: string; tls: TlsFlags; rest: string[] }
+
+/** Go's strconv.ParseBool, for a global bool flag's value. */
+function boolFlag(flag: string, v: string): boolean {
+  if (/^(1|t|T|TRUE|true|True)$/.test(v)) return true;
+  if (/^(0|f|F|FALSE|false|False)$/.test(v)) return false;
+  throw new Error(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
+/** The options before the command, as docker's: -H/--host and the TLS flags (--tls, --tlsverify, --tlscacert, --tlscert, --tlskey). */
+function globalFlags(argv: string[]): GlobalFlags {
+  const g: GlobalFlags = { tls: {}, rest: argv };
+  for (;;) {
+    const a = g.rest[0] ?? '';
+    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => {
+      if (inline !== undefined) { g.rest = g.rest.slice(1); return inline; }
+      if (g.rest.length < 2) throw new Error(`flag needs an argument: ${name}`);
+      const v = g.rest[1];
+      g.rest = g.rest.slice(2);
+      return v;
+    };
+    if (name === '-H' || name === '--host') g.host = value();
+    else if (name === '--tlscacert' || name === '--tlscert' || name === '--tlskey') g.tls[name.slice(2) as 'tlscacert' | 'tlscert' | 'tlskey'] = value();
+    else if (name === '--tls' || name === '--tlsverify') {
+      g.tls[name.slice(2) as 'tls' | 'tlsverify'] = inline === undefined ? true : boolFlag(name.slice(2), inline);
+      g.rest = g.rest.slice(1);
+    } else return g;
+  }
+}
 
 /** The tswarm client: docker's commands and output against the Engine API. */
 export async function runCli(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
-  let host: string | undefined;
-  while (argv[0] === '-H' || argv[0] === '--host' || argv[0]?.startsWith('--host=')) {
-    host = argv[0].includes('=') ? argv[0].split('=')[1] : argv[1];
-    argv = argv.slice(argv[0].includes('=') ? 1 : 2);
-  }
-  const [cmd, ...rest] = argv;
+  let globals: GlobalFlags;
+  try { globals = globalFlags(argv); } catch (e) { process.stderr.write(`${(e as Error).message}\n`); return 125; }
+  const { host, tls, rest: commandLine } = globals;
+  const [cmd, ...rest] = commandLine;
   if (!cmd || cmd === '--help' || cmd === 'help') { out(USAGE); return 0; }
-  const c = new Client(resolveHost(host));
   try {
+    const c = new Client(resolveHost(host), resolveTls(tls));
     switch (cmd) {
       case 'manage': return await (await import('../classic/manage.js')).runManage(rest);
       case 'swarm': return await swarmCommand(c, rest, out);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, startTswarmd, tswarm, type RunResult } from '../helpers/tswarmd.js';
+import { docker, eventually, startTswarmd, tswarm, type RunResult } from '../helpers/tswarmd.js';
 
 // The container flags of `service create` / `service update` (networks, mounts, DNS, hosts, groups, capabilities,
 // sysctls, ulimits, init, tty, read-only, log driver, isolation, OOM score, pids limit, env files, registry flags):
@@ -94,7 +94,17 @@ test('tswarm service create/update container flags: docker\'s output and stored 
     const ports = async (x: typeof svc[number], args: string[]) => {
       const r = await x.cli(d.host, 'service', 'update', '-d', ...args.map((a) => a.replaceAll('P', String(x.base))), x.name);
       assert.equal(r.code, 0, r.stderr);
-      const list = JSON.parse((await docker(d.host, 'service', 'inspect', '-f', '{{json .Spec.EndpointSpec.Ports}}', x.name)).stdout) as { TargetPort: number; PublishedPort: number; Protocol: string }[] | null;
+      return stored(x);
+    };
+    const stored = async (x: typeof svc[number]) => {
+      // Once the allocator has taken the spec (Endpoint.Spec), the next update cannot race its write: as with Docker,
+      // an update sent meanwhile is refused "update out of sequence".
+      const both = '{{json .Spec.EndpointSpec.Ports}}|{{json .Endpoint.Spec.Ports}}|{{.Endpoint.Spec.Mode}}';
+      const [spec] = await eventually(async () => {
+        const [a, b, mode] = (await docker(d.host, 'service', 'inspect', '-f', both, x.name)).stdout.trim().split('|');
+        return a === b && mode !== '' && [a];
+      }, 10_000, `${x.name}'s ports allocated`);
+      const list = JSON.parse(spec) as { TargetPort: number; PublishedPort: number; Protocol: string }[] | null;
       return (list ?? []).map((p) => ({ ...p, PublishedPort: p.PublishedPort ? p.PublishedPort - x.base * 1000 : -1 })); // -1: none
     };
     const both = async (args: string[]) => {
@@ -102,7 +112,10 @@ test('tswarm service create/update container flags: docker\'s output and stored 
       assert.deepEqual(b, a, args.join(' '));
       return a.map((x) => `${x.PublishedPort}:${x.TargetPort}/${x.Protocol}`);
     };
-    for (const x of svc) assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', x.name, 'busybox', 'top')).code, 0);
+    for (const x of svc) {
+      assert.equal((await docker(d.host, 'service', 'create', '-d', '--name', x.name, 'busybox', 'top')).code, 0);
+      await stored(x);
+    }
     assert.deepEqual(await both(['--publish-add', 'P097:80', '--publish-add', 'P098:81', '--publish-add', 'P099:80/udp']), ['97:80/tcp', '98:81/tcp', '99:80/udp']);
     // a published port names nothing: docker compares the target port
     assert.deepEqual(await both(['--publish-rm', 'P097']), ['97:80/tcp', '98:81/tcp', '99:80/udp']);
@@ -118,7 +131,7 @@ test('tswarm service create/update container flags: docker\'s output and stored 
       const r = await x.cli(d.host, 'service', 'create', '-d', '--name', x.name, ...p('P000-P002:80'), ...p('P010-P011:90-91/uDp'),
         ...p('published=P020,target=93,mode=host,protocol=sctp'), ...p('94'), 'busybox', 'top');
       assert.equal(r.code, 0, r.stderr);
-      return ports(x, ['--replicas', '1']);
+      return stored(x);
     };
     const key = (x: { PublishedPort: number; TargetPort: number; Protocol: string }) => `${x.PublishedPort}:${x.TargetPort}/${x.Protocol}`;
     const [a, b] = [(await made(svc[0])).map(key).sort(), (await made(svc[1])).map(key).sort()];

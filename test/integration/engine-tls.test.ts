@@ -61,6 +61,20 @@ test('the Engine API on TCP: refused without TLS unless said so, TLS with client
     assert.equal(env.code, 0, env.stderr);
     assert.equal(env.stdout.trim(), 'true');
 
+    // The tswarm CLI: the same flags and environment, the same answers.
+    const tswarmTcp = (...args: string[]) => run(process.execPath, [TSWARM_BIN, '-H', `tcp://127.0.0.1:${port}`, ...args], { DOCKER_HOST: '', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '' });
+    const own = await tswarmTcp('--tlsverify', `--tlscacert=${p('ca.pem')}`, '--tlscert', p('client-cert.pem'), `--tlskey=${p('client-key.pem')}`, 'version', '--format', '{{.Server.Os}}/{{.Server.Arch}}');
+    assert.deepEqual([own.code, own.stdout], [0, ok.stdout], own.stderr);
+    const ownEnv = await run(process.execPath, [TSWARM_BIN, 'node', 'ls', '--format', '{{.Self}}'], { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certDir, TSWARM_HOST: '' });
+    assert.deepEqual([ownEnv.code, ownEnv.stdout], [0, 'true\n'], ownEnv.stderr);
+    for (const refused of [['--tlsverify', `--tlscacert=${p('ca.pem')}`], ['--tlsverify', `--tlscacert=${p('ca.pem')}`, `--tlscert=${p('rogue-cert.pem')}`, `--tlskey=${p('rogue-key.pem')}`],
+      ['--tlsverify', `--tlscacert=${p('rogue-ca.pem')}`, `--tlscert=${p('client-cert.pem')}`, `--tlskey=${p('client-key.pem')}`], []]) {
+      const r = await tswarmTcp(...refused, 'node', 'ls');
+      assert.equal(r.code, 1, `tswarm ${refused.join(' ')} node ls: ${r.stdout}`);
+      assert.match(r.stderr, /^Cannot connect to the tswarm daemon at tcp:\/\/127\.0\.0\.1:\d+\./);
+    }
+    assert.equal((await tswarmTcp('--tls=maybe', 'node', 'ls')).code, 125);
+
     const noCert = await dockerTcp(port, '--tlsverify', `--tlscacert=${p('ca.pem')}`, 'node', 'ls');
     assert.notEqual(noCert.code, 0, 'a client without a certificate is refused');
     assert.match(noCert.stderr, /tls: certificate required/);
@@ -85,6 +99,8 @@ test('the Engine API on TCP: refused without TLS unless said so, TLS with client
     const r = await dockerTcp(port, '--tls', `--tlscacert=${p('rogue-ca.pem')}`, 'version', '--format', '{{.Server.APIVersion}}');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), '1.47');
+    const own = await run(process.execPath, [TSWARM_BIN, '-H', `tcp://127.0.0.1:${port}`, '--tls', `--tlscacert=${p('rogue-ca.pem')}`, 'version', '--format', '{{.Server.APIVersion}}'], { DOCKER_HOST: '', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '' });
+    assert.deepEqual([own.code, own.stdout], [0, '1.47\n'], own.stderr);
     const port2 = await freePort();
     const d2 = await startTswarmd({ executor: 'sim', extra: ['--host', `tcp://127.0.0.1:${port2}`, '--tls=false'] });
     t.after(() => d2.stop('SIGKILL'));
