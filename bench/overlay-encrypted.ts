@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EncryptionKey } from '../src/types/network-keys.js';
 import type { NetworkView } from '../src/types/network-view.js';
-import { inNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
+import { inNetns, mustInNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 2000);
@@ -67,8 +67,7 @@ async function main() {
       for (let i = 0; i < hosts.length; i++) {
         const p = join(dir, `${net}${i}`);
         await writeFile(p, '');
-        const r = await inNetns(undefined, ['unshare', `--net=${p}`, 'true']);
-        if (r.code !== 0) throw new Error(r.stderr);
+        await mustInNetns(undefined, ['unshare', `--net=${p}`, 'true']);
         taskNs[net].push(p);
       }
     }

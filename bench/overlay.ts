@@ -37,7 +37,7 @@ import { IpRunner } from '../src/network/overlay/ip-runner.js';
 import { OverlayHost } from '../src/network/overlay/overlay-host.js';
 import type { NetworkView } from '../src/types/network-view.js';
 import type { Task } from '../src/types/objects.js';
-import { inNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
+import { inNetns, mustInNetns, netnsHosts } from '../test/helpers/netns-hosts.js';
 
 const WINDOWS = Number(process.argv[2] ?? 16);
 const SECONDS = Number(process.argv[3] ?? 1);
@@ -126,8 +126,7 @@ async function main() {
     const taskOn = async (o: OverlayHost, v: NetworkView, name: string, id: string, addr: string) => {
       const p = join(dir, name);
       await writeFile(p, '');
-      const r = await inNetns(undefined, ['unshare', `--net=${p}`, 'true']);
-      if (r.code !== 0) throw new Error(r.stderr);
+      await mustInNetns(undefined, ['unshare', `--net=${p}`, 'true']);
       ns.push(p);
       await o.setView(v);
       await o.attach(task(id, addr, v.NetworkID), p);

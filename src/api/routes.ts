@@ -18,9 +18,7 @@ import { networkRoutes } from './network-routes.js';
 import { containerNetworkRoutes } from './container-network-routes.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './backend.js';
 import type { Route, RouteKind } from './route.js';
-import { VERSION, buildTime, goArch, runtimeVersion } from '../types/version.js';
-
-export { VERSION };
+import { BUILD_TIME, VERSION, goArch, runtimeVersion } from '../types/version.js';
 
 /** `uname -m` spelling, as Docker's /info Architecture. */
 function unameArch(a: string = arch()): string {
@@ -48,13 +46,13 @@ async function info(b: DaemonBackend) {
 function version(b: DaemonBackend) {
   // Every detail docker's version template prints of the Engine component; KernelVersion and Executor are for --format.
   const details = {
-    ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GoVersion: runtimeVersion(), GitCommit: 'tswarm', BuildTime: buildTime(),
+    ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GoVersion: runtimeVersion(), GitCommit: 'tswarm', BuildTime: BUILD_TIME,
     Os: 'linux', Arch: goArch(), Experimental: 'false', KernelVersion: release(), Executor: b.executorName(),
   };
   return {
     Platform: { Name: 'tswarm' }, Components: [{ Name: 'Engine', Version: VERSION, Details: details }],
     Version: VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'tswarm', GoVersion: runtimeVersion(),
-    Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: buildTime(),
+    Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: BUILD_TIME,
   };
 }
 

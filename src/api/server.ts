@@ -6,7 +6,8 @@ import type { DaemonBackend } from './backend.js';
 import { forwardToEngine, forwardUpgrade } from './forward.js';
 import { replyOf, toForwarded } from './forwarded.js';
 import { API_VERSION, MIN_API_VERSION, compareVersions, readBody, sendError, sendReply, type ApiRequest } from './http.js';
-import { VERSION, findRoute } from './routes.js';
+import { findRoute } from './routes.js';
+import { VERSION } from '../types/version.js';
 import { refuseSwarmScoped } from './unsupported-resources.js';
 
 const log = logger('api');

@@ -1,3 +1,4 @@
+import { parseBool } from './args.js';
 import { Client, daemonErrorText, resolveHost } from './client.js';
 import { resolveTls, type TlsFlags } from './client-tls.js';
 import { createCommand, joinCommand, listCommand, tokenServerCommand } from './commands/classic-discovery.js';
@@ -43,11 +44,9 @@ Options:
 
 interface GlobalFlags { host?: string; tls: TlsFlags; rest: string[] }
 
-/** Go's strconv.ParseBool, for a global bool flag's value. */
+/** A global bool flag's value, as pflag reads it. */
 function boolFlag(flag: string, v: string): boolean {
-  if (/^(1|t|T|TRUE|true|True)$/.test(v)) return true;
-  if (/^(0|f|F|FALSE|false|False)$/.test(v)) return false;
-  throw new Error(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+  try { return parseBool(v); } catch (e) { throw new Error(`invalid argument "${v}" for "--${flag}" flag: ${(e as Error).message}`); }
 }
 
 /** The options before the command, as docker's: -H/--host and the TLS flags (--tls, --tlsverify, --tlscacert, --tlscert, --tlskey). */

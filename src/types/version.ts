@@ -14,4 +14,4 @@ export function goArch(a: string = arch()): string {
 export const runtimeVersion = () => `node${process.versions.node}`;
 
 /** When this build was made (RFC 3339): this compiled file's time, as Docker reports its build's. */
-export const buildTime = (): string => statSync(fileURLToPath(import.meta.url)).mtime.toISOString();
+export const BUILD_TIME: string = statSync(fileURLToPath(import.meta.url)).mtime.toISOString();

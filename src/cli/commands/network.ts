@@ -3,7 +3,7 @@
  * docker CLI 28.2 (cli/command/network): the same requests, tables, inspect
  * output, prompts, messages and exit codes.
  */
-import { all, has, one, type FlagSpec } from '../args.js';
+import { all, has, one, parseBool, type FlagSpec } from '../args.js';
 import { ClientError, daemonErrorText, type Client } from '../client.js';
 import { FormatError, formatInspect, formatRows, INSPECT_TYPES } from '../format.js';
 import { checkArgs, flagError, parseCommand, subcommand, unknownSubcommand, type Command } from '../usage.js';
@@ -130,9 +130,7 @@ const CREATE_FLAGS: FlagSpec = {
 function boolFlag(c: Command, p: ReturnType<typeof parseCommand>, name: string): boolean | undefined {
   const v = one(p, name);
   if (v === undefined) return undefined;
-  if (/^(1|t|T|TRUE|true|True)$/.test(v)) return true;
-  if (/^(0|f|F|FALSE|false|False)$/.test(v)) return false;
-  throw flagError(c, `invalid argument "${v}" for "--${name}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+  try { return parseBool(v); } catch (e) { throw flagError(c, `invalid argument "${v}" for "--${name}" flag: ${(e as Error).message}`); }
 }
 
 /** pflag's StringSlice: each value read as a CSV line. */

@@ -16,16 +16,18 @@ function parseUint16(s: string): number | 'invalid syntax' | 'value out of range
   return n > 65535 ? 'value out of range' : n;
 }
 
-/** nat.ParsePortRange: "80" or "8000-8010". */
-function portRange(s: string): [number, number] {
-  if (s === '') throw new Error('empty string specified for ports');
+/** nat.ParsePortRange: "80" or "8000-8010"; undefined for anything else (its callers say which part was bad). */
+function portRange(s: string): [number, number] | undefined {
   const [a, b] = s.includes('-') ? s.split('-') : [s, s];
-  const start = parseUint16(a);
-  const end = parseUint16(b);
-  if (typeof start !== 'number') throw new Error(`strconv.ParseUint: parsing "${a}": ${start}`);
-  if (typeof end !== 'number') throw new Error(`strconv.ParseUint: parsing "${b}": ${end}`);
-  if (end < start) throw new Error(`invalid range specified for port: ${s}`);
-  return [start, end];
+  const [start, end] = [parseUint16(a), parseUint16(b)];
+  return typeof start === 'number' && typeof end === 'number' && start <= end ? [start, end] : undefined;
+}
+
+/** nat.SplitProtoPort: "80/udp" → ["udp", "80"]; no protocol is tcp; no port, nothing. */
+function splitProtoPort(raw: string): [string, string] {
+  const [port, proto] = raw.split('/');
+  if (port === '') return ['', ''];
+  return [proto || 'tcp', port];
 }
 
 function longSyntax(value: string): PortConfig {
@@ -64,25 +66,27 @@ function shortSyntax(raw: string): PortConfig[] {
   const n = parts.length;
   let ip = n >= 3 ? parts.slice(0, n - 2).join(':') : '';
   const hostPort = n >= 2 ? parts[n - 2] : '';
-  const protoParts = parts[n - 1].split('/');
-  const [proto, containerPort] = parts[n - 1] === '' || protoParts[0] === '' ? ['', ''] : [protoParts.length === 1 || protoParts[1] === '' ? 'tcp' : protoParts[1], protoParts[0]];
+  const [proto, containerPort] = splitProtoPort(parts[n - 1]);
   if (ip.startsWith('[')) {
     if (!ip.endsWith(']')) throw new Error(`invalid IP address ${ip}: address ${ip}:: missing ']' in address`);
     ip = ip.slice(1, -1);
   }
   if (ip !== '' && !isIP(ip)) throw new Error(`invalid IP address: ${ip}`);
   if (containerPort === '') throw new Error(`no port specified: ${raw}<empty>`);
-  let start: number, end: number;
-  try { [start, end] = portRange(containerPort); } catch { throw new Error(`invalid containerPort: ${containerPort}`); }
+  const container = portRange(containerPort);
+  if (!container) throw new Error(`invalid containerPort: ${containerPort}`);
+  const [start, end] = container;
   let hostStart = 0, hostEnd = 0;
   if (hostPort !== '') {
-    try { [hostStart, hostEnd] = portRange(hostPort); } catch { throw new Error(`invalid hostPort: ${hostPort}`); }
+    const host = portRange(hostPort);
+    if (!host) throw new Error(`invalid hostPort: ${hostPort}`);
+    [hostStart, hostEnd] = host;
     if (end - start !== hostEnd - hostStart && end !== start) {
       throw new Error(`invalid ranges specified for container and host Ports: ${containerPort} and ${hostPort}`);
     }
   }
   if (!['tcp', 'udp', 'sctp'].includes(proto.toLowerCase())) throw new Error(`invalid proto: ${proto}`);
-  // PortOpt refuses any host IP, valid or not.
+  // PortOpt refuses a host IP (a malformed one was refused above, as nat's).
   if (ip !== '') throw new Error('hostip is not supported');
   const ports: PortConfig[] = [];
   for (let i = 0; i <= end - start; i++) {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { csvFields } from './util.js';
 import { resolve as resolvePath } from 'node:path';
 import type { ServiceSpec } from '../../types/objects.js';
-import { all, has, one, type FlagSpec, type Parsed } from '../args.js';
+import { all, has, one, parseBool, type FlagSpec, type Parsed } from '../args.js';
 import type { Client } from '../client.js';
 import { compareStrings } from '../../format/values.js';
 import { flagError, type Command } from '../usage.js';
@@ -56,12 +56,6 @@ function kvMap(list: string[]): Record<string, string> {
 const sortStrings = (l: string[]) => [...l].sort(compareStrings);
 
 // --- value checks as docker's opts ------------------------------------------
-
-function parseBool(v: string): boolean {
-  if (/^(1|t|T|TRUE|true|True)$/.test(v)) return true;
-  if (/^(0|f|F|FALSE|false|False)$/.test(v)) return false;
-  throw new Error(`strconv.ParseBool: parsing "${v}": invalid syntax`);
-}
 
 function parseInt64(v: string): number {
   if (!/^[+-]?\d+$/.test(v)) throw new Error(`strconv.ParseInt: parsing "${v}": invalid syntax`);

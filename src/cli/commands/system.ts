@@ -9,7 +9,7 @@ import { formatInfo, formatVersion } from '../format.js';
 import { checkArgs, parseCommand, subcommand } from '../usage.js';
 import { eventsCommand } from './events.js';
 import { prettyClientInfo, prettyServerInfo } from './info-pretty.js';
-import { VERSION, buildTime, goArch, runtimeVersion } from '../../types/version.js';
+import { BUILD_TIME, VERSION, goArch, runtimeVersion } from '../../types/version.js';
 import { parseTime } from '../../format/gotime.js';
 import { formatGoLayout } from '../../format/timefmt.js';
 
@@ -22,7 +22,7 @@ function reformatDate(s: string): string {
 function clientVersion() {
   return {
     Version: VERSION, APIVersion: CLIENT_API_VERSION, DefaultAPIVersion: CLIENT_API_VERSION, GitCommit: 'tswarm',
-    GoVersion: runtimeVersion(), Os: process.platform, Arch: goArch(), BuildTime: reformatDate(buildTime()), Context: 'default',
+    GoVersion: runtimeVersion(), Os: process.platform, Arch: goArch(), BuildTime: reformatDate(BUILD_TIME), Context: 'default',
   };
 }
 
