@@ -20,7 +20,6 @@ export function tableName(localAddr: string): string {
   return `tswarm_esp_${localAddr.replace(/\./g, '_')}`;
 }
 
-
 export function rulesText(localAddr: string, endpointPort: number, vnis: number[], vxlanPort = VXLAN_PORT): string {
   const t = tableName(localAddr);
   const set = `{ ${vnis.join(', ')} }`;

@@ -3,7 +3,6 @@ import { macFor } from '../overlay/names.js';
 import { notrackLines, type VxlanFlow } from '../overlay/vxlan-notrack.js';
 import { HOST_TABLE_PREFIX, NS_L2_TABLE, NS_TABLE, TASK_TABLE, type MeshRoute } from './names.js';
 
-
 /**
  * The routing mesh's nftables scripts (no IPVS on this kernel; kube-proxy's
  * nftables mode is the model). Each replaces its whole table in one

@@ -9,6 +9,7 @@ import { DEFAULT_DATA_PATH_PORT, type NetworkView } from '../../types/network-vi
  * its record `<root>-links/<network id>/ve-<task id>` (the ingress network's
  * bridged namespace: the bridge, and `ve-<task id>` there, a veth to `ethN`).
  */
+
 /** A VXLAN datagram's VNI in nftables: the 24 bits after the UDP header and the VXLAN flags. */
 export const VNI_MATCH = '@th,96,24';
 
