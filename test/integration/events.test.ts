@@ -19,9 +19,10 @@ const repo = resolve(fileURLToPath(import.meta.url), '../../../..');
  * tests compare its whole store before and after their requests).
  */
 function eventsReference(): Promise<string> {
+  // Its own subnet: 172.30.97.0/24 is scripts/up.sh's engine's, which a machine that ran the suite may start next.
   const env = {
     ...process.env, TSWARM_SWARM_ENGINE_DIR: '/tmp/tswarm-ci-events-engine', TSWARM_SWARM_ENGINE_BRIDGE: 'tswev0',
-    TSWARM_SWARM_ENGINE_CIDR: '172.30.97.1/24', TSWARM_SWARM_ENGINE_INIT_FLAGS: '--listen-addr 127.0.0.1:2477 --data-path-port 4799',
+    TSWARM_SWARM_ENGINE_CIDR: '172.30.95.1/24', TSWARM_SWARM_ENGINE_INIT_FLAGS: '--listen-addr 127.0.0.1:2477 --data-path-port 4799',
   };
   return new Promise((res, rej) => {
     execFile('bash', [resolve(repo, 'scripts/swarm-engine.sh')], { env, timeout: 120_000 }, (err, stdout, stderr) => {
